@@ -1,0 +1,499 @@
+"""The order store: placed orders and their status history, in SQLite or PostgreSQL.
+
+Plain Python over SQLAlchemy 1.4 written in 2.0 style; no Rasa import. The schema belongs
+to the Alembic migrations in alembic/versions/: call `OrderStore.migrate()` (or run
+`alembic upgrade head`) before use. Nothing happens at import: the engine is created on
+first use.
+
+Every read returns plain JSON-ready dicts (see `order_as_dict`), never ORM objects.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, declarative_base, relationship, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ALEMBIC_INI = REPO_ROOT / "alembic.ini"
+ALEMBIC_DIR = REPO_ROOT / "alembic"
+
+KIND_ORDER = "order"
+KIND_QUOTE_REQUEST = "quote_request"
+KINDS = (KIND_ORDER, KIND_QUOTE_REQUEST)
+
+STATUS_RECEIVED = "received"
+STATUS_CANCELLED = "cancelled"
+
+NUMBER_PREFIX = "BSP-"
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read out and type
+NUMBER_LENGTH = 6
+NUMBER_ATTEMPTS = 8  # 31**6 is ~887 million numbers: a collision is rare, several in a row never
+
+CENT = Decimal("0.01")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+metadata = Base.metadata
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+class OrderStoreError(Exception):
+    """Something the caller asked of the store cannot be done."""
+
+
+class OrderNotFoundError(OrderStoreError, LookupError):
+    def __init__(self, number: str) -> None:
+        super().__init__(f"there is no order {number}")
+        self.number = number
+
+
+class OrderNotYoursError(OrderStoreError):
+    """The order exists but was placed in another conversation."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"order {number} was not placed in this conversation")
+        self.number = number
+
+
+class OrderNotCancellableError(OrderStoreError):
+    """Only an order still in status "received" can be cancelled by the customer."""
+
+    def __init__(self, number: str, status: str) -> None:
+        super().__init__(f"order {number} is {status} and can no longer be cancelled")
+        self.number = number
+        self.status = status
+
+
+# ---------------------------------------------------------------------------- models
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend.
+
+    PostgreSQL stores `timestamp with time zone`; SQLite has no time zones, so UTC is
+    stored without an offset and the offset is put back when reading.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give a timezone-aware datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Money(TypeDecorator):
+    """NUMERIC(12, 2) read and written as Decimal on every backend.
+
+    PostgreSQL keeps exact decimals. SQLite has no decimal type: its NUMERIC columns hold
+    a double, which is exact for the 12 significant digits allowed here, so the value is
+    read back through the shortest repr of the double and quantized to cents (instead of
+    SQLAlchemy's generic float conversion, which warns on every SQLite engine).
+    """
+
+    impl = Numeric(12, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Numeric(12, 2, asdecimal=False))
+        return dialect.type_descriptor(Numeric(12, 2))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("money must be a Decimal, not a float")
+        amount = Decimal(value).quantize(CENT)
+        return format(amount, "f") if dialect.name == "sqlite" else amount
+
+    def process_result_value(self, value: Any, dialect: Any) -> Optional[Decimal]:
+        if value is None:
+            return None
+        return Decimal(repr(value) if isinstance(value, float) else value).quantize(CENT)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("kind IN ('order', 'quote_request')", name="kind"),
+        CheckConstraint("kind <> 'order' OR total IS NOT NULL", name="order_has_total"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    number: Mapped[str] = Column(String(20), unique=True, nullable=False)
+    draft_id: Mapped[str] = Column(String(64), unique=True, nullable=False)  # idempotency key
+    conversation_id: Mapped[str] = Column(String(255), index=True, nullable=False)  # Rasa sender id
+    kind: Mapped[str] = Column(String(20), nullable=False)
+    product_id: Mapped[str] = Column(String(100), nullable=False)
+    product_name: Mapped[str] = Column(String(255), nullable=False)
+    options: Mapped[Dict[str, Any]] = Column(JSON, nullable=False)
+    option_details: Mapped[List[Dict[str, Any]]] = Column(JSON, nullable=False)
+    derived_parts: Mapped[List[Dict[str, Any]]] = Column(JSON, nullable=False)
+    price_lines: Mapped[List[Dict[str, Any]]] = Column(JSON, nullable=False)
+    total: Mapped[Optional[Decimal]] = Column(Money, nullable=True)  # None: a quote request
+    currency: Mapped[str] = Column(String(3), nullable=False)
+    lead_time_days: Mapped[int] = Column(Integer, nullable=False)
+    customer_name: Mapped[str] = Column(String(255), nullable=False)
+    customer_email: Mapped[str] = Column(String(320), nullable=False)
+    customer_address: Mapped[str] = Column(Text, nullable=False)
+    status: Mapped[str] = Column(String(30), nullable=False, default=STATUS_RECEIVED)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    status_history: Mapped[List["OrderStatusChange"]] = relationship(
+        "OrderStatusChange",
+        back_populates="order",
+        cascade="all, delete-orphan",
+        order_by=lambda: (OrderStatusChange.changed_at, OrderStatusChange.id),
+        lazy="selectin",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.kind} {self.status}>"
+
+
+class OrderStatusChange(Base):
+    __tablename__ = "order_status_changes"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    order_id: Mapped[int] = Column(Integer, ForeignKey("orders.id", ondelete="CASCADE"), index=True, nullable=False)
+    status: Mapped[str] = Column(String(30), nullable=False)
+    changed_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    changed_by: Mapped[str] = Column(String(100), nullable=False)  # "customer", "system" or a staff name
+    reason: Mapped[Optional[str]] = Column(Text, nullable=True)
+
+    order: Mapped[Order] = relationship(Order, back_populates="status_history")
+
+
+# ---------------------------------------------------------------------------- input
+
+
+def _money_text(value: Any, what: str) -> str:
+    """A whole number of cents as a decimal string ("1234.00"); floats are refused."""
+    if isinstance(value, (float, bool)) or not isinstance(value, (Decimal, int, str)):
+        raise TypeError(f"{what} must be a Decimal, int or decimal string, not {type(value).__name__}")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{what} is not a number: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"{what} is not a finite number: {value!r}")
+    cents = amount.quantize(CENT)
+    if cents != amount:
+        raise ValueError(f"{what} is not a whole number of cents: {value!r}")
+    return format(cents, "f")
+
+
+def _jsonable(value: Any, where: str) -> Any:
+    """A deep copy of value made of JSON types only; Decimals become decimal strings."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item, f"{where}.{key}") for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item, f"{where}[{index}]") for index, item in enumerate(value)]
+    raise TypeError(f"{where} holds a {type(value).__name__}, which cannot be stored as JSON")
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """What the bot knows when the customer confirms: the input of `OrderStore.place_order`."""
+
+    draft_id: str  # idempotency key: one stored order per draft, however often it is placed
+    conversation_id: str
+    kind: str  # "order" or "quote_request"
+    product_id: str
+    product_name: str
+    options: Mapping[str, Any]  # {option_id: canonical value}
+    option_details: Sequence[Mapping[str, Any]]  # {"id", "name", "value", "label", "unit"}
+    derived_parts: Sequence[Mapping[str, Any]]  # {"id", "name", "value", "label", "price"}
+    price_lines: Sequence[Mapping[str, Any]]  # {"label", "amount"}
+    total: Optional[Decimal]  # None for a quote request
+    currency: str
+    lead_time_days: int
+    customer_name: str
+    customer_email: str
+    customer_address: str
+
+    def __post_init__(self) -> None:
+        if not self.draft_id or len(self.draft_id) > 64:
+            raise ValueError("draft_id must be 1 to 64 characters")
+        if not self.conversation_id:
+            raise ValueError("conversation_id is required")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+        if self.total is None and self.kind == KIND_ORDER:
+            raise ValueError("an order needs a total; without one it is a quote_request")
+        if self.total is not None and not isinstance(self.total, Decimal):
+            raise TypeError(f"total must be a Decimal or None, not {type(self.total).__name__}")
+        if len(self.currency or "") != 3:
+            raise ValueError(f"currency must be a 3-letter code, not {self.currency!r}")
+
+
+# ---------------------------------------------------------------------------- output
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def order_as_dict(order: Order) -> Dict[str, Any]:
+    """The order as plain JSON-ready data (json.dumps works on it as it is)."""
+    return {
+        "number": order.number,
+        "kind": order.kind,
+        "product_id": order.product_id,
+        "product_name": order.product_name,
+        "options": copy.deepcopy(order.options),
+        "option_details": copy.deepcopy(order.option_details),
+        "derived_parts": copy.deepcopy(order.derived_parts),
+        "price_lines": copy.deepcopy(order.price_lines),
+        "total": None if order.total is None else format(Decimal(order.total).quantize(CENT), "f"),
+        "currency": order.currency,
+        "lead_time_days": order.lead_time_days,
+        "customer_name": order.customer_name,
+        "customer_email": order.customer_email,
+        "customer_address": order.customer_address,
+        "status": order.status,
+        "conversation_id": order.conversation_id,
+        "created_at": _iso(order.created_at),
+        "updated_at": _iso(order.updated_at),
+        "status_history": [
+            {
+                "status": change.status,
+                "changed_at": _iso(change.changed_at),
+                "changed_by": change.changed_by,
+                "reason": change.reason,
+            }
+            for change in order.status_history
+        ],
+    }
+
+
+def new_order_number() -> str:
+    """A fresh random order number such as BSP-7K3Q9M (uniqueness is checked on insert)."""
+    return NUMBER_PREFIX + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+
+
+def normalize_order_number(number: str) -> str:
+    """What a customer typed ("bsp-7k3q9m ") as stored ("BSP-7K3Q9M")."""
+    return (number or "").strip().upper()
+
+
+# ---------------------------------------------------------------------------- store
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class OrderStore:
+    """Placed orders in the database at `url`. The engine is created on first use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Optional[Engine] = None
+        self._sessions: Optional[sessionmaker] = None
+
+    def __repr__(self) -> str:
+        return f"OrderStore({make_url(self.url)!r})"  # repr of a URL hides the password
+
+    # -- plumbing
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            url = make_url(self.url)
+            if url.get_backend_name() == "sqlite":
+                database = url.database or ""
+                if database and database != ":memory:" and not database.startswith("file:"):
+                    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                engine = create_engine(url, future=True)
+                event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+            else:
+                engine = create_engine(url, future=True, pool_pre_ping=True)
+            self._engine = engine
+            self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+        return self._engine
+
+    @property
+    def _session_factory(self) -> sessionmaker:
+        if self._sessions is None:
+            self.engine  # noqa: B018 - creates the engine and the session factory
+        assert self._sessions is not None
+        return self._sessions
+
+    def dispose(self) -> None:
+        """Close all pooled connections; the store can still be used afterwards."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+            self._sessions = None
+
+    def migrate(self) -> None:
+        """Bring the schema up to date (Alembic `upgrade head`) on this store's database."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config(str(ALEMBIC_INI)) if ALEMBIC_INI.exists() else Config()
+        config.set_main_option("script_location", str(ALEMBIC_DIR))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))  # configparser interpolation
+        config.attributes["configure_logging"] = False  # leave the application's logging alone
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    # -- writes
+
+    def place_order(self, new: NewOrder) -> Dict[str, Any]:
+        """Store the order once per draft_id and return it; placing the same draft again
+        (a retried message, two workers at once) returns the order already stored."""
+        values = dict(
+            draft_id=new.draft_id,
+            conversation_id=new.conversation_id,
+            kind=new.kind,
+            product_id=new.product_id,
+            product_name=new.product_name,
+            options=_jsonable(dict(new.options), "options"),
+            option_details=_jsonable(list(new.option_details), "option_details"),
+            derived_parts=_jsonable(list(new.derived_parts), "derived_parts"),
+            price_lines=[
+                {
+                    **_jsonable(dict(line), f"price_lines[{index}]"),
+                    "label": str(line["label"]),
+                    "amount": _money_text(line["amount"], f"price_lines[{index}].amount"),
+                }
+                for index, line in enumerate(new.price_lines)
+            ],
+            total=None if new.total is None else Decimal(_money_text(new.total, "total")),
+            currency=new.currency.upper(),
+            lead_time_days=int(new.lead_time_days),
+            customer_name=new.customer_name,
+            customer_email=new.customer_email,
+            customer_address=new.customer_address,
+        )
+        existing = self._find_by_draft_id(new.draft_id)
+        if existing is not None:
+            return existing
+        for _attempt in range(NUMBER_ATTEMPTS):
+            number = new_order_number()
+            try:
+                with self._session_factory.begin() as session:
+                    now = utcnow()
+                    order = Order(number=number, status=STATUS_RECEIVED, created_at=now, updated_at=now, **values)
+                    order.status_history.append(
+                        OrderStatusChange(status=STATUS_RECEIVED, changed_at=now, changed_by="customer")
+                    )
+                    session.add(order)
+                    session.flush()
+                    placed = order_as_dict(order)
+                return placed
+            except IntegrityError:
+                # Either this draft was stored meanwhile (a race) or the number is taken.
+                existing = self._find_by_draft_id(new.draft_id)
+                if existing is not None:
+                    return existing
+                if self.get(number) is None:
+                    raise  # some other constraint: a real error, not a collision
+        raise OrderStoreError(f"no free order number after {NUMBER_ATTEMPTS} attempts")
+
+    def cancel(self, number: str, conversation_id: str, reason: Optional[str] = None) -> Dict[str, Any]:
+        """Cancel an order for the customer who placed it, while it is still "received".
+
+        Raises OrderNotFoundError, OrderNotYoursError or OrderNotCancellableError.
+        """
+        number = normalize_order_number(number)
+        with self._session_factory.begin() as session:
+            order = session.scalars(select(Order).where(Order.number == number).with_for_update()).one_or_none()
+            if order is None:
+                raise OrderNotFoundError(number)
+            if order.conversation_id != conversation_id:
+                raise OrderNotYoursError(number)
+            if order.status != STATUS_RECEIVED:
+                raise OrderNotCancellableError(number, order.status)
+            now = utcnow()
+            order.status = STATUS_CANCELLED
+            order.updated_at = now
+            order.status_history.append(
+                OrderStatusChange(status=STATUS_CANCELLED, changed_at=now, changed_by="customer", reason=reason)
+            )
+            session.flush()
+            return order_as_dict(order)
+
+    # -- reads
+
+    def get(self, number: str) -> Optional[Dict[str, Any]]:
+        with self._session_factory.begin() as session:
+            order = session.scalars(select(Order).where(Order.number == normalize_order_number(number))).one_or_none()
+            return None if order is None else order_as_dict(order)
+
+    def orders_for_conversation(self, conversation_id: str) -> List[Dict[str, Any]]:
+        with self._session_factory.begin() as session:
+            orders = session.scalars(
+                select(Order).where(Order.conversation_id == conversation_id).order_by(Order.created_at, Order.id)
+            ).all()
+            return [order_as_dict(order) for order in orders]
+
+    def all_orders(self) -> List[Dict[str, Any]]:
+        with self._session_factory.begin() as session:
+            orders = session.scalars(select(Order).order_by(Order.created_at, Order.id)).all()
+            return [order_as_dict(order) for order in orders]
+
+    def _find_by_draft_id(self, draft_id: str) -> Optional[Dict[str, Any]]:
+        with self._session_factory.begin() as session:
+            order = session.scalars(select(Order).where(Order.draft_id == draft_id)).one_or_none()
+            return None if order is None else order_as_dict(order)

@@ -1,0 +1,47 @@
+"""Unit conversion for number options, through pint."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+import pint
+
+
+class UnitError(ValueError):
+    """A unit the catalog names is unknown or cannot be converted."""
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    # Decimal keeps conversions exact (15.5 in -> 39.37 cm, not 39.370000000000005).
+    return pint.UnitRegistry(non_int_type=Decimal)
+
+
+def is_physical(unit: str) -> bool:
+    """False for counting units such as 'shirts' that pint does not know."""
+    try:
+        registry().Unit(unit)
+    except (pint.errors.UndefinedUnitError, ValueError, AttributeError, TypeError, AssertionError):
+        return False
+    return True
+
+
+def check_unit(unit: str, target: str) -> None:
+    """Raise UnitError unless `unit` converts to `target` (or is the same word)."""
+    if unit == target:
+        return
+    if not is_physical(unit):
+        raise UnitError(f"unknown unit '{unit}'")
+    if not is_physical(target):
+        raise UnitError(f"'{unit}' cannot be converted to '{target}'")
+    if registry().Unit(unit).dimensionality != registry().Unit(target).dimensionality:
+        raise UnitError(f"'{unit}' cannot be converted to '{target}'")
+
+
+def convert(value: Decimal, unit: str, target: str) -> Decimal:
+    if unit == target:
+        return value
+    check_unit(unit, target)
+    quantity = registry().Quantity(value, unit).to(target)
+    return Decimal(str(quantity.magnitude))

@@ -1,0 +1,373 @@
+"""The order store against SQLite (a temporary file) and PostgreSQL (a schema per test).
+
+PostgreSQL: $BESPOKE_TEST_POSTGRES_URL or postgresql+psycopg2://postgres@127.0.0.1:5432/test;
+the PostgreSQL cases are skipped when that server cannot be reached.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, inspect, select, text, update
+from sqlalchemy.exc import OperationalError
+
+from actions import settings, store
+from actions.store import (
+    NewOrder,
+    Order,
+    OrderNotCancellableError,
+    OrderNotFoundError,
+    OrderNotYoursError,
+    OrderStatusChange,
+    OrderStore,
+    OrderStoreError,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_URL = os.environ.get("BESPOKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+NUMBER = re.compile(r"^BSP-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sub' / 'orders.db'}"  # the folder does not exist yet
+        return
+    admin = create_engine(POSTGRES_URL, future=True)
+    schema = f"test_store_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as error:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
+    try:
+        # Every connection of the store works in the test's own schema.
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def order_store(database_url):
+    order_store = OrderStore(database_url)
+    order_store.migrate()
+    yield order_store
+    order_store.dispose()
+
+
+def new_order(**changes) -> NewOrder:
+    values = dict(
+        draft_id=uuid.uuid4().hex,
+        conversation_id="conversation-1",
+        kind="order",
+        product_id="oak_table",
+        product_name="Oak dining table",
+        options={"length": 180, "finish": "oiled", "legs": "tapered"},
+        option_details=[
+            {"id": "length", "name": "Length", "value": 180, "label": "180 cm", "unit": "cm"},
+            {"id": "finish", "name": "Finish", "value": "oiled", "label": "Oiled", "unit": None},
+        ],
+        derived_parts=[
+            {"id": "top", "name": "Table top", "value": "top_200", "label": "Top up to 200 cm", "price": Decimal("150.10")},
+        ],
+        price_lines=[
+            {"label": "Base price", "amount": Decimal("1000.00")},
+            {"label": "Length: 180 cm", "amount": "84.40"},
+            {"label": "Table top: Top up to 200 cm", "amount": Decimal("150.10")},
+        ],
+        total=Decimal("1234.50"),
+        currency="EUR",
+        lead_time_days=15,
+        customer_name="Ada Lovelace",
+        customer_email="ada@example.org",
+        customer_address="12 Analytical Row\nLondon",
+    )
+    values.update(changes)
+    return NewOrder(**values)
+
+
+def count_orders(order_store: OrderStore) -> int:
+    with order_store.engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(Order))
+
+
+# ---------------------------------------------------------------------------- schema
+
+
+def test_migrate_creates_tables_with_named_constraints(order_store):
+    inspector = inspect(order_store.engine)
+    assert {"orders", "order_status_changes", "alembic_version"} <= set(inspector.get_table_names())
+    assert {c["name"] for c in inspector.get_unique_constraints("orders")} == {"uq_orders_number", "uq_orders_draft_id"}
+    indexes = [i["name"] for i in inspector.get_indexes("orders") if not i.get("duplicates_constraint")]
+    assert indexes == ["ix_orders_conversation_id"]
+    assert [fk["name"] for fk in inspector.get_foreign_keys("order_status_changes")] == [
+        "fk_order_status_changes_order_id_orders"
+    ]
+    order_store.migrate()  # a second run is a no-op
+    with order_store.engine.connect() as connection:
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+
+
+def test_models_match_migrations(order_store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with order_store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, store.metadata) == []
+
+
+def test_migrate_leaves_application_logging_alone(database_url):
+    logger = logging.getLogger("bespoke.test_store")
+    root_handlers = list(logging.getLogger().handlers)
+    order_store = OrderStore(database_url)
+    try:
+        order_store.migrate()
+    finally:
+        order_store.dispose()
+    assert not logger.disabled
+    assert logging.getLogger().handlers == root_handlers
+
+
+def test_alembic_command_line_upgrade(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", str(REPO_ROOT / "alembic.ini"), "upgrade", "head"],
+        cwd=tmp_path, env=env, check=True, capture_output=True,
+    )
+    engine = create_engine(env["DATABASE_URL"], future=True)
+    assert {"orders", "order_status_changes"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_store_module_does_not_import_rasa():
+    code = "import sys, actions.store; sys.exit(any(m.split('.')[0] in ('rasa', 'rasa_sdk') for m in sys.modules))"
+    subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True)
+
+
+# ---------------------------------------------------------------------------- placing
+
+
+def test_place_and_get_round_trip(order_store):
+    placed = order_store.place_order(new_order())
+    assert NUMBER.match(placed["number"])
+    assert placed["total"] == "1234.50"
+    assert placed["status"] == "received"
+    assert placed["price_lines"] == [
+        {"label": "Base price", "amount": "1000.00"},
+        {"label": "Length: 180 cm", "amount": "84.40"},
+        {"label": "Table top: Top up to 200 cm", "amount": "150.10"},
+    ]
+    assert placed["derived_parts"][0]["price"] == "150.10"
+    assert [(h["status"], h["changed_by"], h["reason"]) for h in placed["status_history"]] == [
+        ("received", "customer", None)
+    ]
+
+    fetched = order_store.get(placed["number"])
+    assert fetched == placed
+    assert order_store.get(placed["number"].lower() + " ") == placed  # as a customer may type it
+    assert fetched["options"] == {"length": 180, "finish": "oiled", "legs": "tapered"}
+    assert fetched["customer_address"] == "12 Analytical Row\nLondon"
+    assert fetched["conversation_id"] == "conversation-1"
+    assert order_store.get("BSP-XXXXXX") is None
+
+    with order_store._session_factory() as session:
+        order = session.scalars(select(Order).where(Order.number == placed["number"])).one()
+        assert order.total == Decimal("1234.50") and isinstance(order.total, Decimal)
+        assert order.created_at.tzinfo is not None and order.created_at.utcoffset().total_seconds() == 0
+        assert order.created_at.tzinfo == timezone.utc
+
+
+@pytest.mark.parametrize("total", ["0.01", "9999999999.99", "0.10", "123456789.07"])
+def test_total_is_exact(order_store, total):
+    placed = order_store.place_order(new_order(total=Decimal(total), price_lines=[{"label": "All", "amount": Decimal(total)}]))
+    assert order_store.get(placed["number"])["total"] == total
+    with order_store._session_factory() as session:
+        assert session.scalars(select(Order.total)).one() == Decimal(total)
+
+
+def test_place_is_idempotent_on_draft_id(order_store):
+    draft = new_order()
+    first = order_store.place_order(draft)
+    second = order_store.place_order(draft)
+    assert second["number"] == first["number"]
+    assert second == first
+    assert count_orders(order_store) == 1
+    with order_store.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(OrderStatusChange)) == 1
+
+
+def test_place_is_idempotent_under_a_race(order_store, monkeypatch):
+    """Another worker stores the same draft between our look-up and our insert."""
+    draft = new_order()
+    other_worker = OrderStore(order_store.url)
+    theirs = other_worker.place_order(draft)
+    other_worker.dispose()
+    monkeypatch.setattr(order_store, "_find_by_draft_id", _none_once(order_store._find_by_draft_id))
+    ours = order_store.place_order(draft)
+    assert ours["number"] == theirs["number"]
+    assert count_orders(order_store) == 1
+
+
+def test_place_is_idempotent_with_concurrent_workers(order_store):
+    draft = new_order()
+    workers = [OrderStore(order_store.url) for _ in range(6)]
+    barrier = threading.Barrier(len(workers))
+
+    def place(worker):
+        barrier.wait()
+        return worker.place_order(draft)["number"]
+
+    try:
+        with ThreadPoolExecutor(len(workers)) as pool:
+            numbers = set(pool.map(place, workers))
+    finally:
+        for worker in workers:
+            worker.dispose()
+    assert len(numbers) == 1
+    assert count_orders(order_store) == 1
+
+
+def test_number_collision_is_retried(order_store, monkeypatch):
+    taken = order_store.place_order(new_order())["number"]
+    numbers = iter([taken, taken, "BSP-22222Z"])
+    monkeypatch.setattr(store, "new_order_number", lambda: next(numbers))
+    placed = order_store.place_order(new_order())
+    assert placed["number"] == "BSP-22222Z"
+    assert count_orders(order_store) == 2
+
+
+def test_number_collisions_give_up(order_store, monkeypatch):
+    taken = order_store.place_order(new_order())["number"]
+    monkeypatch.setattr(store, "new_order_number", lambda: taken)
+    with pytest.raises(OrderStoreError, match="no free order number"):
+        order_store.place_order(new_order())
+
+
+def test_different_drafts_get_different_numbers(order_store):
+    numbers = {order_store.place_order(new_order())["number"] for _ in range(5)}
+    assert len(numbers) == 5
+    assert all(NUMBER.match(number) for number in numbers)
+    assert count_orders(order_store) == 5
+
+
+def test_quote_request_without_total(order_store):
+    placed = order_store.place_order(new_order(kind="quote_request", total=None, price_lines=[]))
+    assert placed["kind"] == "quote_request"
+    assert placed["total"] is None
+    assert order_store.get(placed["number"])["total"] is None
+
+
+def test_invalid_input_is_refused(order_store):
+    with pytest.raises(ValueError, match="needs a total"):
+        new_order(total=None)
+    with pytest.raises(TypeError, match="Decimal"):
+        new_order(total=1234.5)
+    with pytest.raises(ValueError, match="kind"):
+        new_order(kind="wish")
+    with pytest.raises(ValueError, match="whole number of cents"):
+        order_store.place_order(new_order(total=Decimal("10.005")))
+    with pytest.raises(TypeError, match="float"):
+        order_store.place_order(new_order(price_lines=[{"label": "Base", "amount": 10.5}]))
+    with pytest.raises(TypeError, match="JSON"):
+        order_store.place_order(new_order(options={"when": object()}))
+    assert count_orders(order_store) == 0
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def test_all_orders_in_order_and_json_ready(order_store):
+    placed = [
+        order_store.place_order(new_order(conversation_id="a")),
+        order_store.place_order(new_order(conversation_id="b", kind="quote_request", total=None)),
+        order_store.place_order(new_order(conversation_id="a")),
+    ]
+    everything = order_store.all_orders()
+    assert [o["number"] for o in everything] == [o["number"] for o in placed]
+    assert json.loads(json.dumps(everything)) == everything
+    assert [o["number"] for o in order_store.orders_for_conversation("a")] == [placed[0]["number"], placed[2]["number"]]
+    assert order_store.orders_for_conversation("nobody") == []
+    for order in everything:
+        assert order["created_at"].endswith("+00:00") and order["updated_at"].endswith("+00:00")
+        assert set(order) >= {
+            "number", "kind", "product_id", "product_name", "options", "option_details", "derived_parts",
+            "price_lines", "total", "currency", "lead_time_days", "customer_name", "customer_email",
+            "customer_address", "status", "conversation_id", "created_at", "updated_at", "status_history",
+        }
+
+
+# ---------------------------------------------------------------------------- cancelling
+
+
+def test_cancel_records_history(order_store):
+    placed = order_store.place_order(new_order())
+    cancelled = order_store.cancel(placed["number"], "conversation-1", "changed my mind")
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["updated_at"] >= placed["updated_at"]
+    assert [(h["status"], h["changed_by"], h["reason"]) for h in cancelled["status_history"]] == [
+        ("received", "customer", None),
+        ("cancelled", "customer", "changed my mind"),
+    ]
+    assert order_store.get(placed["number"]) == cancelled
+    with pytest.raises(OrderNotCancellableError) as raised:
+        order_store.cancel(placed["number"], "conversation-1", "again")
+    assert raised.value.status == "cancelled"
+    assert len(order_store.get(placed["number"])["status_history"]) == 2
+
+
+def test_cancel_only_from_the_same_conversation(order_store):
+    placed = order_store.place_order(new_order())
+    with pytest.raises(OrderNotYoursError):
+        order_store.cancel(placed["number"], "someone-else", None)
+    with pytest.raises(OrderNotFoundError):
+        order_store.cancel("BSP-XXXXXX", "conversation-1", None)
+    after = order_store.get(placed["number"])
+    assert after["status"] == "received" and len(after["status_history"]) == 1
+
+
+def test_cancel_only_while_received(order_store):
+    placed = order_store.place_order(new_order())
+    with order_store._session_factory.begin() as session:
+        session.execute(update(Order).where(Order.number == placed["number"]).values(status="in_production"))
+    with pytest.raises(OrderNotCancellableError, match="in_production"):
+        order_store.cancel(placed["number"], "conversation-1", None)
+    assert order_store.get(placed["number"])["status"] == "in_production"
+
+
+# ---------------------------------------------------------------------------- settings
+
+
+def test_settings_read_the_environment_when_called(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("BESPOKE_DATA_DIR", str(tmp_path / "data"))
+    assert settings.data_dir() == tmp_path / "data" and (tmp_path / "data").is_dir()
+    assert settings.database_url() == f"sqlite:///{tmp_path / 'data' / 'bespoke.db'}"
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://shop@db/bespoke")
+    assert settings.database_url() == "postgresql+psycopg2://shop@db/bespoke"
+
+
+def _none_once(find):
+    calls = []
+
+    def find_but_miss_the_first_time(draft_id):
+        calls.append(draft_id)
+        return None if len(calls) == 1 else find(draft_id)
+
+    return find_but_miss_the_first_time
