@@ -297,7 +297,7 @@ def _parse_number(option: Option, text: str) -> Parsed:
         note = f"{format_number(number)} {unit} = {format_number(value)} {target}"
     elif unit == target or not unit:
         value = number
-        if not _fits(option, _rounded(option, number)) and option.accept_units:
+        if not unit and not _fits(option, _rounded(option, number)) and option.accept_units:
             # No unit given and the number does not fit the catalog's unit: try the others.
             plausible = []
             for other in option.accept_units:

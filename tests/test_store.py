@@ -1,7 +1,7 @@
 """The order store against SQLite (a temporary file) and PostgreSQL (a schema per test).
 
 PostgreSQL: $BESPOKE_TEST_POSTGRES_URL or postgresql+psycopg2://postgres@127.0.0.1:5432/test;
-the PostgreSQL cases are skipped when that server cannot be reached.
+the PostgreSQL cases are skipped when that server cannot be reached (they fail under CI=true).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import services_required
 from sqlalchemy import create_engine, func, inspect, select, text, update
 from sqlalchemy.exc import OperationalError
 
@@ -53,6 +55,8 @@ def database_url(request, tmp_path):
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OperationalError as error:
         admin.dispose()
+        if services_required():
+            pytest.fail(f"PostgreSQL must run for CI at {POSTGRES_URL}: {error.orig}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
     try:
         # Every connection of the store works in the test's own schema.
