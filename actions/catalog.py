@@ -217,11 +217,16 @@ def load_catalog(path: Union[str, Path]) -> Catalog:
     """Read and check a catalog file; CatalogError says what is wrong and where."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with path.open(encoding="utf-8") as file:
+            raw = yaml.safe_load(file)  # from the file, so YAML errors name it
     except OSError as error:
         raise CatalogError(f"{path}: cannot read the catalog: {error.strerror}") from None
     except yaml.YAMLError as error:
         raise CatalogError(f"{path}: not valid YAML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise CatalogError(f"{path}: not UTF-8 text: {error}") from None
+    if not isinstance(raw, dict) or "products" not in raw:
+        raise CatalogError(f"{path}: the catalog needs a 'products' list (see the comments in catalog.yml)")
     if isinstance(raw, dict) and isinstance(raw.get("products"), list):
         # Products may leave the currency to the shop's default.
         shop_currency = (raw.get("shop") or {}).get("currency", "EUR")
@@ -260,7 +265,7 @@ def _where(raw: Any, loc: tuple) -> str:
             parts.append(f"{label} '{node['id']}'")
         elif isinstance(key, int):
             fields.append(f"{parent_key}[{key}]" if not fields else f"[{key}]")
-        elif key not in ("products", "options", "values", "rules", "derived"):
+        elif key not in ("products", "options", "values", "rules", "derived") or index == len(loc) - 1:
             fields.append(str(key))
     if fields and fields[0] == "__root__":
         fields = fields[1:]
@@ -293,13 +298,31 @@ def _check_product(path: Path, product: Product) -> None:
         if unknown:
             fail(f"'{text}' uses unknown names: {', '.join(unknown)}", where)
 
+    def check_references(text: str, where: str) -> None:
+        """Attributes and value ids an expression names must exist in the catalog."""
+        for name, attribute in expressions.attributes_used(text):
+            values = _values_named(product, name)
+            if values is None:
+                continue
+            common = {"id", "name", "price"}
+            missing = [v.id for v in values if attribute not in common and attribute not in v.attributes]
+            if missing:
+                fail(f"'{text}' uses {name}.{attribute}, but {', '.join(missing)} has no attribute '{attribute}'", where)
+        for name, literal in expressions.literals_compared(text):
+            values = _values_named(product, name)
+            if values is not None and literal not in {v.id for v in values}:
+                ids = ", ".join(v.id for v in values)
+                fail(f"'{text}' compares {name} with '{literal}', which is not one of its value ids ({ids})", where)
+
     for rule in product.rules:
         for text in rule.expressions:
             check_expression(text, f"rule '{rule.id}'", known)
+            check_references(text, f"rule '{rule.id}'")
     for index, part in enumerate(product.derived):
         # A derived part may use options and the derived parts before it.
         earlier = set(product.option_ids) | {p.id for p in product.derived[:index]}
         check_expression(part.needed, f"derived part '{part.id}'", earlier)
+        check_references(part.needed, f"derived part '{part.id}'")
     if product.pricing.multiply_by:
         if product.pricing.multiply_by not in product.option_ids:
             fail(f"pricing.multiply_by names unknown option '{product.pricing.multiply_by}'")
@@ -307,6 +330,7 @@ def _check_product(path: Path, product: Product) -> None:
             fail("pricing.multiply_by must name a number option")
     for line in product.pricing.lines:
         check_expression(line.amount, f"price line '{line.label}'", known)
+        check_references(line.amount, f"price line '{line.label}'")
         try:
             template_names = expressions.names_in_template(line.label)
         except expressions.ExpressionError as error:
@@ -314,6 +338,15 @@ def _check_product(path: Path, product: Product) -> None:
         unknown = sorted(template_names - known)
         if unknown:
             fail(f"label uses unknown names: {', '.join(unknown)}", f"price line '{line.label}'")
+
+
+def _values_named(product: Product, name: str) -> Optional[List[ChoiceValue]]:
+    """The values behind a name in an expression: a choice option's or a derived part's."""
+    if name in product.option_ids:
+        option = product.option(name)
+        return option.values if option.kind == "choice" else None
+    part = next((p for p in product.derived if p.id == name), None)
+    return part.values if part else None
 
 
 _catalog_cache: Dict[Path, tuple] = {}

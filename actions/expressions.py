@@ -92,6 +92,32 @@ def names_in(text: str) -> Set[str]:
     }
 
 
+def attributes_used(text: str) -> Set[tuple]:
+    """(name, attribute) pairs such as ('cpu', 'socket') for 'cpu.socket == "AM5"'."""
+    tree = ast.parse(text, mode="eval")
+    return {
+        (node.value.id, node.attr) for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+    }
+
+
+def literals_compared(text: str) -> Set[tuple]:
+    """(name, text) pairs where a bare name is compared with a string: belt == "pvc"."""
+    tree = ast.parse(text, mode="eval")
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        operands = [node.left, *node.comparators]
+        names = [o.id for o in operands if isinstance(o, ast.Name)]
+        strings = [o.value for o in operands if isinstance(o, ast.Constant) and isinstance(o.value, str)]
+        for container in operands:
+            if isinstance(container, (ast.List, ast.Tuple, ast.Set)):
+                strings += [e.value for e in container.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        found |= {(name, literal) for name in names for literal in strings}
+    return found
+
+
 def evaluate(text: str, names: Dict[str, Any]) -> Any:
     try:
         return _DecimalEval(names).eval(text)

@@ -34,8 +34,6 @@ NONE_WORDS = {
     "none", "no", "nope", "nothing", "skip", "no thanks", "no thank you", "not needed",
     "dont need", "dont want", "without", "n a", "na", "nah", "leave it out", "no need",
 }
-YES_WORDS = {"yes", "y", "yeah", "yep", "yup", "sure", "please", "yes please", "ok", "okay", "of course", "definitely", "correct", "right", "true", "with"}
-NO_WORDS = {"no", "n", "nope", "nah", "no thanks", "no thank you", "not", "false", "without", "dont", "never"}
 FILLER = {
     "i", "id", "ill", "im", "we", "want", "wanna", "would", "like", "love", "take", "have", "get",
     "need", "go", "for", "with", "the", "a", "an", "of", "please", "pls", "plz", "one", "it",
@@ -69,7 +67,8 @@ def normalize(text: str) -> str:
     """Lower case, no accents or punctuation, numbers split from their units: '32GB' -> '32 gb'."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = text.replace("'", "")
-    text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text)
+    # "32gb" -> "32 gb", "rtx4060" -> "rtx 4060", but "i7" and "r5" stay one word.
+    text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z]{2})(?=\d)", " ", text)
     text = re.sub(r"[^a-z0-9.]+", " ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
     text = re.sub(r"\b(gigs?|gigabytes?|gbs)\b", "gb", text)
@@ -206,7 +205,7 @@ def _parse_choice(option: Option, text: str) -> Parsed:
     return Parsed(value=value.id, ok=True)
 
 
-_NUMBER = r"\d+(?:[.,]\d+)?(?:\s+\d+/\d+|\s*/\s*\d+)?"
+_NUMBER = r"-?\d+(?:[.,]\d+)?(?:\s+\d+/\d+|\s*/\s*\d+)?"
 
 
 def _words_to_digits(text: str) -> str:
@@ -246,6 +245,9 @@ def _read_numbers(text: str) -> List[Tuple[Decimal, Optional[str]]]:
 
 def _to_decimal(text: str) -> Optional[Decimal]:
     text = text.replace(",", ".")
+    if text.startswith("-"):
+        positive = _to_decimal(text[1:])
+        return -positive if positive is not None else None
     whole_and_fraction = re.fullmatch(r"(\d+(?:\.\d+)?)\s+(\d+)/(\d+)", text)
     try:
         if whole_and_fraction:
@@ -323,12 +325,13 @@ def _parse_number(option: Option, text: str) -> Parsed:
 def _parse_text(option: Option, text: str) -> Parsed:
     cleaned = text.strip().strip("\"'“”‘’")
     candidates = [cleaned]
-    if option.pattern and re.fullmatch(r"(?:[A-Za-z]\.\s*){1,6}", cleaned):
-        candidates.append(re.sub(r"[.\s]", "", cleaned))  # J.F.K. -> JFK
-    quoted = re.findall(r"[\"“']([^\"”']+)[\"”']", text)
-    candidates.extend(quoted)
-    # Words written in capitals inside a sentence: "my initials are JFK".
-    candidates.extend(word for word in re.findall(r"\b[A-Z]{1,6}\b", text) if word != "I")
+    if option.pattern and re.fullmatch(r"(?:[A-Za-z][.\s]*){1,6}", cleaned):
+        candidates.append(re.sub(r"[.\s]", "", cleaned))  # "J.F.K." or "j f k" -> JFK
+    candidates.extend(re.findall(r"[\"“']([^\"”']+)[\"”']", text))
+    # One word in capitals inside a sentence: "my initials are JFK" (but not "AB CD").
+    capitals = [word for word in re.findall(r"\b[A-Z]{1,6}\b", text) if word != "I"]
+    if len(capitals) == 1:
+        candidates.extend(capitals)
     for candidate in candidates:
         value = candidate.strip()
         if option.transform == "upper":
@@ -340,11 +343,20 @@ def _parse_text(option: Option, text: str) -> Parsed:
     return Parsed(error=describe_valid(option))
 
 
+YES_MARKERS = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "definitely", "absolutely", "correct", "with", "please"}
+NO_MARKERS = {"no", "n", "nope", "nah", "not", "without", "dont", "never", "none"}
+
+
 def _parse_yesno(option: Option, text: str) -> Parsed:
-    words = normalize(text)
-    first = words.split()[0] if words else ""
-    if words in YES_WORDS or first in {"yes", "yeah", "yep", "sure", "y"}:
-        return Parsed(value=True, ok=True)
-    if words in NO_WORDS or first in {"no", "nope", "nah", "n"} or is_none_answer(text, option):
-        return Parsed(value=False, ok=True)
+    """Yes or no only when the answer says one of them and nothing else that matters."""
+    phrase = f" {normalize(text)} "
+    for said, meaning in (("of course", "yes"), ("no way", "no"), ("not at all", "no"), ("go for it", "yes")):
+        phrase = phrase.replace(f" {said} ", f" {meaning} ")
+    words = phrase.split()
+    name_words = set(normalize(option.name).split())
+    yes = any(word in YES_MARKERS for word in words)
+    no = any(word in NO_MARKERS for word in words)
+    rest = [w for w in words if w not in YES_MARKERS | NO_MARKERS | FILLER | name_words and w not in ("thanks", "need", "add", "include")]
+    if yes != no and not rest:
+        return Parsed(value=yes, ok=True)
     return Parsed(error=f"Please answer yes or no: {option.question or option.name + '?'}")

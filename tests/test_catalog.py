@@ -210,12 +210,6 @@ def test_invalid_yaml_names_the_file_and_the_line(tmp_path):
     assert_mentions(message, [str(path), "not valid YAML", "line 3"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (unclear message): the YAML error keeps PyYAML's placeholder "
-    "'in \"<unicode string>\", line 3' because load_catalog parses path.read_text() "
-    "instead of the open file; the shop owner sees '<unicode string>' where the file name belongs",
-)
 def test_invalid_yaml_does_not_call_the_file_unicode_string(tmp_path):
     path = tmp_path / "shop_catalog.yml"
     path.write_text("products:\n  - id: oak_table\n    name: [unclosed\n", encoding="utf-8")
@@ -274,12 +268,8 @@ def _frame_value_without_by(raw):
 # file name. The product id is always there; the option (or rule, derived part) where
 # there is one; then words that say the problem.
 MALFORMED = [
-    pytest.param(_drop("products"), ["products", "required"], id="missing-products"),
-    pytest.param(_set("options", [], product), ["product 'oak_table'", "options"], id="product-without-options",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "BUG (unclear message): says \"product 'oak_table': ensure this value has at least 1 items\" "
-                     "without saying which list is empty; catalog._where drops the field name 'options' "
-                     "(the `elif key not in (\"products\", \"options\", ...)` branch)"))),
+    pytest.param(_drop("products"), ["needs a 'products' list"], id="missing-products"),
+    pytest.param(_set("options", [], product), ["product 'oak_table'", "options"], id="product-without-options"),
     pytest.param(_drop("options", product), ["product 'oak_table'", "options", "required"], id="product-options-key-missing"),
     pytest.param(_set("values", [], _choice), ["product 'oak_table'", "option 'finish'", "at least one value"],
                  id="choice-without-values"),
@@ -335,24 +325,14 @@ MALFORMED = [
     pytest.param(_set("id", "product", _length), ["product 'oak_table'", "option 'product'", "reserved"],
                  id="reserved-option-id"),
     # Beyond the brief's list: mistakes a schema check could catch but load_catalog does not.
-    pytest.param(_set("products", []), ["products", "at least"], id="empty-products-list",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "BUG (unclear message): says 'catalog: ensure this value has at least 1 items' without naming "
-                     "'products' (catalog._where drops the field name)"))),
+    pytest.param(_set("products", []), ["products", "at least"], id="empty-products-list"),
     pytest.param(lambda raw: product(raw)["rules"].append(
                      {"id": "glossy", "kind": "limit", "check": "finish.glossiness > 1", "message": "Too glossy."}),
-                 ["product 'oak_table'", "rule 'glossy'", "glossiness"], id="rule-unknown-attribute",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "BUG: a rule naming an attribute no value of the choice has (finish.glossiness) loads; "
-                     "the first order then crashes with ExpressionError in order._rule_holds. "
-                     "catalog._check_product only checks root names (expressions.names_in)"))),
+                 ["product 'oak_table'", "rule 'glossy'", "glossiness"], id="rule-unknown-attribute"),
     pytest.param(lambda raw: product(raw)["rules"].append(
                      {"id": "lacquer_short", "kind": "requires", "if": "finish == 'lacqured'",
                       "then": "length <= 200", "message": "Lacquered tables are up to 200 cm."}),
-                 ["product 'oak_table'", "rule 'lacquer_short'", "lacqured"], id="rule-unknown-value-id",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "BUG: a rule comparing a choice with a value id it does not have (finish == 'lacqured') "
-                     "loads and silently never fires; catalog._check_product does not check compared ids"))),
+                 ["product 'oak_table'", "rule 'lacquer_short'", "lacqured"], id="rule-unknown-value-id"),
 ]
 
 
@@ -370,11 +350,6 @@ def test_unknown_field_typo_message_names_the_field_not_python(tmp_path):
     assert message.count("\n") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (unclear message): an empty catalog file says 'catalog: Catalog expected dict not NoneType' "
-    "(pydantic wording) instead of saying the catalog needs a 'products' list",
-)
 def test_empty_file_names_what_is_missing(tmp_path):
     path = tmp_path / "shop_catalog.yml"
     path.write_text("# nothing yet\n", encoding="utf-8")
