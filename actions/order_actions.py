@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import logging
 import uuid
 from typing import Any, Dict, List, Optional, Text
@@ -350,11 +351,14 @@ CONTACT_QUESTIONS = {
 }
 
 
-class ActionAskContact(Action):
+class ActionAskContact(Action, abc.ABC):
     """Asks one contact detail. A custom ask action rather than an utter_ask response,
     because `rasa data validate --fail-on-warnings` counts form responses as unused."""
 
-    slot = ""
+    @property
+    @abc.abstractmethod
+    def slot(self) -> str:
+        """The contact slot this action asks for."""
 
     def name(self) -> Text:
         return f"action_ask_{self.slot}"

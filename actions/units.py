@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pint
+if TYPE_CHECKING:
+    import pint
 
 
 class UnitError(ValueError):
@@ -13,13 +15,18 @@ class UnitError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def registry() -> pint.UnitRegistry:
+def registry() -> "pint.UnitRegistry":
+    # Imported here: pint takes about 2 s to import, which `bespoke run` need not wait for.
+    import pint
+
     # Decimal keeps conversions exact (15.5 in -> 39.37 cm, not 39.370000000000005).
     return pint.UnitRegistry(non_int_type=Decimal)
 
 
 def is_physical(unit: str) -> bool:
     """False for counting units such as 'shirts' that pint does not know."""
+    import pint
+
     try:
         registry().Unit(unit)
     except (pint.errors.UndefinedUnitError, ValueError, AttributeError, TypeError, AssertionError):

@@ -8,11 +8,12 @@ import os
 import sys
 from typing import List, Optional
 
-from actions.catalog import CatalogError, catalog_path, load_catalog
 from actions.settings import database_url
 
 
 def _check_catalog() -> None:
+    from actions.catalog import catalog_path, load_catalog
+
     path = catalog_path()
     catalog = load_catalog(path)
     print(f"bespoke: catalog {path}: {len(catalog.products)} products "
@@ -22,7 +23,8 @@ def _check_catalog() -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runner import Settings, ensure_model, serve
 
-    _check_catalog()
+    # The action server checks the catalog as it starts (in parallel with Rasa loading);
+    # a malformed catalog stops everything with the error.
     model = ensure_model(force=False) if not args.no_train else None
     settings = Settings.from_env()
     if model is None:
@@ -124,6 +126,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     shell.set_defaults(func=cmd_shell)
 
     args = parser.parse_args(argv)
+    from actions.catalog import CatalogError
+
     try:
         return args.func(args)
     except CatalogError as error:

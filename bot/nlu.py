@@ -1,0 +1,55 @@
+"""Rasa's LogisticRegressionClassifier, saved as plain arrays instead of skops.
+
+Rasa 3.6 persists the classifier with skops, whose import alone walks all of
+scikit-learn: 5-11 s of the server's start-up here, for a model of two small matrices.
+This keeps Rasa's training and prediction and stores coef_, intercept_ and classes_ in
+an .npz file read without pickle.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as model_dir:
+            np.savez(
+                model_dir / "classifier.npz",
+                coef=self.clf.coef_,
+                intercept=self.clf.intercept_,
+                classes=np.asarray(self.clf.classes_, dtype=str),
+            )
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "ArrayLogisticRegressionClassifier":
+        component = cls(config, execution_context.node_name, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                with np.load(model_dir / "classifier.npz", allow_pickle=False) as arrays:
+                    component.clf.coef_ = arrays["coef"]
+                    component.clf.intercept_ = arrays["intercept"]
+                    component.clf.classes_ = arrays["classes"]
+                    component.clf.n_features_in_ = arrays["coef"].shape[1]
+        except (ValueError, OSError, KeyError):
+            # Same as Rasa's: an untrained classifier (e.g. no NLU data) predicts nothing.
+            logger.debug("No trained classifier in resource '%s'.", resource.name)
+        return component
