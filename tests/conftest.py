@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Iterator, List
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO_CATALOG = ROOT / "catalog.yml"
-START_TIMEOUT_S = 180
+from bot.local import DEMO_CATALOG, ROOT, BotServers  # noqa: F401 - shared with the tests
 
 
 @pytest.fixture(scope="session")
@@ -34,101 +24,6 @@ def trained_model() -> Path:
     from bot.runner import ensure_model
 
     return ensure_model()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class BotServers:
-    """`bespoke run --no-train` on free ports with its own data folder and catalog."""
-
-    def __init__(self, data_dir: Path, catalog: Path = DEMO_CATALOG, extra_env: Optional[Dict[str, str]] = None):
-        self.data_dir = data_dir
-        self.token = uuid.uuid4().hex
-        self.rasa_port = free_port()
-        self.actions_port = free_port()
-        self.env = {
-            **os.environ,
-            "BESPOKE_DATA_DIR": str(data_dir),
-            "BESPOKE_CATALOG": str(catalog),
-            "BESPOKE_RASA_PORT": str(self.rasa_port),
-            "BESPOKE_ACTIONS_PORT": str(self.actions_port),
-            "BESPOKE_RASA_TOKEN": self.token,
-            "RASA_TELEMETRY_ENABLED": "false",
-        }
-        self.env.pop("DATABASE_URL", None)
-        self.env.pop("TRACKER_DATABASE_URL", None)
-        self.env.update(extra_env or {})
-        self.process: Optional[subprocess.Popen] = None
-        self.log_path = data_dir / "servers.log"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
-
-    def start(self) -> "BotServers":
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--no-train"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"bot servers exited with {self.process.returncode}:\n{self.log_tail()}")
-            if self._ready():
-                return self
-            time.sleep(0.2)  # polling interval while the servers load, not a wait for a result
-        self.stop()
-        raise RuntimeError(f"bot servers not ready after {START_TIMEOUT_S} s:\n{self.log_tail()}")
-
-    def _ready(self) -> bool:
-        try:
-            status = requests.get(f"{self.url}/status", params={"token": self.token}, timeout=2)
-            health = requests.get(f"http://127.0.0.1:{self.actions_port}/health", timeout=2)
-        except requests.RequestException:
-            return False
-        return status.ok and bool(status.json().get("model_file")) and health.ok
-
-    def log_tail(self, lines: int = 60) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def say(self, sender: str, text: str) -> List[dict]:
-        response = requests.post(
-            f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def converse(self, sender: str, messages: List[str]) -> List[List[dict]]:
-        return [self.say(sender, text) for text in messages]
-
-    def orders(self) -> List[dict]:
-        """What `bespoke orders --json` prints for this data folder."""
-        result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "orders", "--json"],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, check=True, timeout=120,
-        )
-        return json.loads(result.stdout)
-
-    def orders_of(self, sender: str) -> List[dict]:
-        return [order for order in self.orders() if order["conversation_id"] == sender]
 
 
 @pytest.fixture(scope="session")
