@@ -306,8 +306,12 @@ def _check_product(path: Path, product: Product) -> None:
                 continue
             common = {"id", "name", "price"}
             missing = [v.id for v in values if attribute not in common and attribute not in v.attributes]
+            if len(missing) == len(values):
+                known = sorted({key for v in values for key in v.attributes} | common)
+                fail(f"'{text}' uses {name}.{attribute}, but no value of '{name}' has an attribute "
+                     f"'{attribute}' (known: {', '.join(known)})", where)
             if missing:
-                fail(f"'{text}' uses {name}.{attribute}, but {', '.join(missing)} has no attribute '{attribute}'", where)
+                fail(f"'{text}' uses {name}.{attribute}, which these values of '{name}' lack: {', '.join(missing)}", where)
         for name, literal in expressions.literals_compared(text):
             values = _values_named(product, name)
             if values is not None and literal not in {v.id for v in values}:

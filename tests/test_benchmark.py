@@ -1,0 +1,59 @@
+"""The benchmark's measuring functions with a tiny load against the session's servers:
+correctness only (all figures present, no errors, every order stored once), never the
+latency targets, which depend on the machine."""
+
+from __future__ import annotations
+
+import json
+
+from bench.benchmark import PRODUCTS, SCRIPTS, evaluate, format_report, measure, percentile
+
+PHASE_FIELDS = {"conversations", "turns", "turns_not_sent", "wall_s", "turns_per_s", "latency_ms",
+                "errors", "errors_by_kind", "error_examples"}
+
+
+def test_percentile_interpolates_between_ranks():
+    assert percentile([], 50) is None
+    assert percentile([5.0], 99) == 5.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert percentile(list(range(1, 101)), 95) == 95.05
+
+
+def test_a_tiny_benchmark_run_is_complete_and_correct(bot):
+    report = measure(bot, orders=3, concurrency=3)
+
+    assert {"run_id", "environment", "training_s", "ready_s", "start_returned_s", "sequential", "concurrent",
+            "orders", "turns_per_order", "memory", "conversations", "targets", "passed"} <= set(report)
+    assert report["training_s"] is None and report["ready_s"] is None  # not measured here
+    for name, conversations in (("sequential", 3), ("concurrent", 3)):
+        phase = report[name]
+        assert PHASE_FIELDS <= set(phase)
+        assert phase["conversations"] == conversations
+        assert phase["errors"] == 0, phase["error_examples"]
+        assert phase["turns_not_sent"] == 0
+        assert phase["turns"] == sum(len(SCRIPTS[product]) for product in PRODUCTS)
+        assert set(phase["latency_ms"]) == {"p50", "p95", "p99", "max", "mean"}
+        assert all(value > 0 for value in phase["latency_ms"].values())
+        assert phase["turns_per_s"] > 0
+    assert report["concurrent"]["concurrency"] == 3
+
+    orders = report["orders"]
+    assert orders["expected"] == 6 and orders["stored_once"] == 6
+    assert orders["duplicates"] == 0
+    assert orders["missing"] == orders["wrong_product"] == orders["unconfirmed"] == orders["unexpected"] == []
+    assert all(c["stored"] == 1 and c["confirmed"] for c in report["conversations"])
+    assert sorted(c["product"] for c in report["conversations"]) == sorted(PRODUCTS * 2)
+
+    assert report["turns_per_order"] == {product: len(script) for product, script in SCRIPTS.items()}
+    assert report["memory"]["rasa_rss_mb"] > 0 and report["memory"]["actions_rss_mb"] > 0
+
+    # Every target is reported; the correctness ones pass, the unmeasured ones are skipped.
+    targets = {target["name"]: target["passed"] for target in evaluate(report)}
+    assert len(targets) == 7
+    assert targets["zero errors (concurrent and sequential)"] is True
+    assert targets["every scripted order stored once"] is True
+    assert targets["ready after start"] is None and targets["full training"] is None
+
+    text = format_report(report)
+    assert "orders stored once / expected: 6/6" in text and "overall:" in text
+    json.dumps(report)  # --json can write it
