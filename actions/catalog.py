@@ -200,6 +200,8 @@ class Product(_Model):
 class Shop(_Model):
     name: str = "Bespoke"
     currency: str = Field("EUR", regex=r"^[A-Z]{3}$")
+    # What the bot says when asked about delivery and shipping.
+    delivery: str = "Delivery is arranged with your order confirmation; ask to talk to a person for details."
 
 
 class Catalog(_Model):

@@ -249,3 +249,89 @@ def summary_text(product: Product, selections: Selections, priced: Quote) -> str
         rows.append(f"**Total: {money(priced.total, currency)}**")
     rows.append(f"Lead time: {product.lead_time_days} business days.")
     return "\n".join(rows)
+
+
+def price_so_far(product: Product, selections: Selections) -> Optional[Decimal]:
+    """The total of the price lines that the filled options already decide.
+
+    Complete orders give the quote's total; incomplete ones the lines that can be worked
+    out (None when nothing can be priced yet, or when there is no instant price).
+    """
+    if next_missing_option(product, selections) is None:
+        return quote(product, selections).total
+    names = namespace(product, selections)
+    total = Decimal(product.base_price)
+    if product.pricing.lines:
+        for line in product.pricing.lines:
+            if all(names.get(name) is not None for name in names_in(line.amount)):
+                amount = evaluate(line.amount, names)
+                if amount is None:
+                    return None
+                total += Decimal(amount)
+    else:
+        for option in product.options:
+            value = selections.get(option.id)
+            if option.kind == "choice" and value is not None:
+                total += option.value(value).price
+            elif option.kind in ("text", "yesno") and value:
+                total += option.price
+        for choice in derive(product, selections, None):
+            if choice.value is not None:
+                total += choice.value.price
+    multiplier = product.pricing.multiply_by
+    if multiplier and selections.get(multiplier) is not None:
+        total *= Decimal(str(selections[multiplier]))
+    return _to_money(total)
+
+
+@dataclass
+class Change:
+    option: Option
+    old: Any
+    new: Any
+    was_filled: bool
+
+
+@dataclass
+class Applied:
+    """The outcome of taking several answers at once."""
+
+    selections: Dict[str, Any]
+    changes: List[Change] = field(default_factory=list)  # accepted, in catalog order
+    refused: List[Violation] = field(default_factory=list)  # with the option to ask again
+    cleared: List[Change] = field(default_factory=list)  # earlier answers a change invalidated
+
+
+def apply_answers(product: Product, selections: Selections, answers: Mapping[str, Any]) -> Applied:
+    """Take new answers (option id -> value), keeping every rule true.
+
+    A new answer that breaks a rule with earlier ones is refused. A change to an option
+    that was already answered is taken, and the earlier answers it now conflicts with
+    are cleared so they are asked again (the customer's latest word wins).
+    """
+    result = Applied(dict(selections))
+    for option in product.options:
+        if option.id not in answers:
+            continue
+        new = answers[option.id]
+        was_filled = option.id in result.selections
+        old = result.selections.get(option.id)
+        if was_filled and old == new:
+            continue
+        trial = {**result.selections, option.id: new}
+        broken = violations(product, trial, option.id)
+        if broken and was_filled:
+            for violation in broken:
+                involved = sorted(involved_options(product, violation.rule_id), key=product.option_ids.index)
+                for other in reversed(involved):  # the latest question in the catalog's order
+                    if other != option.id and other in trial and other not in answers:
+                        result.cleared.append(Change(product.option(other), trial.pop(other), None, True))
+                        violation.option_id = other
+                        break
+            broken = violations(product, trial, option.id)
+        if broken:
+            result.refused.extend(broken)
+            continue
+        result.selections = trial
+        result.changes.append(Change(option, old, new, was_filled))
+    return result

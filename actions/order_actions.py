@@ -1,95 +1,59 @@
-"""rasa-sdk actions of the order conversation: thin glue between Rasa and the order core."""
+"""The order form: from the product to a valid, priced specification.
+
+The form has one required slot, `specs_complete`, that stays empty until every option of
+the product is valid; answers live in the `selections` slot. Questions, changes, cancel
+and start-over are all handled inside the form's validation, so the form never loses
+what was filled and the next question is always asked again.
+"""
 
 from __future__ import annotations
 
-import abc
 import logging
 import uuid
 from typing import Any, Dict, List, Optional, Text
 
-from email_validator import EmailNotValidError, validate_email
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.catalog import Catalog, ChoiceValue, Option, Product, current_catalog
+from actions.catalog import ChoiceValue, Option, Product, current_catalog
+from actions.dialogue import (
+    Draft,
+    Message,
+    answer_question,
+    find_product,
+    named_option,
+    order_store,
+    product_buttons,
+    reset_order,
+    say_too_long,
+)
 from actions.expressions import format_number
+from actions.extract import Extraction, find_values
 from actions.order import (
+    Applied,
+    apply_answers,
     display_value,
     money,
     next_missing_option,
+    price_so_far,
     quote,
     summary_text,
     valid_values,
-    violations,
 )
-from actions.settings import database_url
-from actions.store import NewOrder, OrderStore
-from actions.values import match_choice, normalize, number_range, parse_answer
+from actions.values import Parsed, normalize, number_range
 
 logger = logging.getLogger(__name__)
 
-ORDER_SLOTS = ("product", "selections", "specs_complete", "draft_id", "answered_turn", "changing")
-CONTACT_SLOTS = ("customer_name", "customer_email", "customer_address")
-
-_stores: Dict[str, OrderStore] = {}
-
-
-def order_store() -> OrderStore:
-    """One store per database URL, migrated on first use."""
-    url = database_url()
-    if url not in _stores:
-        store = OrderStore(url)
-        store.migrate()
-        _stores[url] = store
-    return _stores[url]
+SMALL_TALK_CONFIDENCE = 0.8  # "hi" or "thanks" mid-order is small talk, not a wrong answer
+STUCK_HINT_AFTER = 2  # failed answers to one question before examples are shown
+STUCK_PERSON_AFTER = 3  # ... before a person is offered and staff are told
+YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "yes please", "please do", "do it", "confirm"}
+NO = {"no", "n", "nope", "nah", "no thanks", "continue", "carry on", "keep going", "keep it"}
 
 
-def user_turn(tracker: Tracker) -> int:
-    """How many messages the customer has sent: identifies the message being handled."""
-    return sum(1 for event in tracker.events if event.get("event") == "user")
-
-
-def product_chooser(catalog: Catalog) -> Option:
-    """The catalog's products as a choice, so products are matched like any value."""
-    return Option(
-        id="product",
-        name="product",
-        kind="choice",
-        values=[
-            ChoiceValue(id=p.id, name=p.name, synonyms=p.synonyms, description=p.description)
-            for p in catalog.products
-        ],
-    )
-
-
-def find_product(catalog: Catalog, tracker: Tracker) -> Optional[Product]:
-    """The product named by a button's entity or by the customer's words."""
-    for entity in tracker.latest_message.get("entities", []):
-        if entity.get("entity") == "product":
-            product = catalog.find_product(str(entity.get("value")))
-            if product:
-                return product
-    matches, certain = match_choice(product_chooser(catalog), tracker.latest_message.get("text") or "")
-    return catalog.product(matches[0].id) if matches and certain else None
-
-
-def entity_value(tracker: Tracker, name: str) -> Optional[str]:
-    return next(
-        (str(e["value"]) for e in tracker.latest_message.get("entities", []) if e.get("entity") == name),
-        None,
-    )
-
-
-def product_buttons(catalog: Catalog) -> List[Dict[str, str]]:
-    return [
-        {"title": product.name, "payload": f'/order_product{{"product":"{product.id}"}}'}
-        for product in catalog.products
-    ]
-
-
-def choice_buttons(product: Product, option: Option, values: List[ChoiceValue]) -> List[Dict[str, str]]:
+def choice_buttons(product: Product, values: List[ChoiceValue]) -> List[Dict[str, str]]:
     buttons = []
     for value in values:
         price = f" (+{money(value.price, product.currency)})" if value.price else ""
@@ -97,47 +61,113 @@ def choice_buttons(product: Product, option: Option, values: List[ChoiceValue]) 
     return buttons
 
 
-class ActionListProducts(Action):
-    """Greeting and "what can you make?": the products, each a button."""
+def confirmation_buttons(yes: str, no: str) -> List[Dict[str, str]]:
+    return [{"title": yes, "payload": "/affirm"}, {"title": no, "payload": "/deny"}]
 
-    def name(self) -> Text:
-        return "action_list_products"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        catalog = current_catalog()
-        lines = [f"- **{p.name}**: {p.description}" for p in catalog.products]
-        greeting = "Hello! " if tracker.latest_message.get("intent", {}).get("name") == "greet" else ""
-        dispatcher.utter_message(
-            text=f"{greeting}Welcome to {catalog.shop.name}. We make to order:\n" + "\n".join(lines)
-            + "\nWhat would you like?",
-            buttons=product_buttons(catalog),
-        )
-        return []
+def says_yes(message: Message) -> bool:
+    return message.intent == "affirm" or normalize(message.text) in YES
+
+
+def says_no(message: Message) -> bool:
+    return message.intent == "deny" or normalize(message.text) in NO
+
+
+def start_order_events(product: Optional[Product], message: Message) -> List[EventType]:
+    return [
+        SlotSet("product", product.id if product else None),
+        SlotSet("selections", {}),
+        SlotSet("specs_complete", None),
+        SlotSet("changing", None),
+        SlotSet("pending", None),
+        SlotSet("failures", {}),
+        SlotSet("draft_id", uuid.uuid4().hex),
+        SlotSet("answered_turn", message.turn),
+    ]
+
+
+def take_answers(dispatcher: CollectingDispatcher, product: Product, selections: Dict[str, Any],
+                 found: Extraction, focus: Optional[Option]) -> Applied:
+    """Applies the values found in a message and tells the customer what happened."""
+    applied = apply_answers(product, selections, {k: v.value for k, v in found.values.items()})
+    lines: List[str] = [f"{v.note}." for v in found.values.values() if v.note]
+    lines += [problem.error for problem in found.problems.values()]
+    new = [c for c in applied.changes if not c.was_filled]
+    if new and (focus is None or len(new) > 1 or new[0].option.id != focus.id):
+        lines.append("Got it: " + "; ".join(f"{c.option.name}: {display_value(c.option, c.new)}" for c in new) + ".")
+    for change in (c for c in applied.changes if c.was_filled):
+        lines.append(describe_change(product, change.option, change.old, change.new, selections, applied.selections))
+    for cleared in applied.cleared:
+        lines.append(f"That no longer fits your {cleared.option.name.lower()} ({display_value(cleared.option, cleared.old)}), "
+                     f"so I'll ask for it again.")
+    for option_id in dict.fromkeys(v.option_id for v in applied.refused):
+        option = product.option(option_id)
+        message = " ".join(v.message for v in applied.refused if v.option_id == option_id)
+        if option.kind == "choice" and option.id not in applied.selections:
+            fitting = valid_values(product, applied.selections, option)
+            if fitting:
+                message += " With your other choices these would work: " + ", ".join(v.name for v in fitting) + "."
+        lines.append(message)
+    if lines:
+        dispatcher.utter_message(text="\n".join(lines))
+    return applied
+
+
+def describe_change(product: Product, option: Option, old: Any, new: Any,
+                    before: Dict[str, Any], after: Dict[str, Any]) -> str:
+    """'Memory: 32 GB DDR5 -> 64 GB DDR5, +100 EUR' (with the price difference when known)."""
+    text = f"{option.name}: {display_value(option, old)} -> {display_value(option, new)}"
+    old_price, new_price = price_so_far(product, before), price_so_far(product, after)
+    if old_price is not None and new_price is not None and old_price != new_price:
+        difference = new_price - old_price
+        text += f", {'+' if difference > 0 else '-'}{format_number(abs(difference))} {product.currency}"
+    return text
+
+
+def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Message) -> List[EventType]:
+    """A fresh order of `product`, with whatever options the message already names."""
+    events = start_order_events(product, message)
+    dispatcher.utter_message(
+        text=f"Great, let's put together your {product.name}. It takes {product.lead_time_days} business days to make."
+    )
+    found = find_values(product, message.text)
+    if found.values or found.problems:
+        applied = take_answers(dispatcher, product, {}, found, None)
+        events.append(SlotSet("selections", applied.selections))
+    return events
+
+
+def product_for(message: Message) -> Optional[Product]:
+    """The product a message names, or the only one whose options it names ("an i5 with 32GB")."""
+    catalog = current_catalog()
+    product = find_product(catalog, message)
+    if product is None:
+        named = [p for p in catalog.products if find_values(p, message.text).values]
+        product = named[0] if len(named) == 1 else None
+    return product
 
 
 class ActionStartOrder(Action):
-    """Starts a fresh order; fills the product when the customer named one."""
+    """Starts a fresh order with the product and any options the customer named."""
 
     def name(self) -> Text:
         return "action_start_order"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        catalog = current_catalog()
-        product = find_product(catalog, tracker)
-        events: List[EventType] = [
-            SlotSet("selections", {}),
-            SlotSet("specs_complete", None),
-            SlotSet("changing", None),
-            SlotSet("draft_id", uuid.uuid4().hex),
-            SlotSet("answered_turn", user_turn(tracker)),
-            SlotSet("product", product.id if product else None),
-        ]
-        if product:
-            dispatcher.utter_message(
-                text=f"Great, let's put together your {product.name}. "
-                f"I'll ask {len(product.options)} short questions; it takes {product.lead_time_days} business days to make."
-            )
-        return events
+        message = Message.of(tracker)
+        if message.too_long:
+            say_too_long(dispatcher)
+            return start_order_events(None, message)
+        product = product_for(message)
+        draft = Draft.of(tracker)
+        if draft.started and product in (None, draft.product):
+            # Back to an unfinished order: the form reads this message against it.
+            dispatcher.utter_message(text=f"Continuing your {draft.product.name} ({draft.progress} answered); "
+                                          "say \"start over\" to begin again.")
+            return [SlotSet("pending", None)]
+        if product is None:
+            return start_order_events(None, message)
+        return begin_order(dispatcher, product, message)
 
 
 class ActionAskProduct(Action):
@@ -145,341 +175,231 @@ class ActionAskProduct(Action):
         return "action_ask_product"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("pending"):
+            return ask_pending(dispatcher, tracker.get_slot("pending"))
         catalog = current_catalog()
         names = ", ".join(p.name for p in catalog.products)
         dispatcher.utter_message(text=f"Which product would you like? We make: {names}.", buttons=product_buttons(catalog))
         return []
 
 
+def ask_pending(dispatcher: CollectingDispatcher, pending: str) -> List[EventType]:
+    if pending == "cancel":
+        dispatcher.utter_message(text="Cancel this order? Nothing will be stored.",
+                                 buttons=confirmation_buttons("Yes, cancel it", "No, continue"))
+    elif pending == "start_over":
+        dispatcher.utter_message(text="Start over from the beginning? What you've chosen so far will be cleared.",
+                                 buttons=confirmation_buttons("Yes, start over", "No, continue"))
+    return []
+
+
 class ActionAskSpecsComplete(Action):
-    """Asks the next option the product needs, or which option to change."""
+    """Asks the next option the product needs, a confirmation, or which option to change."""
 
     def name(self) -> Text:
         return "action_ask_specs_complete"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        product = current_catalog().find_product(tracker.get_slot("product"))
-        if product is None:
+        if tracker.get_slot("pending"):
+            return ask_pending(dispatcher, tracker.get_slot("pending"))
+        draft = Draft.of(tracker)
+        if not draft.started:
             return []
-        selections = tracker.get_slot("selections") or {}
-        option = next_missing_option(product, selections)
-        if option is None:
+        option = next_missing_option(draft.product, draft.selections)
+        if option is None and (tracker.get_slot("changing") or {}).get("mode") == "which":
             dispatcher.utter_message(
                 text="Which option would you like to change? Or say \"nothing\" to keep the order as it is.",
                 buttons=[
-                    {"title": f"{o.name}: {display_value(o, selections.get(o.id))}", "payload": f'/inform{{"option":"{o.id}"}}'}
-                    for o in product.options
+                    {"title": f"{o.name}: {display_value(o, draft.selections.get(o.id))}", "payload": f'/inform{{"option":"{o.id}"}}'}
+                    for o in draft.product.options
                 ] + [{"title": "Nothing, it's fine", "payload": "/affirm"}],
             )
             return []
-        ask_option(dispatcher, product, selections, option)
+        if option is None:
+            show_summary(dispatcher, draft)
+            return []
+        failures = (tracker.get_slot("failures") or {}).get(option.id, 0)
+        ask_option(dispatcher, draft.product, draft.selections, option, hint=failures >= STUCK_HINT_AFTER)
         return []
 
 
-def ask_option(dispatcher: CollectingDispatcher, product: Product, selections: Dict[str, Any], option: Option) -> None:
+def example_answer(option: Option) -> str:
+    if option.kind == "number":
+        low = option.allowed[0] if option.allowed else option.min
+        other = next((u for u in option.accept_units if u != option.unit), None)
+        also = f', or with another unit, e.g. "{format_number(low)} {option.unit}"' if other else ""
+        return f'Just the number, e.g. "{format_number(low)}"{also}.'
+    if option.kind == "text":
+        none = ' or "none"' if option.optional else ""
+        return f'For example "{option.example}"{none}.' if option.example else ""
+    if option.kind == "yesno":
+        return 'Just "yes" or "no".'
+    return "Tap one of the buttons, or type its name."
+
+
+def ask_option(dispatcher: CollectingDispatcher, product: Product, selections: Dict[str, Any], option: Option,
+               hint: bool = False) -> None:
     position = product.option_ids.index(option.id) + 1
     question = option.question or f"What {option.name.lower()} would you like?"
-    prefix = f"({position}/{len(product.options)}) "
+    text = f"({position}/{len(product.options)}) {question}"
+    buttons: List[Dict[str, str]] = []
     if option.kind == "choice":
-        values = valid_values(product, selections, option)
-        dispatcher.utter_message(text=prefix + question, buttons=choice_buttons(product, option, values))
+        buttons = choice_buttons(product, valid_values(product, selections, option))
     elif option.kind == "number":
         other_units = [u for u in option.accept_units if u != option.unit]
         also = f"; {', '.join(other_units)} are fine too" if other_units else ""
-        dispatcher.utter_message(text=f"{prefix}{question} ({number_range(option)}{also})")
+        text += f" ({number_range(option)}{also})"
     elif option.kind == "yesno":
-        price = f" (+{money(option.price, product.currency)})" if option.price else ""
-        dispatcher.utter_message(
-            text=prefix + question + price,
-            buttons=[{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
-        )
+        text += f" (+{money(option.price, product.currency)})" if option.price else ""
+        buttons = confirmation_buttons("Yes", "No")
     else:
-        price = f" (+{money(option.price, product.currency)})" if option.price else ""
-        example = f' For example: {option.example}.' if option.example else ""
-        dispatcher.utter_message(text=prefix + question + price + example)
+        text += f" (+{money(option.price, product.currency)})" if option.price else ""
+        text += f" For example: {option.example}." if option.example else ""
+    if hint:
+        text += "\n" + example_answer(option)
+    dispatcher.utter_message(text=text, buttons=buttons)
 
 
 class ValidateOrderForm(Action):
-    """Reads each answer of the order form against the catalog.
+    """Reads each message of the order form against the catalog.
 
-    A plain Action (not FormValidationAction) because the form's questions come from the
-    catalog: one required slot, specs_complete, stays empty until every option is valid,
-    and the answers themselves live in the `selections` slot.
+    A plain Action rather than a FormValidationAction: the form's questions come from the
+    catalog, so one message may answer, change or ask about any option.
     """
 
     def name(self) -> Text:
         return "validate_order_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        turn = user_turn(tracker)
-        if tracker.get_slot("answered_turn") == turn:
-            return []  # this message was already read (form activation, return from a digression)
+        message = Message.of(tracker)
+        if tracker.get_slot("answered_turn") == message.turn:
+            return []  # already read (form activation, or back from another action)
+        events: List[EventType] = [SlotSet("answered_turn", message.turn)]
+        if message.too_long:
+            say_too_long(dispatcher)
+            return events
+        pending = tracker.get_slot("pending")
+        if pending:
+            handled = self._confirm(dispatcher, tracker, message, pending)
+            if handled is not None:
+                return events + handled
+            events.append(SlotSet("pending", None))
+        if message.intent in ("cancel", "start_over") and message.confidence >= 0.5:
+            return events + [SlotSet("pending", message.intent)]
         requested = tracker.get_slot("requested_slot")
-        catalog = current_catalog()
-        events: List[EventType] = [SlotSet("answered_turn", turn)]
         if requested == "product":
-            product = find_product(catalog, tracker)
-            if product is None:
-                dispatcher.utter_message(text="Sorry, I didn't recognise that product.")
-                return events + [SlotSet("product", None)]
-            dispatcher.utter_message(text=f"Great, let's put together your {product.name}.")
-            return events + [SlotSet("product", product.id), SlotSet("selections", {}), SlotSet("draft_id", uuid.uuid4().hex)]
+            return events + self._product(dispatcher, tracker, message)
         if requested != "specs_complete":
             return events
-        product = catalog.find_product(tracker.get_slot("product"))
-        if product is None:
+        draft = Draft.of(tracker)
+        if not draft.started:
             return events + [SlotSet("product", None)]
-        selections = dict(tracker.get_slot("selections") or {})
-        text = tracker.latest_message.get("text") or ""
-        option = next_missing_option(product, selections)
-        if option is None:
-            return events + self._choose_change(dispatcher, tracker, product, selections, text)
-        return events + self._answer(dispatcher, tracker, product, selections, option, text)
+        return events + self._answer(dispatcher, tracker, message, draft)
 
-    def _answer(self, dispatcher, tracker, product, selections, option, text) -> List[EventType]:
-        chosen = entity_value(tracker, "choice")
-        if option.kind == "choice" and chosen and any(v.id == chosen for v in option.values):
-            parsed = parse_answer(option, option.value(chosen).name)
-        elif option.kind == "yesno" and tracker.latest_message.get("intent", {}).get("name") in ("affirm", "deny"):
-            parsed = parse_answer(option, "yes" if tracker.latest_message["intent"]["name"] == "affirm" else "no")
-        else:
-            parsed = parse_answer(option, text)
-        if not parsed.ok:
-            valid_ids = {v.id for v in valid_values(product, selections, option)} if option.kind == "choice" else set()
-            candidates = [c for c in parsed.candidates if c.id in valid_ids]
-            dispatcher.utter_message(text=parsed.error, buttons=choice_buttons(product, option, candidates) if candidates else [])
-            return [SlotSet("specs_complete", None)]
-        trial = {**selections, option.id: parsed.value}
-        broken = violations(product, trial, option.id)
-        if broken:
-            message = " ".join(v.message for v in broken)
-            if option.kind == "choice":
-                fitting = valid_values(product, selections, option)
-                names = ", ".join(v.name for v in fitting)
-                message += f" With your other choices these would work: {names}." if fitting else ""
-            dispatcher.utter_message(text=message)
-            return [SlotSet("specs_complete", None)]
-        if parsed.note:
-            dispatcher.utter_message(text=f"{parsed.note}.")
-        changing = tracker.get_slot("changing")
-        if changing and changing.get("option") == option.id:
-            dispatcher.utter_message(text=describe_change(product, option, changing.get("old"), parsed.value, selections))
-        return [
-            SlotSet("selections", trial),
-            SlotSet("changing", None),
-            SlotSet("specs_complete", True if next_missing_option(product, trial) is None else None),
-        ]
+    def _confirm(self, dispatcher, tracker, message: Message, pending: str) -> Optional[List[EventType]]:
+        """The answer to "cancel this order?" / "start over?"; None when it is neither."""
+        if says_yes(message):
+            if pending == "cancel":
+                dispatcher.utter_message(text="Your order is cancelled; nothing was stored. "
+                                              "Say hello any time to start a new one.")
+                # order_confirmed false tells the rules the form ended without an order.
+                return reset_order() + [SlotSet("order_confirmed", False), SlotSet("requested_slot", None), ActiveLoop(None)]
+            dispatcher.utter_message(text="OK, let's start over.")
+            return start_order_events(None, message)
+        if says_no(message):
+            dispatcher.utter_message(text="OK, let's carry on.")
+            return [SlotSet("pending", None)]
+        return None
 
-    def _choose_change(self, dispatcher, tracker, product, selections, text) -> List[EventType]:
-        """All options are filled and the customer is saying which one to change."""
-        if tracker.latest_message.get("intent", {}).get("name") == "affirm" or normalize(text) in ("nothing", "no", "none", "its fine", "keep it"):
-            return [SlotSet("specs_complete", True)]
-        option_id = entity_value(tracker, "option")
-        option = product.option(option_id) if option_id in product.option_ids else None
-        if option is None:
-            chooser = Option(
-                id="option", name="option", kind="choice",
-                values=[ChoiceValue(id=o.id, name=o.name, synonyms=o.synonyms) for o in product.options],
-            )
-            matches, certain = match_choice(chooser, text)
-            option = product.option(matches[0].id) if matches and certain else None
-        if option is None:
-            names = ", ".join(o.name for o in product.options)
-            dispatcher.utter_message(text=f"Sorry, which option? This order has: {names}.")
-            return [SlotSet("specs_complete", None)]
-        old = selections.pop(option.id, None)
-        # "64GB memory" names the new value too: take it straight away.
-        parsed = parse_answer(option, text) if option_id is None else None
-        if parsed and parsed.ok and parsed.value != old and not violations(product, {**selections, option.id: parsed.value}, option.id):
-            trial = {**selections, option.id: parsed.value}
-            dispatcher.utter_message(text=describe_change(product, option, old, parsed.value, selections))
-            return [SlotSet("selections", trial), SlotSet("specs_complete", True)]
-        return [
-            SlotSet("selections", selections),
-            SlotSet("changing", {"option": option.id, "old": old}),
-            SlotSet("specs_complete", None),
-        ]
+    def _product(self, dispatcher, tracker, message: Message) -> List[EventType]:
+        if message.is_question:
+            return answer_question(dispatcher, tracker, message, Draft(None, {}))
+        product = product_for(message)
+        if product is None:
+            dispatcher.utter_message(text="Sorry, I didn't recognise that product.")
+            return [SlotSet("product", None)]
+        return begin_order(dispatcher, product, message)
 
+    def _answer(self, dispatcher, tracker, message: Message, draft: Draft) -> List[EventType]:
+        product, selections = draft.product, draft.selections
+        focus = next_missing_option(product, selections)
+        if message.is_question:
+            answer_question(dispatcher, tracker, message, draft)
+            return []
+        found = find_values(product, message.text, focus)
+        button_value = message.entity("choice")
+        if focus is not None and focus.kind == "choice" and button_value in {v.id for v in focus.values}:
+            found.values = {focus.id: found.values.get(focus.id) or Parsed(value=button_value, ok=True)}
+        if focus is not None and focus.kind == "yesno" and message.intent in ("affirm", "deny") and not found.values:
+            found.values = {focus.id: Parsed(value=message.intent == "affirm", ok=True)}
+        if found.values or found.problems:
+            changing = tracker.get_slot("changing") or {}
+            before = dict(selections)
+            if changing.get("option") in found.values and changing.get("old") is not None:
+                before[changing["option"]] = changing["old"]  # report "old -> new" for a reopened option
+            applied = take_answers(dispatcher, product, before, found, focus)
+            failures = dict(tracker.get_slot("failures") or {})
+            for change in applied.changes:
+                failures.pop(change.option.id, None)
+            for refused in applied.refused:
+                failures[refused.option_id] = failures.get(refused.option_id, 0) + 1
+            return [
+                SlotSet("selections", applied.selections),
+                SlotSet("changing", None),
+                SlotSet("failures", failures),
+                # Complete or not, the form goes on: to the next question or to the summary.
+                SlotSet("specs_complete", None),
+            ]
+        if focus is None:
+            return self._confirm_summary(dispatcher, tracker, message, product, selections)
+        if message.intent in ("greet", "thank") and message.confidence >= SMALL_TALK_CONFIDENCE:
+            answer_question(dispatcher, tracker, message, draft)
+            return []
+        return self._refuse(dispatcher, tracker, message, product, selections, focus, found.focus_error)
 
-def describe_change(product: Product, option: Option, old: Any, new: Any, others: Dict[str, Any]) -> str:
-    """'Memory: 32 GB DDR5 -> 64 GB DDR5, +100 EUR' (price difference when both price)."""
-    text = f"{option.name}: {display_value(option, old)} -> {display_value(option, new)}"
-    if old is None or next_missing_option(product, {**others, option.id: new}) is not None:
-        return text
-    before = quote(product, {**others, option.id: old})
-    after = quote(product, {**others, option.id: new})
-    if before.total is not None and after.total is not None and before.total != after.total:
-        difference = after.total - before.total
-        sign = "+" if difference > 0 else "-"
-        text += f", {sign}{format_number(abs(difference))} {product.currency}"
-    return text
+    def _refuse(self, dispatcher, tracker, message, product, selections, focus, error) -> List[EventType]:
+        """A message that gave no valid value for the question: say why, help when stuck."""
+        failures = dict(tracker.get_slot("failures") or {})
+        failures[focus.id] = failures.get(focus.id, 0) + 1
+        text = error.error if error is not None else f"Sorry, I didn't get that. {focus.question}"
+        buttons: List[Dict[str, str]] = []
+        if error is not None and focus.kind == "choice":
+            fitting = {v.id for v in valid_values(product, selections, focus)}
+            buttons = choice_buttons(product, [c for c in error.candidates if c.id in fitting])
+        if failures[focus.id] >= STUCK_PERSON_AFTER:
+            order_store().flag_conversation(
+                tracker.sender_id, f"stuck at '{focus.name}' after {failures[focus.id]} tries")
+            text += ("\nThis seems to be tricky. I've let our team know; say \"talk to a person\" "
+                     "if you'd like one of us to help, or try once more.")
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return [SlotSet("failures", failures), SlotSet("specs_complete", None)]
 
-
-class ActionShowSummary(Action):
-    def name(self) -> Text:
-        return "action_show_summary"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        product = current_catalog().find_product(tracker.get_slot("product"))
-        selections = tracker.get_slot("selections") or {}
-        if product is None or next_missing_option(product, selections) is not None:
-            dispatcher.utter_message(text="Sorry, that order is not complete yet. Let's start again: what would you like?")
-            return [SlotSet(slot, None) for slot in ORDER_SLOTS]
-        priced = quote(product, selections)
-        action = "send this quote request" if priced.is_quote_request else "place this order"
-        dispatcher.utter_message(
-            text=summary_text(product, selections, priced) + f"\n\nShall I {action}?",
-            buttons=[{"title": "Yes, confirm", "payload": "/affirm"}, {"title": "No, change something", "payload": "/deny"}],
-        )
+    def _confirm_summary(self, dispatcher, tracker, message: Message, product: Product,
+                         selections: Dict[str, Any]) -> List[EventType]:
+        """Every option is valid: the customer confirms the summary, or says what to change."""
+        if (tracker.get_slot("changing") or {}).get("mode") == "which":
+            if says_yes(message) or normalize(message.text) in ("nothing", "none", "its fine", "all good", "no"):
+                return [SlotSet("changing", None)]
+            option = named_option(product, message)
+            if option is None:
+                names = ", ".join(o.name for o in product.options)
+                dispatcher.utter_message(text=f"Sorry, which option? This order has: {names}.")
+                return []
+            remaining = {k: v for k, v in selections.items() if k != option.id}
+            return [SlotSet("selections", remaining), SlotSet("changing", {"option": option.id, "old": selections.get(option.id)})]
+        if says_yes(message):
+            return [SlotSet("specs_complete", True), SlotSet("order_confirmed", True)]
+        if says_no(message):
+            return [SlotSet("changing", {"mode": "which"})]
+        dispatcher.utter_message(text="Shall I place the order? Say \"yes\", or tell me what to change.")
         return []
 
 
-class ActionReopenOrder(Action):
-    """After "no" at the summary: back into the order form to change an option."""
-
-    def name(self) -> Text:
-        return "action_reopen_order"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        return [SlotSet("specs_complete", None), SlotSet("answered_turn", user_turn(tracker))]
-
-
-CONTACT_QUESTIONS = {
-    "customer_name": "To place the order I need a few details. What name should go on the order?",
-    "customer_email": "What email address should we send the confirmation and updates to?",
-    "customer_address": "And the delivery address (street and number, postcode, town)?",
-}
-
-
-class ActionAskContact(Action, abc.ABC):
-    """Asks one contact detail. A custom ask action rather than an utter_ask response,
-    because `rasa data validate --fail-on-warnings` counts form responses as unused."""
-
-    @property
-    @abc.abstractmethod
-    def slot(self) -> str:
-        """The contact slot this action asks for."""
-
-    def name(self) -> Text:
-        return f"action_ask_{self.slot}"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=CONTACT_QUESTIONS[self.slot])
-        return []
-
-
-class ActionAskCustomerName(ActionAskContact):
-    slot = "customer_name"
-
-
-class ActionAskCustomerEmail(ActionAskContact):
-    slot = "customer_email"
-
-
-class ActionAskCustomerAddress(ActionAskContact):
-    slot = "customer_address"
-
-
-class ValidateContactForm(FormValidationAction):
-    def name(self) -> Text:
-        return "validate_contact_form"
-
-    def validate_customer_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        name = " ".join(str(value or "").split())
-        if not 1 <= len(name) <= 100 or name.startswith("/"):
-            dispatcher.utter_message(text="Please tell me your name (up to 100 characters).")
-            return {"customer_name": None}
-        return {"customer_name": name}
-
-    def validate_customer_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        text = str(value or "").strip()
-        candidates = [word.strip("<>,;()") for word in text.split() if "@" in word] or [text]
-        try:
-            email = validate_email(candidates[0], check_deliverability=False).normalized
-        except EmailNotValidError as error:
-            dispatcher.utter_message(text=f"That email address doesn't look right ({error}). Please type it again, e.g. name@example.com.")
-            return {"customer_email": None}
-        return {"customer_email": email}
-
-    def validate_customer_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        address = " ".join(str(value or "").split())
-        if len(address) < 8 or len(address) > 300 or not any(ch.isdigit() for ch in address) and "," not in address:
-            dispatcher.utter_message(text="Please give the full delivery address: street and number, postcode and town.")
-            return {"customer_address": None}
-        return {"customer_address": address}
-
-
-class ActionPlaceOrder(Action):
-    """Stores the confirmed order (once per draft) and tells the customer its number."""
-
-    def name(self) -> Text:
-        return "action_place_order"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        product = current_catalog().find_product(tracker.get_slot("product"))
-        selections = tracker.get_slot("selections") or {}
-        reset = [SlotSet(slot, None) for slot in ORDER_SLOTS + CONTACT_SLOTS]
-        if product is None and tracker.get_slot("last_order"):
-            # A second "yes" after the order was stored: it is stored once.
-            dispatcher.utter_message(text=f"Your order {tracker.get_slot('last_order')} is placed. Anything else I can make for you?")
-            return []
-        if product is None or next_missing_option(product, selections) is not None:
-            dispatcher.utter_message(text="Sorry, I lost track of that order; nothing was stored. Let's start again.")
-            return reset
-        # Rules are checked again here: nothing invalid is ever stored.
-        for option in product.options:
-            if violations(product, selections, option.id):
-                dispatcher.utter_message(text="Sorry, that combination is not possible; nothing was stored. Let's start again.")
-                return reset
-        priced = quote(product, selections)
-        new = NewOrder(
-            draft_id=tracker.get_slot("draft_id") or uuid.uuid4().hex,
-            conversation_id=tracker.sender_id,
-            kind="quote_request" if priced.is_quote_request else "order",
-            product_id=product.id,
-            product_name=product.name,
-            options={option.id: selections.get(option.id) for option in product.options},
-            option_details=[
-                {
-                    "id": option.id, "name": option.name, "value": selections.get(option.id),
-                    "label": display_value(option, selections.get(option.id)), "unit": option.unit,
-                }
-                for option in product.options
-            ],
-            derived_parts=[
-                {
-                    "id": c.part_id, "name": c.name, "value": c.value.id if c.value else None,
-                    "label": c.label, "price": str(c.value.price) if c.value else None,
-                }
-                for c in priced.derived
-            ],
-            price_lines=[{"label": line["label"], "amount": str(line["amount"])} for line in priced.lines],
-            total=priced.total,
-            currency=priced.currency,
-            lead_time_days=product.lead_time_days,
-            customer_name=tracker.get_slot("customer_name"),
-            customer_email=tracker.get_slot("customer_email"),
-            customer_address=tracker.get_slot("customer_address"),
-        )
-        try:
-            stored = order_store().place_order(new)
-        except Exception:  # noqa: BLE001 - the customer gets an apology, the log the details
-            logger.exception("could not store order for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(
-                text="Sorry, something went wrong while saving your order, so it is NOT placed yet. "
-                "Please say \"yes\" to try again in a moment."
-            )
-            return []
-        if priced.is_quote_request:
-            text = (
-                f"Thank you, {new.customer_name}! Your quote request number is **{stored['number']}**. "
-                f"{' '.join(priced.notes)} We'll write to {new.customer_email}."
-            )
-        else:
-            text = (
-                f"Thank you, {new.customer_name}! Your order number is **{stored['number']}**. "
-                f"Total {money(priced.total, priced.currency)}; we'll make it in {product.lead_time_days} business days "
-                f"and send updates to {new.customer_email}."
-            )
-        dispatcher.utter_message(text=text)
-        return reset + [SlotSet("last_order", stored["number"])]
+def show_summary(dispatcher: CollectingDispatcher, draft: Draft) -> None:
+    """The priced summary and "shall I place it?": the order form's last question."""
+    priced = quote(draft.product, draft.selections)
+    action = "send this quote request" if priced.is_quote_request else "place this order"
+    dispatcher.utter_message(
+        text=summary_text(draft.product, draft.selections, priced) + f"\n\nShall I {action}?",
+        buttons=confirmation_buttons("Yes, confirm", "No, change something"),
+    )

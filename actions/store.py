@@ -1,4 +1,5 @@
-"""The order store: placed orders and their status history, in SQLite or PostgreSQL.
+"""The order store: placed orders and their status history, and the conversations flagged
+for staff, in SQLite or PostgreSQL.
 
 Plain Python over SQLAlchemy 1.4 written in 2.0 style; no Rasa import. The schema belongs
 to the Alembic migrations in alembic/versions/: call `OrderStore.migrate()` (or run
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +58,10 @@ NUMBER_LENGTH = 6
 NUMBER_ATTEMPTS = 8  # 31**6 is ~887 million numbers: a collision is rare, several in a row never
 
 CENT = Decimal("0.01")
+
+# Open flags are unique per (conversation, reason) through a btree index, so a reason is
+# kept well under PostgreSQL's limit on the size of an index entry (about 2700 bytes).
+FLAG_REASON_MAX_LENGTH = 1000
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -96,6 +103,14 @@ class OrderNotCancellableError(OrderStoreError):
         super().__init__(f"order {number} is {status} and can no longer be cancelled")
         self.number = number
         self.status = status
+
+
+class FlagNotFoundError(OrderStoreError, LookupError):
+    """There is no conversation flag with this id."""
+
+    def __init__(self, flag_id: int) -> None:
+        super().__init__(f"there is no conversation flag {flag_id}")
+        self.flag_id = flag_id
 
 
 # ---------------------------------------------------------------------------- models
@@ -215,6 +230,39 @@ class OrderStatusChange(Base):
     order: Mapped[Order] = relationship(Order, back_populates="status_history")
 
 
+_OPEN_FLAG = text("resolved_at IS NULL")
+
+
+class ConversationFlag(Base):
+    """A conversation a person on the staff should look at (the customer asked for a
+    person, or the bot got stuck). Open while resolved_at is None."""
+
+    __tablename__ = "conversation_flags"
+    __table_args__ = (
+        # At most one open flag per conversation and reason: a customer who asks three
+        # times is one flag, even when two workers raise it at once.
+        Index(
+            "ix_conversation_flags_open_reason",
+            "conversation_id",
+            "reason",
+            unique=True,
+            sqlite_where=_OPEN_FLAG,
+            postgresql_where=_OPEN_FLAG,
+        ),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), index=True, nullable=False)  # Rasa sender id
+    reason: Mapped[str] = Column(Text, nullable=False)
+    raised_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    resolved_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    resolved_by: Mapped[Optional[str]] = Column(String(100), nullable=True)  # a staff name
+
+    def __repr__(self) -> str:
+        state = "open" if self.resolved_at is None else "resolved"
+        return f"<ConversationFlag {self.id} {self.conversation_id} {state}>"
+
+
 # ---------------------------------------------------------------------------- input
 
 
@@ -322,6 +370,18 @@ def order_as_dict(order: Order) -> Dict[str, Any]:
     }
 
 
+def flag_as_dict(flag: ConversationFlag) -> Dict[str, Any]:
+    """The flag as plain JSON-ready data; resolved_at and resolved_by are None while open."""
+    return {
+        "id": flag.id,
+        "conversation_id": flag.conversation_id,
+        "reason": flag.reason,
+        "raised_at": _iso(flag.raised_at),
+        "resolved_at": None if flag.resolved_at is None else _iso(flag.resolved_at),
+        "resolved_by": flag.resolved_by,
+    }
+
+
 def new_order_number() -> str:
     """A fresh random order number such as BSP-7K3Q9M (uniqueness is checked on insert)."""
     return NUMBER_PREFIX + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
@@ -342,7 +402,8 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 
 class OrderStore:
-    """Placed orders in the database at `url`. The engine is created on first use."""
+    """Placed orders and conversation flags in the database at `url`. The engine is
+    created on first use."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -474,6 +535,50 @@ class OrderStore:
             session.flush()
             return order_as_dict(order)
 
+    def flag_conversation(self, conversation_id: str, reason: str) -> Dict[str, Any]:
+        """Flag the conversation for staff and return the flag. While a flag with the same
+        reason is still open in this conversation, that flag is returned instead of a
+        second one (a retried message, a customer asking again, two workers at once)."""
+        if not conversation_id or len(conversation_id) > 255:
+            raise ValueError("conversation_id must be 1 to 255 characters")
+        reason = (reason or "").strip()
+        if not reason or len(reason) > FLAG_REASON_MAX_LENGTH:
+            raise ValueError(f"reason must be 1 to {FLAG_REASON_MAX_LENGTH} characters")
+        existing = self._find_open_flag(conversation_id, reason)
+        if existing is not None:
+            return existing
+        try:
+            with self._session_factory.begin() as session:
+                flag = ConversationFlag(conversation_id=conversation_id, reason=reason, raised_at=utcnow())
+                session.add(flag)
+                session.flush()
+                raised = flag_as_dict(flag)
+            return raised
+        except IntegrityError:
+            # The same open flag was raised meanwhile (a race): that one is the answer.
+            existing = self._find_open_flag(conversation_id, reason)
+            if existing is None:
+                raise  # some other constraint: a real error
+            return existing
+
+    def resolve_flag(self, flag_id: int, resolved_by: str) -> Dict[str, Any]:
+        """Mark the flag resolved by a member of staff and return it. Resolving a flag
+        that is already resolved changes nothing and returns it as it is (two people
+        clicking at once). Raises FlagNotFoundError."""
+        if not resolved_by or len(resolved_by) > 100:
+            raise ValueError("resolved_by must be 1 to 100 characters")
+        with self._session_factory.begin() as session:
+            flag = session.scalars(
+                select(ConversationFlag).where(ConversationFlag.id == flag_id).with_for_update()
+            ).one_or_none()
+            if flag is None:
+                raise FlagNotFoundError(flag_id)
+            if flag.resolved_at is None:
+                flag.resolved_at = utcnow()
+                flag.resolved_by = resolved_by
+                session.flush()
+            return flag_as_dict(flag)
+
     # -- reads
 
     def get(self, number: str) -> Optional[Dict[str, Any]]:
@@ -497,3 +602,34 @@ class OrderStore:
         with self._session_factory.begin() as session:
             order = session.scalars(select(Order).where(Order.draft_id == draft_id)).one_or_none()
             return None if order is None else order_as_dict(order)
+
+    def open_flags(self) -> List[Dict[str, Any]]:
+        """The flags not yet resolved, of every conversation, oldest first."""
+        with self._session_factory.begin() as session:
+            flags = session.scalars(
+                select(ConversationFlag)
+                .where(ConversationFlag.resolved_at.is_(None))
+                .order_by(ConversationFlag.raised_at, ConversationFlag.id)
+            ).all()
+            return [flag_as_dict(flag) for flag in flags]
+
+    def flags_for(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """Every flag of the conversation, open and resolved, oldest first."""
+        with self._session_factory.begin() as session:
+            flags = session.scalars(
+                select(ConversationFlag)
+                .where(ConversationFlag.conversation_id == conversation_id)
+                .order_by(ConversationFlag.raised_at, ConversationFlag.id)
+            ).all()
+            return [flag_as_dict(flag) for flag in flags]
+
+    def _find_open_flag(self, conversation_id: str, reason: str) -> Optional[Dict[str, Any]]:
+        with self._session_factory.begin() as session:
+            flag = session.scalars(
+                select(ConversationFlag).where(
+                    ConversationFlag.conversation_id == conversation_id,
+                    ConversationFlag.reason == reason,
+                    ConversationFlag.resolved_at.is_(None),
+                )
+            ).one_or_none()
+            return None if flag is None else flag_as_dict(flag)

@@ -222,31 +222,47 @@ def _words_to_digits(text: str) -> str:
     return re.sub(rf"\b(?:(?:{pattern})(?:[\s-]+(?:and\s+)?)?)+\b", lambda m: total(m) + " ", text).strip()
 
 
-def _read_numbers(text: str) -> List[Tuple[Decimal, Optional[str]]]:
-    """Every number in the text with the unit written after it (pint's name), if any."""
+def prepare_numbers(text: str) -> str:
+    """Lower case with fractions, number words and thousands separators made plain digits."""
     text = text.lower()
     for symbol, fraction in VULGAR_FRACTIONS.items():
         text = re.sub(rf"(\d)\s*{symbol}", rf"\1 {fraction}", text).replace(symbol, fraction)
     text = _words_to_digits(text)
     # 1,200 is a thousand and two hundred; 39,5 is a decimal comma.
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-    unit_alternatives = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
-    found = []
-    for match in re.finditer(rf"(?<![\w.])({_NUMBER})\s*(?:({unit_alternatives})(?![a-z])(?:\s*{PER_WORDS}\s*({unit_alternatives})(?![a-z]))?)?", text):
-        number = _to_decimal(match.group(1))
+    return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+
+
+_UNIT_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
+# A number with the unit written after it ("40 kg per metre"); a number glued to other
+# letters ("400V", "2TB", "7800X3D") is part of a name, not a quantity.
+NUMBER_MENTION = re.compile(
+    rf"(?<![\w.])(?P<number>{_NUMBER})(?!\d)\s*"
+    rf"(?:(?P<unit>{_UNIT_ALTERNATIVES})(?![a-z])(?:\s*{PER_WORDS}\s*(?P<per>{_UNIT_ALTERNATIVES})(?![a-z]))?)?"
+    rf"(?![a-z])(?!\s*(?:v|volts?|gb|gigs?|tb|kw|watts?|w|x3d|k|f)\b)"
+)
+
+
+def number_mentions(prepared: str):
+    """(number, unit or None, match) for every quantity in text from prepare_numbers()."""
+    for match in NUMBER_MENTION.finditer(prepared):
+        number = to_decimal(match.group("number"))
         if number is None:
             continue
-        unit = UNIT_WORDS.get(match.group(2)) if match.group(2) else None
-        if unit and match.group(3):
-            unit = f"{unit}/{UNIT_WORDS[match.group(3)]}"
-        found.append((number, unit))
-    return found
+        unit = UNIT_WORDS.get(match.group("unit")) if match.group("unit") else None
+        if unit and match.group("per"):
+            unit = f"{unit}/{UNIT_WORDS[match.group('per')]}"
+        yield number, unit, match
 
 
-def _to_decimal(text: str) -> Optional[Decimal]:
+def _read_numbers(text: str) -> List[Tuple[Decimal, Optional[str]]]:
+    """Every number in the text with the unit written after it (pint's name), if any."""
+    return [(number, unit) for number, unit, _ in number_mentions(prepare_numbers(text))]
+
+
+def to_decimal(text: str) -> Optional[Decimal]:
     text = text.replace(",", ".")
     if text.startswith("-"):
-        positive = _to_decimal(text[1:])
+        positive = to_decimal(text[1:])
         return -positive if positive is not None else None
     whole_and_fraction = re.fullmatch(r"(\d+(?:\.\d+)?)\s+(\d+)/(\d+)", text)
     try:

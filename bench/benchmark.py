@@ -38,22 +38,38 @@ import requests
 from bot.local import ROOT, BotServers
 from bot.runner import ensure_model, rasa_env, rasa_version
 
-# The scripts of tests/test_e2e_rest.py; each ends with "yes" and the contact details
-# and stores exactly one order.
+# Scripted conversations, named "<product id>:<style>": one answer per message as in
+# tests/test_e2e_rest.py, and the fewest messages a customer can take (several values per
+# message, as in tests/test_e2e_free_phrasing.py). Each ends with "yes" and the contact
+# details and stores exactly one order.
 CONTACT = ["Anna Schmidt", "anna.schmidt@example.com", "Hauptstrasse 12, 10115 Berlin"]
+SUMMARY_MARK = "Shall I "  # the summary's closing question
 SCRIPTS: Dict[str, List[str]] = {
-    "custom_pc": [
+    "custom_pc:step_by_step": [
         "hi", "I need a gaming PC", "the 7800X3D", "32 GB DDR5", "2TB SSD", "RTX 4070 Super", "mid tower", "win 11",
         "yes", *CONTACT,
     ],
-    "tailored_shirt": [
+    "tailored_shirt:step_by_step": [
         "I'd like a shirt", "silk", "light blue poplin", "slim fit", "button-down", "french cuffs",
         "15.5", "40 inches", "34", "25 in", "78 cm", "no monogram", "3",
         "yes", *CONTACT,
     ],
-    "conveyor": [
+    "conveyor:step_by_step": [
         "a conveyor for our bakery", "45 m", "12 m", "650 mm", "600mm", "60 kilos a metre",
-        "pvc", "stainless steel mesh", "food grade", "230 V",
+        "pvc", "stainless steel mesh", "230 V",
+        "yes", *CONTACT,
+    ],
+    "custom_pc:fewest_messages": [
+        "a gaming PC with a 7800X3D, 32 gigs of DDR5, a 2TB SSD, an RTX 4070 Super, a mid tower and win 11",
+        "yes", *CONTACT,
+    ],
+    "tailored_shirt:fewest_messages": [
+        "slim fit linen shirt, button-down collar, french cuffs, neck 15.5 inches, chest 40 in, waist 34 in",
+        "sleeve 25 in, shirt length 78 cm, no monogram, 2 shirts",
+        "yes", *CONTACT,
+    ],
+    "conveyor:fewest_messages": [
+        "12 metre conveyor, 600mm wide, for about 40 kilos a metre, rubber belt, standard environment, 400V",
         "yes", *CONTACT,
     ],
 }
@@ -81,6 +97,7 @@ TARGETS = {
     "ready_s": 20.0,
     "training_s": 60.0,
     "rasa_rss_mb": 1024.0,
+    "messages_before_summary": 3,
 }
 
 
@@ -110,6 +127,11 @@ class Conversation:
     aborted: bool = False  # a transport error stopped it: later messages were not sent
     stored: Optional[int] = None  # filled in by check_orders: orders with this sender
     confirmed: Optional[bool] = None  # the stored order number is in the bot's last reply
+    summary_after: Optional[int] = None  # customer messages until the bot showed the summary
+
+    @property
+    def product_id(self) -> str:
+        return self.product.split(":")[0]
 
     @property
     def errors(self) -> List[Turn]:
@@ -163,6 +185,8 @@ def play(url: str, sender: str, product: str, phase: str, timeout: float = TURN_
             conversation.turns.append(turn)
             if replies:
                 conversation.last_text = reply_text(replies)
+                if conversation.summary_after is None and SUMMARY_MARK in conversation.last_text:
+                    conversation.summary_after = len(conversation.turns)
             if turn.error in ("timeout", "connection", "http", "bad_json"):
                 # The server's view of the conversation is unknown: the rest would be noise.
                 conversation.aborted = True
@@ -267,7 +291,7 @@ def check_orders(bot: BotServers, conversations: List[Conversation], run_id: str
             missing.append(conversation.sender)
             conversation.confirmed = False
             continue
-        if any(order["product_id"] != conversation.product for order in found):
+        if any(order["product_id"] != conversation.product_id for order in found):
             wrong_product.append(conversation.sender)
         elif len(found) == 1:
             stored_once += 1
@@ -432,10 +456,12 @@ def measure(bot: BotServers, orders: int, concurrency: int, run_id: Optional[str
         "concurrent": concurrent_figures,
         "orders": order_figures,
         "turns_per_order": {product: len(script) for product, script in SCRIPTS.items()},
+        "messages_before_summary": messages_before_summary(conversations),
         "memory": memory,
         "conversations": [
             {
                 "sender": c.sender, "phase": c.phase, "product": c.product, "turns": len(c.turns),
+                "summary_after": c.summary_after,
                 "errors": len(c.errors), "aborted": c.aborted, "stored": c.stored, "confirmed": c.confirmed,
                 "turn_ms": [round(t.ms, 1) if t.ms is not None else None for t in c.turns],
             }
@@ -445,6 +471,27 @@ def measure(bot: BotServers, orders: int, concurrency: int, run_id: Optional[str
     report["targets"] = evaluate(report)
     report["passed"] = all(target["passed"] is not False for target in report["targets"])
     return report
+
+
+def messages_before_summary(conversations: List[Conversation]) -> Dict[str, Optional[int]]:
+    """Per script, the customer messages it took to reach the summary (None: never reached)."""
+    taken: Dict[str, Optional[int]] = {}
+    for conversation in conversations:
+        seen = taken.get(conversation.product)
+        if conversation.summary_after is not None and (seen is None or conversation.summary_after < seen):
+            taken[conversation.product] = conversation.summary_after
+        taken.setdefault(conversation.product, None)
+    return taken
+
+
+def fewest_messages_per_product(report: Dict[str, object]) -> Dict[str, Optional[int]]:
+    fewest: Dict[str, Optional[int]] = {}
+    for script, taken in report["messages_before_summary"].items():
+        product = script.split(":")[0]
+        if taken is not None and (fewest.get(product) is None or taken < fewest[product]):
+            fewest[product] = taken
+        fewest.setdefault(product, None)
+    return fewest
 
 
 def evaluate(report: Dict[str, object]) -> List[Dict[str, object]]:
@@ -472,6 +519,8 @@ def evaluate(report: Dict[str, object]) -> List[Dict[str, object]]:
         at_most("ready after start", report["ready_s"], TARGETS["ready_s"], "s", skippable=True),
         at_most("full training", report["training_s"], TARGETS["training_s"], "s", skippable=True),
         at_most("Rasa RSS", memory["rasa_rss_mb"], TARGETS["rasa_rss_mb"], "MB"),
+        *(at_most(f"fewest messages before the summary, {product}", taken, TARGETS["messages_before_summary"], "messages")
+          for product, taken in fewest_messages_per_product(report).items()),
     ]
 
 
@@ -512,6 +561,8 @@ def format_report(report: Dict[str, object]) -> str:
         f"unexpected {len(orders['unexpected'])}",
         "turns per scripted order:      "
         + ", ".join(f"{product} {turns}" for product, turns in report["turns_per_order"].items()),
+        "messages before the summary:   "
+        + ", ".join(f"{product} {_n(taken, digits=0)}" for product, taken in report["messages_before_summary"].items()),
         f"memory (RSS now / peak):       Rasa {_n(memory['rasa_rss_mb'], ' MB')} / {_n(memory['rasa_peak_rss_mb'], ' MB')}"
         f"   action server {_n(memory['actions_rss_mb'], ' MB')} / {_n(memory['actions_peak_rss_mb'], ' MB')}",
         "",

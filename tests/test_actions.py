@@ -10,15 +10,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import order_actions
-from actions.order_actions import (
-    ActionAskSpecsComplete,
-    ActionListProducts,
-    ActionPlaceOrder,
-    ActionStartOrder,
-    ValidateContactForm,
-    ValidateOrderForm,
-)
+from actions import dialogue
+from actions.contact_actions import ActionPlaceOrder, ValidateContactForm, clean_email
+from actions.order_actions import ActionAskSpecsComplete, ActionStartOrder, ValidateOrderForm
+from actions.service_actions import ActionListProducts
 from tests.conftest import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
@@ -65,15 +60,19 @@ async def test_greeting_lists_every_product_as_a_button(demo_catalog):
     assert messages[0]["text"].startswith("Hello!")
 
 
-@pytest.mark.parametrize("text, product", [
-    ("I need a gaming PC", "custom_pc"), ("a shirt", "tailored_shirt"),
-    ("a conveyor for our bakery", "conveyor"), ("I'd like a spaceship", None),
+@pytest.mark.parametrize("text, product, selections", [
+    ("I need a gaming PC", "custom_pc", {}), ("a shirt", "tailored_shirt", {}),
+    # "bakery" is one of the food-grade environment's synonyms in the catalog.
+    ("a conveyor for our bakery", "conveyor", {"environment": "food_grade"}),
+    ("I'd like a spaceship", None, {}),
+    ("slim fit linen shirt, button-down collar, neck 15.5 inches", "tailored_shirt",
+     {"fabric": "linen_natural", "fit": "slim", "collar": "button_down", "neck": 39.4}),
 ])
-async def test_start_order_finds_the_product_in_words(text, product):
+async def test_start_order_finds_the_product_and_values_in_words(text, product, selections):
     events, _ = await run(ActionStartOrder(), make_tracker(text, intent="order_product"))
     slots = slot_events(events)
     assert slots["product"] == product
-    assert slots["selections"] == {} and slots["draft_id"]
+    assert slots["selections"] == selections and slots["draft_id"]
 
 
 async def test_start_order_takes_the_product_from_a_button():
@@ -97,18 +96,35 @@ async def test_a_valid_answer_fills_the_option_and_keeps_asking():
     assert messages == []
 
 
-async def test_the_last_answer_completes_the_specification():
+async def test_the_last_answer_leads_to_the_summary_and_yes_confirms_it():
     selections = {key: value for key, value in FULL_PC.items() if key != "os"}
     events, _ = await run(ValidateOrderForm(), order_form_tracker("linux", selections))
     slots = slot_events(events)
     assert slots["selections"]["os"] == "ubuntu_24_04"
-    assert slots["specs_complete"] is True
+    assert slots["specs_complete"] is None  # the form now shows the summary
+    _, messages = await run(ActionAskSpecsComplete(), order_form_tracker("", slots["selections"]))
+    assert "Total: €1,503.00" in messages[0]["text"] and "Shall I place this order?" in messages[0]["text"]
+    events, _ = await run(ValidateOrderForm(), order_form_tracker("yes", slots["selections"], intent="affirm"))
+    assert slot_events(events)["specs_complete"] is True and slot_events(events)["order_confirmed"] is True
+
+
+async def test_no_at_the_summary_asks_which_option_to_change():
+    events, _ = await run(ValidateOrderForm(), order_form_tracker("no", dict(FULL_PC), intent="deny"))
+    changing = slot_events(events)["changing"]
+    assert changing == {"mode": "which"}
+    tracker = order_form_tracker("the memory", dict(FULL_PC))
+    tracker.slots["changing"] = changing
+    events, _ = await run(ValidateOrderForm(), tracker)
+    slots = slot_events(events)
+    assert "memory" not in slots["selections"]
+    assert slots["changing"] == {"option": "memory", "old": "ddr5_32gb"}
 
 
 async def test_a_broken_rule_is_explained_and_nothing_is_stored():
     events, messages = await run(ValidateOrderForm(), order_form_tracker("32gb ddr4", {"cpu": "ryzen7_7800x3d"}))
     slots = slot_events(events)
-    assert "selections" not in slots and slots["specs_complete"] is None
+    assert slots["selections"] == {"cpu": "ryzen7_7800x3d"} and slots["specs_complete"] is None
+    assert slots["failures"] == {"memory": 1}
     assert "DDR5 memory only" in messages[0]["text"]
     assert "16 GB DDR5, 32 GB DDR5, 64 GB DDR5" in messages[0]["text"]
 
@@ -148,8 +164,42 @@ async def test_naming_an_option_and_its_new_value_changes_it_at_once():
     events, messages = await run(ValidateOrderForm(), order_form_tracker("64GB memory", dict(FULL_PC)))
     slots = slot_events(events)
     assert slots["selections"]["memory"] == "ddr5_64gb"
-    assert slots["specs_complete"] is True
     assert messages[0]["text"] == "Memory: 32 GB DDR5 -> 64 GB DDR5, +100 EUR"
+
+
+async def test_several_values_in_one_message_fill_several_options():
+    tracker = order_form_tracker("the 7800X3D with 32 gigs of DDR5 and a 2TB SSD", {})
+    events, messages = await run(ValidateOrderForm(), tracker)
+    assert slot_events(events)["selections"] == {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb", "storage": "ssd_2tb"}
+    assert "Got it" in messages[0]["text"]
+
+
+async def test_a_change_that_breaks_a_rule_asks_the_conflicting_option_again():
+    selections = {"cpu": "core_i5_14400f", "memory": "ddr4_32gb"}
+    events, messages = await run(ValidateOrderForm(), order_form_tracker("actually make it a Ryzen 7 7800X3D", selections))
+    assert slot_events(events)["selections"] == {"cpu": "ryzen7_7800x3d"}
+    assert "CPU: Intel Core i5-14400F -> AMD Ryzen 7 7800X3D" in messages[0]["text"]
+    assert "ask for it again" in messages[0]["text"]
+
+
+async def test_a_question_mid_order_is_answered_and_nothing_is_lost():
+    tracker = order_form_tracker("how much is it so far?", {"cpu": "ryzen7_7800x3d"}, intent="ask_price")
+    events, messages = await run(ValidateOrderForm(), tracker)
+    assert "selections" not in slot_events(events)
+    assert "So far €498.00" in messages[0]["text"]
+
+
+async def test_cancel_asks_for_confirmation_first():
+    tracker = order_form_tracker("cancel", {"cpu": "ryzen7_7800x3d"}, intent="cancel")
+    events, _ = await run(ValidateOrderForm(), tracker)
+    assert slot_events(events)["pending"] == "cancel"
+    confirm = order_form_tracker("yes", {"cpu": "ryzen7_7800x3d"}, intent="affirm")
+    confirm.slots["pending"] = "cancel"
+    events, messages = await run(ValidateOrderForm(), confirm)
+    assert slot_events(events)["product"] is None
+    assert {"event": "active_loop", "name": None} in [
+        {"event": e["event"], "name": e.get("name")} for e in events if e["event"] == "active_loop"]
+    assert "nothing was stored" in messages[0]["text"]
 
 
 async def test_the_next_question_offers_only_values_that_fit_earlier_choices():
@@ -165,23 +215,22 @@ async def test_the_next_question_offers_only_values_that_fit_earlier_choices():
     ("anna@example.com", "anna@example.com"), ("it's Anna@Example.com", "Anna@example.com"),
 ])
 def test_email_is_checked_and_normalised(given, stored):
-    result = ValidateContactForm().validate_customer_email(given, CollectingDispatcher(), make_tracker(given), DOMAIN)
-    assert result == {"customer_email": stored}
+    assert clean_email(given) == stored
 
 
-def test_a_malformed_email_is_refused_with_an_example():
-    dispatcher = CollectingDispatcher()
-    result = ValidateContactForm().validate_customer_email("anna@", dispatcher, make_tracker("anna@"), DOMAIN)
-    assert result == {"customer_email": None}
-    assert "name@example.com" in dispatcher.messages[0]["text"]
+async def test_a_malformed_email_is_refused_with_an_example():
+    tracker = make_tracker("anna@", slots={"requested_slot": "customer_email", "answered_turn": 2})
+    events, messages = await run(ValidateContactForm(), tracker)
+    assert slot_events(events)["customer_email"] is None
+    assert "name@example.com" in messages[0]["text"]
 
 
 @pytest.fixture
 def order_database(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
-    monkeypatch.setattr(order_actions, "_stores", {})
-    yield order_actions.order_store()
-    order_actions.order_store().dispose()
+    monkeypatch.setattr(dialogue, "_stores", {})
+    yield dialogue.order_store()
+    dialogue.order_store().dispose()
 
 
 def placing_tracker(selections: Dict[str, Any], draft_id: str = "draft-1") -> Tracker:

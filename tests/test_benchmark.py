@@ -20,12 +20,12 @@ def test_percentile_interpolates_between_ranks():
 
 
 def test_a_tiny_benchmark_run_is_complete_and_correct(bot):
-    report = measure(bot, orders=3, concurrency=3)
+    report = measure(bot, orders=len(PRODUCTS), concurrency=len(PRODUCTS))
 
     assert {"run_id", "environment", "training_s", "ready_s", "start_returned_s", "sequential", "concurrent",
             "orders", "turns_per_order", "memory", "conversations", "targets", "passed"} <= set(report)
     assert report["training_s"] is None and report["ready_s"] is None  # not measured here
-    for name, conversations in (("sequential", 3), ("concurrent", 3)):
+    for name, conversations in (("sequential", len(PRODUCTS)), ("concurrent", len(PRODUCTS))):
         phase = report[name]
         assert PHASE_FIELDS <= set(phase)
         assert phase["conversations"] == conversations
@@ -35,10 +35,10 @@ def test_a_tiny_benchmark_run_is_complete_and_correct(bot):
         assert set(phase["latency_ms"]) == {"p50", "p95", "p99", "max", "mean"}
         assert all(value > 0 for value in phase["latency_ms"].values())
         assert phase["turns_per_s"] > 0
-    assert report["concurrent"]["concurrency"] == 3
+    assert report["concurrent"]["concurrency"] == len(PRODUCTS)
 
     orders = report["orders"]
-    assert orders["expected"] == 6 and orders["stored_once"] == 6
+    assert orders["expected"] == orders["stored_once"] == 2 * len(PRODUCTS)
     assert orders["duplicates"] == 0
     assert orders["missing"] == orders["wrong_product"] == orders["unconfirmed"] == orders["unexpected"] == []
     assert all(c["stored"] == 1 and c["confirmed"] for c in report["conversations"])
@@ -49,11 +49,15 @@ def test_a_tiny_benchmark_run_is_complete_and_correct(bot):
 
     # Every target is reported; the correctness ones pass, the unmeasured ones are skipped.
     targets = {target["name"]: target["passed"] for target in evaluate(report)}
-    assert len(targets) == 7
+    assert len(targets) == 10
+    # The fewest-messages scripts reach the summary within three customer messages.
+    assert all(targets[f"fewest messages before the summary, {product}"]
+               for product in ("custom_pc", "tailored_shirt", "conveyor"))
+    assert all(taken is not None for taken in report["messages_before_summary"].values())
     assert targets["zero errors (concurrent and sequential)"] is True
     assert targets["every scripted order stored once"] is True
     assert targets["ready after start"] is None and targets["full training"] is None
 
     text = format_report(report)
-    assert "orders stored once / expected: 6/6" in text and "overall:" in text
+    assert f"orders stored once / expected: {2 * len(PRODUCTS)}/{2 * len(PRODUCTS)}" in text and "overall:" in text
     json.dumps(report)  # --json can write it

@@ -1,0 +1,150 @@
+"""Outside the order forms: greeting and product list, coming back to an unfinished order,
+questions, cancelling, and orders already placed."""
+
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.catalog import current_catalog
+from actions.dialogue import (
+    ORDER_NUMBER,
+    Draft,
+    Message,
+    answer_question,
+    cancel_placed_order,
+    order_store,
+    product_buttons,
+    reset_order,
+    say_too_long,
+)
+from actions.order_actions import confirmation_buttons, says_no, says_yes
+
+
+def offer_resume(dispatcher: CollectingDispatcher, draft: Draft) -> None:
+    dispatcher.utter_message(
+        text=f"Welcome back! You have an unfinished {draft.product.name} order ({draft.progress} answered). "
+             "Shall we continue it, or start over?",
+        buttons=[{"title": "Continue", "payload": "/resume_order"}, {"title": "Start over", "payload": "/start_over"}],
+    )
+
+
+class ActionListProducts(Action):
+    """Greeting and "what can you make?": the products as buttons, or the unfinished order."""
+
+    def name(self) -> Text:
+        return "action_list_products"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        message = Message.of(tracker)
+        draft = Draft.of(tracker)
+        if draft.started and message.intent == "greet":
+            offer_resume(dispatcher, draft)
+            return []
+        list_products(dispatcher, greet=message.intent == "greet")
+        return []
+
+
+def list_products(dispatcher: CollectingDispatcher, greet: bool = False) -> None:
+    catalog = current_catalog()
+    lines = [f"- **{p.name}**: {p.description}" for p in catalog.products]
+    greeting = "Hello! " if greet else ""
+    dispatcher.utter_message(
+        text=f"{greeting}Welcome to {catalog.shop.name}. We make to order:\n" + "\n".join(lines) + "\nWhat would you like?",
+        buttons=product_buttons(catalog),
+    )
+
+
+class ActionResumeOrder(Action):
+    """"Continue": back into the order form where the customer left it."""
+
+    def name(self) -> Text:
+        return "action_resume_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        draft = Draft.of(tracker)
+        message = Message.of(tracker)
+        if draft.started:
+            dispatcher.utter_message(text=f"Let's continue your {draft.product.name} ({draft.progress} answered).")
+        return [SlotSet("answered_turn", message.turn), SlotSet("pending", None)]
+
+
+class ActionAnswer(Action):
+    """Questions and requests when no form is running, and their confirmations."""
+
+    def name(self) -> Text:
+        return "action_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        message = Message.of(tracker)
+        if message.too_long:
+            say_too_long(dispatcher)
+            return []
+        draft = Draft.of(tracker)
+        pending = tracker.get_slot("pending") or ""
+        if pending:
+            return self._confirmed(dispatcher, tracker, message, draft, pending)
+        if message.intent == "cancel_order":
+            return self._ask_cancel_order(dispatcher, tracker, message)
+        if message.intent in ("cancel", "start_over"):
+            if not draft.started:
+                if message.intent == "start_over":
+                    list_products(dispatcher)
+                    return []
+                dispatcher.utter_message(text="There's no order in progress to cancel. To cancel an order you "
+                                              "placed, say \"cancel my order\" with its number.")
+                return []
+            return self._ask(dispatcher, message.intent)
+        return answer_question(dispatcher, tracker, message, draft)
+
+    @staticmethod
+    def _ask(dispatcher: CollectingDispatcher, what: str) -> List[EventType]:
+        question = "Cancel this order? Nothing will be stored." if what == "cancel" else \
+            "Start over from the beginning? What you've chosen so far will be cleared."
+        dispatcher.utter_message(text=question, buttons=confirmation_buttons("Yes", "No, keep it"))
+        return [SlotSet("pending", what)]
+
+    @staticmethod
+    def _ask_cancel_order(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> List[EventType]:
+        orders = order_store().orders_for_conversation(tracker.sender_id)
+        asked = ORDER_NUMBER.search(message.text)
+        if asked:
+            number = f"BSP-{asked.group(1).upper()}"
+            order = next((o for o in orders if o["number"] == number), None)
+        else:
+            order = orders[-1] if orders else None
+        if order is None:
+            dispatcher.utter_message(text="I can't find that order in this conversation. Which order number?"
+                                     if orders or asked else "You haven't placed an order in this conversation yet.")
+            return []
+        if order["status"] != "received":
+            dispatcher.utter_message(text=f"Order {order['number']} is already {order['status']}, so it can't be "
+                                          "cancelled in the chat. Say \"talk to a person\" and our team will help.")
+            return []
+        dispatcher.utter_message(text=f"Cancel order {order['number']} ({order['product_name']})?",
+                                 buttons=confirmation_buttons("Yes, cancel it", "No, keep it"))
+        return [SlotSet("pending", f"cancel_order:{order['number']}")]
+
+    @staticmethod
+    def _confirmed(dispatcher, tracker, message: Message, draft: Draft, pending: str) -> List[EventType]:
+        events: List[EventType] = [SlotSet("pending", None)]
+        if says_yes(message):
+            if pending.startswith("cancel_order:"):
+                dispatcher.utter_message(text=cancel_placed_order(tracker, pending.split(":", 1)[1]))
+                return events
+            if pending == "cancel":
+                dispatcher.utter_message(text="Your order is cancelled; nothing was stored.")
+                return events + reset_order()
+            dispatcher.utter_message(text="OK, let's start over.")
+            list_products(dispatcher)
+            return events + reset_order()
+        if says_no(message):
+            dispatcher.utter_message(text="OK, nothing changed.")
+            if draft.started:
+                dispatcher.utter_message(text=f"Say \"continue\" to carry on with your {draft.product.name}.")
+            return events
+        return events + answer_question(dispatcher, tracker, message, draft)
