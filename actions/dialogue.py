@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any, Dict, List, Optional
 
-import numpy as np
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog import Catalog, ChoiceValue, Option, Product, current_catalog
 from actions.extract import find_values
-from actions.order import display_value, money, next_missing_option, price_so_far
+from actions.order import chosen_so_far, describe_option, money, next_missing_option, price_so_far, ready_date
 from actions.settings import database_url
 from actions.store import OrderStore, OrderStoreError
-from actions.values import match_choice, number_range
+from actions.values import match_choice
 
 MAX_MESSAGE_CHARS = 2000
 # Intents that are answers (or may carry answers); anything else is a question or request.
@@ -152,40 +150,6 @@ def product_buttons(catalog: Catalog) -> List[Dict[str, str]]:
     return [{"title": p.name, "payload": f'/order_product{{"product":"{p.id}"}}'} for p in catalog.products]
 
 
-def ready_date(lead_time_days: int, today: Optional[date] = None) -> date:
-    """The business day the order is ready if confirmed today."""
-    start = np.datetime64(today or date.today(), "D")
-    return np.busday_offset(start, lead_time_days, roll="forward").astype(date)
-
-
-def describe_option(product: Product, option: Option) -> str:
-    """The choices of one option and how they differ, from the catalog's descriptions."""
-    if option.kind == "choice":
-        rows = []
-        for value in option.values:
-            price = f" (+{money(value.price, product.currency)})" if value.price else ""
-            stock = "" if value.in_stock else " (out of stock)"
-            detail = f": {value.description}" if value.description else ""
-            rows.append(f"- {value.name}{price}{stock}{detail}")
-        return f"{option.name} options for the {product.name}:\n" + "\n".join(rows)
-    if option.kind == "number":
-        other = [u for u in option.accept_units if u != option.unit]
-        also = f" ({', '.join(other)} are converted)" if other else ""
-        return f"{option.name}: a number {number_range(option)}{also}."
-    if option.kind == "yesno":
-        price = f" (+{money(option.price, product.currency)})" if option.price else ""
-        return f"{option.name}: yes or no{price}."
-    example = f' For example "{option.example}".' if option.example else ""
-    return f"{option.name}: {option.invalid_message or 'free text'}{example}"
-
-
-def chosen_so_far(draft: Draft) -> str:
-    rows = [f"- {o.name}: {display_value(o, draft.selections[o.id])}" for o in draft.product.options if o.id in draft.selections]
-    if not rows:
-        return f"Nothing chosen yet for your {draft.product.name}."
-    return f"Your {draft.product.name} so far ({draft.progress} answered):\n" + "\n".join(rows)
-
-
 def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message, draft: Draft) -> List[EventType]:
     """Answers a question or request that is not an answer to the current question.
 
@@ -210,7 +174,7 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
                 say(text=f"So far {money(so_far, product.currency)} for your {product.name} "
                          f"({draft.progress} options chosen; the rest may add to it).")
     elif intent == "ask_summary":
-        say(text=chosen_so_far(draft) if draft.started else "You haven't started an order yet.")
+        say(text=chosen_so_far(product, draft.selections) if draft.started else "You haven't started an order yet.")
     elif intent == "ask_lead_time":
         products = [product] if product else catalog.products
         rows = [f"- {p.name}: {p.lead_time_days} business days (ready around {ready_date(p.lead_time_days):%a %d %b %Y} if you order today)"

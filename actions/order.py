@@ -7,13 +7,16 @@ module turns them into catalog objects, checks rules, picks derived parts and pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Dict, List, Mapping, Optional
 
+import numpy as np
 from babel.numbers import format_currency
 
 from actions.catalog import ChoiceValue, Option, Product, Rule
 from actions.expressions import ChoiceRef, ExpressionError, evaluate, format_label, format_number, names_in
+from actions.values import number_range
 
 CENT = Decimal("0.01")
 Selections = Mapping[str, Any]
@@ -335,3 +338,38 @@ def apply_answers(product: Product, selections: Selections, answers: Mapping[str
         result.selections = trial
         result.changes.append(Change(option, old, new, was_filled))
     return result
+
+
+def ready_date(lead_time_days: int, today: Optional[date] = None) -> date:
+    """The business day the order is ready if confirmed today."""
+    start = np.datetime64(today or date.today(), "D")
+    return np.busday_offset(start, lead_time_days, roll="forward").astype(date)
+
+
+def describe_option(product: Product, option: Option) -> str:
+    """The choices of one option and how they differ, from the catalog's descriptions."""
+    if option.kind == "choice":
+        rows = []
+        for value in option.values:
+            price = f" (+{money(value.price, product.currency)})" if value.price else ""
+            stock = "" if value.in_stock else " (out of stock)"
+            detail = f": {value.description}" if value.description else ""
+            rows.append(f"- {value.name}{price}{stock}{detail}")
+        return f"{option.name} options for the {product.name}:\n" + "\n".join(rows)
+    if option.kind == "number":
+        other = [u for u in option.accept_units if u != option.unit]
+        also = f" ({', '.join(other)} are converted)" if other else ""
+        return f"{option.name}: a number {number_range(option)}{also}."
+    if option.kind == "yesno":
+        price = f" (+{money(option.price, product.currency)})" if option.price else ""
+        return f"{option.name}: yes or no{price}."
+    example = f' For example "{option.example}".' if option.example else ""
+    return f"{option.name}: {option.invalid_message or 'free text'}{example}"
+
+
+def chosen_so_far(product: Product, selections: Selections) -> str:
+    rows = [f"- {o.name}: {display_value(o, selections[o.id])}" for o in product.options if o.id in selections]
+    if not rows:
+        return f"Nothing chosen yet for your {product.name}."
+    answered = f"{len(rows)} of {len(product.options)} answered"
+    return f"Your {product.name} so far ({answered}):\n" + "\n".join(rows)

@@ -22,7 +22,7 @@ from actions.dialogue import (
     reset_order,
     say_too_long,
 )
-from actions.order_actions import confirmation_buttons, says_no, says_yes
+from actions.order_actions import ask_pending, confirmation_buttons, says_no, says_yes
 
 
 def offer_resume(dispatcher: CollectingDispatcher, draft: Draft) -> None:
@@ -103,9 +103,7 @@ class ActionAnswer(Action):
 
     @staticmethod
     def _ask(dispatcher: CollectingDispatcher, what: str) -> List[EventType]:
-        question = "Cancel this order? Nothing will be stored." if what == "cancel" else \
-            "Start over from the beginning? What you've chosen so far will be cleared."
-        dispatcher.utter_message(text=question, buttons=confirmation_buttons("Yes", "No, keep it"))
+        ask_pending(dispatcher, what)
         return [SlotSet("pending", what)]
 
     @staticmethod
