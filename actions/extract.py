@@ -57,8 +57,10 @@ def _distinctive(phrase_words: List[str]) -> bool:
     if len(phrase_words) > 1:
         return True
     word = phrase_words[0]
+    if word.isdigit():
+        return len(word) >= 4  # "7600" is a model; "400" may be millimetres or volts
     if any(ch.isdigit() for ch in word):
-        return len(word) >= 2  # model codes: "i7", "r5", "7600"
+        return len(word) >= 2  # model codes: "i7", "r5"
     return len(word) >= 3 and word not in GENERIC_WORDS and word not in FILLER
 
 

@@ -65,12 +65,15 @@ def confirmation_buttons(yes: str, no: str) -> List[Dict[str, str]]:
     return [{"title": yes, "payload": "/affirm"}, {"title": no, "payload": "/deny"}]
 
 
+CONFIRM_CONFIDENCE = 0.75  # a "yes" read from the intent alone places orders: be sure
+
+
 def says_yes(message: Message) -> bool:
-    return message.intent == "affirm" or normalize(message.text) in YES
+    return normalize(message.text) in YES or (message.intent == "affirm" and message.confidence >= CONFIRM_CONFIDENCE)
 
 
 def says_no(message: Message) -> bool:
-    return message.intent == "deny" or normalize(message.text) in NO
+    return normalize(message.text) in NO or (message.intent == "deny" and message.confidence >= CONFIRM_CONFIDENCE)
 
 
 def start_order_events(product: Optional[Product], message: Message) -> List[EventType]:

@@ -145,8 +145,9 @@ def is_none_answer(text: str, option: Option) -> bool:
     if words in NONE_WORDS:
         return True
     name = normalize(option.name)
-    return bool(re.fullmatch(rf"(no|without|none|skip)( the| a| an)? {re.escape(name)}s?( please| thanks)?", words)) or \
-        words in {f"{name} none", f"no {name} please"}
+    negative = r"(no|without|none|skip|(i )?(dont|do not|wont) (want|need|like)|no need for)"
+    return bool(re.fullmatch(rf"{negative}( the| a| an| any)? {re.escape(name)}s?( please| thanks| thank you)?", words)) \
+        or words in {f"{name} none", f"no {name} please", f"{name} not needed", f"no {name} needed"}
 
 
 def parse_answer(option: Option, text: str) -> Parsed:
@@ -227,6 +228,10 @@ def prepare_numbers(text: str) -> str:
     text = text.lower()
     for symbol, fraction in VULGAR_FRACTIONS.items():
         text = re.sub(rf"(\d)\s*{symbol}", rf"\1 {fraction}", text).replace(symbol, fraction)
+    # "15 and a half" -> 15.5 (number words are turned into digits the same way)
+    text = re.sub(r"(\d+)\s+and\s+(a half|a quarter|three quarters)\b",
+                  lambda m: str(Decimal(m.group(1)) + {"a half": Decimal("0.5"), "a quarter": Decimal("0.25"),
+                                                       "three quarters": Decimal("0.75")}[m.group(2)]), text)
     text = _words_to_digits(text)
     # 1,200 is a thousand and two hundred; 39,5 is a decimal comma.
     return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
