@@ -258,3 +258,23 @@ async def test_an_order_that_breaks_a_rule_is_never_stored(order_database):
     _, messages = await run(ActionPlaceOrder(), placing_tracker(broken))
     assert "nothing was stored" in messages[0]["text"]
     assert order_database.all_orders() == []
+
+
+async def test_a_stuck_customer_gets_an_example_then_a_person(order_database):
+    selections = {"fabric": "linen_natural", "fit": "slim", "collar": "spread", "cuffs": "barrel"}
+    tracker = order_form_tracker("about a medium", dict(selections), product="tailored_shirt")
+    tracker.slots["failures"] = {"neck": 1}
+    events, _ = await run(ValidateOrderForm(), tracker)
+    failures = slot_events(events)["failures"]
+    assert failures == {"neck": 2}
+    asking = order_form_tracker("", dict(selections), product="tailored_shirt")
+    asking.slots["failures"] = failures
+    _, messages = await run(ActionAskSpecsComplete(), asking)
+    assert 'Just the number, e.g. "33"' in messages[0]["text"]
+    tracker = order_form_tracker("no idea really", dict(selections), product="tailored_shirt")
+    tracker.slots["failures"] = failures
+    events, messages = await run(ValidateOrderForm(), tracker)
+    assert slot_events(events)["failures"] == {"neck": 3}
+    assert "talk to a person" in messages[0]["text"]
+    [flag] = order_database.flags_for("test-actions")
+    assert flag["reason"] == "stuck at 'Neck' after 3 tries"
