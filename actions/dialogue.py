@@ -204,7 +204,11 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
         now = f"\nYou're putting together a {product.name}; say \"cancel\" to choose something else." if product else ""
         say(text=f"We make to order:\n{lines}{now}")
     elif intent == "greet":
-        say(text=f"Hello again! We're working on your {product.name}." if product else "Hello!")
+        if product:
+            say(text=f"Hello again! We're working on your {product.name} ({draft.progress} answered); "
+                     "let's carry on, or say \"start over\" to begin again.")
+        else:
+            say(text="Hello!")
     elif intent == "thank":
         say(text="You're welcome!")
     elif intent == "goodbye":
