@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Dict, List, Optional, Text
+from typing import List, Optional, Text
 
 from email_validator import EmailNotValidError, validate_email
 from rasa_sdk import Action, Tracker

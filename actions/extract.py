@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Dict, List, Optional, Tuple
 
 from actions.catalog import Option, Product

@@ -7,7 +7,6 @@ from typing import Any, Dict, List, Optional
 import pytest
 import yaml
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dialogue
