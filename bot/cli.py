@@ -36,7 +36,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 2
     base = f"http://{settings.host}:{settings.rasa_port}"
     print(
-        "bespoke: starting the action server and Rasa.\n"
+        "bespoke: starting the action server, Rasa and the web chat.\n"
+        f"  web chat:  http://{settings.host}:{settings.web_port}/\n"
         f"  REST:      POST {base}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"hi\"}}\n"
         f"  orders:    {database_url()}\n"
         "  Ctrl-C stops everything.",

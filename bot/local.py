@@ -35,12 +35,14 @@ class BotServers:
         self.token = uuid.uuid4().hex
         self.rasa_port = free_port()
         self.actions_port = free_port()
+        self.web_port = free_port()
         self.env = {
             **os.environ,
             "BESPOKE_DATA_DIR": str(data_dir),
             "BESPOKE_CATALOG": str(catalog),
             "BESPOKE_RASA_PORT": str(self.rasa_port),
             "BESPOKE_ACTIONS_PORT": str(self.actions_port),
+            "BESPOKE_WEB_PORT": str(self.web_port),
             "BESPOKE_RASA_TOKEN": self.token,
             "RASA_TELEMETRY_ENABLED": "false",
         }
@@ -53,6 +55,11 @@ class BotServers:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def web_url(self) -> str:
+        """The web chat server (demo page, widget, /api)."""
+        return f"http://127.0.0.1:{self.web_port}"
 
     def start(self) -> "BotServers":
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -75,9 +82,10 @@ class BotServers:
         try:
             status = requests.get(f"{self.url}/status", params={"token": self.token}, timeout=2)
             health = requests.get(f"http://127.0.0.1:{self.actions_port}/health", timeout=2)
+            web = requests.get(f"{self.web_url}/health", timeout=2)
         except requests.RequestException:
             return False
-        return status.ok and bool(status.json().get("model_file")) and health.ok
+        return status.ok and bool(status.json().get("model_file")) and health.ok and web.ok
 
     def log_tail(self, lines: int = 60) -> str:
         if not self.log_path.exists():

@@ -28,6 +28,7 @@ class Settings:
     host: str = "127.0.0.1"
     rasa_port: int = 5005
     actions_port: int = 5055
+    web_port: int = 8000
     database_url: str = ""
     tracker_database_url: str = ""
     rasa_token: str = ""
@@ -43,6 +44,7 @@ class Settings:
             host=env.get("BESPOKE_HOST", "127.0.0.1"),
             rasa_port=int(env.get("BESPOKE_RASA_PORT", "5005")),
             actions_port=int(env.get("BESPOKE_ACTIONS_PORT", "5055")),
+            web_port=int(env.get("BESPOKE_WEB_PORT", "8000")),
             database_url=database_url(),
             tracker_database_url=env.get("TRACKER_DATABASE_URL")
             or (env["DATABASE_URL"] if env.get("DATABASE_URL") else f"sqlite:///{folder / 'tracker.db'}"),
@@ -141,6 +143,7 @@ def process_env(settings: Settings, model: Path) -> Dict[str, str]:
         BESPOKE_HOST=settings.host,
         BESPOKE_RASA_PORT=str(settings.rasa_port),
         BESPOKE_ACTIONS_PORT=str(settings.actions_port),
+        BESPOKE_WEB_PORT=str(settings.web_port),
         BESPOKE_ENDPOINTS=str(write_endpoints(settings)),
         BESPOKE_MODEL=str(model),
         BESPOKE_RASA_TOKEN=settings.rasa_token,
@@ -148,6 +151,9 @@ def process_env(settings: Settings, model: Path) -> Dict[str, str]:
         DATABASE_URL=settings.database_url,
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         PYTHONUNBUFFERED="1",
+        # Rasa's dependencies warn about their own deprecated imports at every start; the
+        # log should show what the bot does.
+        PYTHONWARNINGS=env.get("PYTHONWARNINGS", "ignore::DeprecationWarning,ignore::PendingDeprecationWarning"),
     )
     return env
 
