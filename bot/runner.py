@@ -171,6 +171,10 @@ def serve(settings: Settings, model: Path, only: Optional[List[str]] = None) -> 
     env = process_env(settings, model)
     manager = Manager()
     for name, command in procfile_processes().items():
+        if name == "telegram" and not env.get("TELEGRAM_BOT_TOKEN"):
+            if only is None or name in only:
+                print("bespoke: Telegram is off; set TELEGRAM_BOT_TOKEN (from @BotFather) to connect a bot", flush=True)
+            continue
         if only is None or name in only:
             manager.add_process(name, command, env=env, cwd=str(ROOT))
     manager.loop()

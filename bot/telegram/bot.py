@@ -1,0 +1,251 @@
+"""python-telegram-bot 22 application forwarding chats to Rasa's REST channel."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Any, Deque, Dict, List, Optional, Set
+
+import httpx
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+logger = logging.getLogger("bespoke.telegram")
+
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+MAX_CALLBACK_BYTES = 64
+# Commands and what each sends to Rasa.
+COMMANDS = {"start": "hi", "help": "help", "cancel": "cancel", "status": "my orders"}
+APOLOGY_DOWN = "Sorry, I can't reach the shop's assistant right now. Please send your message again in a moment."
+APOLOGY_SLOW = "Sorry, the shop's assistant is taking too long to answer. Please send your message again in a moment."
+NO_TEXT_WITH_BUTTONS = "Please choose:"
+TYPING_EVERY_S = 4.5  # Telegram shows "typing" for about 5 s
+
+
+@dataclass
+class TelegramSettings:
+    token: str = ""
+    base_url: str = ""
+    rasa_url: str = "http://127.0.0.1:5005"
+    timeout_s: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Optional[Dict[str, str]] = None) -> "TelegramSettings":
+        env = dict(os.environ if env is None else env)
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            base_url=env.get("TELEGRAM_API_BASE_URL", ""),
+            rasa_url=f"http://127.0.0.1:{int(env.get('BESPOKE_RASA_PORT', '5005'))}",
+            timeout_s=float(env.get("BESPOKE_TELEGRAM_RASA_TIMEOUT", "30")),
+        )
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> List[str]:
+    """Pieces of at most `limit` characters, cut at a line break or space when there is one."""
+    pieces: List[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit + 1)  # prefer a line break, then a space
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit + 1)
+        if cut > 0:
+            pieces.append(text[:cut])
+            text = text[cut + 1:]  # the line break or space cut at
+        else:
+            pieces.append(text[:limit])
+            text = text[limit:]
+    if text or not pieces:
+        pieces.append(text)
+    return pieces
+
+
+class Payloads:
+    """Callback data must fit 64 bytes: longer payloads are kept here under a short key."""
+
+    def __init__(self, size: int = 5000):
+        self.size = size
+        self.by_key: "OrderedDict[str, str]" = OrderedDict()
+        self.counter = itertools.count(1)
+
+    def data_for(self, payload: str) -> str:
+        direct = "p:" + payload
+        if len(direct.encode("utf-8")) <= MAX_CALLBACK_BYTES:
+            return direct
+        key = f"k:{next(self.counter):x}"
+        self.by_key[key] = payload
+        while len(self.by_key) > self.size:
+            self.by_key.popitem(last=False)
+        return key
+
+    def payload_of(self, data: str) -> Optional[str]:
+        if data.startswith("p:"):
+            return data[2:]
+        return self.by_key.get(data)
+
+
+class SeenUpdates:
+    """The last few update ids: an update delivered twice is handled once."""
+
+    def __init__(self, size: int = 2000):
+        self.order: Deque[int] = deque()
+        self.ids: Set[int] = set()
+        self.size = size
+
+    def first_time(self, update_id: int) -> bool:
+        if update_id in self.ids:
+            return False
+        self.ids.add(update_id)
+        self.order.append(update_id)
+        if len(self.order) > self.size:
+            self.ids.discard(self.order.popleft())
+        return True
+
+
+def keyboard(buttons: List[Dict[str, Any]], payloads: Payloads) -> Optional[InlineKeyboardMarkup]:
+    rows = []
+    for button in buttons:
+        title = str(button.get("title", ""))
+        payload = str(button.get("payload", title))
+        if title:
+            rows.append([InlineKeyboardButton(title, callback_data=payloads.data_for(payload))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class Bridge:
+    def __init__(self, settings: TelegramSettings):
+        self.settings = settings
+        self.http: Optional[httpx.AsyncClient] = None
+        self.payloads = Payloads()
+        self.seen = SeenUpdates()
+
+    async def post_init(self, application: Application) -> None:
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(self.settings.timeout_s, connect=5.0))
+
+    async def post_shutdown(self, application: Application) -> None:
+        if self.http is not None:
+            await self.http.aclose()
+
+    async def drop_duplicates(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not self.seen.first_time(update.update_id):
+            logger.info("update %s delivered again; ignored", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def ask_rasa(self, sender: str, text: str, metadata: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:
+        """Rasa's reply items, or None when Rasa is down or too slow (after sending nothing)."""
+        assert self.http is not None
+        response = await self.http.post(
+            f"{self.settings.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text, "metadata": metadata},
+        )
+        response.raise_for_status()
+        replies = response.json()
+        return [item for item in replies if isinstance(item, dict)] if isinstance(replies, list) else []
+
+    async def keep_typing(self, bot, chat_id: int) -> None:
+        while True:
+            with contextlib.suppress(TelegramError):
+                await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
+            await asyncio.sleep(TYPING_EVERY_S)
+
+    async def forward(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+        chat = update.effective_chat
+        user = update.effective_user
+        if chat is None or not text.strip():
+            return
+        metadata = {
+            "first_name": user.first_name if user else None,
+            "language": user.language_code if user else None,
+        }
+        typing = asyncio.create_task(self.keep_typing(context.bot, chat.id))
+        try:
+            replies = await self.ask_rasa(f"telegram:{chat.id}", text, metadata)
+        except httpx.TimeoutException:
+            logger.warning("Rasa too slow for chat %s", chat.id)
+            replies, apology = None, APOLOGY_SLOW
+        except (httpx.HTTPError, ValueError) as exc:
+            logger.warning("Rasa not reachable: %s", exc)
+            replies, apology = None, APOLOGY_DOWN
+        finally:
+            typing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await typing
+        if replies is None:
+            await context.bot.send_message(chat_id=chat.id, text=apology)
+            return
+        for item in replies:
+            await self.send_item(context.bot, chat.id, item)
+
+    async def send_item(self, bot, chat_id: int, item: Dict[str, Any]) -> None:
+        text = str(item.get("text") or "")
+        markup = keyboard(item.get("buttons") or [], self.payloads)
+        if text or markup:
+            pieces = split_text(text or NO_TEXT_WITH_BUTTONS)
+            for index, piece in enumerate(pieces):
+                last = index == len(pieces) - 1
+                await bot.send_message(chat_id=chat_id, text=piece, reply_markup=markup if last else None)
+        image = item.get("image")
+        if isinstance(image, str) and image.startswith(("http://", "https://")):
+            await bot.send_photo(chat_id=chat_id, photo=image)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message and update.effective_message.text:
+            await self.forward(update, context, update.effective_message.text)
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        command = (message.text or "").split()[0].lstrip("/").split("@")[0].lower() if message else ""
+        await self.forward(update, context, COMMANDS.get(command, "help"))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_reply_markup(reply_markup=None)
+        payload = self.payloads.payload_of(query.data or "")
+        if payload is None:  # pressed after a restart: the long payload is gone
+            if query.message is not None:
+                await context.bot.send_message(
+                    chat_id=query.message.chat.id, text="Sorry, that button has expired. Please type your answer."
+                )
+            return
+        await self.forward(update, context, payload)
+
+    def build(self) -> Application:
+        builder = Application.builder().token(self.settings.token)
+        if self.settings.base_url:
+            builder = builder.base_url(self.settings.base_url)
+        application = builder.post_init(self.post_init).post_shutdown(self.post_shutdown).build()
+        application.add_handler(TypeHandler(Update, self.drop_duplicates), group=-1)
+        application.add_handler(CommandHandler(list(COMMANDS), self.on_command))
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        return application
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    settings = TelegramSettings.from_env()
+    parser = argparse.ArgumentParser(prog="python -m bot.telegram", description="Connect the bot to Telegram.")
+    parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not settings.token:
+        print("bespoke: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)", flush=True)
+        return 2
+    Bridge(settings).build().run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
