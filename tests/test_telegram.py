@@ -7,7 +7,6 @@ import asyncio
 import itertools
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ import pytest
 import requests
 from aiohttp import web
 
-from bot.local import ROOT, free_port
+from bot.local import ROOT, free_port, stop_process_group
 from bot.telegram.bot import APOLOGY_DOWN, MAX_TEXT, Payloads, SeenUpdates, split_text
 
 DEADLINE_S = 90
@@ -169,13 +168,7 @@ class BridgeProcess:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-40:])
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process, timeout=20)
 
 
 @pytest.fixture
