@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import List, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from email_validator import EmailNotValidError, validate_email
 from rasa_sdk import Action, Tracker
@@ -27,11 +27,26 @@ CONTACT_QUESTIONS = {
 # Only clear questions interrupt here: a name or an address can look like anything.
 CONTACT_QUESTION_INTENTS = {"ask_price", "ask_summary", "ask_lead_time", "ask_delivery", "human", "help", "ask_options"}
 CONTACT_QUESTION_CONFIDENCE = 0.8
+MAX_OFFERED_NAME = 64  # Telegram's first names are at most 64 characters
 
 
 def clean_name(value: str) -> Optional[str]:
     name = " ".join(value.split())
     return name if 1 <= len(name) <= 100 and not name.startswith("/") else None
+
+
+def offered_name(tracker: Tracker) -> Optional[str]:
+    """The first name the customer's chat app gave with a message (Telegram's first name in
+    the message metadata), the latest one; None when no message had one."""
+    latest = tracker.latest_message or {}
+    candidates: List[Dict[str, Any]] = [latest.get("metadata") or {}] + [
+        event.get("metadata") or {} for event in reversed(tracker.events) if event.get("event") == "user"
+    ]
+    for metadata in candidates:
+        name = metadata.get("first_name") if isinstance(metadata, dict) else None
+        if isinstance(name, str) and len(name) <= MAX_OFFERED_NAME and clean_name(name):
+            return clean_name(name)
+    return None
 
 
 def clean_email(value: str) -> str:
@@ -59,7 +74,12 @@ class ActionAskContact(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.get_slot("pending"):
             return ask_pending(dispatcher, tracker.get_slot("pending"))
-        dispatcher.utter_message(text=CONTACT_QUESTIONS[self.slot])
+        buttons = []
+        if self.slot == "customer_name":
+            name = offered_name(tracker)
+            if name:  # one tap answers it; the payload is the name itself, read like typed text
+                buttons = [{"title": f"Use {name}", "payload": name}]
+        dispatcher.utter_message(text=CONTACT_QUESTIONS[self.slot], buttons=buttons)
         return []
 
 
