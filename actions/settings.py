@@ -27,3 +27,15 @@ def database_url() -> str:
             configured = "postgresql://" + configured[len("postgres://"):]
         return configured
     return f"sqlite:///{data_dir() / 'bespoke.db'}"
+
+
+def tracker_database_url() -> str:
+    """The SQLAlchemy URL of Rasa's tracker store (every conversation's events):
+    $TRACKER_DATABASE_URL, else $DATABASE_URL (one database for both), else a SQLite file
+    in data_dir()."""
+    configured = os.environ.get("TRACKER_DATABASE_URL", "").strip()
+    if configured:
+        return configured
+    if os.environ.get("DATABASE_URL", "").strip():
+        return database_url()
+    return f"sqlite:///{data_dir() / 'tracker.db'}"

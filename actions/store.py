@@ -432,6 +432,12 @@ class OrderStore:
         return self._engine
 
     @property
+    def sessions(self) -> sessionmaker:
+        """The session factory on this store's engine, for modules that keep their own
+        tables in the same database (the staff console): `with store.sessions.begin() as s:`."""
+        return self._session_factory
+
+    @property
     def _session_factory(self) -> sessionmaker:
         if self._sessions is None:
             self.engine  # noqa: B018 - creates the engine and the session factory
@@ -456,7 +462,7 @@ class OrderStore:
         config.attributes["configure_logging"] = False  # leave the application's logging alone
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")  # features may add migrations side by side
 
     # -- writes
 

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, pool
 from alembic import context
 from actions.settings import database_url
 from actions.store import Money, UTCDateTime, metadata
+import bot.staff.models  # noqa: F401,E402 - the staff tables share the metadata
 
 config = context.config
 

@@ -34,10 +34,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not model.exists():
             print(f"bespoke: no trained model at {model}; run `bespoke train` first", file=sys.stderr)
             return 2
+    from actions.store import OrderStore
+    from bot.staff.accounts import StaffAccounts
+
+    # Migrated once here, before the servers that use the database start side by side.
+    store = OrderStore(database_url())
+    store.migrate()
+    staff_hint = "" if StaffAccounts(store).any_account() else "  (no staff account yet: `bespoke staff add NAME`)"
+    store.dispose()
     base = f"http://{settings.host}:{settings.rasa_port}"
     print(
         "bespoke: starting the action server, Rasa and the web chat.\n"
         f"  web chat:  http://{settings.host}:{settings.web_port}/\n"
+        f"  staff:     http://{settings.host}:{settings.web_port}/staff/{staff_hint}\n"
         f"  REST:      POST {base}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"hi\"}}\n"
         f"  orders:    {database_url()}\n"
         "  Ctrl-C stops everything.",
@@ -69,6 +78,72 @@ def cmd_orders(args: argparse.Namespace) -> int:
         total = f"{order['total']} {order['currency']}" if order["total"] is not None else "quote request"
         print(f"{order['number']}  {order['created_at'][:16]}  {order['status']:<10} {order['product_name']:<24} "
               f"{total:>14}  {order['customer_name']} <{order['customer_email']}>")
+    return 0
+
+
+def _staff_accounts():
+    from actions.store import OrderStore
+    from bot.staff.accounts import StaffAccounts
+
+    store = OrderStore(database_url())
+    store.migrate()
+    return StaffAccounts(store)
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """From standard input with --password-stdin (scripts), else asked twice without echo."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    password = getpass.getpass("Password (at least 10 characters): ")
+    if getpass.getpass("Password again: ") != password:
+        raise StaffCommandError("the two passwords differ; nothing was changed")
+    return password
+
+
+class StaffCommandError(Exception):
+    pass
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    from bot.staff.accounts import StaffError, check_name
+
+    accounts = _staff_accounts()
+    try:
+        if args.staff_command == "add":
+            name = check_name(args.name)
+            accounts.add(name, _new_password(args))
+            print(f"bespoke: staff account {name!r} created; sign in at /staff/ on the web server")
+        elif args.staff_command == "password":
+            accounts.set_password(args.name, _new_password(args))
+            print(f"bespoke: password of {args.name!r} changed")
+        elif args.staff_command == "disable":
+            accounts.disable(args.name)
+            print(f"bespoke: staff account {args.name!r} disabled (it cannot sign in; its API tokens stop working)")
+        elif args.staff_command == "list":
+            names = accounts.names()
+            if not names:
+                print("No staff accounts yet: `bespoke staff add NAME` creates one.")
+            for account in names:
+                state = "disabled" if account["disabled"] else "active"
+                print(f"{account['name']:<24} {state:<9} since {account['created_at']:%Y-%m-%d}")
+        elif args.staff_command == "token":
+            token = accounts.create_token(args.name)
+            print(token)
+            print(f"bespoke: API token for {args.name!r}: send it as `Authorization: Bearer <token>`. "
+                  "It is shown only now; `bespoke staff revoke ID` ends it.", file=sys.stderr)
+        elif args.staff_command == "tokens":
+            for info in accounts.tokens(args.name):
+                state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
+                used = f"last used {info.last_used_at:%Y-%m-%d %H:%M}" if info.last_used_at else "never used"
+                print(f"{info.id:>4}  {info.staff:<20} {info.hint}...  {state:<18} {used}")
+        elif args.staff_command == "revoke":
+            info = accounts.revoke_token(args.token_id)
+            print(f"bespoke: API token {info.id} ({info.hint}..., {info.staff}) revoked")
+    except (StaffError, StaffCommandError) as error:
+        print(f"bespoke: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -122,6 +197,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     check = commands.add_parser("check-catalog", help="load and check a catalog file")
     check.add_argument("path", nargs="?", help="catalog file (default: $BESPOKE_CATALOG or catalog.yml)")
     check.set_defaults(func=cmd_check_catalog)
+
+    staff = commands.add_parser("staff", help="staff accounts and API tokens for the staff console")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    for command, help_text in (("add", "create a staff account (asks for a password)"),
+                               ("password", "set a new password for a staff account")):
+        sub = staff_commands.add_parser(command, help=help_text)
+        sub.add_argument("name")
+        sub.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    staff_commands.add_parser("disable", help="stop an account signing in or using its tokens").add_argument("name")
+    staff_commands.add_parser("list", help="list staff accounts")
+    staff_commands.add_parser("token", help="make an API token for a staff account").add_argument("name")
+    tokens = staff_commands.add_parser("tokens", help="list API tokens (not the tokens themselves)")
+    tokens.add_argument("name", nargs="?")
+    staff_commands.add_parser("revoke", help="revoke an API token by its id").add_argument("token_id", type=int)
+    staff.set_defaults(func=cmd_staff)
 
     shell = commands.add_parser("shell", help="chat with the bot in the terminal (rasa shell)")
     shell.set_defaults(func=cmd_shell)

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 import yaml
 from sqlalchemy.engine import make_url
 
-from actions.settings import data_dir, database_url
+from actions.settings import database_url, data_dir, tracker_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the trained model depends on; the catalog is not in it (products need no retraining).
@@ -39,15 +39,13 @@ class Settings:
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> "Settings":
         env = dict(os.environ if env is None else env)
-        folder = data_dir()
         return cls(
             host=env.get("BESPOKE_HOST", "127.0.0.1"),
             rasa_port=int(env.get("BESPOKE_RASA_PORT", "5005")),
             actions_port=int(env.get("BESPOKE_ACTIONS_PORT", "5055")),
             web_port=int(env.get("BESPOKE_WEB_PORT", "8000")),
             database_url=database_url(),
-            tracker_database_url=env.get("TRACKER_DATABASE_URL")
-            or (env["DATABASE_URL"] if env.get("DATABASE_URL") else f"sqlite:///{folder / 'tracker.db'}"),
+            tracker_database_url=tracker_database_url(),
             rasa_token=env.get("BESPOKE_RASA_TOKEN") or secrets.token_urlsafe(24),
             cors_origins=env.get("BESPOKE_CORS_ORIGINS", ""),
             models_dir=Path(env.get("BESPOKE_MODELS_DIR", ROOT / "models")),
@@ -149,6 +147,7 @@ def process_env(settings: Settings, model: Path) -> Dict[str, str]:
         BESPOKE_RASA_TOKEN=settings.rasa_token,
         BESPOKE_CORS_ORIGINS=settings.cors_origins,
         DATABASE_URL=settings.database_url,
+        TRACKER_DATABASE_URL=settings.tracker_database_url,
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         PYTHONUNBUFFERED="1",
         # Rasa's dependencies warn about their own deprecated imports at every start; the

@@ -33,6 +33,7 @@ class WebSettings:
     rasa_token: str = ""
     timeout_s: float = 30.0
     cors_origins: tuple = ()
+    staff: bool = True  # the staff console under /staff and its API (off in tests of the widget alone)
 
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> "WebSettings":
@@ -209,6 +210,10 @@ def create_app(settings: WebSettings) -> web.Application:
     app.router.add_get("/api/history", get_history)
     app.router.add_get("/health", lambda request: web.json_response({"status": "ok"}))
     app.router.add_route("OPTIONS", "/api/{tail:.*}", lambda request: web.Response(status=204))
+    if settings.staff:
+        from bot.staff.app import create_context, setup_staff
+
+        setup_staff(app, create_context(settings.rasa_url, settings.rasa_token))
     return app
 
 
