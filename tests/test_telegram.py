@@ -6,169 +6,33 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
-import subprocess
-import sys
-import threading
-import time
-from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+import re
+import uuid
+from typing import Any, Dict, List, Optional
 
 import pytest
 import requests
 from aiohttp import web
+from telegram import Bot
+from telegram.request import BaseRequest
 
-from bot.local import ROOT, free_port, stop_process_group
-from bot.telegram.bot import APOLOGY_DOWN, MAX_TEXT, Payloads, SeenUpdates, split_text
+from bot.local import free_port
+from bot.telegram.bot import (
+    APOLOGY_DOWN,
+    APOLOGY_SLOW,
+    MAX_TEXT,
+    NO_TEXT_WITH_BUTTONS,
+    Bridge,
+    Payloads,
+    SeenUpdates,
+    SettingsError,
+    TelegramSettings,
+    split_text,
+)
+from bot.telegram.bot import main as telegram_main
+from tests.fake_telegram import BridgeProcess, FakeBotApi, LoopServer, TelegramUser
 
-DEADLINE_S = 90
 CONTACT = ["Anna Schmidt", "anna.schmidt@example.com", "Hauptstrasse 12, 10115 Berlin"]
-
-
-class FakeBotApi:
-    """Just enough of Telegram's Bot API for the bridge, recording every call."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.calls: List[Dict[str, Any]] = []
-        self.pending: List[Dict[str, Any]] = []
-        self.lock = threading.Lock()
-        self.message_ids = itertools.count(1000)
-        self.update_ids = itertools.count(1)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.started = threading.Event()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        app.router.add_route("*", "/bot{token}/{method}", self.handle)
-        self.runner = web.AppRunner(app)
-        self.loop.run_until_complete(self.runner.setup())
-        self.loop.run_until_complete(web.TCPSite(self.runner, "127.0.0.1", self.port).start())
-        self.started.set()
-        self.loop.run_forever()
-
-    def start(self) -> "FakeBotApi":
-        self.thread.start()
-        assert self.started.wait(10)
-        return self
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-    async def _shutdown(self) -> None:
-        await self.runner.cleanup()
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:  # a getUpdates long poll still waiting
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    @staticmethod
-    async def params(request: web.Request) -> Dict[str, Any]:
-        if request.content_type == "application/json":
-            return await request.json()
-        params: Dict[str, Any] = {}
-        for key, value in (await request.post()).items():
-            try:
-                params[key] = json.loads(value) if isinstance(value, str) else value
-            except ValueError:
-                params[key] = value
-        return params
-
-    def message(self, chat_id: Any, **fields) -> Dict[str, Any]:
-        return {"message_id": next(self.message_ids), "date": int(time.time()),
-                "chat": {"id": int(chat_id), "type": "private"}, **fields}
-
-    async def handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        params = await self.params(request)
-        if method == "getUpdates":
-            wait = min(float(params.get("timeout") or 0), 1.0)
-            deadline = time.monotonic() + wait
-            while True:
-                with self.lock:
-                    updates, self.pending = self.pending, []
-                if updates or time.monotonic() >= deadline:
-                    break
-                await asyncio.sleep(0.05)
-            return web.json_response({"ok": True, "result": updates})
-        with self.lock:
-            self.calls.append({"method": method, **params})
-        if method == "getMe":
-            result: Any = {"id": 4242, "is_bot": True, "first_name": "Bespoke", "username": "bespoke_test_bot"}
-        elif method == "sendMessage":
-            result = self.message(params["chat_id"], text=params.get("text", ""))
-        elif method == "sendPhoto":
-            result = self.message(params["chat_id"], photo=[])
-        elif method == "editMessageReplyMarkup":
-            result = self.message(params.get("chat_id", 1), text="")
-        else:  # deleteWebhook, answerCallbackQuery, sendChatAction, ...
-            result = True
-        return web.json_response({"ok": True, "result": result})
-
-    # What the tests do as a Telegram user.
-    def push(self, update: Dict[str, Any]) -> Dict[str, Any]:
-        with self.lock:
-            self.pending.append(update)
-        return update
-
-    def text_update(self, chat_id: int, text: str, update_id: Optional[int] = None) -> Dict[str, Any]:
-        user = {"id": chat_id, "is_bot": False, "first_name": "Anna", "language_code": "de"}
-        message = {"message_id": next(self.message_ids), "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": "private", "first_name": "Anna"}, "from": user, "text": text}
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        return {"update_id": update_id or next(self.update_ids), "message": message}
-
-    def press(self, chat_id: int, message: Dict[str, Any], data: str) -> Dict[str, Any]:
-        user = {"id": chat_id, "is_bot": False, "first_name": "Anna", "language_code": "de"}
-        return self.push({"update_id": next(self.update_ids), "callback_query": {
-            "id": f"cb{next(self.message_ids)}", "from": user, "chat_instance": "ci", "data": data,
-            "message": {"message_id": message["message_id"], "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "private"}, "text": message.get("text", "")},
-        }})
-
-    def calls_to(self, chat_id: int, method: Optional[str] = None) -> List[Dict[str, Any]]:
-        with self.lock:
-            return [c for c in self.calls if str(c.get("chat_id")) == str(chat_id)
-                    and (method is None or c["method"] == method)]
-
-    def sent_texts(self, chat_id: int) -> List[str]:
-        return [c.get("text", "") for c in self.calls_to(chat_id, "sendMessage")]
-
-    def wait_for(self, condition: Callable[[], Any], what: str, process: "BridgeProcess") -> Any:
-        deadline = time.monotonic() + DEADLINE_S
-        while time.monotonic() < deadline:
-            result = condition()
-            if result:
-                return result
-            assert process.process.poll() is None, f"bot.telegram exited:\n{process.log()}"
-            time.sleep(0.05)  # polling interval of the recorded calls, not a wait for a result
-        raise AssertionError(f"timed out waiting for {what}; calls: {self.calls[-20:]}\n{process.log()}")
-
-
-class BridgeProcess:
-    def __init__(self, api: FakeBotApi, rasa_port: int, log_path: Path):
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": "test:token", "TELEGRAM_API_BASE_URL": api.base_url,
-               "BESPOKE_RASA_PORT": str(rasa_port), "PYTHONUNBUFFERED": "1"}
-        self.log_path = log_path
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.telegram"], cwd=ROOT, env=env,
-            stdout=log_path.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
-        )
-
-    def log(self) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-40:])
-
-    def stop(self) -> None:
-        stop_process_group(self.process, timeout=20)
 
 
 @pytest.fixture
@@ -308,3 +172,255 @@ def test_serve_starts_telegram_only_with_a_token(monkeypatch, tmp_path, capsys, 
     assert runner.serve(runner.Settings.from_env(), tmp_path / "model.tar.gz") == 0
     assert ("telegram" in added) is started and {"actions", "rasa", "web"} <= set(added)
     assert ("TELEGRAM_BOT_TOKEN" in capsys.readouterr().out) is not started
+
+
+# Reply sending, unit level: a Bot whose requests are recorded instead of sent.
+
+class RecordingRequest(BaseRequest):
+    """Answers every Bot API call offline and records (method, parameters)."""
+
+    def __init__(self):
+        self.calls: List[tuple] = []
+        self.message_ids = itertools.count(1)
+
+    @property
+    def read_timeout(self) -> Optional[float]:
+        return 1.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(self, url, method, request_data=None, read_timeout=None, write_timeout=None,
+                         connect_timeout=None, pool_timeout=None):
+        name = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        self.calls.append((name, params))
+        if name == "getMe":
+            result: Any = {"id": 1, "is_bot": True, "first_name": "Bespoke", "username": "bespoke_test_bot"}
+        elif name in ("sendMessage", "sendPhoto"):
+            chat = {"id": params["chat_id"], "type": "private"}
+            result = {"message_id": next(self.message_ids), "date": 0, "chat": chat}
+        else:
+            result = True
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+@pytest.fixture
+async def recorded():
+    request = RecordingRequest()
+    bot = Bot("1:test", request=request, get_updates_request=RecordingRequest())
+    await bot.initialize()
+    request.calls.clear()
+    try:
+        yield bot, request.calls, Bridge(TelegramSettings())
+    finally:
+        await bot.shutdown()
+
+
+async def test_an_image_in_a_reply_is_sent_as_a_photo_after_its_text(recorded):
+    bot, calls, bridge = recorded
+    await bridge.send_item(bot, 42, {"text": "Your shirt's fabric:", "image": "https://shop.example/twill.jpg"})
+    await bridge.send_item(bot, 42, {"image": "https://shop.example/linen.jpg"})
+    await bridge.send_item(bot, 42, {"image": "file:///etc/passwd"})  # not a web address: not sent
+    assert [(name, params.get("text") or params.get("photo")) for name, params in calls] == [
+        ("sendMessage", "Your shirt's fabric:"),
+        ("sendPhoto", "https://shop.example/twill.jpg"),
+        ("sendPhoto", "https://shop.example/linen.jpg"),
+    ]
+    assert all(params["chat_id"] == 42 for _, params in calls)
+
+
+async def test_a_long_reply_is_split_with_the_buttons_under_its_last_piece(recorded):
+    bot, calls, bridge = recorded
+    text = "\n".join(f"Line {n}: Memory: 32 GB DDR5, +109 EUR" for n in range(300))  # about 11,000 characters
+    buttons = [{"title": "Yes, confirm", "payload": "/affirm"}, {"title": "No, change something", "payload": "/deny"}]
+    await bridge.send_item(bot, 42, {"text": text, "buttons": buttons})
+    assert {name for name, _ in calls} == {"sendMessage"} and len(calls) == 3
+    pieces = [params["text"] for _, params in calls]
+    assert all(len(piece) <= MAX_TEXT for piece in pieces) and "\n".join(pieces) == text
+    assert [bool(params.get("reply_markup")) for _, params in calls] == [False, False, True]
+    keyboard = calls[-1][1]["reply_markup"]
+    keyboard = keyboard if isinstance(keyboard, dict) else keyboard.to_dict()
+    assert [row[0]["callback_data"] for row in keyboard["inline_keyboard"]] == ["p:/affirm", "p:/deny"]
+
+
+async def test_buttons_without_text_get_a_prompt(recorded):
+    bot, calls, bridge = recorded
+    button = {"title": "Custom PC", "payload": '/order_product{"product":"custom_pc"}'}
+    await bridge.send_item(bot, 42, {"buttons": [button]})
+    [(name, params)] = calls
+    assert name == "sendMessage" and params["text"] == NO_TEXT_WITH_BUTTONS
+
+
+# Webhook mode.
+
+WEBHOOK_URL = "https://chat.shop.example/telegram/hook"
+
+
+@pytest.mark.parametrize("env, problem", [
+    ({"TELEGRAM_WEBHOOK_URL": WEBHOOK_URL}, "TELEGRAM_WEBHOOK_SECRET is not"),
+    ({"TELEGRAM_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_WEBHOOK_SECRET": "has spaces in it"}, "only have 1-256 letters"),
+    ({"TELEGRAM_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_WEBHOOK_SECRET": "x" * 257}, "only have 1-256 letters"),
+    ({"TELEGRAM_WEBHOOK_URL": "http://chat.shop.example/hook", "TELEGRAM_WEBHOOK_SECRET": "abc"}, "https://"),
+    ({"TELEGRAM_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_WEBHOOK_SECRET": "abc", "TELEGRAM_WEBHOOK_PORT": "eighty"},
+     "TELEGRAM_WEBHOOK_PORT must be a port"),
+])
+def test_webhook_settings_that_cannot_work_stop_the_start_with_a_clear_message(monkeypatch, capsys, env, problem):
+    with pytest.raises(SettingsError, match=re.escape(problem)):
+        TelegramSettings.from_env({"TELEGRAM_BOT_TOKEN": "1:x", **env})
+    for name in ("TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_WEBHOOK_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:x")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert telegram_main([]) == 2
+    assert problem in capsys.readouterr().out
+
+
+def test_webhook_settings_default_to_loopback_and_the_public_urls_path():
+    settings = TelegramSettings.from_env({"TELEGRAM_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_WEBHOOK_SECRET": "s3cret-_x"})
+    assert settings.webhook_listen == "127.0.0.1" and settings.webhook_port == 8443
+    assert settings.webhook_path == "telegram/hook"
+    assert TelegramSettings.from_env({}).webhook_url == ""  # long polling
+
+
+def post_update(url: str, update: Dict[str, Any], secret: Optional[str]) -> requests.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return requests.post(url, json=update, headers=headers, timeout=30)
+
+
+def test_webhook_mode_sets_the_webhook_and_answers_only_updates_with_the_secret(bot, tmp_path):
+    api = FakeBotApi().start()
+    port, secret = free_port(), f"s3cret-{uuid.uuid4().hex}"
+    bridge = BridgeProcess(api, bot.rasa_port, tmp_path / "telegram-webhook.log", extra_env={
+        "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_WEBHOOK_SECRET": secret, "TELEGRAM_WEBHOOK_PORT": str(port),
+    })
+    hook = f"http://127.0.0.1:{port}/telegram/hook"
+    try:
+        [set_webhook] = api.wait_for(lambda: api.calls_of("setWebhook"), "setWebhook", bridge)
+        assert set_webhook["url"] == WEBHOOK_URL and set_webhook["secret_token"] == secret
+        assert api.getupdates_calls == 0  # no long polling beside the webhook
+
+        def listening() -> Optional[int]:
+            try:
+                return post_update(hook, {}, None).status_code  # (a Response is falsy when not ok)
+            except requests.ConnectionError:
+                return None
+
+        assert api.wait_for(listening, "the webhook server", bridge) == 403
+        refused = 700011
+        assert post_update(hook, api.text_update(refused, "I need a gaming PC"), "wrong-secret").status_code == 403
+        assert post_update(hook, api.text_update(refused, "I need a gaming PC"), None).status_code == 403
+        accepted = 700012
+        assert post_update(hook, api.text_update(accepted, "I need a gaming PC"), secret).status_code == 200
+        reply = api.wait_for(lambda: api.sent_texts(accepted), "the reply to the accepted update", bridge)
+        assert "Custom PC" in reply[0]
+        # Updates are handled in order: the refused ones, sent first, would have been answered by now.
+        assert api.calls_to(refused) == []
+        tracker = requests.get(f"{bot.url}/conversations/telegram:{refused}/tracker",
+                               params={"token": bot.token}, timeout=30).json()
+        assert [e for e in tracker["events"] if e.get("event") == "user"] == []
+    finally:
+        bridge.stop()
+        api.stop()
+
+
+# Rasa slow.
+
+class SilentRasa(LoopServer):
+    """Accepts Rasa's REST webhook requests, records them and never answers."""
+
+    def __init__(self):
+        super().__init__()
+        self.received: List[Dict[str, Any]] = []
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/webhooks/rest/webhook", self.never_answer)
+
+    async def never_answer(self, request: web.Request) -> web.Response:
+        self.received.append(await request.json())
+        await asyncio.Event().wait()  # cancelled when the server stops
+        return web.json_response([])
+
+
+def test_rasa_slower_than_the_timeout_gives_an_apology(tmp_path):
+    api, rasa = FakeBotApi().start(), SilentRasa().start()
+    bridge = BridgeProcess(api, rasa.port, tmp_path / "telegram-slow.log",
+                           extra_env={"BESPOKE_TELEGRAM_RASA_TIMEOUT": "1"})
+    try:
+        chat_id = 700004
+        api.push(api.text_update(chat_id, "I need a conveyor"))
+        texts = api.wait_for(lambda: api.sent_texts(chat_id), "the apology", bridge)
+        assert texts == [APOLOGY_SLOW]
+        assert [r["message"] for r in rasa.received] == ["I need a conveyor"]
+        assert rasa.received[0]["sender"] == f"telegram:{chat_id}"
+        assert rasa.received[0]["metadata"] == {"first_name": "Anna", "language": "de"}
+    finally:
+        bridge.stop()
+        api.stop()
+        rasa.stop()
+
+
+# Commands and whole orders, pressing the buttons the bot sends.
+
+def test_help_command(bot, telegram):
+    api, bridge = telegram
+    user = TelegramUser(api, bridge, 700005)
+    user.say("/help")
+    assert "I take orders" in user.wait_for_text("I take orders")
+
+
+CONTACT_BY_BUTTON = [("press", "Use Anna"), ("say", CONTACT[1]), ("say", CONTACT[2])]
+PRODUCT_ORDERS = {
+    "custom_pc": ([
+        ("press", "Custom PC"), ("press", "AMD Ryzen 7 7800X3D"), ("press", "32 GB DDR5"), ("press", "2 TB NVMe SSD"),
+        ("press", "GeForce RTX 4070 Super"), ("press", "Mid tower"), ("press", "Windows 11 Home"),
+    ], {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb", "storage": "ssd_2tb", "graphics": "rtx_4070_super",
+        "case": "mid_tower", "os": "windows_11_home"}, "1622.00"),
+    "tailored_shirt": ([
+        ("press", "Made-to-measure shirt"), ("press", "Twill, navy"), ("press", "Regular"), ("press", "Spread"),
+        ("press", "Barrel"), ("say", "40"), ("say", "100"), ("say", "90"), ("say", "64"), ("say", "78"),
+        ("say", "no monogram"), ("say", "1"),
+    ], {"fabric": "twill_navy", "fit": "regular", "collar": "spread", "cuffs": "barrel", "neck": 40, "chest": 100,
+        "waist": 90, "sleeve_length": 64, "shirt_length": 78, "monogram": None, "quantity": 1}, "79.00"),
+    "conveyor": ([
+        ("press", "Custom conveyor"), ("say", "12 m"), ("say", "600"), ("say", "40"), ("press", "Rubber"),
+        ("press", "Standard"), ("press", "400 V three-phase"),
+    ], {"length": 12, "belt_width": 600, "load": 40, "belt": "rubber", "environment": "standard",
+        "power": "400v_three_phase"}, "7560.00"),  # 12 x (300 + 0.4 x 600) + 12 x 40 + 1.5 kW motor 600
+}
+
+
+@pytest.mark.parametrize("product", list(PRODUCT_ORDERS))
+def test_a_whole_order_of_each_product_by_buttons_then_status(bot, telegram, product):
+    api, bridge = telegram
+    steps, options, total = PRODUCT_ORDERS[product]
+    chat_id = 710000 + list(PRODUCT_ORDERS).index(product)
+    user = TelegramUser(api, bridge, chat_id)
+    user.say("/start")
+    for kind, value in steps:
+        getattr(user, kind)(value)
+    summary = user.wait_for_text("Total")
+    answered = len(api.calls_of("answerCallbackQuery"))
+    user.press("Yes, confirm")
+    assert len(api.calls_of("answerCallbackQuery")) == answered + 1
+    name_question = api.calls_to(chat_id, "sendMessage")[user.turn_start]
+    assert "What name should go on the order?" in name_question["text"]
+    [[use_name]] = name_question["reply_markup"]["inline_keyboard"]
+    assert (use_name["text"], use_name["callback_data"]) == ("Use Anna", "p:Anna")
+    for kind, value in CONTACT_BY_BUTTON:
+        getattr(user, kind)(value)
+    done = user.wait_for_text("BSP-")
+    [order] = bot.orders_of(f"telegram:{chat_id}")
+    assert order["number"] in done and order["product_id"] == product and order["kind"] == "order"
+    assert order["options"] == options
+    assert order["total"] == total
+    assert f"{float(order['total']):,.2f}" in summary
+    assert (order["customer_name"], order["customer_email"], order["customer_address"]) == ("Anna", *CONTACT[1:])
+    # Every pressed keyboard was removed.
+    assert len(api.calls_to(chat_id, "editMessageReplyMarkup")) == sum(kind == "press" for kind, _ in steps) + 2
+    user.say("/status")
+    assert order["number"] in user.wait_for_text(order["number"])

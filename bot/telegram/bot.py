@@ -8,9 +8,11 @@ import contextlib
 import itertools
 import logging
 import os
+import re
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any, Deque, Dict, List, Optional, Set
+from urllib.parse import urlsplit
 
 import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -39,22 +41,66 @@ NO_TEXT_WITH_BUTTONS = "Please choose:"
 TYPING_EVERY_S = 4.5  # Telegram shows "typing" for about 5 s
 
 
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
+
+
+class SettingsError(ValueError):
+    """A setting that stops the bridge at start-up, with a message for the shop."""
+
+
 @dataclass
 class TelegramSettings:
     token: str = ""
     base_url: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
     timeout_s: float = 30.0
+    # Webhook mode (production): Telegram posts updates to webhook_url, which a reverse
+    # proxy forwards to http://webhook_listen:webhook_port/<the URL's path>.
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
 
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> "TelegramSettings":
         env = dict(os.environ if env is None else env)
-        return cls(
+        settings = cls(
             token=env.get("TELEGRAM_BOT_TOKEN", ""),
             base_url=env.get("TELEGRAM_API_BASE_URL", ""),
             rasa_url=f"http://127.0.0.1:{int(env.get('BESPOKE_RASA_PORT', '5005'))}",
             timeout_s=float(env.get("BESPOKE_TELEGRAM_RASA_TIMEOUT", "30")),
+            webhook_url=env.get("TELEGRAM_WEBHOOK_URL", "").strip(),
+            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+            webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+            webhook_port=cls._port(env.get("TELEGRAM_WEBHOOK_PORT", "").strip() or "8443"),
         )
+        settings.check_webhook()
+        return settings
+
+    @staticmethod
+    def _port(value: str) -> int:
+        if not value.isdigit() or not 0 < int(value) < 65536:
+            raise SettingsError(f"TELEGRAM_WEBHOOK_PORT must be a port number, not {value!r}")
+        return int(value)
+
+    def check_webhook(self) -> None:
+        if not self.webhook_url:
+            return
+        url = urlsplit(self.webhook_url)
+        if url.scheme != "https" or not url.hostname:
+            raise SettingsError(f"TELEGRAM_WEBHOOK_URL must be a public https:// URL, not {self.webhook_url!r}")
+        if not self.webhook_secret:
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not: choose a random secret "
+                "(1-256 characters: letters, digits, _ and -), e.g. `openssl rand -hex 32`"
+            )
+        if not WEBHOOK_SECRET.match(self.webhook_secret):
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET may only have 1-256 letters, digits, _ and -")
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the local webhook server answers on: the public URL's path."""
+        return urlsplit(self.webhook_url).path.strip("/")
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> List[str]:
@@ -239,13 +285,30 @@ class Bridge:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    settings = TelegramSettings.from_env()
     parser = argparse.ArgumentParser(prog="python -m bot.telegram", description="Connect the bot to Telegram.")
     parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = TelegramSettings.from_env()
+    except ValueError as error:  # SettingsError, or a number that is not one
+        print(f"bespoke: {error}", flush=True)
+        return 2
     if not settings.token:
         print("bespoke: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)", flush=True)
         return 2
-    Bridge(settings).build().run_polling(allowed_updates=Update.ALL_TYPES)
+    application = Bridge(settings).build()
+    if settings.webhook_url:
+        logger.info("webhook mode: %s -> http://%s:%s/%s", settings.webhook_url, settings.webhook_listen,
+                    settings.webhook_port, settings.webhook_path)
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
