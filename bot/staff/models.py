@@ -1,3 +1,4 @@
 """Every table the staff console keeps, imported in one place for Alembic's metadata."""
 
 from bot.staff import accounts  # noqa: F401
+from actions import analytics  # noqa: F401,E402 - the dashboard's tables (answer_rejections, order_drafts)
