@@ -17,6 +17,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import analytics
 from actions.catalog import ChoiceValue, Option, Product, current_catalog
 from actions.dialogue import (
     Draft,
@@ -127,7 +128,17 @@ def describe_change(product: Product, option: Option, old: Any, new: Any,
     return text
 
 
-def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Message) -> List[EventType]:
+def record_refusals(conversation_id: str, draft_id: Optional[str], product: Product, text: str,
+                    found: Extraction, applied: Applied) -> None:
+    """Keep the values a message named that were refused, for the staff dashboard."""
+    refusals = [analytics.Rejection(option_id, analytics.rejection_reason(parsed.error), parsed.error)
+                for option_id, parsed in found.problems.items()]
+    refusals += [analytics.Rejection(v.option_id, "rule", v.message, v.rule_id) for v in applied.refused]
+    analytics.record_rejections(order_store, conversation_id, draft_id, product.id, text, refusals)
+
+
+def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Message,
+                conversation_id: str = "") -> List[EventType]:
     """A fresh order of `product`, with whatever options the message already names."""
     events = start_order_events(product, message)
     dispatcher.utter_message(
@@ -137,6 +148,9 @@ def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Mes
     if found.values or found.problems:
         applied = take_answers(dispatcher, product, {}, found, None)
         events.append(SlotSet("selections", applied.selections))
+        if conversation_id:
+            draft_id = next(e["value"] for e in events if e.get("name") == "draft_id")
+            record_refusals(conversation_id, draft_id, product, message.text, found, applied)
     return events
 
 
@@ -170,7 +184,7 @@ class ActionStartOrder(Action):
             return [SlotSet("pending", None)]
         if product is None:
             return start_order_events(None, message)
-        return begin_order(dispatcher, product, message)
+        return begin_order(dispatcher, product, message, tracker.sender_id)
 
 
 class ActionAskProduct(Action):
@@ -218,11 +232,16 @@ class ActionAskSpecsComplete(Action):
                 ] + [{"title": "Nothing, it's fine", "payload": "/affirm"}],
             )
             return []
+        answered = sum(1 for o in draft.product.options if o.id in draft.selections)
         if option is None:
             show_summary(dispatcher, draft)
+            analytics.record_question(order_store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
+                                      analytics.SUMMARY_QUESTION, answered)
             return []
         failures = (tracker.get_slot("failures") or {}).get(option.id, 0)
         ask_option(dispatcher, draft.product, draft.selections, option, hint=failures >= STUCK_HINT_AFTER)
+        analytics.record_question(order_store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
+                                  option.id, answered)
         return []
 
 
@@ -302,6 +321,7 @@ class ValidateOrderForm(Action):
     def _confirm(self, dispatcher, tracker, message: Message, pending: str) -> Optional[List[EventType]]:
         """The answer to "cancel this order?" / "start over?"; None when it is neither."""
         if says_yes(message):
+            analytics.record_outcome(order_store, tracker.get_slot("draft_id"), analytics.OUTCOME_CANCELLED)
             if pending == "cancel":
                 dispatcher.utter_message(text="Your order is cancelled; nothing was stored. "
                                               "Say hello any time to start a new one.")
@@ -321,7 +341,7 @@ class ValidateOrderForm(Action):
         if product is None:
             dispatcher.utter_message(text="Sorry, I didn't recognise that product.")
             return [SlotSet("product", None)]
-        return begin_order(dispatcher, product, message)
+        return begin_order(dispatcher, product, message, tracker.sender_id)
 
     def _answer(self, dispatcher, tracker, message: Message, draft: Draft) -> List[EventType]:
         product, selections = draft.product, draft.selections
@@ -341,6 +361,7 @@ class ValidateOrderForm(Action):
             if changing.get("option") in found.values and changing.get("old") is not None:
                 before[changing["option"]] = changing["old"]  # report "old -> new" for a reopened option
             applied = take_answers(dispatcher, product, before, found, focus)
+            record_refusals(tracker.sender_id, tracker.get_slot("draft_id"), product, message.text, found, applied)
             failures = dict(tracker.get_slot("failures") or {})
             for change in applied.changes:
                 failures.pop(change.option.id, None)
@@ -375,6 +396,9 @@ class ValidateOrderForm(Action):
             text += ("\nThis seems to be tricky. I've let our team know; say \"talk to a person\" "
                      "if you'd like one of us to help, or try once more.")
         dispatcher.utter_message(text=text, buttons=buttons)
+        reason = analytics.rejection_reason(error.error if error is not None else "")
+        analytics.record_rejections(order_store, tracker.sender_id, tracker.get_slot("draft_id"), product.id, message.text,
+                                    [analytics.Rejection(focus.id, reason, text.split("\n")[0])])
         return [SlotSet("failures", failures), SlotSet("specs_complete", None)]
 
     def _confirm_summary(self, dispatcher, tracker, message: Message, product: Product,
