@@ -4,6 +4,7 @@ the same bot texts and store the same order."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from dataclasses import dataclass
@@ -97,7 +98,8 @@ def play_telegram(bot, tmp_path) -> Tuple[str, List[str]]:
         for turn in SCENARIO:
             getattr(user, turn.kind)(turn.text)
         user.wait_for_text("BSP-")
-        return f"telegram:{chat_id}", api.sent_texts(chat_id)
+        # Sent as Telegram HTML: <b> for **bold**, the rest escaped.
+        return f"telegram:{chat_id}", [html.unescape(re.sub(r"</?b>", "**", t)) for t in api.sent_texts(chat_id)]
     finally:
         bridge.stop()
         api.stop()

@@ -28,6 +28,7 @@ from bot.telegram.bot import (
     SettingsError,
     TelegramSettings,
     split_text,
+    telegram_html,
 )
 from bot.telegram.bot import main as telegram_main
 from tests.fake_telegram import BridgeProcess, FakeBotApi, LoopServer, TelegramUser
@@ -134,7 +135,7 @@ def test_a_duplicate_update_is_answered_once(bot, telegram):
     api.push(api.text_update(chat_id, "/cancel", update_id=5001))
     api.wait_for(lambda: len(api.sent_texts(chat_id)) >= len(greeting) + len(cancel), "the replies", bridge)
     # Updates are handled in order: had the duplicate been answered, its greeting would come second.
-    assert api.sent_texts(chat_id)[:len(greeting) + len(cancel)] == greeting + cancel
+    assert api.sent_texts(chat_id)[:len(greeting) + len(cancel)] == [telegram_html(t) for t in greeting + cancel]
 
 
 def test_rasa_down_gives_an_apology_not_silence(bot, tmp_path):
@@ -245,6 +246,16 @@ async def test_a_long_reply_is_split_with_the_buttons_under_its_last_piece(recor
     keyboard = calls[-1][1]["reply_markup"]
     keyboard = keyboard if isinstance(keyboard, dict) else keyboard.to_dict()
     assert [row[0]["callback_data"] for row in keyboard["inline_keyboard"]] == ["p:/affirm", "p:/deny"]
+
+
+async def test_bold_is_sent_as_telegram_html_and_everything_else_escaped(recorded):
+    bot, calls, bridge = recorded
+    await bridge.send_item(bot, 42, {"text": "Your order number is **BSP-7K3Q9M**.\nFish & <chips> ** not bold"})
+    [(name, params)] = calls
+    assert params["parse_mode"] == "HTML"
+    assert params["text"] == "Your order number is <b>BSP-7K3Q9M</b>.\nFish &amp; &lt;chips&gt; ** not bold"
+    assert telegram_html("**a** and **b**") == "<b>a</b> and <b>b</b>"
+    assert telegram_html("**across\nlines**") == "**across\nlines**"
 
 
 async def test_buttons_without_text_get_a_prompt(recorded):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import html
 import itertools
 import logging
 import os
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction, MessageLimit
+from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -39,6 +40,7 @@ APOLOGY_DOWN = "Sorry, I can't reach the shop's assistant right now. Please send
 APOLOGY_SLOW = "Sorry, the shop's assistant is taking too long to answer. Please send your message again in a moment."
 NO_TEXT_WITH_BUTTONS = "Please choose:"
 TYPING_EVERY_S = 4.5  # Telegram shows "typing" for about 5 s
+BOLD = re.compile(r"\*\*([^*\n]+)\*\*")  # the **bold** the bot's texts use (the web chat shows it too)
 
 
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
@@ -119,6 +121,11 @@ def split_text(text: str, limit: int = MAX_TEXT) -> List[str]:
     if text or not pieces:
         pieces.append(text)
     return pieces
+
+
+def telegram_html(text: str) -> str:
+    """The bot's text as Telegram HTML: everything escaped, **bold** in <b> tags."""
+    return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
 
 
 class Payloads:
@@ -244,7 +251,8 @@ class Bridge:
             pieces = split_text(text or NO_TEXT_WITH_BUTTONS)
             for index, piece in enumerate(pieces):
                 last = index == len(pieces) - 1
-                await bot.send_message(chat_id=chat_id, text=piece, reply_markup=markup if last else None)
+                await bot.send_message(chat_id=chat_id, text=telegram_html(piece), parse_mode=ParseMode.HTML,
+                                       reply_markup=markup if last else None)
         image = item.get("image")
         if isinstance(image, str) and image.startswith(("http://", "https://")):
             await bot.send_photo(chat_id=chat_id, photo=image)
