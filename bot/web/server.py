@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
+import math
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
@@ -22,7 +24,24 @@ STATIC = Path(__file__).resolve().parent / "static"
 MAX_MESSAGE_CHARS = 2000
 # Made by the widget: "web:" + crypto.randomUUID().
 SENDER_PATTERN = re.compile(r"^web:[A-Za-z0-9_-]{8,64}$")
+# The widget's id for one message, the same when it is sent again ("Try again").
+MESSAGE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# The widget's interface language (data-lang), passed on to Rasa as metadata.
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+# An answer Rasa gives after the browser was told "too slow" is kept this long for the retry.
+ANSWER_KEPT_S = 300
 logger = logging.getLogger("bespoke.web")
+
+
+def parse_limit(value: str, default: Tuple[float, float]) -> Optional[Tuple[float, float]]:
+    """"20,1" -> a burst of 20 messages, then 1 per second; "off" or "0" -> no limit."""
+    value = value.strip().lower()
+    if not value:
+        return default
+    if value in ("off", "0", "none"):
+        return None
+    burst, _, rate = value.partition(",")
+    return float(burst), float(rate or 1)
 
 
 @dataclass
@@ -33,6 +52,9 @@ class WebSettings:
     rasa_token: str = ""
     timeout_s: float = 30.0
     cors_origins: tuple = ()
+    # Messages per conversation and per client address: (burst, then per second); None: no limit.
+    sender_limit: Optional[Tuple[float, float]] = (20, 1.0)
+    address_limit: Optional[Tuple[float, float]] = (60, 3.0)
     staff: bool = True  # the staff console under /staff and its API (off in tests of the widget alone)
 
     @classmethod
@@ -46,19 +68,91 @@ class WebSettings:
             rasa_token=env.get("BESPOKE_RASA_TOKEN", ""),
             timeout_s=float(env.get("BESPOKE_WEB_RASA_TIMEOUT", "30")),
             cors_origins=tuple(o.strip() for o in re.split(r"[,\s]+", origins) if o.strip()),
+            sender_limit=parse_limit(env.get("BESPOKE_WEB_LIMIT_SENDER", ""), cls.sender_limit),
+            address_limit=parse_limit(env.get("BESPOKE_WEB_LIMIT_ADDRESS", ""), cls.address_limit),
         )
+
+
+@dataclass
+class TokenBuckets:
+    """A token bucket per key, in memory: `burst` at once, then `rate` per second."""
+
+    burst: float
+    rate: float
+    buckets: Dict[str, Tuple[float, float]] = field(default_factory=dict)  # key -> (tokens, at)
+
+    def tokens(self, key: str, now: float) -> float:
+        tokens, at = self.buckets.get(key, (self.burst, now))
+        return min(self.burst, tokens + (now - at) * self.rate)
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until `key` may send again; 0 if it may now."""
+        return max(0.0, (1 - self.tokens(key, now)) / self.rate)
+
+    def take(self, key: str, now: float) -> None:
+        self.buckets[key] = (self.tokens(key, now) - 1, now)
+        if len(self.buckets) > 10_000:  # forget the buckets that have filled up again
+            self.buckets = {k: v for k, v in self.buckets.items() if self.tokens(k, now) < self.burst}
 
 
 SETTINGS = web.AppKey("settings", WebSettings)
 HTTP = web.AppKey("http", ClientSession)
+LIMITS = web.AppKey("limits", list)  # [(TokenBuckets, key function)]
+ANSWERS = web.AppKey("answers", dict)  # (sender, message id) -> the task asking Rasa
 
 
-def error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status)
+def error(status: int, code: str, message: str, **details: Any) -> web.Response:
+    return web.json_response({"error": code, "message": message, **details}, status=status)
 
 
 RASA_DOWN = (502, "rasa_unavailable", "The shop's assistant is not reachable right now. Please try again in a moment.")
 RASA_SLOW = (504, "rasa_timeout", "The shop's assistant is taking too long to answer. Please try again in a moment.")
+TOO_FAST = (429, "rate_limited", "You are sending messages faster than we can answer. Please wait a few seconds and try again.")
+
+
+class RasaError(Exception):
+    """Rasa answered, but not with a reply."""
+
+
+def client_address(request: web.Request) -> str:
+    """The browser's address. Behind a reverse proxy on the same machine (the peer is loopback),
+    the address the proxy appended to X-Forwarded-For; a remote peer's header is not trusted."""
+    peer = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+    try:
+        if forwarded and ipaddress.ip_address(peer).is_loopback:
+            return str(ipaddress.ip_address(forwarded))
+    except ValueError:
+        pass
+    return peer
+
+
+def too_fast(request: web.Request, sender: str) -> Optional[web.Response]:
+    """429 with Retry-After when this conversation or this address is over its limit."""
+    now = time.monotonic()
+    keyed = [(buckets, key(request, sender)) for buckets, key in request.app[LIMITS]]
+    wait = max((buckets.wait(key, now) for buckets, key in keyed), default=0.0)
+    if wait > 0:
+        response = error(*TOO_FAST)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
+    for buckets, key in keyed:
+        buckets.take(key, now)
+    return None
+
+
+async def ask_rasa(app: web.Application, sender: str, message: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
+    settings = app[SETTINGS]
+    async with app[HTTP].post(
+        f"{settings.rasa_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message, "metadata": metadata},
+        # Not cut off when the browser is told "too slow": the answer is kept for its retry.
+        timeout=ClientTimeout(total=max(settings.timeout_s, ANSWER_KEPT_S)),
+    ) as response:
+        if response.status != 200:
+            raise RasaError(f"Rasa answered {response.status} to a message")
+        replies = await response.json()
+    return [item for item in replies if isinstance(item, dict)] if isinstance(replies, list) else []
 
 
 def bot_message(item: Dict[str, Any], timestamp: Optional[float] = None) -> Dict[str, Any]:
@@ -99,23 +193,41 @@ async def post_message(request: web.Request) -> web.Response:
             413, "message_too_long",
             f"Sorry, that message is too long ({len(message):,} characters). "
             f"Please keep it under {MAX_MESSAGE_CHARS:,} characters.",
+            limit=MAX_MESSAGE_CHARS,
         )
-    settings = request.app[SETTINGS]
+    # The same message sent again (same id) after "too slow" waits for the first answer and
+    # is not given to Rasa twice.
+    message_id = body.get("id")
+    key = (sender, message_id) if isinstance(message_id, str) and MESSAGE_ID_PATTERN.match(message_id) else None
+    answers = request.app[ANSWERS]
+    task = answers.get(key) if key else None
+    if task is None:
+        limited = too_fast(request, sender)
+        if limited is not None:
+            return limited
+        language = body.get("lang")
+        metadata = {"language": language} if isinstance(language, str) and LANGUAGE_PATTERN.match(language) else {}
+        task = asyncio.ensure_future(ask_rasa(request.app, sender, message, metadata))
+        if key:
+            answers[key] = task
+            task.add_done_callback(lambda done: forget_answer(answers, key, done))
     try:
-        async with request.app[HTTP].post(
-            f"{settings.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}
-        ) as response:
-            if response.status != 200:
-                logger.warning("Rasa answered %s to a message", response.status)
-                return error(*RASA_DOWN)
-            replies = await response.json()
+        replies = await asyncio.wait_for(asyncio.shield(task), request.app[SETTINGS].timeout_s)
     except asyncio.TimeoutError:
         return error(*RASA_SLOW)
-    except (ClientError, ValueError) as exc:
+    except (ClientError, RasaError, ValueError) as exc:
         logger.warning("Rasa not reachable: %s", exc)
         return error(*RASA_DOWN)
     now = time.time()
-    return web.json_response({"messages": [bot_message(item, now) for item in replies if isinstance(item, dict)]})
+    return web.json_response({"messages": [bot_message(item, now) for item in replies]})
+
+
+def forget_answer(answers: Dict[Any, "asyncio.Future"], key: Any, task: "asyncio.Future") -> None:
+    """A failed attempt is forgotten at once (the retry asks Rasa again), an answer later."""
+    if task.cancelled() or task.exception() is not None:
+        answers.pop(key, None)
+    else:
+        asyncio.get_running_loop().call_later(ANSWER_KEPT_S, answers.pop, key, None)
 
 
 def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -165,6 +277,14 @@ async def get_history(request: web.Request) -> web.Response:
     return web.json_response({"messages": history_from_events(tracker.get("events") or [])})
 
 
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204)  # the cors middleware adds the allowed origin's headers
+
+
 async def index(request: web.Request) -> web.Response:
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
@@ -196,10 +316,19 @@ async def cors(request: web.Request, handler):
 def create_app(settings: WebSettings) -> web.Application:
     app = web.Application(middlewares=[cors], client_max_size=256 * 1024)
     app[SETTINGS] = settings
+    app[LIMITS] = [
+        (TokenBuckets(*limit), key) for limit, key in [
+            (settings.sender_limit, lambda request, sender: sender),
+            (settings.address_limit, lambda request, sender: client_address(request)),
+        ] if limit
+    ]
+    app[ANSWERS] = {}
 
     async def http_session(app: web.Application):
         app[HTTP] = ClientSession(timeout=ClientTimeout(total=settings.timeout_s))
         yield
+        for task in app[ANSWERS].values():
+            task.cancel()
         await app[HTTP].close()
 
     app.cleanup_ctx.append(http_session)
@@ -208,8 +337,8 @@ def create_app(settings: WebSettings) -> web.Application:
     app.router.add_get("/widget.css", static_file("widget.css", "text/css; charset=utf-8"))
     app.router.add_post("/api/messages", post_message)
     app.router.add_get("/api/history", get_history)
-    app.router.add_get("/health", lambda request: web.json_response({"status": "ok"}))
-    app.router.add_route("OPTIONS", "/api/{tail:.*}", lambda request: web.Response(status=204))
+    app.router.add_get("/health", health)
+    app.router.add_route("OPTIONS", "/api/{tail:.*}", preflight)
     if settings.staff:
         from bot.staff.app import create_context, setup_staff
 
