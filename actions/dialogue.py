@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, List, Optional
 
@@ -16,7 +17,15 @@ from actions.catalog import Catalog, ChoiceValue, Option, Product, current_catal
 from actions.extract import find_values
 from actions.order import chosen_so_far, describe_option, money, next_missing_option, price_so_far, ready_date
 from actions.settings import database_url
-from actions.store import OrderStore, OrderStoreError
+from actions.store import (
+    STATUS_CANCELLED,
+    STATUS_CONFIRMED,
+    STATUS_IN_PRODUCTION,
+    STATUS_RECEIVED,
+    OrderStore,
+    OrderStoreError,
+    status_label,
+)
 from actions.values import match_choice
 
 MAX_MESSAGE_CHARS = 2000
@@ -246,9 +255,25 @@ def say_orders(dispatcher: CollectingDispatcher, tracker: Tracker, message: Mess
     rows = []
     for order in orders:
         total = money(Decimal(order["total"]), order["currency"]) if order["total"] is not None else "quote requested"
-        rows.append(f"- **{order['number']}**: {order['product_name']}, {total}, status: {order['status']} "
+        rows.append(f"- **{order['number']}**: {order['product_name']}, {total}, status: {status_words(order)} "
                     f"(placed {order['created_at'][:10]})")
     dispatcher.utter_message(text=("Your order:\n" if len(rows) == 1 else "Your orders:\n") + "\n".join(rows))
+
+
+def status_words(order: Dict[str, Any]) -> str:
+    """An order's status as the customer is told it: "in production, ready around Tue 12 Jan
+    2027", "shipped", "cancelled: <the reason given>"."""
+    status = order["status"]
+    words = status_label(status)
+    if status in (STATUS_RECEIVED, STATUS_CONFIRMED, STATUS_IN_PRODUCTION):
+        placed = datetime.fromisoformat(order["created_at"]).astimezone(timezone.utc).date()
+        ready = ready_date(int(order["lead_time_days"]), placed)
+        return f"{words}, ready around {ready:%a %d %b %Y}"
+    if status == STATUS_CANCELLED:
+        reason = next((change.get("reason") for change in reversed(order.get("status_history") or [])
+                       if change.get("status") == STATUS_CANCELLED), None)
+        return f"{words}: {reason}" if reason else words
+    return words
 
 
 def cancel_placed_order(tracker: Tracker, number: str) -> str:

@@ -12,12 +12,13 @@ Every read returns plain JSON-ready dicts (see `order_as_dict`), never ORM objec
 from __future__ import annotations
 
 import copy
+import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import (
     JSON,
@@ -31,10 +32,14 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    case,
     create_engine,
     event,
+    func,
+    or_,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +55,37 @@ KIND_QUOTE_REQUEST = "quote_request"
 KINDS = (KIND_ORDER, KIND_QUOTE_REQUEST)
 
 STATUS_RECEIVED = "received"
+STATUS_CONFIRMED = "confirmed"
+STATUS_IN_PRODUCTION = "in_production"
+STATUS_SHIPPED = "shipped"
+STATUS_DELIVERED = "delivered"
 STATUS_CANCELLED = "cancelled"
+# The life of an order, in order; cancelled stands aside.
+STATUSES = (STATUS_RECEIVED, STATUS_CONFIRMED, STATUS_IN_PRODUCTION, STATUS_SHIPPED, STATUS_DELIVERED, STATUS_CANCELLED)
+# What staff may change a status to. An order moves forward one step at a time; it can be
+# cancelled (with a reason) until it has shipped: once it is on its way or delivered, a
+# cancellation is a return, which is not an order status. Delivered and cancelled are final.
+# (The customer may cancel in the chat only while the order is still "received": see cancel().)
+NEXT_STATUSES: Dict[str, Tuple[str, ...]] = {
+    STATUS_RECEIVED: (STATUS_CONFIRMED, STATUS_CANCELLED),
+    STATUS_CONFIRMED: (STATUS_IN_PRODUCTION, STATUS_CANCELLED),
+    STATUS_IN_PRODUCTION: (STATUS_SHIPPED, STATUS_CANCELLED),
+    STATUS_SHIPPED: (STATUS_DELIVERED,),
+    STATUS_DELIVERED: (),
+    STATUS_CANCELLED: (),
+}
+# The status in words, for people (staff pages, the bot's answer to "where is my order").
+STATUS_LABELS: Dict[str, str] = {
+    STATUS_RECEIVED: "received",
+    STATUS_CONFIRMED: "confirmed",
+    STATUS_IN_PRODUCTION: "in production",
+    STATUS_SHIPPED: "shipped",
+    STATUS_DELIVERED: "delivered",
+    STATUS_CANCELLED: "cancelled",
+}
+STATUS_REASON_MAX_LENGTH = 1000
+NOTE_MAX_LENGTH = 4000
+STAFF_NAME_MAX_LENGTH = 100
 
 NUMBER_PREFIX = "BSP-"
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read out and type
@@ -105,6 +140,29 @@ class OrderNotCancellableError(OrderStoreError):
         self.status = status
 
 
+class StatusChangeError(OrderStoreError, ValueError):
+    """A status change staff asked for cannot be made (the message says why)."""
+
+
+class IllegalStatusChangeError(StatusChangeError):
+    """The order's current status does not lead to the one asked for."""
+
+    def __init__(self, number: str, current: str, requested: str) -> None:
+        allowed = NEXT_STATUSES.get(current, ())
+        if requested == current:
+            why = f"order {number} is already {status_label(current)}"
+        elif requested not in STATUSES:
+            why = f"{requested!r} is not an order status (known: {', '.join(STATUSES)})"
+        else:
+            why = f"order {number} cannot go from {status_label(current)} to {status_label(requested)}"
+        then = ("; it can now only become " + " or ".join(status_label(s) for s in allowed)) if allowed else \
+            f"; {status_label(current)} is final"
+        super().__init__(why + then)
+        self.number = number
+        self.current = current
+        self.requested = requested
+
+
 class FlagNotFoundError(OrderStoreError, LookupError):
     """There is no conversation flag with this id."""
 
@@ -114,6 +172,11 @@ class FlagNotFoundError(OrderStoreError, LookupError):
 
 
 # ---------------------------------------------------------------------------- models
+
+
+def status_label(status: str) -> str:
+    """The status in words ("in production"); an unknown status as it is."""
+    return STATUS_LABELS.get(status, status)
 
 
 def utcnow() -> datetime:
@@ -182,6 +245,12 @@ class Order(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('order', 'quote_request')", name="kind"),
         CheckConstraint("kind <> 'order' OR total IS NOT NULL", name="order_has_total"),
+        # The staff list filters by status or product within a date range and sorts by
+        # creation (the default), total or customer name (see migration 0004).
+        Index("ix_orders_created_at", "created_at"),
+        Index("ix_orders_status_created_at", "status", "created_at"),
+        Index("ix_orders_product_id_created_at", "product_id", "created_at"),
+        Index("ix_orders_total", "total"),
     )
 
     id: Mapped[int] = Column(Integer, primary_key=True)
@@ -217,6 +286,10 @@ class Order(Base):
         return f"<Order {self.number} {self.kind} {self.status}>"
 
 
+# Sorting by customer name ignores case; the index serves that ORDER BY (migration 0004).
+Index("ix_orders_customer_name_lower", func.lower(Order.customer_name))
+
+
 class OrderStatusChange(Base):
     __tablename__ = "order_status_changes"
 
@@ -228,6 +301,18 @@ class OrderStatusChange(Base):
     reason: Mapped[Optional[str]] = Column(Text, nullable=True)
 
     order: Mapped[Order] = relationship(Order, back_populates="status_history")
+
+
+class OrderNote(Base):
+    """A note staff keep on an order (never shown to the customer)."""
+
+    __tablename__ = "order_notes"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    order_id: Mapped[int] = Column(Integer, ForeignKey("orders.id", ondelete="CASCADE"), index=True, nullable=False)
+    author: Mapped[str] = Column(String(100), nullable=False)  # a staff name
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    text: Mapped[str] = Column(Text, nullable=False)
 
 
 _OPEN_FLAG = text("resolved_at IS NULL")
@@ -382,6 +467,231 @@ def flag_as_dict(flag: ConversationFlag) -> Dict[str, Any]:
     }
 
 
+def note_as_dict(note: OrderNote) -> Dict[str, Any]:
+    return {"id": note.id, "author": note.author, "created_at": _iso(note.created_at), "text": note.text}
+
+
+# ---------------------------------------------------------------------------- searching
+
+SORT_KEYS = ("created_at", "total", "status", "customer_name", "number")
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 500
+SEARCH_MAX_LENGTH = 200
+_NUMBER_WITH_PREFIX = re.compile(r"^\s*bsp-?\s*([a-z0-9]*)\s*$", re.IGNORECASE)
+_NUMBER_PART = re.compile(rf"^[{NUMBER_ALPHABET}]{{1,{NUMBER_LENGTH}}}$")
+_PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+class InvalidOrderQueryError(OrderStoreError, ValueError):
+    """A filter, sort or page value that makes no sense (the message says which and why)."""
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """Which orders to list and how: the filters, the sort and the page.
+
+    created_from / created_to are whole days in UTC, both included. text matches an order
+    number (with the BSP- prefix any part of it, without the prefix a whole number or a
+    part holding a digit), or a part of the customer's name or email, ignoring case.
+    """
+
+    status: Optional[str] = None
+    product_id: Optional[str] = None
+    created_from: Optional[date] = None
+    created_to: Optional[date] = None
+    text: str = ""
+    sort: str = "created_at"
+    descending: bool = True
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    def __post_init__(self) -> None:
+        problems = self._problems()
+        if problems:
+            raise InvalidOrderQueryError("; ".join(problems))
+
+    def _problems(self) -> List[str]:
+        problems = []
+        if self.status is not None and self.status not in STATUSES:
+            problems.append(f"unknown status {self.status!r} (known: {', '.join(STATUSES)})")
+        if self.product_id is not None and not _PRODUCT_ID.match(self.product_id):
+            problems.append(f"{self.product_id!r} is not a product id")
+        if self.created_from and self.created_to and self.created_from > self.created_to:
+            problems.append(f"the date range starts ({self.created_from}) after it ends ({self.created_to})")
+        if len(self.text) > SEARCH_MAX_LENGTH:
+            problems.append(f"the search text is longer than {SEARCH_MAX_LENGTH} characters")
+        if self.sort not in SORT_KEYS:
+            problems.append(f"cannot sort by {self.sort!r} (only by {', '.join(SORT_KEYS)})")
+        if self.page < 1:
+            problems.append("the page number starts at 1")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            problems.append(f"a page holds 1 to {MAX_PER_PAGE} orders")
+        return problems
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> Tuple["OrderQuery", List[str]]:
+        """The query of a list page's address (status, product, from, to, q, sort, dir, page,
+        per_page) and a message for each value that was left out because it made no sense."""
+        values: Dict[str, Any] = {}
+        problems: List[str] = []
+
+        def given(name: str) -> str:
+            return str(params.get(name) or "").strip()
+
+        if given("status"):
+            if given("status") in STATUSES:
+                values["status"] = given("status")
+            else:
+                problems.append(f"Unknown status \"{given('status')}\": showing every status.")
+        if given("product"):
+            if _PRODUCT_ID.match(given("product")):
+                values["product_id"] = given("product")
+            else:
+                problems.append(f"\"{given('product')[:100]}\" is not a product: showing every product.")
+        for name, key in (("from", "created_from"), ("to", "created_to")):
+            if given(name):
+                try:
+                    values[key] = date.fromisoformat(given(name))
+                except ValueError:
+                    problems.append(f"\"{given(name)[:40]}\" is not a date (write it as 2024-12-31): "
+                                    f"the \"{name}\" date is left out.")
+        if values.get("created_from") and values.get("created_to") and values["created_from"] > values["created_to"]:
+            problems.append("The date range starts after it ends: the dates are left out.")
+            del values["created_from"], values["created_to"]
+        if given("q"):
+            if len(given("q")) <= SEARCH_MAX_LENGTH:
+                values["text"] = given("q")
+            else:
+                problems.append(f"The search text is longer than {SEARCH_MAX_LENGTH} characters: it is left out.")
+        if given("sort"):
+            if given("sort") in SORT_KEYS:
+                values["sort"] = given("sort")
+            else:
+                problems.append(f"Cannot sort by \"{given('sort')[:40]}\": sorted by date instead.")
+        if given("dir"):
+            if given("dir") in ("asc", "desc"):
+                values["descending"] = given("dir") == "desc"
+            else:
+                problems.append("The sort direction is \"asc\" or \"desc\": newest first instead.")
+        for name, low, high in (("page", 1, 10**9), ("per_page", 1, MAX_PER_PAGE)):
+            if given(name):
+                try:
+                    number = int(given(name))
+                except ValueError:
+                    number = 0
+                if low <= number <= high:
+                    values[name] = number
+                else:
+                    problems.append(f"\"{given(name)[:20]}\" is not a valid {name.replace('_', ' ')} "
+                                    f"(a whole number from {low} to {high}).")
+        return cls(**values), problems
+
+    def params(self, **changes: Any) -> Dict[str, str]:
+        """This query (with changes) as address parameters, leaving out the defaults."""
+        query = self.replace(**changes) if changes else self
+        pairs = {
+            "status": query.status or "",
+            "product": query.product_id or "",
+            "from": query.created_from.isoformat() if query.created_from else "",
+            "to": query.created_to.isoformat() if query.created_to else "",
+            "q": query.text,
+            "sort": "" if query.sort == "created_at" else query.sort,
+            "dir": "" if query.descending else "asc",
+            "page": "" if query.page == 1 else str(query.page),
+            "per_page": "" if query.per_page == DEFAULT_PER_PAGE else str(query.per_page),
+        }
+        return {key: value for key, value in pairs.items() if value}
+
+    def replace(self, **changes: Any) -> "OrderQuery":
+        return OrderQuery(**{**self.__dict__, **changes})
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def _like_pattern(term: str) -> str:
+    """A LIKE pattern (escape character "/") matching term anywhere."""
+    escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _text_condition(term: str, dialect: str) -> Any:
+    term = term.strip()
+    conditions = []
+    prefixed = _NUMBER_WITH_PREFIX.match(term)
+    if prefixed:
+        conditions.append(Order.number.like(_like_pattern(NUMBER_PREFIX + prefixed.group(1).upper()), escape="/"))
+    else:
+        bare = term.upper().replace(" ", "")
+        if _NUMBER_PART.match(bare):
+            if len(bare) == NUMBER_LENGTH:
+                conditions.append(Order.number == NUMBER_PREFIX + bare)
+            elif any(character.isdigit() for character in bare):
+                conditions.append(Order.number.like(_like_pattern(bare), escape="/"))
+    pattern = _like_pattern(term.lower())
+    for column in (Order.customer_name, Order.customer_email):
+        if dialect == "postgresql":
+            conditions.append(column.ilike(pattern, escape="/"))
+        elif dialect == "sqlite":
+            # SQLite's lower() and LIKE fold ASCII only: fold with Python's str.lower.
+            conditions.append(func.bespoke_lower(column).like(pattern, escape="/"))
+        else:
+            conditions.append(func.lower(column).like(pattern, escape="/"))
+    return or_(*conditions)
+
+
+def _conditions(query: OrderQuery, dialect: str) -> List[Any]:
+    conditions: List[Any] = []
+    if query.status:
+        conditions.append(Order.status == query.status)
+    if query.product_id:
+        conditions.append(Order.product_id == query.product_id)
+    if query.created_from:
+        conditions.append(Order.created_at >= datetime.combine(query.created_from, time(0), tzinfo=timezone.utc))
+    if query.created_to:
+        end = datetime.combine(query.created_to + timedelta(days=1), time(0), tzinfo=timezone.utc)
+        conditions.append(Order.created_at < end)
+    if query.text.strip():
+        conditions.append(_text_condition(query.text, dialect))
+    return conditions
+
+
+def _ordering(query: OrderQuery) -> List[Any]:
+    def direction(column: Any) -> Any:
+        return column.desc() if query.descending else column.asc()
+
+    if query.sort == "total":
+        keys = [Order.total.is_(None).asc(), direction(Order.total)]  # quote requests (no total) last
+    elif query.sort == "status":
+        rank = case({status: index for index, status in enumerate(STATUSES)}, value=Order.status, else_=len(STATUSES))
+        keys = [direction(rank), direction(Order.created_at)]
+    elif query.sort == "customer_name":
+        keys = [direction(func.lower(Order.customer_name))]
+    elif query.sort == "number":
+        keys = [direction(Order.number)]
+    else:
+        keys = [direction(Order.created_at)]
+    return keys + [direction(Order.id)]
+
+
+# What a list row shows (and the CSV export adds option_details, address and lead time).
+_SUMMARY_COLUMNS = (
+    Order.number, Order.kind, Order.status, Order.product_id, Order.product_name, Order.total, Order.currency,
+    Order.customer_name, Order.customer_email, Order.conversation_id, Order.created_at, Order.updated_at,
+    Order.lead_time_days,
+)
+_EXPORT_COLUMNS = _SUMMARY_COLUMNS + (Order.option_details, Order.derived_parts, Order.customer_address)
+
+
+def _row_as_dict(row: Any) -> Dict[str, Any]:
+    values = dict(row._mapping)
+    values["total"] = None if values["total"] is None else format(Decimal(values["total"]).quantize(CENT), "f")
+    values["created_at"] = _iso(values["created_at"])
+    values["updated_at"] = _iso(values["updated_at"])
+    return values
+
+
 def new_order_number() -> str:
     """A fresh random order number such as BSP-7K3Q9M (uniqueness is checked on insert)."""
     return NUMBER_PREFIX + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
@@ -399,6 +709,12 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # Case-insensitive search beyond ASCII (SQLite's own lower() folds A-Z only).
+    dbapi_connection.create_function("bespoke_lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 class OrderStore:
@@ -541,6 +857,69 @@ class OrderStore:
             session.flush()
             return order_as_dict(order)
 
+    def change_status(self, number: str, new_status: str, by: str, reason: Optional[str] = None) -> Dict[str, Any]:
+        """Move the order to new_status on behalf of `by` (a staff name) and return it.
+
+        Only the steps in NEXT_STATUSES are allowed; cancelling needs a reason. The change
+        is an UPDATE conditional on the status just read, in the same transaction as its
+        history entry: when two people change the same order at once, the second finds the
+        status changed and gets IllegalStatusChangeError, and nothing of theirs is stored.
+        Raises OrderNotFoundError, IllegalStatusChangeError or StatusChangeError.
+        """
+        number = normalize_order_number(number)
+        by = (by or "").strip()
+        if not by or len(by) > STAFF_NAME_MAX_LENGTH:
+            raise StatusChangeError(f"who changes the status must be 1 to {STAFF_NAME_MAX_LENGTH} characters")
+        reason = (reason or "").strip() or None
+        if reason is not None and len(reason) > STATUS_REASON_MAX_LENGTH:
+            raise StatusChangeError(f"the reason is longer than {STATUS_REASON_MAX_LENGTH} characters")
+        with self._session_factory.begin() as session:
+            found = session.execute(select(Order.id, Order.status).where(Order.number == number)).one_or_none()
+            if found is None:
+                raise OrderNotFoundError(number)
+            order_id, current = found
+            if new_status not in NEXT_STATUSES.get(current, ()):
+                raise IllegalStatusChangeError(number, current, new_status)
+            if new_status == STATUS_CANCELLED and reason is None:
+                raise StatusChangeError(f"say why order {number} is cancelled: a reason is required")
+            now = utcnow()
+            changed = session.execute(
+                update(Order)
+                .where(Order.id == order_id, Order.status == current)
+                .values(status=new_status, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if changed.rowcount != 1:
+                # Someone else changed it between our read and our update.
+                latest = session.scalar(select(Order.status).where(Order.id == order_id))
+                raise IllegalStatusChangeError(number, latest or current, new_status)
+            session.add(OrderStatusChange(order_id=order_id, status=new_status, changed_at=now, changed_by=by,
+                                          reason=reason))
+            session.flush()
+            order = session.get(Order, order_id, populate_existing=True)
+            return order_as_dict(order)
+
+    def add_note(self, number: str, author: str, note: str) -> Dict[str, Any]:
+        """Keep a staff note on the order and return it. Raises OrderNotFoundError, or
+        ValueError for an empty or too long note or author."""
+        number = normalize_order_number(number)
+        author = (author or "").strip()
+        if not author or len(author) > STAFF_NAME_MAX_LENGTH:
+            raise ValueError(f"the author must be 1 to {STAFF_NAME_MAX_LENGTH} characters")
+        note = (note or "").strip()
+        if not note:
+            raise ValueError("the note is empty")
+        if len(note) > NOTE_MAX_LENGTH:
+            raise ValueError(f"the note is longer than {NOTE_MAX_LENGTH} characters ({len(note)})")
+        with self._session_factory.begin() as session:
+            order_id = session.scalar(select(Order.id).where(Order.number == number))
+            if order_id is None:
+                raise OrderNotFoundError(number)
+            added = OrderNote(order_id=order_id, author=author, created_at=utcnow(), text=note)
+            session.add(added)
+            session.flush()
+            return note_as_dict(added)
+
     def flag_conversation(self, conversation_id: str, reason: str) -> Dict[str, Any]:
         """Flag the conversation for staff and return the flag. While a flag with the same
         reason is still open in this conversation, that flag is returned instead of a
@@ -603,6 +982,57 @@ class OrderStore:
         with self._session_factory.begin() as session:
             orders = session.scalars(select(Order).order_by(Order.created_at, Order.id)).all()
             return [order_as_dict(order) for order in orders]
+
+    def notes_for(self, number: str) -> List[Dict[str, Any]]:
+        """The staff notes of an order, oldest first. Raises OrderNotFoundError."""
+        number = normalize_order_number(number)
+        with self._session_factory.begin() as session:
+            order_id = session.scalar(select(Order.id).where(Order.number == number))
+            if order_id is None:
+                raise OrderNotFoundError(number)
+            notes = session.scalars(
+                select(OrderNote).where(OrderNote.order_id == order_id).order_by(OrderNote.created_at, OrderNote.id)
+            ).all()
+            return [note_as_dict(note) for note in notes]
+
+    def get_for_staff(self, number: str) -> Optional[Dict[str, Any]]:
+        """The order (order_as_dict) with its staff notes under "notes"; None if unknown."""
+        number = normalize_order_number(number)
+        with self._session_factory.begin() as session:
+            order = session.scalars(select(Order).where(Order.number == number)).one_or_none()
+            if order is None:
+                return None
+            notes = session.scalars(
+                select(OrderNote).where(OrderNote.order_id == order.id).order_by(OrderNote.created_at, OrderNote.id)
+            ).all()
+            return {**order_as_dict(order), "notes": [note_as_dict(note) for note in notes]}
+
+    def search_orders(self, query: OrderQuery, full: bool = False) -> Dict[str, Any]:
+        """One page of the orders matching the query, and how many match in all:
+        {"orders": [...], "total": n, "page": p, "per_page": k}. The rows are summaries
+        (number, kind, status, product, total, currency, customer, dates) or, with
+        full=True, whole orders as order_as_dict gives them."""
+        with self._session_factory.begin() as session:
+            conditions = _conditions(query, session.get_bind().dialect.name)
+            total = session.scalar(select(func.count(Order.id)).where(*conditions))
+            if full:
+                statement = select(Order).where(*conditions).order_by(*_ordering(query))
+                orders = session.scalars(statement.limit(query.per_page).offset(query.offset)).all()
+                rows = [order_as_dict(order) for order in orders]
+            else:
+                statement = select(*_SUMMARY_COLUMNS).where(*conditions).order_by(*_ordering(query))
+                rows = [_row_as_dict(row) for row in session.execute(statement.limit(query.per_page).offset(query.offset))]
+            return {"orders": rows, "total": total, "page": query.page, "per_page": query.per_page}
+
+    def export_orders(self, query: OrderQuery) -> Iterator[Dict[str, Any]]:
+        """Every order matching the query's filters (not only one page), in its sort order,
+        with the options, derived parts and address: the rows of a CSV export. Read in
+        batches; the rows are yielded while the session is open."""
+        with self._session_factory.begin() as session:
+            conditions = _conditions(query, session.get_bind().dialect.name)
+            statement = select(*_EXPORT_COLUMNS).where(*conditions).order_by(*_ordering(query))
+            for row in session.execute(statement.execution_options(yield_per=1000)):
+                yield _row_as_dict(row)
 
     def _find_by_draft_id(self, draft_id: str) -> Optional[Dict[str, Any]]:
         with self._session_factory.begin() as session:

@@ -1,9 +1,312 @@
-"""Orders: list, order page, status changes, notes, CSV export and the /api/orders API."""
+"""Orders: list, order page, status changes, notes, CSV export and the /api/orders API.
+
+Every decision about an order (which status may follow which, what a note may hold, how a
+search matches) lives in the order core, actions.store; these handlers only read the
+request, call the store off the event loop and render the answer.
+
+After a POST the browser is sent back to the order page with a message in a `flash`
+parameter, signed so that nobody can craft a link that shows staff a message of their own.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import logging
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+from urllib.parse import quote, urlencode
+
 from aiohttp import web
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from actions.catalog import CatalogError, current_catalog
+from actions.order import money, ready_date
+from actions.store import (
+    NEXT_STATUSES,
+    NOTE_MAX_LENGTH,
+    STATUS_CANCELLED,
+    STATUS_LABELS,
+    STATUS_REASON_MAX_LENGTH,
+    STATUSES,
+    OrderNotFoundError,
+    OrderQuery,
+    OrderStore,
+    StatusChangeError,
+    normalize_order_number,
+    status_label,
+)
+from bot.staff.app import context_of, form, in_thread, redirect, render, staff_of
+
+logger = logging.getLogger("bespoke.staff.orders")
+
+FLASH_MAX_AGE_S = 600
+SORT_LABELS = {
+    "number": "Order",
+    "created_at": "Placed",
+    "status": "Status",
+    "customer_name": "Customer",
+    "total": "Total",
+}
+STATUS_BADGES = {
+    "received": "warn", "confirmed": "", "in_production": "", "shipped": "good", "delivered": "good",
+    "cancelled": "bad",
+}
+CSV_COLUMNS = (
+    "number", "created", "status", "product", "options", "total", "currency", "customer name", "email",
+    "address", "promised date", "conversation id",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def promised_date(order: Dict[str, Any]) -> date:
+    """The day the order is promised: its creation day (UTC) plus its lead time in business days."""
+    created = datetime.fromisoformat(order["created_at"]).astimezone(timezone.utc).date()
+    return ready_date(int(order["lead_time_days"]), created)
+
+
+def options_text(option_details: Iterable[Dict[str, Any]]) -> str:
+    """"Memory: 32 GB DDR5; Storage: 1 TB NVMe"."""
+    return "; ".join(f"{detail.get('name') or detail.get('id')}: {detail.get('label') or detail.get('value')}"
+                     for detail in option_details)
+
+
+def one_line(text: str) -> str:
+    """A multi-line address as one line: "12 Analytical Row, London"."""
+    return ", ".join(part.strip() for part in (text or "").splitlines() if part.strip())
+
+
+def cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a quote first."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def amount_text(amount: Optional[str], currency: str) -> str:
+    return money(Decimal(amount), currency) if amount is not None else ""
+
+
+def _flasher(request: web.Request) -> URLSafeTimedSerializer:
+    secret = context_of(request).serializer.secret_keys[-1]
+    return URLSafeTimedSerializer(secret, salt="bespoke-staff-order-flash")
+
+
+def with_flash(request: web.Request, location: str, kind: str, message: str) -> web.HTTPSeeOther:
+    token = _flasher(request).dumps({"kind": kind, "message": message})
+    return redirect(f"{location}?{urlencode({'flash': token})}")
+
+
+def read_flash(request: web.Request) -> Optional[Dict[str, str]]:
+    token = request.query.get("flash", "")
+    if not token:
+        return None
+    try:
+        flash = _flasher(request).loads(token, max_age=FLASH_MAX_AGE_S)
+    except BadSignature:
+        return None  # an old or altered link: no message rather than someone else's
+    if isinstance(flash, dict) and flash.get("kind") in ("ok", "error") and isinstance(flash.get("message"), str):
+        return flash
+    return None
+
+
+def order_path(number: str) -> str:
+    return f"/staff/orders/{quote(number, safe='')}"
+
+
+def _products() -> Tuple[List[Tuple[str, str]], str]:
+    """(product id, name) of the catalog, and a message when the catalog cannot be read."""
+    try:
+        return [(product.id, product.name) for product in current_catalog().products], ""
+    except CatalogError as error:
+        logger.error("staff order list: %s", error)
+        return [], f"The catalog cannot be read, so products are shown by id only ({error})."
+
+
+def _store(request: web.Request) -> OrderStore:
+    return context_of(request).store
+
+
+# ---------------------------------------------------------------------------- list and CSV
+
+
+async def order_list(request: web.Request) -> web.Response:
+    query, problems = OrderQuery.from_params(request.query)
+    store = _store(request)
+    found = await in_thread(store.search_orders, query)
+    pages = max(1, -(-found["total"] // query.per_page))
+    if query.page > pages:
+        problems.append(f"There is no page {query.page}: showing the last page.")
+        query = query.replace(page=pages)
+        found = await in_thread(store.search_orders, query)
+    products, catalog_problem = await in_thread(_products)
+    if query.product_id and query.product_id not in {product_id for product_id, _ in products}:
+        products.append((query.product_id, query.product_id))
+    first = query.offset + 1 if found["orders"] else 0
+    last = query.offset + len(found["orders"])
+
+    def link(**changes: Any) -> str:
+        params = query.params(**changes)
+        return "/staff/orders" + (f"?{urlencode(params)}" if params else "")
+
+    columns = []
+    for key in ("number", "created_at", "status", "customer_name", "total"):
+        active = query.sort == key
+        descending = not query.descending if active else key in ("created_at", "total")
+        columns.append({
+            "key": key, "label": SORT_LABELS[key], "active": active,
+            "aria_sort": ("descending" if query.descending else "ascending") if active else "none",
+            "href": link(sort=key, descending=descending, page=1),
+            "arrow": ("▼" if query.descending else "▲") if active else "",
+        })
+    rows = [
+        {**order, "status_label": status_label(order["status"]), "badge": STATUS_BADGES.get(order["status"], ""),
+         "total_text": amount_text(order["total"], order["currency"]) or "quote requested",
+         "placed": order["created_at"][:16].replace("T", " "), "href": order_path(order["number"])}
+        for order in found["orders"]
+    ]
+    export_params = query.params(page=1)
+    export_params.pop("per_page", None)
+    return render(
+        request, "orders.html",
+        query=query, rows=rows, total=found["total"], first=first, last=last, pages=pages,
+        problems=problems + ([catalog_problem] if catalog_problem else []),
+        statuses=[(status, STATUS_LABELS[status]) for status in STATUSES],
+        products=products, columns=columns,
+        previous_href=link(page=query.page - 1) if query.page > 1 else "",
+        next_href=link(page=query.page + 1) if query.page < pages else "",
+        csv_href="/staff/orders.csv" + (f"?{urlencode(export_params)}" if export_params else ""),
+        filtered=bool(query.status or query.product_id or query.created_from or query.created_to or query.text),
+    )
+
+
+def csv_bytes(store: OrderStore, query: OrderQuery) -> Tuple[bytes, int]:
+    """The CSV file of every order matching the query (UTF-8 with a BOM, so Excel reads it as
+    UTF-8) and its number of rows."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for order in store.export_orders(query):
+        writer.writerow([
+            cell(order["number"]), order["created_at"], cell(order["status"]), cell(order["product_name"]),
+            cell(options_text(order["option_details"])), order["total"] or "", cell(order["currency"]),
+            cell(order["customer_name"]), cell(order["customer_email"]), cell(one_line(order["customer_address"])),
+            promised_date(order).isoformat(), cell(order["conversation_id"]),
+        ])
+        count += 1
+    return buffer.getvalue().encode("utf-8"), count
+
+
+async def order_csv(request: web.Request) -> web.Response:
+    query, problems = OrderQuery.from_params(request.query)
+    if problems:
+        # A file with a silently different content is worse than no file.
+        raise web.HTTPBadRequest(text="The export was not made: " + " ".join(problems))
+    body, count = await in_thread(csv_bytes, _store(request), query)
+    logger.info("staff %s exported %d orders", staff_of(request), count)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+    return web.Response(
+        body=body, content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="orders-{stamp}.csv"', "Cache-Control": "no-store"},
+    )
+
+
+# ---------------------------------------------------------------------------- one order
+
+
+async def order_page(request: web.Request) -> web.Response:
+    number = normalize_order_number(request.match_info["number"])
+    order = await in_thread(_store(request).get_for_staff, number)
+    if order is None:
+        return render(request, "order.html", status=404, order=None, number=number[:40], flash=None)
+    if order["number"] != request.match_info["number"]:
+        raise redirect(order_path(order["number"]))  # typed in lower case: one address per order
+    history = [
+        {**change, "label": status_label(change["status"]), "at": change["changed_at"][:16].replace("T", " ")}
+        for change in order["status_history"]
+    ]
+    notes = [{**note, "at": note["created_at"][:16].replace("T", " ")} for note in order["notes"]]
+    next_statuses = [(status, STATUS_LABELS[status]) for status in NEXT_STATUSES.get(order["status"], ())
+                     if status != STATUS_CANCELLED]
+    return render(
+        request, "order.html",
+        order=order, number=order["number"], flash=read_flash(request),
+        status_text=status_label(order["status"]), badge=STATUS_BADGES.get(order["status"], ""),
+        placed=order["created_at"][:16].replace("T", " "),
+        promised=promised_date(order), history=history, notes=notes,
+        next_statuses=next_statuses, can_cancel=STATUS_CANCELLED in NEXT_STATUSES.get(order["status"], ()),
+        price_lines=[{"label": line["label"], "amount": amount_text(line["amount"], order["currency"])}
+                     for line in order["price_lines"]],
+        total_text=amount_text(order["total"], order["currency"]),
+        derived=[{**part, "price_text": amount_text(part.get("price"), order["currency"])}
+                 for part in order["derived_parts"]],
+        conversation_href=f"/staff/conversations/{quote(order['conversation_id'], safe='')}",
+        note_max=NOTE_MAX_LENGTH, reason_max=STATUS_REASON_MAX_LENGTH,
+    )
+
+
+async def change_status(request: web.Request) -> web.Response:
+    data = await form(request)
+    number = normalize_order_number(request.match_info["number"])
+    status = data.get("status", "").strip()
+    location = order_path(number)
+    try:
+        await in_thread(_store(request).change_status, number, status, staff_of(request), data.get("reason"))
+    except OrderNotFoundError as error:
+        raise web.HTTPNotFound(text=f"{str(error).capitalize()}.") from None
+    except StatusChangeError as error:
+        logger.info("staff %s: status change of %s to %r refused: %s", staff_of(request), number, status, error)
+        raise with_flash(request, location, "error", f"Not changed: {error}.") from None
+    logger.info("staff %s changed %s to %s", staff_of(request), number, status)
+    raise with_flash(request, location, "ok", f"Order {number} is now {status_label(status)}.")
+
+
+async def add_note(request: web.Request) -> web.Response:
+    data = await form(request)
+    number = normalize_order_number(request.match_info["number"])
+    location = order_path(number)
+    try:
+        await in_thread(_store(request).add_note, number, staff_of(request), data.get("note", ""))
+    except OrderNotFoundError as error:
+        raise web.HTTPNotFound(text=f"{str(error).capitalize()}.") from None
+    except ValueError as error:
+        raise with_flash(request, location, "error", f"The note was not added: {error}.") from None
+    raise with_flash(request, location, "ok", "Note added.")
+
+
+# ---------------------------------------------------------------------------- JSON API
+
+
+def api_error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": code, "message": message}, status=status)
+
+
+async def api_orders(request: web.Request) -> web.Response:
+    query, problems = OrderQuery.from_params(request.query)
+    if problems:
+        return api_error(400, "bad_request", " ".join(problems))
+    found = await in_thread(_store(request).search_orders, query, True)
+    return web.json_response(found)
+
+
+async def api_order(request: web.Request) -> web.Response:
+    number = normalize_order_number(request.match_info["number"])
+    order = await in_thread(_store(request).get_for_staff, number)
+    if order is None:
+        return api_error(404, "not_found", f"There is no order {number[:40]}.")
+    return web.json_response(order)
 
 
 def register(app: web.Application) -> None:
-    pass
+    app.router.add_get("/staff/orders", order_list)
+    app.router.add_get("/staff/orders.csv", order_csv)
+    app.router.add_get("/staff/orders/{number}", order_page)
+    app.router.add_post("/staff/orders/{number}/status", change_status)
+    app.router.add_post("/staff/orders/{number}/notes", add_note)
+    app.router.add_get("/api/orders", api_orders)
+    app.router.add_get("/api/orders/{number}", api_order)
