@@ -613,6 +613,12 @@ def test_too_many_messages_get_a_notice_with_the_wait(widget_server, fake_rasa, 
     type_and_send(page, "one more")
     notice = page.locator(".bespoke-notice")
     expect(notice).to_contain_text("wait 7 s")
+    # Where the header cannot be read (another origin whose server does not expose it): the body's.
+    page.route(f"{widget_server.url}/api/messages", lambda route: route.fulfill(
+        status=429, content_type="application/json",
+        body=json.dumps({"error": "rate_limited", "message": "Too fast.", "retry_after": 12})))
+    page.locator(".bespoke-retry").click()
+    expect(notice).to_contain_text("wait 12 s")
     expect(notice).to_contain_text("not lost")
     expect(page.locator(".bespoke-input")).to_have_value("one more")
     page.unroute(f"{widget_server.url}/api/messages")
@@ -757,6 +763,7 @@ async def over_the_limit():
         assert int(response.headers["Retry-After"]) in (4, 5)  # one message every 5 s
         body = await response.json()
         assert body["error"] == "rate_limited" and "wait" in body["message"]
+        assert body["retry_after"] == int(response.headers["Retry-After"])
         # Another conversation from the same address: two more, then the address's limit.
         for n in range(2):
             assert (await client.post("/api/messages", json={"sender": SENDER_B, "message": f"b{n}"})).status == 200

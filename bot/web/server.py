@@ -133,7 +133,7 @@ def too_fast(request: web.Request, sender: str) -> Optional[web.Response]:
     keyed = [(buckets, key(request, sender)) for buckets, key in request.app[LIMITS]]
     wait = max((buckets.wait(key, now) for buckets, key in keyed), default=0.0)
     if wait > 0:
-        response = error(*TOO_FAST)
+        response = error(*TOO_FAST, retry_after=math.ceil(wait))
         response.headers["Retry-After"] = str(math.ceil(wait))
         return response
     for buckets, key in keyed:
@@ -309,6 +309,7 @@ async def cors(request: web.Request, handler):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Methods"] = "GET, POST"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
         response.headers["Vary"] = "Origin"
     return response
 

@@ -261,16 +261,18 @@
       case "rasa_unavailable": return t("unreachable");
       case "rasa_timeout": return t("slow");
       case "message_too_long": return t("tooLong", { count: number(sent ? sent.length : 0), limit: number(body.limit || 2000) });
-      case "rate_limited": return t("tooFast", { seconds: number(retryAfter(response)) });
+      case "rate_limited": return t("tooFast", { seconds: number(retryAfter(response, body)) });
       case "bad_sender": return t("badSender");
       case "empty_message": return t("empty");
     }
-    if (response && response.status === 429) return t("tooFast", { seconds: number(retryAfter(response)) });
+    if (response && response.status === 429) return t("tooFast", { seconds: number(retryAfter(response, body)) });
     if (body.message && words === STRINGS.en) return body.message;
     return fallback || t("unreachable");
   }
-  function retryAfter(response) {
+  // Seconds to wait: the header (read cross-origin only because the server exposes it), else the body's.
+  function retryAfter(response, body) {
     var seconds = response ? parseInt(response.headers.get("Retry-After"), 10) : NaN;
+    if (isNaN(seconds)) seconds = parseInt(body.retry_after, 10);
     return isNaN(seconds) || seconds < 1 ? 1 : seconds;
   }
 
