@@ -480,12 +480,12 @@ async def test_order_list_filters_sorts_and_pages(client, web_store):
     response = await client.get("/staff/orders")
     page = await response.text()
     assert response.status == 200
-    assert "1-50 of 60" in page
+    assert "1-50 of 60" in page and "Page 1 of 2" in page
     newest = sorted(many, key=lambda o: o["created_at"], reverse=True)
     assert ORDER_LINK.findall(page) == [o["number"] for o in newest[:50]]
     assert 'rel="next"' in page and 'href="/staff/orders?page=2"' in page
     second = await (await client.get("/staff/orders?page=2")).text()
-    assert "51-60 of 60" in second and ORDER_LINK.findall(second) == [o["number"] for o in newest[50:]]
+    assert "51-60 of 60" in second and "Page 2 of 2" in second and ORDER_LINK.findall(second) == [o["number"] for o in newest[50:]]
 
     shipped = await (await client.get("/staff/orders?status=shipped&sort=number&dir=asc")).text()
     expected = sorted(o["number"] for o in many if o["status"] == "shipped")

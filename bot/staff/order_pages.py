@@ -172,7 +172,7 @@ async def order_list(request: web.Request) -> web.Response:
     export_params.pop("per_page", None)
     return render(
         request, "orders.html",
-        query=query, rows=rows, total=found["total"], first=first, last=last, pages=pages,
+        query=query, rows=rows, total=found["total"], first=first, last=last, page_count=pages,
         problems=problems + ([catalog_problem] if catalog_problem else []),
         statuses=[(status, STATUS_LABELS[status]) for status in STATUSES],
         products=products, columns=columns,
