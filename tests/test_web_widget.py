@@ -309,7 +309,7 @@ class FakeRasa:
                 {"title": "Red", "payload": "/choose_red"}, {"title": "Blue", "payload": "/choose_blue"}]}]
         return [{"recipient_id": sender, "text": f"You said: {message}"}]
 
-    def start(self) -> "FakeRasa":
+    def start(self) -> FakeRasa:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -394,7 +394,7 @@ class WebServer:
         self.loop.run_until_complete(runner.cleanup())
         self.loop.close()
 
-    def start(self) -> "WebServer":
+    def start(self) -> WebServer:
         self.thread.start()
         assert self.ready.wait(timeout=30), "the web server did not start"
         return self

@@ -222,7 +222,7 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response({"messages": [bot_message(item, now) for item in replies]})
 
 
-def forget_answer(answers: Dict[Any, "asyncio.Future"], key: Any, task: "asyncio.Future") -> None:
+def forget_answer(answers: Dict[Any, asyncio.Future], key: Any, task: asyncio.Future) -> None:
     """A failed attempt is forgotten at once (the retry asks Rasa again), an answer later."""
     if task.cancelled() or task.exception() is not None:
         answers.pop(key, None)
