@@ -255,7 +255,7 @@ async def transcript_page(request: web.Request, error: str = "", status: int = 2
                       done="", draft="", **_page_tools(conversation_id))
     if detail is None:
         return render(request, "transcript.html", status=404, conversation_id=conversation_id, detail=None,
-                      error="There is no conversation with this id.", done="", draft="", **_page_tools(conversation_id))
+                      error=error or "There is no conversation with this id.", done="", draft="", **_page_tools(conversation_id))
     for entry in detail["transcript"]:
         entry["when"] = when_exact(entry["at"])
     for flag in detail["flags"]:

@@ -675,7 +675,7 @@ def transcript(tracker_url: str, conversation_id: str) -> List[Dict[str, Any]]:
     product_id: Optional[str] = None
     selections: Dict[str, Any] = {}
     failures: Dict[str, int] = {}
-    offered: Dict[str, str] = {}  # payload -> title of the buttons last offered
+    offered: Dict[str, str] = {}  # payload -> title of every button offered so far (old ones can still be pressed)
     paused = False
 
     def problem(label: str) -> None:
@@ -702,7 +702,6 @@ def transcript(tracker_url: str, conversation_id: str) -> List[Dict[str, Any]]:
                 "took": [], "actions": [], "problems": [], "while_taken_over": paused,
                 "first_name": _first_name(data),
             }
-            offered = {}
             if current["intent"] == FALLBACK_INTENT:
                 problem("Not understood (fallback)")
             elif confidence is not None and float(confidence) < LOW_CONFIDENCE:
@@ -721,7 +720,7 @@ def transcript(tracker_url: str, conversation_id: str) -> List[Dict[str, Any]]:
             if entry["staff"] is None and _not_understood_reply(None, entry["text"]):
                 problem("Bot did not understand")
             if entry["buttons"]:
-                offered = {b["payload"]: b["title"] for b in entry["buttons"]}
+                offered.update({b["payload"]: b["title"] for b in entry["buttons"]})
             if entry["text"] or entry["buttons"] or entry["image"]:
                 entries.append(entry)
         elif kind == "action":
