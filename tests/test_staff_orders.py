@@ -53,7 +53,7 @@ PATH_TO = {  # the legal way from "received" to each status
     "delivered": ["confirmed", "in_production", "shipped", "delivered"],
     "cancelled": ["cancelled"],
 }
-ORDER_LINK = re.compile(r'<td><a href="/staff/orders/(BSP-[0-9A-Z]{6})">')
+ORDER_LINK = re.compile(r'<td class="nowrap"><a href="/staff/orders/(BSP-[0-9A-Z]{6})">')
 
 
 def walk(store: OrderStore, number: str, status: str) -> Dict[str, Any]:
