@@ -23,7 +23,14 @@ from actions.store import NewOrder, OrderStore
 from bot.runner import ROOT, rasa_env
 from bot.staff import conversations
 from bot.staff.accounts import StaffAccounts, StaffError
-from tests.staff_support import STAFF_NAME, add_staff, page_csrf, sign_in, staff_client, staff_environment
+from tests.staff_support import (
+    STAFF_NAME,
+    add_staff,
+    page_csrf,
+    sign_in,
+    staff_client,
+    staff_environment,
+)
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc).timestamp()
 PC_CHOICES = ["hi", "I need a gaming PC", "the 7800X3D", "32 GB DDR5", "2TB SSD", "RTX 4070 Super", "mid tower",
