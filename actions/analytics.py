@@ -33,7 +33,6 @@ from sqlalchemy import (
     and_,
     case,
     column,
-    exists,
     func,
     inspect,
     select,
@@ -296,20 +295,18 @@ def dashboard(store: OrderStore, days: int = DEFAULT_PERIOD, now: Optional[datet
             quotes += int(quote_count or 0)
             cancelled += int(cancelled_count or 0)
 
-        has_order = exists().where(Order.conversation_id == summaries.c.conversation_id)
         if with_index:
-            total, converted, turns = session.execute(
-                select(
-                    func.count(),
-                    func.sum(case((has_order, 1), else_=0)),
-                    func.sum(case((has_order, summaries.c.user_turns), else_=0)),
-                ).select_from(summaries).where(summaries.c.started_at >= since)
+            # Conversations started in the period; those with an order (placed at any time),
+            # their customer messages and their orders, in one pass over the orders' conversations.
+            total = session.scalar(select(func.count()).select_from(summaries).where(summaries.c.started_at >= since))
+            per_conversation = select(Order.conversation_id, func.count(Order.id).label("orders")) \
+                .group_by(Order.conversation_id).subquery()
+            converted, turns, orders_of_converted = session.execute(
+                select(func.count(), func.sum(summaries.c.user_turns), func.sum(per_conversation.c.orders))
+                .select_from(summaries.join(per_conversation,
+                                            per_conversation.c.conversation_id == summaries.c.conversation_id))
+                .where(summaries.c.started_at >= since)
             ).one()
-            orders_of_converted = session.scalar(
-                select(func.count(Order.id)).where(Order.conversation_id.in_(
-                    select(summaries.c.conversation_id).where(summaries.c.started_at >= since)
-                ))
-            )
             per_order = (Decimal(turns or 0) / Decimal(orders_of_converted)).quantize(Decimal("0.1")) \
                 if orders_of_converted else None
             source = "index"
@@ -323,27 +320,31 @@ def dashboard(store: OrderStore, days: int = DEFAULT_PERIOD, now: Optional[datet
                 Order.conversation_id.in_(select(started.c.conversation_id))))
             per_order, source = None, "orders"
 
-        placed = exists().where(Order.draft_id == OrderDraft.draft_id)
-        drafts_started, drafts_placed = session.execute(
-            select(func.count(), func.sum(case((placed, 1), else_=0))).where(OrderDraft.started_at >= since)
-        ).one()
-        idle = and_(
-            OrderDraft.started_at >= since, OrderDraft.outcome == OUTCOME_OPEN,
-            OrderDraft.updated_at < now - GIVE_UP_AFTER, ~placed,
-        )
-        give_up_rows = session.execute(
-            select(OrderDraft.product_id, OrderDraft.last_question, func.count(), func.avg(OrderDraft.answered))
-            .where(idle).group_by(OrderDraft.product_id, OrderDraft.last_question)
-            .order_by(func.count().desc(), OrderDraft.product_id, OrderDraft.last_question)
+        # Orders in progress started in the period, by the question they are at: how many,
+        # how many were placed (an order with their draft id), how many were given up.
+        placed = Order.id.is_not(None)
+        idle = and_(~placed, OrderDraft.outcome == OUTCOME_OPEN, OrderDraft.updated_at < now - GIVE_UP_AFTER)
+        draft_rows = session.execute(
+            select(
+                OrderDraft.product_id, OrderDraft.last_question, func.count(),
+                func.sum(case((placed, 1), else_=0)), func.sum(case((idle, 1), else_=0)),
+                func.sum(case((idle, OrderDraft.answered), else_=0)),
+            )
+            .select_from(OrderDraft).outerjoin(Order, Order.draft_id == OrderDraft.draft_id)
+            .where(OrderDraft.started_at >= since)
+            .group_by(OrderDraft.product_id, OrderDraft.last_question)
         ).all()
-        gave_up = sum(row[2] for row in give_up_rows)
+        drafts_started = sum(row[2] for row in draft_rows)
+        drafts_placed = sum(int(row[3] or 0) for row in draft_rows)
+        gave_up = sum(int(row[4] or 0) for row in draft_rows)
         give_ups = [
-            {"product_id": product_id, "question": question or "", "count": count,
+            {"product_id": product_id, "question": question or "", "count": int(count),
              "label": option_name(product_id, question or ""),
-             "percent": (Decimal(count) * 100 / Decimal(gave_up)).quantize(Decimal("0.1")) if gave_up else None,
-             "answered": Decimal(str(answered or 0)).quantize(Decimal("0.1"))}
-            for product_id, question, count, answered in give_up_rows
+             "percent": (Decimal(int(count)) * 100 / Decimal(gave_up)).quantize(Decimal("0.1")),
+             "answered": (Decimal(int(answered or 0)) / Decimal(int(count))).quantize(Decimal("0.1"))}
+            for product_id, question, _, _, count, answered in draft_rows if count
         ]
+        give_ups.sort(key=lambda row: (-row["count"], row["product_id"], row["question"]))
 
         in_period = AnswerRejection.at >= since
         rejections_total = session.scalar(select(func.count(AnswerRejection.id)).where(in_period)) or 0
