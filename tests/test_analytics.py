@@ -3,19 +3,23 @@ the question each unfinished order is at; recording errors are logged, never sho
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from actions import analytics
+from actions import analytics, notify
 from actions.analytics import AnswerRejection, OrderDraft
 from actions.order_actions import (
     ActionAskSpecsComplete,
     ActionStartOrder,
     ValidateOrderForm,
 )
+from bot.local import free_port
 from tests.staff_support import staff_environment
 from tests.test_actions import make_tracker, run, slot_events
 
@@ -127,3 +131,74 @@ async def test_a_recording_error_is_logged_and_the_conversation_goes_on(store, m
     logged = [record for record in caplog.records if record.name == "actions.analytics"]
     assert len(logged) == 2 and all(record.exc_info for record in logged)
     assert "database is down" not in messages[0]["text"] + asked[0]["text"]
+
+
+# ---------------------------------------------------------------------------- staff Telegram notice
+
+
+ORDER = {"number": "BSP-7K3Q9M", "product_name": "Custom PC", "total": "1234.00", "currency": "EUR",
+         "customer_name": "Jane Doe"}
+
+
+class FakeBotApi:
+    """Telegram's sendMessage on 127.0.0.1, recording what it was sent; `hold` keeps it from answering."""
+
+    def __init__(self) -> None:
+        self.sent: List[Dict[str, Any]] = []
+        self.received = asyncio.Event()
+        self.hold = asyncio.Event()
+        self.hold.set()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.sent.append({"path": request.path, **await request.json()})
+        self.received.set()
+        await self.hold.wait()
+        return web.json_response({"ok": True, "result": {"message_id": 1}})
+
+    async def __aenter__(self):
+        app = web.Application()
+        app.router.add_post("/bot{token}/sendMessage", self.handle)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+        self.base_url = f"http://127.0.0.1:{self.server.port}/bot"
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.hold.set()
+        await self.server.close()
+
+
+def telegram_env(base_url: str) -> Dict[str, str]:
+    return {"STAFF_TELEGRAM_CHAT_ID": "-100123", "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": base_url}
+
+
+def test_the_notice_text():
+    assert notify.order_notice(ORDER) == "New order BSP-7K3Q9M: Custom PC, 1,234.00 EUR, Jane Doe"
+    assert notify.order_notice({**ORDER, "total": None}) == "New quote request BSP-7K3Q9M: Custom PC, Jane Doe"
+
+
+async def test_a_new_order_is_posted_to_the_staff_chat_without_waiting():
+    async with FakeBotApi() as api:
+        api.hold.clear()  # Telegram answers only when the test says so
+        started = asyncio.get_running_loop().time()
+        task = notify.announce_order(ORDER, env=telegram_env(api.base_url))
+        assert asyncio.get_running_loop().time() - started < 0.05  # the customer's reply does not wait
+        await asyncio.wait_for(api.received.wait(), 10)
+        assert not task.done()
+        api.hold.set()
+        await asyncio.wait_for(task, 10)
+    assert api.sent == [{"path": "/bot123:abc/sendMessage", "chat_id": "-100123", "disable_web_page_preview": True,
+                         "text": "New order BSP-7K3Q9M: Custom PC, 1,234.00 EUR, Jane Doe"}]
+
+
+async def test_telegram_down_is_logged_and_nothing_fails(caplog):
+    with caplog.at_level(logging.ERROR, logger="actions.notify"):
+        task = notify.announce_order(ORDER, env=telegram_env(f"http://127.0.0.1:{free_port()}/bot"))
+        await asyncio.wait_for(task, 15)
+    assert task.exception() is None
+    [record] = [r for r in caplog.records if r.name == "actions.notify"]
+    assert record.exc_info and "BSP-7K3Q9M" in record.getMessage()
+
+
+def test_no_staff_chat_no_notice():
+    assert notify.announce_order(ORDER, env={"TELEGRAM_BOT_TOKEN": "123:abc"}) is None
