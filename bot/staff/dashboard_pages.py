@@ -62,6 +62,7 @@ def svg_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
         show_dots=len(labels) <= 31, stroke_style={"width": 2}, min_scale=2, max_scale=6,
     )
     chart.x_labels = list(labels)
+    chart.value_formatter = lambda value: f"{value:,.0f}"  # 300,000 rather than 300000
     for name, values in series:
         chart.add(name, list(values))
     svg = _UNWANTED.sub("", chart.render(is_unicode=True))
