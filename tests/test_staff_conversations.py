@@ -53,15 +53,14 @@ class Tracker:
         self.table = SQLTrackerStore.SQLEvent.__table__
         self.clock = T0
 
-    def add(self, sender: str, event: Dict[str, Any], at: Optional[float] = None) -> None:
+    def add(self, sender: str, event: Dict[str, Any], at: Optional[float] = None, id: Optional[int] = None) -> None:
         self.clock = at if at is not None else self.clock + 1
         event = {**event, "timestamp": self.clock}
         intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+        values = {"sender_id": sender, "type_name": event["event"], "timestamp": self.clock, "intent_name": intent,
+                  "action_name": event.get("name"), "data": json.dumps(event)}
         with self.engine.begin() as connection:
-            connection.execute(self.table.insert().values(
-                sender_id=sender, type_name=event["event"], timestamp=self.clock, intent_name=intent,
-                action_name=event.get("name"), data=json.dumps(event),
-            ))
+            connection.execute(self.table.insert().values(**values, **({"id": id} if id else {})))
 
     def user(self, sender: str, text: str, intent: str = "inform", confidence: float = 0.9,
              metadata: Optional[Dict[str, Any]] = None, at: Optional[float] = None) -> None:
@@ -186,6 +185,30 @@ def test_a_turn_split_across_batches_is_counted_once(store, tracker, monkeypatch
     assert result.read == 7
     found = summary(store, sender)
     assert (found["user_turns"], found["not_understood"]) == (2, 2)
+
+
+def test_events_committed_late_with_lower_ids_are_still_counted(store, tracker, monkeypatch):
+    # On PostgreSQL a turn's transaction can commit after a later one: its lower ids appear late.
+    def turn(sender: str, first_id: int) -> None:
+        tracker.add(sender, {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}}, id=first_id)
+        tracker.add(sender, {"event": "bot", "text": "Hello!"}, id=first_id + 1)
+
+    turn("web:early0001", 1)
+    turn("web:later0001", 5)  # ids 3 and 4 are still in a transaction
+    assert conversations.refresh_index(store, tracker.url).read == 4
+    assert conversations.summary_of(store, "web:late00001") is None
+    turn("web:late00001", 3)
+    assert conversations.refresh_index(store, tracker.url).read == 2
+    assert summary(store, "web:late00001")["user_turns"] == 1
+    assert conversations.refresh_index(store, tracker.url).read == 0  # read once
+
+    # An id that never comes (a rolled back transaction) is given up after a while.
+    turn("web:after0001", 9)
+    conversations.refresh_index(store, tracker.url)
+    assert set(conversations._state(store).gaps) == {7, 8}
+    monkeypatch.setattr(conversations, "GAP_WAIT_S", 0)
+    conversations.refresh_index(store, tracker.url)
+    assert conversations._state(store).gaps == {}
 
 
 def test_the_time_budget_stops_and_the_next_refresh_goes_on(store, tracker, monkeypatch):

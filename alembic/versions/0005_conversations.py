@@ -41,6 +41,7 @@ def upgrade() -> None:
         "conversation_index_state",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("last_event_id", sa.Integer(), nullable=False),
+        sa.Column("gaps", sa.Text(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation_index_state")),
     )

@@ -108,6 +108,12 @@ def http_session(context: StaffContext) -> ClientSession:
     return session
 
 
+async def warm_up(app: web.Application) -> None:
+    """Read the catalog in the background at start-up (it names the options on transcripts;
+    the first read takes about a second), so no page waits for it."""
+    app[STAFF].extra["conversations_warm_up"] = asyncio.get_running_loop().run_in_executor(None, data.catalog)
+
+
 async def close_http(app: web.Application) -> None:
     session = app[STAFF].extra.pop(HTTP_KEY, None)
     if session is not None:
@@ -434,4 +440,5 @@ def register(app: web.Application) -> None:
     app.router.add_get("/staff/queue", queue_page)
     app.router.add_post("/staff/queue/flags/{flag_id}/resolve", resolve_flag)
     app.router.add_get(f"/api/conversations/{segment}", api_conversation)
+    app.on_startup.append(warm_up)
     app.on_cleanup.append(close_http)

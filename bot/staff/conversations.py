@@ -109,6 +109,9 @@ class ConversationIndexState(Base):
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     last_event_id: Mapped[int] = Column(Integer, nullable=False, default=0)
+    # Event ids below the watermark not seen yet, as JSON {"id": first seen (epoch s)}: on
+    # PostgreSQL a transaction can commit after a later one, so its (lower) ids show up late.
+    gaps: Mapped[Optional[str]] = Column(Text, nullable=True)
     updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -348,12 +351,33 @@ class RefreshResult:
 
 
 _refresh_locks: Dict[str, threading.Lock] = {}
+GAP_WAIT_S = 120  # how long a missing event id is looked for before it counts as never coming
+MAX_GAPS = 1000  # more missing ids than this in one batch: ids were skipped, not late
 
 
-def _watermark(store: OrderStore) -> int:
+@dataclass(frozen=True)
+class _State:
+    watermark: int = 0
+    gaps_text: Optional[str] = None  # as stored: the compare-and-set compares it
+
+    @property
+    def gaps(self) -> Dict[int, float]:
+        try:
+            return {int(key): float(value) for key, value in json.loads(self.gaps_text or "{}").items()}
+        except (ValueError, AttributeError):
+            return {}
+
+
+def _state(store: OrderStore) -> _State:
     with store.sessions.begin() as session:
-        value = session.scalar(select(ConversationIndexState.last_event_id).where(ConversationIndexState.id == 1))
-    return int(value or 0)
+        row = session.execute(
+            select(ConversationIndexState.last_event_id, ConversationIndexState.gaps).where(ConversationIndexState.id == 1)
+        ).one_or_none()
+    return _State() if row is None else _State(int(row.last_event_id or 0), row.gaps)
+
+
+def _gaps_text(gaps: Dict[int, float]) -> Optional[str]:
+    return json.dumps({str(key): int(value) for key, value in sorted(gaps.items())}) if gaps else None
 
 
 def _reset_index(store: OrderStore) -> None:
@@ -362,11 +386,31 @@ def _reset_index(store: OrderStore) -> None:
         session.execute(delete(ConversationIndexState))
 
 
+def _changes_of(connection: Any, rows: Sequence[Any], look_back: bool) -> Dict[str, _Changes]:
+    """Each conversation's changes from rows in id order. With look_back, a conversation
+    whose rows do not start with a customer message gets its turn state from before them."""
+    by_sender: Dict[str, List[Any]] = {}
+    for row in rows:
+        by_sender.setdefault(row.sender_id, []).append(row)
+    changes: Dict[str, _Changes] = {}
+    for sender_id, sender_rows in by_sender.items():
+        change = _Changes()
+        if look_back and sender_rows[0].type_name != "user":
+            change.turn = _turn_before(connection, sender_id, sender_rows[0].id)
+        for row in sender_rows:
+            _apply(change, row)
+        changes[sender_id] = change
+    return changes
+
+
 def refresh_index(store: OrderStore, tracker_url: str, time_budget_s: Optional[float] = None) -> RefreshResult:
     """Bring conversation_summaries up to date with Rasa's events table, reading only the
     events after the watermark, BATCH_ROWS at a time. Cheap when nothing is new (one
     indexed query on each database). With a time budget it stops after the batch that
-    crosses it (caught_up False); the next call goes on from there."""
+    crosses it (caught_up False); the next call goes on from there.
+
+    Ids missing below the watermark (a PostgreSQL transaction committing after a later
+    one) are remembered and read when they appear, for GAP_WAIT_S."""
     result = RefreshResult()
     engine = tracker_engine(tracker_url)
     if engine is None:
@@ -374,40 +418,53 @@ def refresh_index(store: OrderStore, tracker_url: str, time_budget_s: Optional[f
     lock = _refresh_locks.setdefault(store.url, threading.Lock())
     with lock:  # one refresh per store in this process; other processes are kept out by the CAS below
         started = time.monotonic()
+        late_checked = False
+        e = events_table.c
         while True:
-            watermark = _watermark(store)
-            e = events_table.c
+            state = _state(store)
+            gaps = state.gaps
             try:
                 with engine.connect() as connection:
+                    if gaps and not late_checked:
+                        late_checked = True
+                        wanted = sorted(gaps)
+                        late = [row for start in range(0, len(wanted), 500) for row in connection.execute(
+                            select(*_index_columns()).where(e.id.in_(wanted[start:start + 500])).order_by(e.id))]
+                        now = time.time()
+                        left = {key: seen for key, seen in gaps.items()
+                                if key not in {row.id for row in late} and now - seen < GAP_WAIT_S}
+                        if late or left != gaps:
+                            changes = _changes_of(connection, late, look_back=True)
+                            if not _save_batch(store, state, state.watermark, left, changes):
+                                return result
+                            result.read += len(late)
+                            result.conversations += len(changes)
+                            continue
                     rows = list(connection.execute(
-                        select(*_index_columns()).where(e.id > watermark).order_by(e.id).limit(BATCH_ROWS)
+                        select(*_index_columns()).where(e.id > state.watermark).order_by(e.id).limit(BATCH_ROWS)
                     ))
                     if not rows:
-                        if watermark and not result.rebuilt:
+                        if state.watermark and not result.rebuilt:
                             newest = connection.execute(select(func.max(e.id))).scalar() or 0
-                            if newest < watermark:  # a new, emptier tracker database: start again
+                            if newest < state.watermark:  # a new, emptier tracker database: start again
                                 logger.warning("tracker events end at %s, below the index's %s: rebuilding",
-                                               newest, watermark)
+                                               newest, state.watermark)
                                 _reset_index(store)
                                 result.rebuilt = True
                                 continue
                         return result
-                    by_sender: Dict[str, List[Any]] = {}
-                    for row in rows:
-                        by_sender.setdefault(row.sender_id, []).append(row)
-                    changes: Dict[str, _Changes] = {}
-                    for sender_id, sender_rows in by_sender.items():
-                        change = _Changes()
-                        if sender_rows[0].type_name != "user" and watermark:
-                            change.turn = _turn_before(connection, sender_id, sender_rows[0].id)
-                        for row in sender_rows:
-                            _apply(change, row)
-                        changes[sender_id] = change
+                    changes = _changes_of(connection, rows, look_back=bool(state.watermark))
             except DBAPIError as error:
                 if _no_events_table(engine, error):
                     return result
                 raise
-            if not _save_batch(store, watermark, rows[-1].id, changes):
+            seen = {row.id for row in rows}
+            low = state.watermark + 1 if state.watermark else rows[0].id
+            missing = [key for key in range(low, rows[-1].id) if key not in seen] \
+                if rows[-1].id - low + 1 - len(rows) <= MAX_GAPS else []
+            now = time.time()
+            new_gaps = {**gaps, **{key: now for key in missing}}
+            if not _save_batch(store, state, rows[-1].id, new_gaps, changes):
                 return result  # another process refreshed meanwhile; its summaries are the answer
             result.read += len(rows)
             result.conversations += len(changes)
@@ -418,23 +475,28 @@ def refresh_index(store: OrderStore, tracker_url: str, time_budget_s: Optional[f
                 return result
 
 
-def _save_batch(store: OrderStore, watermark: int, new_watermark: int, changes: Dict[str, _Changes]) -> bool:
+def _save_batch(store: OrderStore, state: _State, new_watermark: int, gaps: Dict[int, float],
+                changes: Dict[str, _Changes]) -> bool:
     """Apply one batch's changes and move the watermark, in one transaction; False (and
-    nothing written) when the watermark moved meanwhile."""
+    nothing written) when the index moved meanwhile (compare-and-set on the state row)."""
     now = utcnow()
     try:
         with store.sessions.begin() as session:
-            if watermark:
+            if state.watermark or state.gaps_text:
+                unchanged = ConversationIndexState.gaps.is_(None) if state.gaps_text is None \
+                    else ConversationIndexState.gaps == state.gaps_text
                 moved = session.execute(
                     update(ConversationIndexState)
-                    .where(ConversationIndexState.id == 1, ConversationIndexState.last_event_id == watermark)
-                    .values(last_event_id=new_watermark, updated_at=now)
+                    .where(ConversationIndexState.id == 1, ConversationIndexState.last_event_id == state.watermark,
+                           unchanged)
+                    .values(last_event_id=new_watermark, gaps=_gaps_text(gaps), updated_at=now)
                 ).rowcount
                 if moved != 1:
                     session.rollback()
                     return False
             else:
-                session.add(ConversationIndexState(id=1, last_event_id=new_watermark, updated_at=now))
+                session.add(ConversationIndexState(id=1, last_event_id=new_watermark, gaps=_gaps_text(gaps),
+                                                   updated_at=now))
             ids = list(changes)
             existing: Dict[str, ConversationSummary] = {}
             for start in range(0, len(ids), 500):
@@ -614,7 +676,7 @@ def summaries_of(store: OrderStore, conversation_ids: Sequence[str]) -> Dict[str
 # ---------------------------------------------------------------------------- the transcript
 
 
-def _catalog():
+def catalog():
     """The shop's catalog for readable option names, or None when it cannot be read."""
     try:
         from actions.catalog import current_catalog
@@ -669,7 +731,7 @@ def transcript(tracker_url: str, conversation_id: str) -> List[Dict[str, Any]]:
     e = events_table.c
     rows = read_events(tracker_url, select(e.id, e.type_name, e.timestamp, e.action_name, e.data)
                        .where(e.sender_id == conversation_id).order_by(e.id))
-    catalog = _catalog() if rows else None
+    catalog_ = catalog() if rows else None
     entries: List[Dict[str, Any]] = []
     current: Optional[Dict[str, Any]] = None  # the customer message whose turn this is
     product_id: Optional[str] = None
@@ -737,7 +799,7 @@ def transcript(tracker_url: str, conversation_id: str) -> List[Dict[str, Any]]:
             elif name == "selections":
                 new = value if isinstance(value, dict) else {}
                 if current is not None and value is not None:
-                    current["took"].extend(_took_options(catalog, product_id, selections, new))
+                    current["took"].extend(_took_options(catalog_, product_id, selections, new))
                 selections = new
             elif name == "failures":
                 new_failures = value if isinstance(value, dict) else {}
