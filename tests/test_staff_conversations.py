@@ -584,3 +584,84 @@ async def test_an_exported_story_passes_rasa_test(bot, bot_client, trained_model
 async def test_exporting_an_unknown_conversation(bot, bot_client):
     response = await bot_client.get("/staff/conversations/web:neverseen0001/story.yml")
     assert response.status == 404 and "no conversation with this id" in await response.text()
+
+
+# ---------------------------------------------------------------------------- PostgreSQL
+
+POSTGRES_URL = __import__("os").environ.get(
+    "BESPOKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def postgres_schema():
+    """A fresh PostgreSQL schema (dropped afterwards): the URL of the orders and of the tracker, one database."""
+    from sqlalchemy.exc import OperationalError
+
+    from tests.conftest import services_required
+
+    admin = sa.create_engine(POSTGRES_URL, future=True)
+    schema = f"test_conv_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as error:
+        admin.dispose()
+        if services_required():
+            pytest.fail(f"PostgreSQL must run for CI at {POSTGRES_URL}: {error.orig}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_the_index_list_and_takeovers_on_postgresql(postgres_schema):
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    store = OrderStore(postgres_schema)
+    store.migrate()
+    engine = sa.create_engine(postgres_schema, future=True)
+    SQLTrackerStore.Base.metadata.create_all(engine)
+    table = SQLTrackerStore.SQLEvent.__table__
+    try:
+        rows = []
+        for number in range(30):
+            sender = f"web:pg{number:04d}" if number % 2 else f"telegram:{number}"
+            at = T0 + number * 3600
+            rows += [
+                {"sender_id": sender, "type_name": "user", "timestamp": at, "intent_name": "nlu_fallback",
+                 "data": json.dumps({"event": "user", "text": "50%_off?", "parse_data": {"intent": {"name": "nlu_fallback"}}})},
+                {"sender_id": sender, "type_name": "bot", "timestamp": at + 1,
+                 "data": json.dumps({"event": "bot", "text": "Sorry, I didn't understand that."})},
+                {"sender_id": sender, "type_name": "slot", "timestamp": at + 2, "action_name": "customer_name",
+                 "data": json.dumps({"event": "slot", "name": "customer_name", "value": f"Name_{number}%"})},
+            ]
+        rows = [{"intent_name": None, "action_name": None, **row} for row in rows]
+        with engine.begin() as connection:
+            connection.execute(table.insert(), rows)
+        assert conversations.refresh_index(store, postgres_schema).read == 90
+        assert conversations.refresh_index(store, postgres_schema).read == 0
+        store.place_order(new_order("web:pg0003"))
+        store.flag_conversation("telegram:4", "customer asked for a person")
+        listed, total = conversations.list_conversations(store, conversations.ListFilters(per_page=10))
+        assert total == 30 and len(listed) == 10 and listed[0]["conversation_id"] == "web:pg0029"
+        assert listed[0]["not_understood"] == 1 and listed[0]["customer_name"] == "Name_29%"
+        search = conversations.ListFilters(search="name_1%")  # _ and % are literal in a search
+        assert conversations.list_conversations(store, search)[1] == 1
+        assert conversations.list_conversations(store, conversations.ListFilters(has_order=True))[1] == 1
+        assert conversations.list_conversations(store, conversations.ListFilters(flagged=True, channel="telegram"))[1] == 1
+        entries = conversations.transcript(postgres_schema, "web:pg0003")
+        assert entries[0]["misunderstood"] and entries[0]["took"] == [{"name": "Name", "value": "Name_3%"}]
+        conversations.start_takeover(store, "web:pg0003", "alice")
+        with pytest.raises(conversations.ConversationError):
+            conversations.start_takeover(store, "web:pg0003", "bob")
+        assert conversations.end_takeover(store, "web:pg0003")["staff"] == "alice"
+        assert conversations.start_takeover(store, "web:pg0003", "bob")["staff"] == "bob"
+    finally:
+        engine.dispose()
+        store.dispose()
+        for cached in list(conversations._engines):
+            if cached == postgres_schema:
+                conversations._engines.pop(cached).dispose()
