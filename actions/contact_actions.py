@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from email_validator import EmailNotValidError, validate_email
@@ -15,7 +16,8 @@ from rasa_sdk.types import DomainDict
 from actions.dialogue import CONTACT_SLOTS, Draft, Message, answer_question, order_store, reset_order, say_too_long
 from actions.order import display_value, money, next_missing_option, quote, violations
 from actions.order_actions import ask_pending, says_no, says_yes
-from actions.store import NewOrder
+from actions.notify import announce_order
+from actions.store import NewOrder, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +196,7 @@ class ActionPlaceOrder(Action):
             customer_email=tracker.get_slot("customer_email"),
             customer_address=tracker.get_slot("customer_address"),
         )
+        placing_since = utcnow()
         try:
             stored = order_store().place_order(new)
         except Exception:  # noqa: BLE001 - the customer gets an apology, the log the details
@@ -203,6 +206,8 @@ class ActionPlaceOrder(Action):
                 "Please say \"yes\" to try again in a moment."
             )
             return []
+        if datetime.fromisoformat(stored["created_at"]) >= placing_since:
+            announce_order(stored)  # to the staff chat, if one is set; not again for a retried "yes"
         if priced.is_quote_request:
             text = (f"Thank you, {new.customer_name}! Your quote request number is **{stored['number']}**. "
                     f"{' '.join(priced.notes)} We'll write to {new.customer_email}.")

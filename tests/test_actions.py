@@ -252,6 +252,17 @@ async def test_placing_an_order_stores_it_once_and_resets_the_order(order_databa
     assert len(order_database.all_orders()) == 1
 
 
+async def test_staff_hear_of_a_new_order_once(order_database, monkeypatch):
+    from actions import contact_actions
+
+    announced = []
+    monkeypatch.setattr(contact_actions, "announce_order", announced.append)
+    await run(ActionPlaceOrder(), placing_tracker(dict(FULL_PC)))
+    await run(ActionPlaceOrder(), placing_tracker(dict(FULL_PC)))  # a retried "yes": the same order
+    [order] = order_database.all_orders()
+    assert [o["number"] for o in announced] == [order["number"]]
+
+
 async def test_an_order_that_breaks_a_rule_is_never_stored(order_database):
     broken = dict(FULL_PC, memory="ddr4_32gb")
     _, messages = await run(ActionPlaceOrder(), placing_tracker(broken))

@@ -244,13 +244,15 @@ async def sign_in_page(request: web.Request) -> web.Response:
     return await _sign_in_form(request)
 
 
-async def _sign_in_form(request: web.Request, error: str = "", name: str = "", status: int = 200) -> web.Response:
+async def _sign_in_form(
+    request: web.Request, error: str = "", name: str = "", status: int = 200, next_path: str = ""
+) -> web.Response:
     context = context_of(request)
     token = secrets.token_urlsafe(24)
     request["csrf"] = token
     response = render(
         request, "sign_in.html", status=status, error=error, name=name,
-        next=safe_next(request.query.get("next", "/staff/")),
+        next=safe_next(next_path or request.query.get("next", "/staff/")),
         first_run=not await in_thread(context.accounts.any_account),
     )
     response.set_cookie(
@@ -268,22 +270,27 @@ async def sign_in(request: web.Request) -> web.Response:
     except BadSignature:
         expected = None
     if not isinstance(expected, str) or not hmac.compare_digest(str(data.get("csrf_token", "")), expected):
-        return await _sign_in_form(request, "The sign-in form expired. Please try again.", status=403)
+        return await _sign_in_form(
+            request, "The sign-in form expired. Please try again.", status=403,
+            next_path=safe_next(str(data.get("next", "/staff/"))),
+        )
     name, password = str(data.get("name", "")).strip(), str(data.get("password", ""))
+    next_path = safe_next(str(data.get("next", "/staff/")))
     address = client_address(request)
     wait = await in_thread(context.accounts.wait_before_sign_in, name, address)
     if wait:
         response = await _sign_in_form(
-            request, f"Too many failed sign-ins. Please wait {wait} seconds and try again.", name, status=429
+            request, f"Too many failed sign-ins. Please wait {wait} seconds and try again.", name, status=429,
+            next_path=next_path,
         )
         response.headers["Retry-After"] = str(wait)
         return response
     if not await in_thread(context.accounts.verify, name, password):
         await in_thread(context.accounts.record_failure, name, address)
         logger.warning("failed staff sign-in for %r from %s", name[:100], address)
-        return await _sign_in_form(request, "Wrong name or password.", name, status=401)
+        return await _sign_in_form(request, "Wrong name or password.", name, status=401, next_path=next_path)
     await in_thread(context.accounts.clear_failures, name)
-    response = redirect(safe_next(str(data.get("next", "/staff/"))))
+    response = redirect(next_path)
     start_session(request, response, name)
     logger.info("staff %s signed in from %s", name, address)
     raise response
