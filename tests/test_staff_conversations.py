@@ -373,6 +373,31 @@ def test_transcript_entries(store, tracker):
                      "Handed back to the bot."]
 
 
+def test_story_leaves_out_what_the_customer_said_to_staff():
+    story = """version: "3.1"
+stories:
+- story: web:x
+  steps:
+  - intent: greet
+    user: |-
+      hi
+  - action: action_list_products
+  - intent: human
+    user: |-
+      a person please
+  - intent: greet
+    user: |-
+      hello
+  - action: action_list_products
+"""
+    turns = [{"kind": "user", "while_taken_over": paused} for paused in (False, True, False)]
+    trimmed = conversations.story_without_takeovers(story, turns)
+    assert "a person please" not in trimmed and trimmed.count("action_list_products") == 2
+    assert trimmed.startswith("# Customer messages sent while staff had taken over are left out")
+    assert conversations.story_without_takeovers(story, turns[:1] + [turns[2]]) == story  # no takeover
+    assert conversations.story_without_takeovers(story, turns + turns) == story  # not lined up: as Rasa wrote it
+
+
 async def test_transcript_page(store, tracker, client):
     sender = "web:ffffffff1"
     pc_conversation(tracker, sender)
@@ -552,16 +577,26 @@ async def test_telegram_customers_get_staff_messages(bot, bot_client, monkeypatc
 
 
 async def test_an_exported_story_passes_rasa_test(bot, bot_client, trained_model, tmp_path):
+    """A real order, with a takeover in the middle of it, exported and run by `rasa test`."""
     sender = f"web:story{uuid.uuid4().hex[:12]}"
-    for text in PC_CHOICES:
+    path = f"/staff/conversations/{sender}"
+    for text in PC_CHOICES[:3]:
+        await say(bot, sender, text)
+    token = await page_csrf(bot_client, path)
+    await bot_client.post(f"{path}/takeover", data={"csrf_token": token}, allow_redirects=False)
+    assert await say(bot, sender, "is the 7800X3D good for video editing?") == []
+    await bot_client.post(f"{path}/messages", data={"csrf_token": token, "text": "Yes, it is a fine choice."},
+                          allow_redirects=False)
+    await bot_client.post(f"{path}/handback", data={"csrf_token": token}, allow_redirects=False)
+    for text in PC_CHOICES[3:]:
         await say(bot, sender, text)
     assert len(await asyncio.to_thread(bot.orders_of, sender)) == 1
-    response = await bot_client.get(f"/staff/conversations/{sender}/story.yml")
+    response = await bot_client.get(f"{path}/story.yml")
     assert response.status == 200
     assert response.headers["Content-Disposition"] == f'attachment; filename="story_{sender.replace(":", "_")}.yml"'
     story = await response.text()
     assert f"story: {sender}" in story and "action: action_place_order" in story
-    assert "I need a gaming PC" in story
+    assert "I need a gaming PC" in story and "video editing" not in story
     path = tmp_path / "exported.yml"
     path.write_text(story, encoding="utf-8")
     result = await asyncio.to_thread(

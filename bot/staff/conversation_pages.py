@@ -390,6 +390,8 @@ async def story(request: web.Request) -> web.Response:
         return await transcript_page(request, f"Could not export the story: {error}", 502)
     if text is None:
         return await transcript_page(request, "Rasa has no conversation with this id, so there is no story to export.", 404)
+    turns = await in_thread(data.transcript, context.tracker_database_url, conversation_id)
+    text = data.story_without_takeovers(text, turns)
     return web.Response(
         text=text, content_type="application/x-yaml", charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{data.story_filename(conversation_id)}"',

@@ -826,6 +826,40 @@ def transcript(tracker_url: str, conversation_id: str) -> List[Dict[str, Any]]:
     return entries
 
 
+def story_without_takeovers(story: str, turns: Sequence[Dict[str, Any]]) -> str:
+    """Rasa's test story of the conversation without the customer messages sent while staff
+    had taken over (the bot did not answer them, so as a test they would fail). `turns` is
+    the conversation's transcript(); the story is returned as it is when there was no
+    takeover, or when its customer messages do not line up with the transcript's."""
+    import yaml
+
+    paused = [entry["while_taken_over"] for entry in turns if entry["kind"] == "user"]
+    if not any(paused):
+        return story
+    try:
+        document = yaml.safe_load(story)
+        stories = document["stories"]
+        steps = [step for item in stories for step in item.get("steps") or []]
+    except (yaml.YAMLError, TypeError, KeyError, AttributeError):
+        logger.warning("Rasa's story is not as expected; exported as it is")
+        return story
+    if sum(1 for step in steps if isinstance(step, dict) and "user" in step) != len(paused):
+        logger.warning("Rasa's story has other customer messages than the transcript; exported as it is")
+        return story
+    index = 0
+    for item in stories:
+        kept = []
+        for step in item.get("steps") or []:
+            if isinstance(step, dict) and "user" in step:
+                index += 1
+                if paused[index - 1]:
+                    continue
+            kept.append(step)
+        item["steps"] = kept
+    note = "# Customer messages sent while staff had taken over are left out: the bot did not answer them.\n"
+    return note + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000)
+
+
 def conversation_exists(tracker_url: str, conversation_id: str) -> bool:
     e = events_table.c
     return bool(read_events(tracker_url, select(e.id).where(e.sender_id == conversation_id).limit(1)))
