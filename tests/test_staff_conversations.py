@@ -284,7 +284,7 @@ def count_text(page: str) -> str:
 async def test_list_filters_and_paging(store, tracker, client):
     seed_list(store, tracker)
     page = await (await client.get("/staff/conversations")).text()
-    assert count_text(page) == "1-50 of 120"
+    assert count_text(page) == "1-50 of 120" and "Page 1 of 3, newest message first" in page
     assert page.count('<td class="conversation-id">') == 50
     # newest first: the conversation with the latest message leads
     first_row = re.search(r'<td class="conversation-id"><a href="([^"]+)">([^<]+)</a>', page)

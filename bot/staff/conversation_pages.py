@@ -191,9 +191,9 @@ async def refresh(context: StaffContext) -> Optional[str]:
     try:
         result = await in_thread(data.refresh_index, context.store, context.tracker_database_url, INDEX_TIME_BUDGET_S)
     except DBAPIError as error:
-        logger.exception("could not read Rasa's tracker database")
-        return f"Could not read the conversations from Rasa's tracker database ({type(error.orig).__name__}); " \
-               "the list may be out of date."
+        logger.exception("could not bring the conversation index up to date")
+        return f"Could not bring the list of conversations up to date ({type(error.orig).__name__}, see the " \
+               "server log); it may miss the latest conversations."
     if not result.caught_up:
         return "The conversation index is still catching up with older conversations; reload in a moment to see all."
     return None
@@ -240,7 +240,7 @@ async def conversation_list(request: web.Request) -> web.Response:
                     filters.flagged is not None, filters.search])
     return render(
         request, "conversations.html", rows=rows, total=total, first=first, last=first + len(rows) - 1 if rows else 0,
-        page=filters.page, pages=pages, filters=filters, problems=problems, warning=warning, filtered=filtered,
+        page=filters.page, page_count=pages, filters=filters, problems=problems, warning=warning, filtered=filtered,
         channels=data.CHANNELS,
         previous_href=f"/staff/conversations?{page_query(filters, page=filters.page - 1)}" if filters.page > 1 else "",
         next_href=f"/staff/conversations?{page_query(filters, page=filters.page + 1)}" if filters.page < pages else "",
