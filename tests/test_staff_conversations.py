@@ -422,6 +422,27 @@ async def test_transcript_page(store, tracker, client):
     assert missing.status == 404 and "There is no conversation with this id." in await missing.text()
 
 
+async def test_a_taken_over_transcript_gets_new_turns_without_a_reload(store, tracker, client):
+    sender = "web:gggggggg1"
+    tracker.simple(sender, T0)
+    conversations.start_takeover(store, sender, STAFF_NAME)
+    page = await (await client.get(f"/staff/conversations/{sender}")).text()
+    after = re.search(r'data-turns-url="/staff/conversations/web%3Agggggggg1/turns" data-after="(\d+)"', page).group(1)
+    assert '<script src="/staff/static/conversation.js" defer></script>' in page and "Write to the customer" in page
+    assert (await client.get("/staff/static/conversation.js")).status == 200
+    nothing = await (await client.get(f"/staff/conversations/{sender}/turns?after={after}")).json()
+    assert nothing == {"html": "", "last": int(after)}
+    tracker.user(sender, "is anyone <there>?")
+    tracker.bot(sender, "Yes, **Alice** here.", staff="alice")
+    news = await (await client.get(f"/staff/conversations/{sender}/turns?after={after}")).json()
+    assert news["last"] == 8  # the staff reply (7 is the customer, 6 an action the page does not show)
+    assert "is anyone &lt;there&gt;?" in news["html"] and "alice (staff)" in news["html"]
+    assert "<strong>Alice</strong>" in news["html"] and "Hello! What would you like?" not in news["html"]
+    assert (await client.get(f"/staff/conversations/{sender}/turns?after=x")).status == 400
+    conversations.end_takeover(store, sender)
+    assert "data-turns-url" not in await (await client.get(f"/staff/conversations/{sender}")).text()
+
+
 async def test_queue_and_resolving_a_flag(store, tracker, client):
     tracker.simple("telegram:777", T0)
     tracker.slot("telegram:777", "customer_name", "Bea")

@@ -273,6 +273,7 @@ async def transcript_page(request: web.Request, error: str = "", status: int = 2
     for order in detail["orders"]:
         order["href"] = f"/staff/orders/{quote(order['number'], safe='')}"
         order["placed"] = when(order["created_at"])
+    last_id = max((entry["id"] for entry in detail["transcript"]), default=0)
     summary = detail["summary"] or {  # not indexed yet (Rasa's database unreadable a moment ago)
         "customer_name": None, "started_at": None, "last_message_at": None,
         "user_turns": sum(1 for e in detail["transcript"] if e["kind"] == "user"),
@@ -283,7 +284,7 @@ async def transcript_page(request: web.Request, error: str = "", status: int = 2
         summary=summary, started=when(summary.get("started_at")), last=when(summary.get("last_message_at")),
         error=error, done=DONE.get(request.query.get("done", ""), ""), draft=draft,
         misunderstood=sum(1 for e in detail["transcript"] if e["kind"] == "user" and e["misunderstood"]),
-        telegram_missing=channel == "telegram" and not telegram_configured(),
+        telegram_missing=channel == "telegram" and not telegram_configured(), last_id=last_id,
         max_message=MAX_STAFF_MESSAGE_CHARS,
         **_page_tools(conversation_id),
     )
@@ -296,6 +297,28 @@ def _page_tools(conversation_id: str) -> Dict[str, Any]:
 
 async def transcript_get(request: web.Request) -> web.Response:
     return await transcript_page(request)
+
+
+async def turns_since(request: web.Request) -> web.Response:
+    """The turns after event `after`, rendered, for a transcript page watching a takeover."""
+    context = context_of(request)
+    conversation_id = conversation_id_of(request)
+    after = request.query.get("after", "0")
+    if not after.isdigit():
+        return web.json_response({"error": "bad_request", "message": "after must be an event id."}, status=400)
+    try:
+        turns = await in_thread(data.transcript, context.tracker_database_url, conversation_id)
+    except DBAPIError:
+        logger.exception("could not read the transcript of %s", conversation_id)
+        return web.json_response({"error": "tracker_unavailable", "message": "Could not read the conversation."},
+                                 status=502)
+    new = [entry for entry in turns if entry["id"] > int(after)]
+    for entry in new:
+        entry["when"] = when_exact(entry["at"])
+    html = context.templates.get_template("transcript_turns.html").render(entries=new, rich=rich) if new else ""
+    response = web.json_response({"html": html, "last": max([int(after)] + [entry["id"] for entry in new])})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def takeover(request: web.Request) -> web.Response:
@@ -438,6 +461,7 @@ def register(app: web.Application) -> None:
     app.router.add_post(f"/staff/conversations/{segment}/takeover", takeover)
     app.router.add_post(f"/staff/conversations/{segment}/messages", send_message)
     app.router.add_post(f"/staff/conversations/{segment}/handback", hand_back)
+    app.router.add_get(f"/staff/conversations/{segment}/turns", turns_since)
     app.router.add_get(f"/staff/conversations/{segment}", transcript_get)
     app.router.add_get("/staff/queue", queue_page)
     app.router.add_post("/staff/queue/flags/{flag_id}/resolve", resolve_flag)
