@@ -239,6 +239,9 @@ def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         if kind == "bot":
             data = event.get("data") or {}
             message = bot_message({"text": event.get("text"), **data}, event.get("timestamp"))
+            staff = (event.get("metadata") or {}).get("staff")
+            if isinstance(staff, str) and staff:
+                message["staff"] = staff  # written by a person of the shop who took over
             if not message["text"] and "buttons" not in message and "image" not in message:
                 continue
             messages.append(message)
@@ -264,7 +267,7 @@ async def get_history(request: web.Request) -> web.Response:
             params={"token": settings.rasa_token, "include_events": "ALL"},
         ) as response:
             if response.status == 404:
-                return web.json_response({"messages": []})
+                return web.json_response({"messages": [], "paused": False})
             if response.status != 200:
                 logger.warning("Rasa answered %s to a tracker request", response.status)
                 return error(*RASA_DOWN)
@@ -274,7 +277,11 @@ async def get_history(request: web.Request) -> web.Response:
     except (ClientError, ValueError) as exc:
         logger.warning("Rasa not reachable: %s", exc)
         return error(*RASA_DOWN)
-    return web.json_response({"messages": history_from_events(tracker.get("events") or [])})
+    return web.json_response({
+        "messages": history_from_events(tracker.get("events") or []),
+        # Staff took the conversation over: the widget asks more often for their messages.
+        "paused": bool(tracker.get("paused")),
+    })
 
 
 async def health(request: web.Request) -> web.Response:

@@ -18,7 +18,7 @@
       restart: "New conversation", restartLabel: "Start a new conversation", close: "Close chat",
       log: "Conversation", typing: "The assistant is typing", placeholder: "Type your message\u2026",
       input: "Your message", send: "Send", sendLabel: "Send message", retry: "Try again",
-      hint: "Hello! Tell us what you would like to order.", you: "You", choices: "Choices",
+      hint: "Hello! Tell us what you would like to order.", you: "You", staff: "{name} (shop staff)", choices: "Choices",
       image: "Image from {title}",
       unreachable: "We can't reach the shop's assistant right now. Your message was not lost: press \u201cTry again\u201d in a moment.",
       slow: "The shop's assistant is taking too long to answer. Your message was not lost: press \u201cTry again\u201d.",
@@ -33,7 +33,7 @@
       restart: "Neues Gespr\u00e4ch", restartLabel: "Ein neues Gespr\u00e4ch beginnen", close: "Chat schlie\u00dfen",
       log: "Gespr\u00e4chsverlauf", typing: "Der Assistent schreibt", placeholder: "Ihre Nachricht\u2026",
       input: "Ihre Nachricht", send: "Senden", sendLabel: "Nachricht senden", retry: "Erneut versuchen",
-      hint: "Hallo! Sagen Sie uns, was Sie bestellen m\u00f6chten.", you: "Sie", choices: "Auswahl",
+      hint: "Hallo! Sagen Sie uns, was Sie bestellen m\u00f6chten.", you: "Sie", staff: "{name} (Team des Shops)", choices: "Auswahl",
       image: "Bild von {title}",
       unreachable: "Der Assistent des Shops ist gerade nicht erreichbar. Ihre Nachricht ist nicht verloren: Klicken Sie gleich auf \u201eErneut versuchen\u201c.",
       slow: "Der Assistent des Shops braucht zu lange f\u00fcr eine Antwort. Ihre Nachricht ist nicht verloren: Klicken Sie auf \u201eErneut versuchen\u201c.",
@@ -48,7 +48,7 @@
       restart: "Nouvelle conversation", restartLabel: "Commencer une nouvelle conversation", close: "Fermer le chat",
       log: "Conversation", typing: "L\u2019assistant \u00e9crit", placeholder: "Votre message\u2026",
       input: "Votre message", send: "Envoyer", sendLabel: "Envoyer le message", retry: "R\u00e9essayer",
-      hint: "Bonjour\u00a0! Dites-nous ce que vous souhaitez commander.", you: "Vous", choices: "Choix",
+      hint: "Bonjour\u00a0! Dites-nous ce que vous souhaitez commander.", you: "Vous", staff: "{name} (\u00e9quipe de la boutique)", choices: "Choix",
       image: "Image de {title}",
       unreachable: "Nous ne parvenons pas \u00e0 joindre l\u2019assistant de la boutique. Votre message n\u2019est pas perdu\u00a0: cliquez sur \u00ab\u00a0R\u00e9essayer\u00a0\u00bb dans un instant.",
       slow: "L\u2019assistant de la boutique met trop de temps \u00e0 r\u00e9pondre. Votre message n\u2019est pas perdu\u00a0: cliquez sur \u00ab\u00a0R\u00e9essayer\u00a0\u00bb.",
@@ -63,7 +63,7 @@
       restart: "Nueva conversaci\u00f3n", restartLabel: "Empezar una nueva conversaci\u00f3n", close: "Cerrar chat",
       log: "Conversaci\u00f3n", typing: "El asistente est\u00e1 escribiendo", placeholder: "Escribe tu mensaje\u2026",
       input: "Tu mensaje", send: "Enviar", sendLabel: "Enviar mensaje", retry: "Reintentar",
-      hint: "\u00a1Hola! Cu\u00e9ntanos qu\u00e9 te gustar\u00eda pedir.", you: "T\u00fa", choices: "Opciones",
+      hint: "\u00a1Hola! Cu\u00e9ntanos qu\u00e9 te gustar\u00eda pedir.", you: "T\u00fa", staff: "{name} (equipo de la tienda)", choices: "Opciones",
       image: "Imagen de {title}",
       unreachable: "No podemos contactar con el asistente de la tienda ahora mismo. Tu mensaje no se ha perdido: pulsa \u00abReintentar\u00bb en un momento.",
       slow: "El asistente de la tienda tarda demasiado en responder. Tu mensaje no se ha perdido: pulsa \u00abReintentar\u00bb.",
@@ -222,7 +222,13 @@
   function addMessage(message) {
     var who = message.from === "user" ? "user" : "bot";
     var bubble = el("div", { class: "bespoke-msg bespoke-" + who });
-    bubble.appendChild(el("span", { class: "bespoke-sr", text: (who === "user" ? t("you") : title) + ": " }));
+    if (message.staff) {
+      // A person of the shop took the conversation over: say who is writing.
+      bubble.classList.add("bespoke-staff");
+      bubble.appendChild(el("span", { class: "bespoke-author", text: t("staff", { name: message.staff }) }));
+    } else {
+      bubble.appendChild(el("span", { class: "bespoke-sr", text: (who === "user" ? t("you") : title) + ": " }));
+    }
     if (message.text) bubble.appendChild(el("div", { class: "bespoke-text" }, [richText(message.text)]));
     if (message.image) bubble.appendChild(el("img", { class: "bespoke-image", src: message.image, alt: t("image", { title: title }), loading: "lazy" }));
     if (message.buttons && message.buttons.length) {
@@ -398,8 +404,9 @@
     }
     return fetch(server + "/api/history?sender=" + encodeURIComponent(conversation)).then(getJson).then(function (body) {
       if (conversation !== sender) return;
+      paused = !!body.paused;
       if (busy) staleHistory = true;  // drawn again after the message being sent
-      else render(body.messages || []);
+      else if (!quiet || (body.messages || []).length !== shownCount()) render(body.messages || []);
       if (historyFailed && !undelivered) hideNotice();
       historyFailed = false;
       historyAttempt = 0;
@@ -420,6 +427,18 @@
     if (busy) { staleHistory = true; return; }
     loadHistory(true);
   }
+  function shownCount() { return log.querySelectorAll(".bespoke-msg").length; }
+
+  // Staff may take the conversation over and write at any time: while the page is visible,
+  // the history is asked for again (often while staff are writing, rarely otherwise) and
+  // drawn again only when it grew.
+  var paused = false;
+  function poll() {
+    setTimeout(poll, (paused ? 4 : 15) * 1000);
+    if (document.visibilityState !== "visible" || busy || historyFailed || undelivered || isFresh()) return;
+    refreshHistory();
+  }
+  setTimeout(poll, 4000);
 
   // Another tab of this site: a new conversation there is taken up here; a message there
   // is shown here at once when this tab is visible, else when it becomes visible again.
