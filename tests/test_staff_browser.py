@@ -9,13 +9,14 @@ pictures (docs/staff-*.png) are copied from this run."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
+from actions.store import OrderStore
 from bot.local import ROOT
+from bot.staff.accounts import StaffAccounts
 from tests.test_web_widget import (  # noqa: F401 - `browser` is a fixture
     CHROMIUM_ARGS,
     browser,
@@ -153,9 +154,55 @@ def test_staff_review_an_order_and_take_over_its_conversation(bot, browser, staf
         assert desk.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
         screenshot(desk, "order-phone")
 
+        # The README's picture: the top of the transcript, as a screen shows it.
+        desk.set_viewport_size({"width": 1280, "height": 1000})
+        desk.goto(f"{bot.web_url}/staff/conversations/{sender}")
         DOCS.mkdir(exist_ok=True)
-        shutil.copyfile(ARTIFACTS / "transcript.png", DOCS / "staff-transcript.png")
-        shutil.copyfile(ARTIFACTS / "dashboard.png", DOCS / "staff-dashboard.png")
+        desk.screenshot(path=str(DOCS / "staff-transcript.png"))
     finally:
         customer.close()
         staff.close()
+
+
+def test_dashboard_of_a_busy_shop(browser, tmp_path):  # noqa: F811
+    """Generated data (bench.staff_bench): the dashboard's charts and tables filled, as the
+    README shows them, and every page at 360 px without sideways scrolling."""
+    from bench import staff_bench
+
+    data = staff_bench.generate(tmp_path, orders=600, conversations=2000, seed=11)
+    store = OrderStore(data.database_url)
+    StaffAccounts(store).add(STAFF_NAME, STAFF_PASSWORD)
+    store.dispose()
+    with staff_bench.environment({
+        "BESPOKE_DATA_DIR": str(tmp_path), "DATABASE_URL": data.database_url,
+        "TRACKER_DATABASE_URL": data.tracker_url, "BESPOKE_SECRET_KEY": "test-secret-key-0123456789",
+    }):
+        server = staff_bench.WebAppThread().start()
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        try:
+            desk = context.new_page()
+            base = f"http://127.0.0.1:{server.port}"
+            desk.goto(f"{base}/staff/")
+            desk.fill("#name", STAFF_NAME)
+            desk.fill("#password", STAFF_PASSWORD)
+            desk.click("button[type=submit]")
+            desk.wait_for_url(re.compile(r"/staff/$"))
+            body = desk.locator("main").inner_text()
+            for heading in ("Orders per day", "Where customers give up", "Answers the bot refused most"):
+                assert heading in body
+            assert desk.locator("svg[role=img]").count() >= 2
+            screenshot(desk, "dashboard-busy")
+            DOCS.mkdir(exist_ok=True)
+            desk.screenshot(path=str(DOCS / "staff-dashboard.png"), full_page=True)
+            desk.set_viewport_size({"width": 360, "height": 780})
+            for name, path in (("dashboard", "/staff/"), ("orders", "/staff/orders"),
+                               ("conversations", "/staff/conversations"), ("queue", "/staff/queue"),
+                               ("order", f"/staff/orders/{data.order_number}"),
+                               ("transcript", f"/staff/conversations/{data.conversation_id}")):
+                assert desk.goto(f"{base}{path}").status == 200, path
+                width = desk.evaluate("document.documentElement.scrollWidth")
+                assert width <= 360, f"{path} is {width} px wide at 360"
+                screenshot(desk, f"phone-{name}")
+        finally:
+            context.close()
+            server.stop()

@@ -10,7 +10,9 @@ come from actions.analytics; conversation counts from the conversations index
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -51,8 +53,9 @@ class Chart:
 
 
 def svg_chart(chart_id: str, title: str, description: str, labels: Sequence[str],
-              series: Sequence[Tuple[str, Sequence[float]]], line: bool = False) -> Markup:
-    """An inline SVG chart without scripts or external resources, with <title> and <desc>."""
+              series: Sequence[Tuple[str, Sequence[float]]], line: bool = False, counts: bool = False) -> Markup:
+    """An inline SVG chart without scripts or external resources, with <title> and <desc>.
+    `counts`: whole numbers only on the value axis (pygal would label 0.2, 0.4 ... as 0, 0)."""
     kind = pygal.Line if line else pygal.Bar
     every = max(1, len(labels) // 8)
     chart = kind(
@@ -62,6 +65,8 @@ def svg_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
         show_dots=len(labels) <= 31, stroke_style={"width": 2}, min_scale=2, max_scale=6,
     )
     chart.x_labels = list(labels)
+    if counts:
+        chart.y_labels = count_ticks(max((max(values, default=0) for _, values in series), default=0))
     chart.value_formatter = lambda value: f"{value:,.0f}"  # 300,000 rather than 300000
     for name, values in series:
         chart.add(name, list(values))
@@ -71,6 +76,14 @@ def svg_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
     labelled = (f' role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">'
                 f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>')
     return Markup(_SVG_OPEN.sub(lambda match: f"<svg{match.group(1)}{labelled}", svg, count=1))
+
+
+def count_ticks(top: float) -> List[int]:
+    """0 up to at least `top` in at most 6 ticks, steps of 1, 2 or 5 times a power of ten."""
+    step, factors = 1, itertools.cycle((2, 2.5, 2))  # 1, 2, 5, 10, 20, 50 ...
+    while top / step > 5:
+        step = int(step * next(factors))
+    return list(range(0, max(1, math.ceil(top / step)) * step + 1, step))
 
 
 def option_namer(catalog: Optional[Catalog]) -> Callable[[str, str], str]:
@@ -139,7 +152,7 @@ def build_charts(figures: analytics.Dashboard) -> List[Chart]:
         description += f", most on {days[busiest]:%d %b} ({counts[busiest]})"
     charts = [Chart(
         "orders-chart", "Orders per day",
-        svg_chart("orders-chart", "Orders per day", description + ".", labels, [("Orders", counts)]),
+        svg_chart("orders-chart", "Orders per day", description + ".", labels, [("Orders", counts)], counts=True),
         ["Day", "Orders"], [[f"{day:%a %d %b %Y}", str(count)] for day, count in zip(days, counts)],
     )]
     for currency in sorted(figures.revenue_per_day):
