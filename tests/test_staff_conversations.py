@@ -802,3 +802,26 @@ def test_the_index_list_and_takeovers_on_postgresql(postgres_schema):
         for cached in list(conversations._engines):
             if cached == postgres_schema:
                 conversations._engines.pop(cached).dispose()
+
+
+def test_an_answer_taken_despite_a_fallback_intent_is_not_a_misunderstanding(store, tracker):
+    # Answers are read from the text whatever the intent: "Jana Novak" is nlu_fallback to the
+    # intent classifier and taken as the name; "pvc" at 0.35 is taken as the belt.
+    sender = "web:takenanyway1"
+    tracker.add(sender, {"event": "action", "name": "action_session_start"}, T0)
+    tracker.user(sender, "I need a conveyor", "order_product", 0.99)
+    tracker.slot(sender, "product", "conveyor")
+    tracker.slot(sender, "selections", {})
+    tracker.bot(sender, "(4/6) Which belt material would you like?")
+    tracker.user(sender, "pvc", "inform", 0.35)
+    tracker.slot(sender, "selections", {"belt": "pvc"})
+    tracker.bot(sender, "(5/6) Will it run in a standard or a food-grade environment?")
+    tracker.user(sender, "Jana Novak", "nlu_fallback", 0.3)
+    tracker.slot(sender, "customer_name", "Jana Novak")
+    tracker.bot(sender, "What email address should we send the confirmation to?")
+    tracker.user(sender, "qwpoeiru", "nlu_fallback", 0.2)
+    tracker.bot(sender, "Sorry, I didn't get that. What email address should we use?")
+    conversations.refresh_index(store, tracker.url)
+    assert (summary(store, sender)["user_turns"], summary(store, sender)["not_understood"]) == (4, 1)
+    users = [e for e in conversations.transcript(tracker.url, sender) if e["kind"] == "user"]
+    assert [u["misunderstood"] for u in users] == [False, False, False, True]

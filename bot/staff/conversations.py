@@ -279,7 +279,7 @@ def _index_columns() -> List[Any]:
     e = events_table.c
     wanted = or_(
         e.type_name.in_(("user", "bot")),
-        sa.and_(e.type_name == "slot", e.action_name == "customer_name"),
+        sa.and_(e.type_name == "slot", e.action_name.in_(("customer_name", "failures"))),
     )
     # The JSON text only where it is read: most events are slots and actions.
     return [e.id, e.sender_id, e.type_name, e.timestamp, e.intent_name, e.action_name,
@@ -297,11 +297,12 @@ def _apply(changes: _Changes, row: Any, count: bool = True) -> None:
     kind = row.type_name
     if kind == "user":
         data = _json(row.data)
-        fallback = row.intent_name == FALLBACK_INTENT
-        changes.turn = _Turn(open=True, counted=fallback)
+        # The intent alone does not decide: answers are read from the text whatever the
+        # intent ("Jana Novak" is nlu_fallback, and taken as the name). A turn counts when
+        # the bot said it did not understand.
+        changes.turn = _Turn(open=True, counted=False)
         if count:
             changes.user_turns += 1
-            changes.not_understood += 1 if fallback else 0
             changes.first_name = _first_name(data) or changes.first_name
             if moment is not None:
                 changes.last_message = moment
@@ -318,6 +319,15 @@ def _apply(changes: _Changes, row: Any, count: bool = True) -> None:
                 changes.not_understood += 1
         if count and moment is not None:
             changes.last_message = moment
+    elif kind == "slot" and row.action_name == "failures":
+        # The order form counts refused answers per question in this slot: one that goes up
+        # in this turn means the answer was refused.
+        value = _json(row.data).get("value")
+        refused = isinstance(value, dict) and any(isinstance(n, (int, float)) and n > 0 for n in value.values())
+        if changes.turn.open and not changes.turn.counted and refused:
+            changes.turn.counted = True
+            if count:
+                changes.not_understood += 1
     elif kind == "slot" and row.action_name == "customer_name" and count:
         value = _json(row.data).get("value")
         if isinstance(value, str) and value.strip():
@@ -822,6 +832,10 @@ def transcript(tracker_url: str, conversation_id: str) -> List[Dict[str, Any]]:
             entries.append({"kind": "note", "id": row.id, "at": _iso(moment), "text": "Conversation restarted."})
     for entry in entries:
         if entry["kind"] == "user":
+            if entry["took"]:
+                # The bot took values from the text, whatever the intent: not a misunderstanding.
+                entry["problems"] = [p for p in entry["problems"]
+                                     if not p.startswith(("Not understood (fallback)", "Unsure ("))]
             entry["misunderstood"] = bool(entry["problems"])
     return entries
 
