@@ -616,6 +616,29 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+def contains_text(column: Any, term: str, dialect: str) -> Any:
+    """The column holds `term` anywhere, ignoring case (beyond ASCII: "ünal" finds "Ünal");
+    % and _ in the term are literal. `dialect` is the session's dialect name."""
+    pattern = _like_pattern(term.strip().lower())
+    if dialect == "postgresql":
+        return column.ilike(pattern, escape="/")
+    if dialect == "sqlite":
+        # SQLite's lower() and LIKE fold ASCII only: fold with Python's str.lower.
+        return func.bespoke_lower(column).like(pattern, escape="/")
+    return func.lower(column).like(pattern, escape="/")
+
+
+def within_days(column: Any, first: Optional[date], last: Optional[date]) -> List[Any]:
+    """Conditions for a timestamp column on the UTC days first..last (both included; either
+    may be None)."""
+    conditions: List[Any] = []
+    if first:
+        conditions.append(column >= datetime.combine(first, time(0), tzinfo=timezone.utc))
+    if last:
+        conditions.append(column < datetime.combine(last + timedelta(days=1), time(0), tzinfo=timezone.utc))
+    return conditions
+
+
 def _text_condition(term: str, dialect: str) -> Any:
     term = term.strip()
     conditions = []
@@ -629,15 +652,7 @@ def _text_condition(term: str, dialect: str) -> Any:
                 conditions.append(Order.number == NUMBER_PREFIX + bare)
             elif any(character.isdigit() for character in bare):
                 conditions.append(Order.number.like(_like_pattern(bare), escape="/"))
-    pattern = _like_pattern(term.lower())
-    for column in (Order.customer_name, Order.customer_email):
-        if dialect == "postgresql":
-            conditions.append(column.ilike(pattern, escape="/"))
-        elif dialect == "sqlite":
-            # SQLite's lower() and LIKE fold ASCII only: fold with Python's str.lower.
-            conditions.append(func.bespoke_lower(column).like(pattern, escape="/"))
-        else:
-            conditions.append(func.lower(column).like(pattern, escape="/"))
+    conditions.extend(contains_text(column, term, dialect) for column in (Order.customer_name, Order.customer_email))
     return or_(*conditions)
 
 
@@ -647,11 +662,7 @@ def _conditions(query: OrderQuery, dialect: str) -> List[Any]:
         conditions.append(Order.status == query.status)
     if query.product_id:
         conditions.append(Order.product_id == query.product_id)
-    if query.created_from:
-        conditions.append(Order.created_at >= datetime.combine(query.created_from, time(0), tzinfo=timezone.utc))
-    if query.created_to:
-        end = datetime.combine(query.created_to + timedelta(days=1), time(0), tzinfo=timezone.utc)
-        conditions.append(Order.created_at < end)
+    conditions.extend(within_days(Order.created_at, query.created_from, query.created_to))
     if query.text.strip():
         conditions.append(_text_condition(query.text, dialect))
     return conditions

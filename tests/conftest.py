@@ -11,6 +11,23 @@ import pytest
 from bot.local import DEMO_CATALOG, ROOT, BotServers  # noqa: F401 - shared with the tests
 
 
+@pytest.fixture(scope="session", autouse=True)
+def data_folder_outside_the_checkout(tmp_path_factory) -> Iterator[Path]:
+    """Nothing a test writes by default (SQLite files, the staff console's signing key)
+    lands in the checkout's var/: each session has its own data folder."""
+    folder = tmp_path_factory.mktemp("var")
+    saved = {key: os.environ.get(key) for key in ("BESPOKE_DATA_DIR", "DATABASE_URL", "TRACKER_DATABASE_URL")}
+    os.environ["BESPOKE_DATA_DIR"] = str(folder)
+    for key in ("DATABASE_URL", "TRACKER_DATABASE_URL"):
+        os.environ.pop(key, None)
+    yield folder
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def demo_catalog():
     from actions.catalog import load_catalog

@@ -224,8 +224,9 @@ async def test_a_malformed_email_is_refused_with_an_example():
     assert "name@example.com" in messages[0]["text"]
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def order_database(tmp_path, monkeypatch):
+    """Every action test has its own database: flags, analytics and orders never land in var/."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
     monkeypatch.setattr(dialogue, "_stores", {})
     yield dialogue.order_store()

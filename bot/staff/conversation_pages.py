@@ -15,6 +15,7 @@ conversation, and gives each event its id, which the page and the index share.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -46,6 +47,8 @@ RASA_TIMEOUT_S = 15
 INDEX_TIME_BUDGET_S = 0.5  # a page waits at most about this long for the index to catch up
 MAX_STAFF_MESSAGE_CHARS = 2000
 HTTP_KEY = "conversations_http"
+INDEXER_KEY = "conversations_indexer"
+INDEX_EVERY_S = 5  # how often the background indexer looks for new events
 DONE = {  # ?done=<code> after a POST: what the page then says
     "taken_over": "You have taken over this conversation: the bot stays quiet until you hand it back.",
     "sent": "Message sent.",
@@ -110,11 +113,30 @@ def http_session(context: StaffContext) -> ClientSession:
 
 async def warm_up(app: web.Application) -> None:
     """Read the catalog in the background at start-up (it names the options on transcripts;
-    the first read takes about a second), so no page waits for it."""
-    app[STAFF].extra["conversations_warm_up"] = asyncio.get_running_loop().run_in_executor(None, data.catalog)
+    the first read takes about a second), so no page waits for it; and keep the conversation
+    index caught up in the background, so a page rarely has anything left to read."""
+    context = app[STAFF]
+    context.extra["conversations_warm_up"] = asyncio.get_running_loop().run_in_executor(None, data.catalog)
+    context.extra[INDEXER_KEY] = asyncio.create_task(keep_index_current(context))
+
+
+async def keep_index_current(context: StaffContext) -> None:
+    while True:
+        try:
+            notice = await refresh(context)  # database errors are logged there
+        except Exception:  # noqa: BLE001 - the indexer must outlive one bad round; pages refresh too
+            logger.exception("the background conversation indexer failed; trying again in %s s", INDEX_EVERY_S)
+            notice = None
+        # Right away while catching up after a pause; then a light check now and then.
+        await asyncio.sleep(0 if notice and "catching up" in notice else INDEX_EVERY_S)
 
 
 async def close_http(app: web.Application) -> None:
+    indexer = app[STAFF].extra.pop(INDEXER_KEY, None)
+    if indexer is not None:
+        indexer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await indexer
     session = app[STAFF].extra.pop(HTTP_KEY, None)
     if session is not None:
         await session.close()

@@ -20,8 +20,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from datetime import time as day_time
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -44,7 +43,16 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Mapped
 
-from actions.store import Base, ConversationFlag, Order, OrderStore, UTCDateTime, utcnow
+from actions.store import (
+    Base,
+    ConversationFlag,
+    Order,
+    OrderStore,
+    UTCDateTime,
+    contains_text,
+    utcnow,
+    within_days,
+)
 
 logger = logging.getLogger("bespoke.staff.conversations")
 
@@ -592,16 +600,12 @@ def parse_filters(query: Dict[str, str]) -> Tuple[ListFilters, List[str]]:
     return filters, problems
 
 
-def _conditions(filters: ListFilters) -> List[Any]:
+def _conditions(filters: ListFilters, dialect: str) -> List[Any]:
     s = ConversationSummary
     conditions: List[Any] = []
     if filters.channel:
         conditions.append(s.channel == filters.channel)
-    if filters.date_from:
-        conditions.append(s.started_at >= datetime.combine(filters.date_from, day_time(0), tzinfo=timezone.utc))
-    if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), day_time(0), tzinfo=timezone.utc)
-        conditions.append(s.started_at < end)
+    conditions.extend(within_days(s.started_at, filters.date_from, filters.date_to))
     if filters.has_order is not None:
         placed = select(Order.id).where(Order.conversation_id == s.conversation_id).exists()
         conditions.append(placed if filters.has_order else ~placed)
@@ -611,11 +615,8 @@ def _conditions(filters: ListFilters) -> List[Any]:
         ).exists()
         conditions.append(flagged if filters.flagged else ~flagged)
     if filters.search:
-        pattern = "%" + filters.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(
-            func.lower(s.conversation_id).like(pattern, escape="\\"),
-            func.lower(s.customer_name).like(pattern, escape="\\"),
-        ))
+        conditions.append(or_(contains_text(s.conversation_id, filters.search, dialect),
+                              contains_text(s.customer_name, filters.search, dialect)))
     return conditions
 
 
@@ -635,8 +636,8 @@ def list_conversations(store: OrderStore, filters: ListFilters) -> Tuple[List[Di
     """One page of conversations, newest message first, with their order numbers and open
     flags; and how many match the filters."""
     s = ConversationSummary
-    conditions = _conditions(filters)
     with store.sessions.begin() as session:
+        conditions = _conditions(filters, session.get_bind().dialect.name)
         total = session.scalar(select(func.count()).select_from(s).where(*conditions)) or 0
         summaries = session.scalars(
             select(s).where(*conditions)

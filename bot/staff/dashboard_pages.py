@@ -9,7 +9,6 @@ come from actions.analytics; conversation counts from the conversations index
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import logging
 import math
@@ -111,30 +110,10 @@ def load_catalog_for_names() -> Optional[Catalog]:
 
 
 async def refresh_conversations(context: StaffContext) -> Tuple[bool, Optional[str]]:
-    """Brings the conversations index up to date. (available, notice for the page)."""
-    try:
-        from bot.staff import conversations
-    except ModuleNotFoundError as error:
-        if error.name != "bot.staff.conversations":
-            raise
-        conversations = None
-    refresh = getattr(conversations, "refresh_index", None)
-    if refresh is None or not await in_thread(analytics.has_table, context.store, "conversation_summaries"):
-        return False, ("Conversation counts below are estimated from started and placed orders (the conversations "
-                       "index is not available yet); customer messages per order need that index.")
-    budget = {"time_budget_s": REFRESH_BUDGET_S} if "time_budget_s" in inspect.signature(refresh).parameters else {}
-    try:
-        if inspect.iscoroutinefunction(refresh):
-            result = await refresh(context.store, context.tracker_database_url, **budget)
-        else:
-            result = await in_thread(refresh, context.store, context.tracker_database_url, **budget)
-    except Exception:
-        logger.exception("dashboard: could not bring the conversations index up to date")
-        return True, "The newest conversations could not be read just now; conversation figures may be slightly behind."
-    if getattr(result, "caught_up", True) is False:
-        return True, ("Still reading the conversations (a first start, or many new ones): conversation figures "
-                      "are incomplete. Reload in a moment.")
-    return True, None
+    """Brings the conversations index up to date: (available, notice for the page)."""
+    from bot.staff.conversation_pages import refresh
+
+    return True, await refresh(context)
 
 
 def day_label(day) -> str:
