@@ -725,41 +725,21 @@ def test_staff_and_customer_talk_without_reloading(bot, chromium):
 
 # ---------------------------------------------------------------------------- PostgreSQL
 
-POSTGRES_URL = __import__("os").environ.get(
-    "BESPOKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-
-
 @pytest.fixture
-def postgres_schema():
+def postgres_url():
     """A fresh PostgreSQL schema (dropped afterwards): the URL of the orders and of the tracker, one database."""
-    from sqlalchemy.exc import OperationalError
+    from tests.conftest import postgres_schema
 
-    from tests.conftest import services_required
-
-    admin = sa.create_engine(POSTGRES_URL, future=True)
-    schema = f"test_conv_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as error:
-        admin.dispose()
-        if services_required():
-            pytest.fail(f"PostgreSQL must run for CI at {POSTGRES_URL}: {error.orig}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("test_conv") as url:
+        yield url
 
 
-def test_the_index_list_and_takeovers_on_postgresql(postgres_schema):
+def test_the_index_list_and_takeovers_on_postgresql(postgres_url):
     from rasa.core.tracker_store import SQLTrackerStore
 
-    store = OrderStore(postgres_schema)
+    store = OrderStore(postgres_url)
     store.migrate()
-    engine = sa.create_engine(postgres_schema, future=True)
+    engine = sa.create_engine(postgres_url, future=True)
     SQLTrackerStore.Base.metadata.create_all(engine)
     table = SQLTrackerStore.SQLEvent.__table__
     try:
@@ -778,8 +758,8 @@ def test_the_index_list_and_takeovers_on_postgresql(postgres_schema):
         rows = [{"intent_name": None, "action_name": None, **row} for row in rows]
         with engine.begin() as connection:
             connection.execute(table.insert(), rows)
-        assert conversations.refresh_index(store, postgres_schema).read == 90
-        assert conversations.refresh_index(store, postgres_schema).read == 0
+        assert conversations.refresh_index(store, postgres_url).read == 90
+        assert conversations.refresh_index(store, postgres_url).read == 0
         store.place_order(new_order("web:pg0003"))
         store.flag_conversation("telegram:4", "customer asked for a person")
         listed, total = conversations.list_conversations(store, conversations.ListFilters(per_page=10))
@@ -789,7 +769,7 @@ def test_the_index_list_and_takeovers_on_postgresql(postgres_schema):
         assert conversations.list_conversations(store, search)[1] == 1
         assert conversations.list_conversations(store, conversations.ListFilters(has_order=True))[1] == 1
         assert conversations.list_conversations(store, conversations.ListFilters(flagged=True, channel="telegram"))[1] == 1
-        entries = conversations.transcript(postgres_schema, "web:pg0003")
+        entries = conversations.transcript(postgres_url, "web:pg0003")
         assert entries[0]["misunderstood"] and entries[0]["took"] == [{"name": "Name", "value": "Name_3%"}]
         conversations.start_takeover(store, "web:pg0003", "alice")
         with pytest.raises(conversations.ConversationError):
@@ -800,7 +780,7 @@ def test_the_index_list_and_takeovers_on_postgresql(postgres_schema):
         engine.dispose()
         store.dispose()
         for cached in list(conversations._engines):
-            if cached == postgres_schema:
+            if cached == postgres_url:
                 conversations._engines.pop(cached).dispose()
 
 

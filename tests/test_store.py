@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import services_required
+from tests.conftest import postgres_schema
 from sqlalchemy import create_engine, func, inspect, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from actions import settings, store
 import bot.staff.models  # noqa: F401,E402 - the staff tables: every table the migrations make is in the metadata
@@ -41,7 +41,6 @@ from actions.store import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-POSTGRES_URL = os.environ.get("BESPOKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 NUMBER = re.compile(r"^BSP-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$")
 
 
@@ -51,23 +50,8 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'sub' / 'orders.db'}"  # the folder does not exist yet
         return
-    admin = create_engine(POSTGRES_URL, future=True)
-    schema = f"test_store_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as error:
-        admin.dispose()
-        if services_required():
-            pytest.fail(f"PostgreSQL must run for CI at {POSTGRES_URL}: {error.orig}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
-    try:
-        # Every connection of the store works in the test's own schema.
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("test_store") as url:
+        yield url
 
 
 @pytest.fixture
