@@ -805,3 +805,18 @@ def test_an_answer_taken_despite_a_fallback_intent_is_not_a_misunderstanding(sto
     assert (summary(store, sender)["user_turns"], summary(store, sender)["not_understood"]) == (4, 1)
     users = [e for e in conversations.transcript(tracker.url, sender) if e["kind"] == "user"]
     assert [u["misunderstood"] for u in users] == [False, False, False, True]
+
+
+async def test_the_widgets_periodic_check_asks_rasa_only_while_staff_have_the_conversation(store, tracker):
+    # Rasa is not running at this address: a check that went to Rasa would get 502.
+    client = await staff_client("http://127.0.0.1:9", "token")
+    try:
+        sender = "web:polling0001"
+        quiet = await client.get("/api/history", params={"sender": sender, "poll": "1"})
+        assert quiet.status == 200 and await quiet.json() == {"messages": None, "paused": False}
+        conversations.start_takeover(store, sender, STAFF_NAME)
+        taken = await client.get("/api/history", params={"sender": sender, "poll": "1"})
+        assert taken.status == 502  # now it reads the history (and the staff messages) from Rasa
+        assert (await client.get("/api/history", params={"sender": sender})).status == 502  # a full load always does
+    finally:
+        await client.close()

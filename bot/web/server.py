@@ -256,11 +256,22 @@ def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return messages
 
 
+async def taken_over(app: web.Application, sender: str) -> bool:
+    from bot.staff.app import STAFF, in_thread
+    from bot.staff.conversations import active_takeover
+
+    return await in_thread(active_takeover, app[STAFF].store, sender) is not None
+
+
 async def get_history(request: web.Request) -> web.Response:
     sender = request.query.get("sender")
     if not valid_sender(sender):
         return error(400, "bad_sender", "The conversation id is not valid. Please start a new conversation.")
     settings = request.app[SETTINGS]
+    if request.query.get("poll") == "1" and settings.staff and not await taken_over(request.app, sender):
+        # The widget's periodic check: only a conversation staff have taken over can have
+        # news it did not ask for; the others cost a small query, not a tracker from Rasa.
+        return web.json_response({"messages": None, "paused": False})
     try:
         async with request.app[HTTP].get(
             f"{settings.rasa_url}/conversations/{sender}/tracker",

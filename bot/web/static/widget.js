@@ -392,7 +392,7 @@
 
   // Loads the history from the server; when it cannot, says so and tries again by itself
   // after 1, 2, 4 ... 30 seconds ("Try again" tries at once).
-  function loadHistory(quiet) {
+  function loadHistory(quiet, polling) {
     var conversation = sender;
     clearTimeout(historyTimer);
     staleHistory = false;
@@ -402,9 +402,11 @@
       root.setAttribute("data-ready", "true");
       return Promise.resolve();
     }
-    return fetch(server + "/api/history?sender=" + encodeURIComponent(conversation)).then(getJson).then(function (body) {
+    var query = "?sender=" + encodeURIComponent(conversation) + (polling ? "&poll=1" : "");
+    return fetch(server + "/api/history" + query).then(getJson).then(function (body) {
       if (conversation !== sender) return;
       paused = !!body.paused;
+      if (body.messages === null) return;  // a periodic check: nothing new
       if (busy) staleHistory = true;  // drawn again after the message being sent
       else if (!quiet || (body.messages || []).length !== shownCount()) render(body.messages || []);
       if (historyFailed && !undelivered) hideNotice();
@@ -430,13 +432,13 @@
   function shownCount() { return log.querySelectorAll(".bespoke-msg").length; }
 
   // Staff may take the conversation over and write at any time: while the page is visible,
-  // the history is asked for again (often while staff are writing, rarely otherwise) and
-  // drawn again only when it grew.
+  // the widget checks every 8 s (a small query on the server, no call to Rasa), and while
+  // staff have the conversation it reads the history every 4 s, drawn again only when it grew.
   var paused = false;
   function poll() {
-    setTimeout(poll, (paused ? 4 : 15) * 1000);
+    setTimeout(poll, (paused ? 4 : 8) * 1000);
     if (document.visibilityState !== "visible" || busy || historyFailed || undelivered || isFresh()) return;
-    refreshHistory();
+    loadHistory(true, true);
   }
   setTimeout(poll, 4000);
 
