@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import logging
 import uuid
 from datetime import datetime
@@ -64,11 +65,14 @@ def clean_address(value: str) -> Optional[str]:
     return address if any(ch.isdigit() for ch in address) or "," in address else None
 
 
-class ActionAskContact(Action):
-    """Asks the contact form's next detail, or confirms a cancel request."""
+class ActionAskContact(Action, metaclass=abc.ABCMeta):
+    """Asks the contact form's next detail, or confirms a cancel request. Abstract, so
+    rasa-sdk registers only the subclasses (one per detail), not an "action_ask_"."""
 
-    def __init__(self, slot: str = "") -> None:
-        self.slot = slot
+    @property
+    @abc.abstractmethod
+    def slot(self) -> str:
+        """The contact slot this action asks for."""
 
     def name(self) -> Text:
         return f"action_ask_{self.slot}"
@@ -86,18 +90,15 @@ class ActionAskContact(Action):
 
 
 class ActionAskCustomerName(ActionAskContact):
-    def __init__(self) -> None:
-        super().__init__("customer_name")
+    slot = "customer_name"
 
 
 class ActionAskCustomerEmail(ActionAskContact):
-    def __init__(self) -> None:
-        super().__init__("customer_email")
+    slot = "customer_email"
 
 
 class ActionAskCustomerAddress(ActionAskContact):
-    def __init__(self) -> None:
-        super().__init__("customer_address")
+    slot = "customer_address"
 
 
 class ValidateContactForm(Action):
