@@ -20,6 +20,7 @@ from bot.local import free_port
 from bot.telegram.bot import (
     APOLOGY_DOWN,
     APOLOGY_SLOW,
+    STILL_WORKING,
     MAX_TEXT,
     NO_TEXT_WITH_BUTTONS,
     Bridge,
@@ -357,18 +358,64 @@ class SilentRasa(LoopServer):
         return web.json_response([])
 
 
-def test_rasa_slower_than_the_timeout_gives_an_apology(tmp_path):
+def test_rasa_much_slower_than_the_late_limit_gives_an_apology(tmp_path):
     api, rasa = FakeBotApi().start(), SilentRasa().start()
     bridge = BridgeProcess(api, rasa.port, tmp_path / "telegram-slow.log",
-                           extra_env={"BESPOKE_TELEGRAM_RASA_TIMEOUT": "1"})
+                           extra_env={"BESPOKE_TELEGRAM_RASA_TIMEOUT": "1", "BESPOKE_TELEGRAM_RASA_LATE_LIMIT": "2"})
     try:
         chat_id = 700004
         api.push(api.text_update(chat_id, "I need a conveyor"))
-        texts = api.wait_for(lambda: api.sent_texts(chat_id), "the apology", bridge)
-        assert texts == [APOLOGY_SLOW]
+        texts = api.wait_for(lambda: api.sent_texts(chat_id)[1:], "the apology", bridge)
+        assert api.sent_texts(chat_id) == [STILL_WORKING, APOLOGY_SLOW]
         assert [r["message"] for r in rasa.received] == ["I need a conveyor"]
         assert rasa.received[0]["sender"] == f"telegram:{chat_id}"
         assert rasa.received[0]["metadata"] == {"first_name": "Anna", "language": "de"}
+        assert texts == [APOLOGY_SLOW]
+    finally:
+        bridge.stop()
+        api.stop()
+        rasa.stop()
+
+
+class HeldRasa(LoopServer):
+    """Answers "hi" at once; holds any other message until the test lets it through."""
+
+    def __init__(self):
+        super().__init__()
+        self.received: List[str] = []
+        self.release = None
+
+    def routes(self, app: web.Application) -> None:
+        self.release = asyncio.Event()
+        app.router.add_post("/webhooks/rest/webhook", self.webhook)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        message = (await request.json())["message"]
+        self.received.append(message)
+        if message != "hi":
+            await self.release.wait()
+        return web.json_response([{"recipient_id": "x", "text": f"answer to {message}"}])
+
+    def let_through(self) -> None:
+        self.loop.call_soon_threadsafe(self.release.set)
+
+
+def test_a_slow_answer_comes_late_and_other_chats_are_not_held_up(tmp_path):
+    api, rasa = FakeBotApi().start(), HeldRasa().start()
+    bridge = BridgeProcess(api, rasa.port, tmp_path / "telegram-late.log",
+                           extra_env={"BESPOKE_TELEGRAM_RASA_TIMEOUT": "1"})
+    try:
+        slow_chat, other_chat = 700010, 700011
+        api.push(api.text_update(slow_chat, "a conveyor please"))
+        api.wait_for(lambda: api.sent_texts(slow_chat), "the still-working notice", bridge)
+        # Another customer is answered while the first one's answer is still being made.
+        api.push(api.text_update(other_chat, "hi"))
+        assert api.wait_for(lambda: api.sent_texts(other_chat), "the other chat's answer", bridge) == ["answer to hi"]
+        rasa.let_through()
+        api.wait_for(lambda: api.sent_texts(slow_chat)[1:], "the late answer", bridge)
+        # Sent to Rasa once, answered once: nobody was asked to send it again.
+        assert api.sent_texts(slow_chat) == [STILL_WORKING, "answer to a conveyor please"]
+        assert rasa.received.count("a conveyor please") == 1
     finally:
         bridge.stop()
         api.stop()

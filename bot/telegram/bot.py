@@ -12,7 +12,7 @@ import os
 import re
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Any, Deque, Dict, List, Optional, Set
+from typing import Any, Awaitable, Deque, Dict, List, Optional, Set
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,6 +21,7 @@ from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    BaseUpdateProcessor,
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
@@ -38,8 +39,10 @@ MAX_CALLBACK_BYTES = 64
 COMMANDS = {"start": "hi", "help": "help", "cancel": "cancel", "status": "my orders"}
 APOLOGY_DOWN = "Sorry, I can't reach the shop's assistant right now. Please send your message again in a moment."
 APOLOGY_SLOW = "Sorry, the shop's assistant is taking too long to answer. Please send your message again in a moment."
+STILL_WORKING = "This is taking a little longer than usual; I'll answer here as soon as I can."
 NO_TEXT_WITH_BUTTONS = "Please choose:"
-TYPING_EVERY_S = 4.5  # Telegram shows "typing" for about 5 s
+TYPING_EVERY_S = 4.5
+MAX_CONCURRENT_UPDATES = 64  # chats answered side by side  # Telegram shows "typing" for about 5 s
 BOLD = re.compile(r"\*\*([^*\n]+)\*\*")  # the **bold** the bot's texts use (the web chat shows it too)
 
 
@@ -55,7 +58,8 @@ class TelegramSettings:
     token: str = ""
     base_url: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
-    timeout_s: float = 30.0
+    timeout_s: float = 30.0  # then the customer hears that the answer will come late
+    late_limit_s: float = 180.0  # then they are asked to send the message again
     # Webhook mode (production): Telegram posts updates to webhook_url, which a reverse
     # proxy forwards to http://webhook_listen:webhook_port/<the URL's path>.
     webhook_url: str = ""
@@ -71,6 +75,7 @@ class TelegramSettings:
             base_url=env.get("TELEGRAM_API_BASE_URL", ""),
             rasa_url=f"http://127.0.0.1:{int(env.get('BESPOKE_RASA_PORT', '5005'))}",
             timeout_s=float(env.get("BESPOKE_TELEGRAM_RASA_TIMEOUT", "30")),
+            late_limit_s=float(env.get("BESPOKE_TELEGRAM_RASA_LATE_LIMIT", "180")),
             webhook_url=env.get("TELEGRAM_WEBHOOK_URL", "").strip(),
             webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
             webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
@@ -126,6 +131,34 @@ def split_text(text: str, limit: int = MAX_TEXT) -> List[str]:
 def telegram_html(text: str) -> str:
     """The bot's text as Telegram HTML: everything escaped, **bold** in <b> tags."""
     return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+
+
+class OneChatAtATime(BaseUpdateProcessor):
+    """Updates of different chats are handled side by side (one slow answer does not hold up
+    every other customer); the updates of one chat strictly in the order they came."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats: Dict[Any, List[Any]] = {}  # chat id -> [its lock, updates holding or waiting for it]
+
+    async def do_process_update(self, update: object, coroutine: "Awaitable[Any]") -> None:
+        chat = getattr(update, "effective_chat", None)
+        key = chat.id if chat is not None else None
+        entry = self._chats.setdefault(key, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                await coroutine
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._chats[key]  # nothing of this chat waiting: forget it
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 class Payloads:
@@ -188,7 +221,8 @@ class Bridge:
         self.seen = SeenUpdates()
 
     async def post_init(self, application: Application) -> None:
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(self.settings.timeout_s, connect=5.0))
+        late_limit = max(self.settings.late_limit_s, self.settings.timeout_s)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(late_limit, connect=5.0))
 
     async def post_shutdown(self, application: Application) -> None:
         if self.http is not None:
@@ -226,8 +260,17 @@ class Bridge:
             "language": user.language_code if user else None,
         }
         typing = asyncio.create_task(self.keep_typing(context.bot, chat.id))
+        asking = asyncio.create_task(self.ask_rasa(f"telegram:{chat.id}", text, metadata))
         try:
-            replies = await self.ask_rasa(f"telegram:{chat.id}", text, metadata)
+            try:
+                replies = await asyncio.wait_for(asyncio.shield(asking), self.settings.timeout_s)
+            except asyncio.TimeoutError:
+                # Rasa is working on it: asking the customer to resend now would have the
+                # message handled twice. Say the answer comes late, and wait for it.
+                logger.warning("Rasa slow for chat %s; waiting up to %s s", chat.id, self.settings.late_limit_s)
+                with contextlib.suppress(TelegramError):
+                    await context.bot.send_message(chat_id=chat.id, text=STILL_WORKING)
+                replies = await asking
         except httpx.TimeoutException:
             logger.warning("Rasa too slow for chat %s", chat.id)
             replies, apology = None, APOLOGY_SLOW
@@ -284,6 +327,7 @@ class Bridge:
         builder = Application.builder().token(self.settings.token)
         if self.settings.base_url:
             builder = builder.base_url(self.settings.base_url)
+        builder = builder.concurrent_updates(OneChatAtATime(MAX_CONCURRENT_UPDATES))
         application = builder.post_init(self.post_init).post_shutdown(self.post_shutdown).build()
         application.add_handler(TypeHandler(Update, self.drop_duplicates), group=-1)
         application.add_handler(CommandHandler(list(COMMANDS), self.on_command))
