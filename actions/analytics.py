@@ -49,6 +49,9 @@ logger = logging.getLogger(__name__)
 ANSWER_MAX_CHARS = 200
 DETAIL_MAX_CHARS = 1000
 SUMMARY_QUESTION = "_summary"  # the last question was the priced summary ("shall I place it?")
+# After the summary the contact form asks these (recorded under the slot's name).
+CONTACT_QUESTIONS = {"customer_name": "name on the order", "customer_email": "email",
+                     "customer_address": "delivery address"}
 GIVE_UP_AFTER = timedelta(minutes=30)  # an unfinished order idle this long counts as given up
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30

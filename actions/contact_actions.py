@@ -14,6 +14,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import analytics
 from actions.dialogue import CONTACT_SLOTS, Draft, Message, answer_question, order_store, reset_order, say_too_long
 from actions.order import display_value, money, next_missing_option, quote, violations
 from actions.order_actions import ask_pending, says_no, says_yes
@@ -86,6 +87,10 @@ class ActionAskContact(Action, metaclass=abc.ABCMeta):
             if name:  # one tap answers it; the payload is the name itself, read like typed text
                 buttons = [{"title": f"Use {name}", "payload": name}]
         dispatcher.utter_message(text=CONTACT_QUESTIONS[self.slot], buttons=buttons)
+        draft = Draft.of(tracker)
+        if draft.started:  # for the dashboard's "where customers give up"
+            analytics.record_question(order_store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
+                                      self.slot, len(draft.product.options))
         return []
 
 
@@ -118,6 +123,7 @@ class ValidateContactForm(Action):
             return events
         if tracker.get_slot("pending") == "cancel":
             if says_yes(message):
+                analytics.record_outcome(order_store, tracker.get_slot("draft_id"), analytics.OUTCOME_CANCELLED)
                 dispatcher.utter_message(text="Your order is cancelled; nothing was stored.")
                 return events + reset_order() + [SlotSet("requested_slot", None), ActiveLoop(None)]
             events.append(SlotSet("pending", None))

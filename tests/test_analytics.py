@@ -118,6 +118,21 @@ async def test_a_confirmed_cancel_marks_the_draft_cancelled(store):
     assert drafts(store)[0]["outcome"] == analytics.OUTCOME_CANCELLED
 
 
+FULL_PC = {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb", "storage": "ssd_2tb",
+           "graphics": "rtx_4070_super", "case": "mid_tower", "os": "windows_11_home"}
+
+
+async def test_the_contact_questions_are_recorded_and_a_cancel_there_too(store):
+    from actions.contact_actions import ActionAskCustomerEmail, ValidateContactForm
+
+    contact = dict(requested_slot="customer_email", active_loop="contact_form", customer_name="Anna Schmidt")
+    await run(ActionAskCustomerEmail(), form_tracker("", dict(FULL_PC), **contact))
+    [draft] = drafts(store)
+    assert (draft["last_question"], draft["answered"], draft["outcome"]) == ("customer_email", 6, "open")
+    await run(ValidateContactForm(), form_tracker("yes", dict(FULL_PC), intent="affirm", pending="cancel", **contact))
+    assert drafts(store)[0]["outcome"] == analytics.OUTCOME_CANCELLED
+
+
 async def test_a_recording_error_is_logged_and_the_conversation_goes_on(store, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("database is down")

@@ -92,7 +92,9 @@ def option_namer(catalog: Optional[Catalog]) -> Callable[[str, str], str]:
         product = catalog.find_product(product_id) if catalog else None
         product_name = product.name if product else product_id
         if option_id == analytics.SUMMARY_QUESTION:
-            return f"{product_name}: order summary or contact details"
+            return f"{product_name}: the priced summary (shall I place it?)"
+        if option_id in analytics.CONTACT_QUESTIONS:
+            return f"{product_name}: contact details ({analytics.CONTACT_QUESTIONS[option_id]})"
         if not option_id:
             return f"{product_name}: before the first question"
         option = next((o for o in product.options if o.id == option_id), None) if product else None
