@@ -820,3 +820,16 @@ async def test_the_widgets_periodic_check_asks_rasa_only_while_staff_have_the_co
         assert (await client.get("/api/history", params={"sender": sender})).status == 502  # a full load always does
     finally:
         await client.close()
+
+
+async def test_the_queue_comes_in_pages(store, tracker, client):
+    for number in range(53):
+        store.flag_conversation(f"web:queue{number:04d}", "customer asked for a person")
+    first = await (await client.get("/staff/queue")).text()
+    assert "53 open flags, oldest first; 1-50 shown" in first and first.count("/takeover") == 50
+    assert 'href="/staff/queue?page=2"' in first
+    second = await (await client.get("/staff/queue?page=2")).text()
+    assert "51-53 shown" in second and second.count("/takeover") == 3 and "web:queue0052" in second
+    beyond = await client.get("/staff/queue?page=9")
+    assert beyond.status == 200 and "51-53 shown" in await beyond.text()
+    assert (await client.get("/staff/queue?page=x")).status == 200

@@ -447,7 +447,13 @@ async def story(request: web.Request) -> web.Response:
 async def queue_page(request: web.Request) -> web.Response:
     context = context_of(request)
     warning = await refresh(context)
-    rows = await in_thread(data.queue, context.store)
+    raw_page = request.query.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    rows, total = await in_thread(data.queue, context.store, page)
+    pages = max(1, -(-total // data.QUEUE_PAGE))
+    if page > pages:  # past the end (flags were resolved meanwhile): the last page
+        page = pages
+        rows, total = await in_thread(data.queue, context.store, page)
     takeovers = await in_thread(data.active_takeovers, context.store)
     for row in rows:
         row["href"] = conversation_href(row["conversation_id"])
@@ -455,8 +461,12 @@ async def queue_page(request: web.Request) -> web.Response:
     for item in takeovers:
         item["href"] = conversation_href(item["conversation_id"])
         item["started"] = when(item["started_at"])
+    first = (page - 1) * data.QUEUE_PAGE + 1
     return render(request, "queue.html", rows=rows, takeovers=takeovers, warning=warning, error="",
-                  done=DONE.get(request.query.get("done", ""), ""))
+                  done=DONE.get(request.query.get("done", ""), ""), total=total, first=first,
+                  last=first + len(rows) - 1,
+                  previous_href=f"/staff/queue?page={page - 1}" if page > 1 else "",
+                  next_href=f"/staff/queue?page={page + 1}" if page < pages else "")
 
 
 async def api_conversation(request: web.Request) -> web.Response:

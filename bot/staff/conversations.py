@@ -966,9 +966,14 @@ def cancel_takeover(store: OrderStore, takeover_id: int) -> None:
 # ---------------------------------------------------------------------------- the queue and details
 
 
-def queue(store: OrderStore) -> List[Dict[str, Any]]:
-    """The open flags, oldest first, with their conversation's summary and takeover."""
-    flags = store.open_flags()
+QUEUE_PAGE = 50
+
+
+def queue(store: OrderStore, page: int = 1, per_page: int = QUEUE_PAGE) -> Tuple[List[Dict[str, Any]], int]:
+    """One page of the open flags, oldest first, with their conversation's summary and
+    takeover; and how many flags are open."""
+    every = store.open_flags()
+    flags = every[(page - 1) * per_page:page * per_page]
     ids = [flag["conversation_id"] for flag in flags]
     summaries = summaries_of(store, ids)
     takeovers = {t["conversation_id"]: t for t in active_takeovers(store)}
@@ -976,7 +981,7 @@ def queue(store: OrderStore) -> List[Dict[str, Any]]:
         {**flag, "summary": summaries.get(flag["conversation_id"]),
          "channel": channel_of(flag["conversation_id"]), "takeover": takeovers.get(flag["conversation_id"])}
         for flag in flags
-    ]
+    ], len(every)
 
 
 def conversation_detail(store: OrderStore, tracker_url: str, conversation_id: str) -> Optional[Dict[str, Any]]:
