@@ -833,3 +833,17 @@ async def test_the_queue_comes_in_pages(store, tracker, client):
     beyond = await client.get("/staff/queue?page=9")
     assert beyond.status == 200 and "51-53 shown" in await beyond.text()
     assert (await client.get("/staff/queue?page=x")).status == 200
+
+
+async def test_a_very_long_transcript_shows_its_latest_turns_first(store, tracker, client):
+    sender = "web:chatterbox1"
+    for turn in range(250):
+        tracker.user(sender, f"message number {turn}", "chitchat", 0.9)
+        tracker.bot(sender, f"answer number {turn}")
+    page = await (await client.get(f"/staff/conversations/{sender}")).text()
+    assert "The 100 earliest entries are left out" in page and "?all=1" in page
+    assert "message number 249" in page and "message number 50<" in page and "message number 49<" not in page
+    everything = await (await client.get(f"/staff/conversations/{sender}?all=1")).text()
+    assert "message number 0<" in everything and "earliest entries are left out" not in everything
+    missing = await client.get("/staff/conversations/web:nobody-here1")
+    assert missing.status == 404

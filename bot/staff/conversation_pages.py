@@ -44,7 +44,8 @@ from bot.staff.app import (
 logger = logging.getLogger("bespoke.staff.conversations")
 
 RASA_TIMEOUT_S = 15
-INDEX_TIME_BUDGET_S = 0.5  # a page waits at most about this long for the index to catch up
+INDEX_TIME_BUDGET_S = 0.5
+TRANSCRIPT_SHOWN = 400  # entries on a transcript page; a longer one shows its latest, with a link to all  # a page waits at most about this long for the index to catch up
 MAX_STAFF_MESSAGE_CHARS = 2000
 HTTP_KEY = "conversations_http"
 INDEXER_KEY = "conversations_indexer"
@@ -284,7 +285,13 @@ async def transcript_page(request: web.Request, error: str = "", status: int = 2
     if detail is None:
         return render(request, "transcript.html", status=404, conversation_id=conversation_id, detail=None,
                       error=error or "There is no conversation with this id.", done="", draft="", **_page_tools(conversation_id))
-    for entry in detail["transcript"]:
+    earlier = 0  # entries left out of a very long transcript (the latest are shown)
+    if request.query.get("all") != "1" and len(detail["transcript"]) > TRANSCRIPT_SHOWN:
+        earlier = len(detail["transcript"]) - TRANSCRIPT_SHOWN
+        shown = detail["transcript"][earlier:]
+    else:
+        shown = detail["transcript"]
+    for entry in shown:
         entry["when"] = when_exact(entry["at"])
     for flag in detail["flags"]:
         flag["raised"] = when(flag["raised_at"])
@@ -307,6 +314,7 @@ async def transcript_page(request: web.Request, error: str = "", status: int = 2
         error=error, done=DONE.get(request.query.get("done", ""), ""), draft=draft,
         misunderstood=sum(1 for e in detail["transcript"] if e["kind"] == "user" and e["misunderstood"]),
         telegram_missing=channel == "telegram" and not telegram_configured(), last_id=last_id,
+        shown=shown, earlier=earlier,
         max_message=MAX_STAFF_MESSAGE_CHARS,
         **_page_tools(conversation_id),
     )
