@@ -197,3 +197,22 @@ def test_staff_commands(store, tmp_path):
     assert bespoke("revoke", token_id).returncode == 0
     assert StaffAccounts(store).staff_for_token(token) is None
     assert "carol" in bespoke("list").stdout
+
+
+async def test_signing_out_ends_the_session_even_for_a_copied_cookie(client, store):
+    add_staff(store)
+    await sign_in(client)
+    copied = client.session.cookie_jar.filter_cookies(client.make_url("/staff/"))[SESSION_COOKIE].value
+    token = await page_csrf(client)
+    await client.post("/staff/sign-out", data={"csrf_token": token}, allow_redirects=False)
+    client.session.cookie_jar.update_cookies({SESSION_COOKIE: copied})
+    assert (await client.get("/staff/", allow_redirects=False)).status == 303
+
+
+async def test_a_new_password_signs_every_browser_out(client, store):
+    add_staff(store)
+    await sign_in(client)
+    StaffAccounts(store).set_password(STAFF_NAME, "a brand new password")
+    assert (await client.get("/staff/", allow_redirects=False)).status == 303
+    assert (await sign_in(client, password="a brand new password"))["status"] == 303
+    assert (await client.get("/staff/", allow_redirects=False)).status == 200

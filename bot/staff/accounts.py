@@ -47,6 +47,9 @@ class StaffUser(Base):
     password_hash: Mapped[str] = Column(String(255), nullable=False)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     disabled_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    # Sign-in cookies carry the epoch they were made in: raising it ends every session of
+    # the account (signing out, a new password, disabling), though cookies are not stored.
+    session_epoch: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
 
 
 class ApiToken(Base):
@@ -119,12 +122,14 @@ class StaffAccounts:
         with self.store.sessions.begin() as session:
             user = self._user(session, name)
             user.password_hash = _hasher.hash(password)
+            user.session_epoch += 1  # a new password signs every browser out
 
     def disable(self, name: str) -> None:
         """The account can no longer sign in; its API tokens stop working."""
         with self.store.sessions.begin() as session:
             user = self._user(session, name)
             user.disabled_at = user.disabled_at or utcnow()
+            user.session_epoch += 1
 
     def names(self) -> List[Dict[str, object]]:
         with self.store.sessions() as session:
@@ -135,10 +140,16 @@ class StaffAccounts:
         with self.store.sessions() as session:
             return session.scalar(select(func.count()).select_from(StaffUser)) > 0
 
-    def is_active(self, name: str) -> bool:
+    def session_epoch(self, name: str) -> Optional[int]:
+        """The account's current session epoch; None when there is no active account."""
         with self.store.sessions() as session:
             user = session.scalars(select(StaffUser).where(StaffUser.name == name)).one_or_none()
-            return user is not None and user.disabled_at is None
+            return None if user is None or user.disabled_at is not None else user.session_epoch
+
+    def end_sessions(self, name: str) -> None:
+        """Every sign-in of the account ends, in every browser."""
+        with self.store.sessions.begin() as session:
+            self._user(session, name).session_epoch += 1
 
     def verify(self, name: str, password: str) -> bool:
         """True when name and password match an active account. Hashes made with older

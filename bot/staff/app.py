@@ -171,14 +171,22 @@ def read_session(request: web.Request) -> Optional[Dict[str, Any]]:
     return session if isinstance(session, dict) and isinstance(session.get("staff"), str) else None
 
 
-def start_session(request: web.Request, response: web.StreamResponse, staff: str) -> None:
+def start_session(request: web.Request, response: web.StreamResponse, staff: str, epoch: int) -> None:
     context = context_of(request)
-    value = context.serializer.dumps({"staff": staff, "csrf": secrets.token_urlsafe(24), "at": int(time.time())})
+    value = context.serializer.dumps(
+        {"staff": staff, "csrf": secrets.token_urlsafe(24), "at": int(time.time()), "epoch": epoch}
+    )
     response.set_cookie(
         SESSION_COOKIE, value, max_age=SESSION_MAX_AGE_S, httponly=True, samesite="Lax",
         secure=context.secure_cookies, path="/",
     )
     response.del_cookie(SIGN_IN_COOKIE, path="/staff/")
+
+
+async def session_is_current(context: StaffContext, session: Dict[str, Any]) -> bool:
+    """The account is active and has not ended its sessions since this one began."""
+    epoch = await in_thread(context.accounts.session_epoch, session["staff"])
+    return epoch is not None and session.get("epoch") == epoch
 
 
 def end_session(response: web.StreamResponse) -> None:
@@ -204,7 +212,7 @@ async def staff_guard(request: web.Request, handler):
         return await handler(request)
     session = read_session(request)
     context = context_of(request)
-    if session is None or not await in_thread(context.accounts.is_active, session["staff"]):
+    if session is None or not await session_is_current(context, session):
         if request.method == "GET":
             response: web.HTTPException = redirect(f"/staff/sign-in?next={quote(request.path_qs, safe='')}")
         else:
@@ -239,7 +247,7 @@ async def api_staff(request: web.Request) -> Optional[str]:
 
 async def sign_in_page(request: web.Request) -> web.Response:
     session = read_session(request)
-    if session is not None and await in_thread(context_of(request).accounts.is_active, session["staff"]):
+    if session is not None and await session_is_current(context_of(request), session):
         raise redirect(safe_next(request.query.get("next", "/staff/")))
     return await _sign_in_form(request)
 
@@ -291,13 +299,16 @@ async def sign_in(request: web.Request) -> web.Response:
         return await _sign_in_form(request, "Wrong name or password.", name, status=401, next_path=next_path)
     await in_thread(context.accounts.clear_failures, name)
     response = redirect(next_path)
-    start_session(request, response, name)
+    start_session(request, response, name, await in_thread(context.accounts.session_epoch, name))
     logger.info("staff %s signed in from %s", name, address)
     raise response
 
 
 async def sign_out(request: web.Request) -> web.Response:
     await form(request)
+    # The cookie is not stored anywhere, so ending it for sure means ending every session
+    # of the account: a copied cookie stops working too.
+    await in_thread(context_of(request).accounts.end_sessions, staff_of(request))
     response = redirect("/staff/sign-in")
     end_session(response)
     raise response
