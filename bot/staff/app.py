@@ -30,6 +30,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from actions.settings import data_dir, database_url, tracker_database_url
 from actions.store import OrderStore
 from bot.staff.accounts import StaffAccounts
+from bot.web.server import client_address
 
 logger = logging.getLogger("bespoke.staff")
 
@@ -151,10 +152,6 @@ def safe_next(location: str) -> str:
     if parts.scheme or parts.netloc or not parts.path.startswith("/staff") or location.startswith("//"):
         return "/staff/"
     return location
-
-
-def client_address(request: web.Request) -> str:
-    return request.remote or "unknown"
 
 
 # ---------------------------------------------------------------------------- sessions

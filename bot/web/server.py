@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,13 @@ def parse_limit(value: str, default: Tuple[float, float]) -> Optional[Tuple[floa
     if value in ("off", "0", "none"):
         return None
     burst, _, rate = value.partition(",")
-    return float(burst), float(rate or 1)
+    try:
+        limit = float(burst), float(rate or 1)
+    except ValueError:
+        raise ValueError(f"a rate limit is 'burst,per-second' (like 20,1) or 'off', not {value!r}") from None
+    if min(limit) <= 0:
+        raise ValueError(f"a rate limit's burst and rate must be above 0 (or 'off'), not {value!r}")
+    return limit
 
 
 @dataclass
@@ -56,6 +63,7 @@ class WebSettings:
     sender_limit: Optional[Tuple[float, float]] = (20, 1.0)
     address_limit: Optional[Tuple[float, float]] = (60, 3.0)
     staff: bool = True  # the staff console under /staff and its API (off in tests of the widget alone)
+    trusted_proxies: tuple = ()  # networks whose X-Forwarded-For is believed; () = loopback only
 
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> "WebSettings":
@@ -70,6 +78,7 @@ class WebSettings:
             cors_origins=tuple(o.strip() for o in re.split(r"[,\s]+", origins) if o.strip()),
             sender_limit=parse_limit(env.get("BESPOKE_WEB_LIMIT_SENDER", ""), cls.sender_limit),
             address_limit=parse_limit(env.get("BESPOKE_WEB_LIMIT_ADDRESS", ""), cls.address_limit),
+            trusted_proxies=trusted_proxies(env.get("BESPOKE_TRUSTED_PROXIES", "")),
         )
 
 
@@ -114,17 +123,30 @@ class RasaError(Exception):
     """Rasa answered, but not with a reply."""
 
 
+def trusted_proxies(value: str) -> tuple:
+    """BESPOKE_TRUSTED_PROXIES: addresses or networks ("10.0.0.0/8 192.168.1.5") whose
+    X-Forwarded-For is believed; empty: proxies on this machine (loopback) only."""
+    try:
+        return tuple(ipaddress.ip_network(item, strict=False) for item in re.split(r"[,\s]+", value) if item)
+    except ValueError as error:
+        raise ValueError(f"BESPOKE_TRUSTED_PROXIES: {error}") from None
+
+
 def client_address(request: web.Request) -> str:
-    """The browser's address. Behind a reverse proxy on the same machine (the peer is loopback),
-    the address the proxy appended to X-Forwarded-For; a remote peer's header is not trusted."""
+    """The browser's address (for rate limits and the staff sign-in's slowing down): behind a
+    trusted reverse proxy, the address it appended to X-Forwarded-For; another peer's header
+    is not believed."""
     peer = request.remote or ""
     forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+    proxies = request.app[SETTINGS].trusted_proxies if SETTINGS in request.app else ()
     try:
-        if forwarded and ipaddress.ip_address(peer).is_loopback:
+        address = ipaddress.ip_address(peer)
+        trusted = any(address in network for network in proxies) if proxies else address.is_loopback
+        if forwarded and trusted:
             return str(ipaddress.ip_address(forwarded))
     except ValueError:
         pass
-    return peer
+    return peer or "unknown"
 
 
 def too_fast(request: web.Request, sender: str) -> Optional[web.Response]:
@@ -366,7 +388,11 @@ def create_app(settings: WebSettings) -> web.Application:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    settings = WebSettings.from_env()
+    try:
+        settings = WebSettings.from_env()
+    except ValueError as error:  # a malformed setting: say which, start nothing
+        print(f"bespoke: {error}", file=sys.stderr, flush=True)
+        return 2
     parser = argparse.ArgumentParser(prog="python -m bot.web", description="Serve the Bespoke web chat widget.")
     parser.add_argument("--host", default=settings.host)
     parser.add_argument("--port", type=int, default=settings.port)
