@@ -34,7 +34,6 @@ from sqlalchemy import (
     case,
     column,
     func,
-    inspect,
     select,
     table,
     type_coerce,
@@ -240,7 +239,6 @@ class Dashboard:
     quote_requests: int
     cancelled: int
     revenue_total: Dict[str, Decimal]
-    conversations_source: str  # "index" (conversation_summaries) or "orders" (a fallback)
     conversations: int
     converted: int
     messages_per_order: Optional[Decimal]
@@ -258,22 +256,17 @@ class Dashboard:
         return (Decimal(self.converted) * 100 / Decimal(self.conversations)).quantize(Decimal("0.1"))
 
 
-def has_table(store: OrderStore, name: str) -> bool:
-    return inspect(store.engine).has_table(name)
-
-
 def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def dashboard(store: OrderStore, days: int = DEFAULT_PERIOD, now: Optional[datetime] = None,
-              option_name: Optional[OptionNamer] = None, with_index: Optional[bool] = None) -> Dashboard:
+              option_name: Optional[OptionNamer] = None) -> Dashboard:
     """Every figure of the dashboard for the last `days` days (UTC days, today included)."""
     now = now or utcnow()
     first_day = now.date() - timedelta(days=days - 1)
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=timezone.utc)
     option_name = option_name or (lambda product_id, option_id: option_id)
-    with_index = has_table(store, "conversation_summaries") if with_index is None else with_index
     with store.sessions.begin() as session:
         dialect = session.get_bind().dialect.name
         created = func.timezone("UTC", Order.created_at) if dialect == "postgresql" else Order.created_at
@@ -298,30 +291,19 @@ def dashboard(store: OrderStore, days: int = DEFAULT_PERIOD, now: Optional[datet
             quotes += int(quote_count or 0)
             cancelled += int(cancelled_count or 0)
 
-        if with_index:
-            # Conversations started in the period; those with an order (placed at any time),
-            # their customer messages and their orders, in one pass over the orders' conversations.
-            total = session.scalar(select(func.count()).select_from(summaries).where(summaries.c.started_at >= since))
-            per_conversation = select(Order.conversation_id, func.count(Order.id).label("orders")) \
-                .group_by(Order.conversation_id).subquery()
-            converted, turns, orders_of_converted = session.execute(
-                select(func.count(), func.sum(summaries.c.user_turns), func.sum(per_conversation.c.orders))
-                .select_from(summaries.join(per_conversation,
-                                            per_conversation.c.conversation_id == summaries.c.conversation_id))
-                .where(summaries.c.started_at >= since)
-            ).one()
-            per_order = (Decimal(turns or 0) / Decimal(orders_of_converted)).quantize(Decimal("0.1")) \
-                if orders_of_converted else None
-            source = "index"
-        else:
-            # Without the conversations index: conversations that started an order.
-            started = select(OrderDraft.conversation_id).where(OrderDraft.started_at >= since).union(
-                select(Order.conversation_id).where(Order.created_at >= since)
-            ).subquery()
-            total = session.scalar(select(func.count()).select_from(started))
-            converted = session.scalar(select(func.count(func.distinct(Order.conversation_id))).where(
-                Order.conversation_id.in_(select(started.c.conversation_id))))
-            per_order, source = None, "orders"
+        # Conversations started in the period; those with an order (placed at any time),
+        # their customer messages and their orders, in one pass over the orders' conversations.
+        total = session.scalar(select(func.count()).select_from(summaries).where(summaries.c.started_at >= since))
+        per_conversation = select(Order.conversation_id, func.count(Order.id).label("orders")) \
+            .group_by(Order.conversation_id).subquery()
+        converted, turns, orders_of_converted = session.execute(
+            select(func.count(), func.sum(summaries.c.user_turns), func.sum(per_conversation.c.orders))
+            .select_from(summaries.join(per_conversation,
+                                        per_conversation.c.conversation_id == summaries.c.conversation_id))
+            .where(summaries.c.started_at >= since)
+        ).one()
+        per_order = (Decimal(turns or 0) / Decimal(orders_of_converted)).quantize(Decimal("0.1")) \
+            if orders_of_converted else None
 
         # Orders in progress started in the period, by the question they are at: how many,
         # how many were placed (an order with their draft id), how many were given up.
@@ -379,7 +361,7 @@ def dashboard(store: OrderStore, days: int = DEFAULT_PERIOD, now: Optional[datet
         orders_per_day=orders_per_day, revenue_per_day=revenue,
         orders_total=sum(orders_per_day.values()), quote_requests=quotes, cancelled=cancelled,
         revenue_total={currency: sum(per_day.values(), Decimal("0.00")) for currency, per_day in revenue.items()},
-        conversations_source=source, conversations=int(total or 0), converted=int(converted or 0),
+        conversations=int(total or 0), converted=int(converted or 0),
         messages_per_order=per_order, drafts_started=int(drafts_started or 0), drafts_placed=int(drafts_placed or 0),
         gave_up=gave_up, give_ups=give_ups, rejections_total=rejections_total, rejections=rejections,
     )

@@ -4,7 +4,7 @@ Orders and revenue per day (SVG charts drawn here with pygal, no JavaScript, eac
 table for screen readers), conversations that became orders, where unfinished orders
 stopped, the answers the bot refused most, and customer messages per order. The figures
 come from actions.analytics; conversation counts from the conversations index
-(bot.staff.conversations.refresh_index, brought up to date on each load) when it exists.
+(brought up to date on each load, as the conversation pages do).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from actions import analytics
 from actions.catalog import Catalog, current_catalog
 from actions.order import money
 from bot.staff.app import StaffContext, context_of, in_thread, render
+from bot.staff.conversation_pages import refresh
 
 logger = logging.getLogger("bespoke.staff.dashboard")
 
@@ -111,13 +112,6 @@ def load_catalog_for_names() -> Optional[Catalog]:
         return None
 
 
-async def refresh_conversations(context: StaffContext) -> Tuple[bool, Optional[str]]:
-    """Brings the conversations index up to date: (available, notice for the page)."""
-    from bot.staff.conversation_pages import refresh
-
-    return True, await refresh(context)
-
-
 def day_label(day) -> str:
     return f"{day:%d %b}"
 
@@ -170,9 +164,8 @@ def page_values(figures: analytics.Dashboard) -> Dict[str, Any]:
     }
 
 
-def compute(context: StaffContext, days: int, with_index: bool) -> Dict[str, Any]:
-    figures = analytics.dashboard(context.store, days, option_name=option_namer(load_catalog_for_names()),
-                                  with_index=with_index)
+def compute(context: StaffContext, days: int) -> Dict[str, Any]:
+    figures = analytics.dashboard(context.store, days, option_name=option_namer(load_catalog_for_names()))
     return page_values(figures)
 
 
@@ -185,8 +178,8 @@ async def dashboard(request: web.Request) -> web.Response:
         error = (f"There is no period \"{raw[:20]}\"; choose 7, 30 or 90 days. "
                  f"Showing the last {analytics.DEFAULT_PERIOD} days.")
         days = analytics.DEFAULT_PERIOD
-    with_index, notice = await refresh_conversations(context)
-    values = await in_thread(compute, context, days, with_index)
+    notice = await refresh(context)  # the conversation figures come from the conversations index
+    values = await in_thread(compute, context, days)
     return render(request, "dashboard.html", status=400 if error else 200, days=days, periods=analytics.PERIODS,
                   error=error, notice=notice, **values)
 
