@@ -10,8 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.catalog import current_catalog
-from actions.dialogue import (
+from bot.core.catalog import current_catalog
+from actions.kit import (
     ORDER_NUMBER,
     Draft,
     Message,
@@ -22,7 +22,7 @@ from actions.dialogue import (
     reset_order,
     say_too_long,
 )
-from actions.order_actions import ask_pending, confirmation_buttons, says_no, says_yes
+from actions.order_form import ask_pending, confirmation_buttons, says_no, says_yes
 
 
 def offer_resume(dispatcher: CollectingDispatcher, draft: Draft) -> None:

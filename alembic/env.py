@@ -2,7 +2,7 @@
 
 The database URL comes from the Alembic config (OrderStore.migrate() sets it, and may
 hand over an open connection in config.attributes["connection"]); otherwise from
-actions.settings.database_url(), that is $DATABASE_URL or var/bespoke.db.
+bot.settings.database_url(), that is $DATABASE_URL or var/bespoke.db.
 """
 
 from logging.config import fileConfig
@@ -10,9 +10,9 @@ from logging.config import fileConfig
 from sqlalchemy import create_engine, pool
 
 from alembic import context
-from actions.settings import database_url
-from actions.store import Money, UTCDateTime, metadata
-import bot.staff.models  # noqa: F401,E402 - the staff tables share the metadata
+from bot.settings import database_url
+from bot.store.orders import Money, UTCDateTime, metadata
+import bot.store.tables  # noqa: F401,E402 - the staff tables share the metadata
 
 config = context.config
 

@@ -7,7 +7,7 @@ Classifies every text of tests/nlu/heldout.yml (never used for training) with th
 model, in-process through Rasa's Agent, and prints precision, recall and F1 per intent and
 the intent macro-F1 (averaged over the intents of the held-out set; a message the
 FallbackClassifier rejects counts as a miss). For the entries that list `values` it runs
-actions.extract.find_values(product, text, focus) against the catalog and prints the
+bot.core.extract.find_values(product, text, focus) against the catalog and prints the
 precision, recall and F1 over (option, value) pairs; numbers match within 0.05.
 
 Without --model the model is bot.runner.ensure_model()'s (trained only when data, domain or
@@ -213,7 +213,7 @@ def same_value(expected: Any, found: Any) -> bool:
 
 def score_values(catalog, examples: Iterable[Example]) -> Tuple[Scores, List[ValueMiss], int]:
     """Precision/recall of find_values over (option, value) pairs of the entries with values."""
-    from actions.extract import find_values
+    from bot.core.extract import find_values
 
     scores, misses, count = Scores(), [], 0
     for example in examples:
@@ -292,7 +292,7 @@ class IntentClassifier:
 def evaluate(model: Path, heldout: Path = HELDOUT, catalog_path: Optional[Path] = None,
              classifier: Optional[IntentClassifier] = None) -> Report:
     """Classify the held-out set with `model` and score intents and values."""
-    from actions.catalog import load_catalog
+    from bot.core.catalog import load_catalog
 
     catalog = load_catalog(catalog_path or ROOT / "catalog.yml")
     examples = load_heldout(heldout, catalog)

@@ -7,7 +7,7 @@ of every catalog product, priced by the order core, spread over 90 days with a m
 statuses), conversations as rows of Rasa's SQL tracker store (`events`, Rasa's schema:
 user, bot, action and slot events, 10-20 per conversation, some not understood), the
 dashboard's orders in progress and refused answers. Then starts the real web app
-(bot.web.server.create_app with the staff console) on a free port, signs in, and loads
+(bot.channels.web.server.create_app with the staff console) on a free port, signs in, and loads
 each page: the first load on its own (the first dashboard load brings the conversations
 index up to date over every conversation), then `--loads` more for the median and max.
 Pages whose feature is not there yet are skipped with a note.
@@ -39,12 +39,12 @@ import aiohttp
 import sqlalchemy as sa
 from aiohttp import web
 
-from actions import analytics
-from actions import store as store_module
-from actions.catalog import Product, load_catalog
-from actions.order import display_value, valid_values, violations
-from actions.order import quote as price_of
-from actions.store import NewOrder, Order, OrderStatusChange, OrderStore
+from bot.store import analytics
+from bot.store import orders as store_module
+from bot.core.catalog import Product, load_catalog
+from bot.core.order import display_value, valid_values, violations
+from bot.core.order import quote as price_of
+from bot.store.orders import NewOrder, Order, OrderStatusChange, OrderStore
 from bot.local import DEMO_CATALOG, free_port
 
 STAFF_NAME = "bench"
@@ -356,7 +356,7 @@ def environment(values: Dict[str, str]) -> Iterator[None]:
 
 
 class WebAppThread:
-    """bot.web.server's app (staff console on) on 127.0.0.1, in its own thread and event loop."""
+    """bot.channels.web.server's app (staff console on) on 127.0.0.1, in its own thread and event loop."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -369,7 +369,7 @@ class WebAppThread:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            from bot.web.server import WebSettings, create_app
+            from bot.channels.web.server import WebSettings, create_app
 
             app = create_app(WebSettings(host="127.0.0.1", port=self.port, rasa_url="http://127.0.0.1:9",
                                          rasa_token="bench"))
@@ -463,7 +463,7 @@ def index_catch_up() -> Optional[float]:
         from bot.staff.conversations import refresh_index
     except ImportError:
         return None
-    from actions.settings import database_url, tracker_database_url
+    from bot.settings import database_url, tracker_database_url
 
     store = OrderStore(database_url())
     started = time.monotonic()

@@ -12,7 +12,7 @@ import sys
 
 
 def main() -> None:
-    from actions.catalog import CatalogError, catalog_path, load_catalog
+    from bot.core.catalog import CatalogError, catalog_path, load_catalog
 
     try:
         catalog = load_catalog(catalog_path())
@@ -22,7 +22,7 @@ def main() -> None:
     print(f"bespoke: catalog {catalog_path()}: {len(catalog.products)} products "
           f"({', '.join(p.id for p in catalog.products)})", flush=True)
 
-    from actions.order_actions import order_store
+    from actions.order_form import order_store
 
     order_store()  # creates or migrates the order database before the first order
 

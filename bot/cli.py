@@ -8,11 +8,11 @@ import os
 import sys
 from typing import List, Optional
 
-from actions.settings import database_url
+from bot.settings import database_url
 
 
 def _check_catalog() -> None:
-    from actions.catalog import catalog_path, load_catalog
+    from bot.core.catalog import catalog_path, load_catalog
 
     path = catalog_path()
     catalog = load_catalog(path)
@@ -34,7 +34,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not model.exists():
             print(f"bespoke: no trained model at {model}; run `bespoke train` first", file=sys.stderr)
             return 2
-    from actions.store import OrderStore
+    from bot.store.orders import OrderStore
     from bot.staff.accounts import StaffAccounts
 
     # Migrated once here, before the servers that use the database start side by side.
@@ -63,7 +63,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_orders(args: argparse.Namespace) -> int:
-    from actions.store import OrderStore
+    from bot.store.orders import OrderStore
 
     store = OrderStore(database_url())
     store.migrate()
@@ -82,7 +82,7 @@ def cmd_orders(args: argparse.Namespace) -> int:
 
 
 def _staff_accounts():
-    from actions.store import OrderStore
+    from bot.store.orders import OrderStore
     from bot.staff.accounts import StaffAccounts
 
     store = OrderStore(database_url())
@@ -217,7 +217,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     shell.set_defaults(func=cmd_shell)
 
     args = parser.parse_args(argv)
-    from actions.catalog import CatalogError
+    from bot.core.catalog import CatalogError
 
     try:
         return args.func(args)

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 import yaml
 from sqlalchemy.engine import make_url
 
-from actions.settings import database_url, data_dir, tracker_database_url
+from bot.settings import database_url, data_dir, tracker_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the trained model depends on; the catalog is not in it (products need no retraining).

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import uuid
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 
-from bot.local import DEMO_CATALOG, ROOT, BotServers  # noqa: F401 - shared with the tests
+from bot.local import DEMO_CATALOG, BotServers
+
+# Fixtures shared across folders: the browser and page (Chromium through Playwright) and an
+# empty order database on SQLite and PostgreSQL (database_url, order_store).
+pytest_plugins = ["tests.support.browser", "tests.support.orders"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,7 +34,7 @@ def data_folder_outside_the_checkout(tmp_path_factory) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def demo_catalog():
-    from actions.catalog import load_catalog
+    from bot.core.catalog import load_catalog
 
     return load_catalog(DEMO_CATALOG)
 
@@ -53,40 +55,3 @@ def bot(trained_model, tmp_path_factory) -> Iterator[BotServers]:
         yield servers
     finally:
         servers.stop()
-
-
-def texts(replies: List[dict]) -> str:
-    return "\n".join(reply.get("text", "") for reply in replies)
-
-
-def services_required() -> bool:
-    """On CI the production services must be there; elsewhere their tests may skip."""
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-POSTGRES_URL = os.environ.get("BESPOKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-
-
-@contextlib.contextmanager
-def postgres_schema(prefix: str) -> Iterator[str]:
-    """A URL whose every connection works in a fresh PostgreSQL schema, dropped afterwards.
-    Skips the test when PostgreSQL is not reachable, except on CI, where it fails."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
-
-    admin = create_engine(POSTGRES_URL, future=True)
-    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as error:
-        admin.dispose()
-        if services_required():
-            pytest.fail(f"PostgreSQL must run for CI at {POSTGRES_URL}: {error.orig}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Column, ForeignKey, Integer, String, delete, func, or_, select
 from sqlalchemy.orm import Mapped
 
-from actions.store import Base, OrderStore, UTCDateTime, utcnow
+from bot.store.orders import Base, OrderStore, UTCDateTime, utcnow
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MIN_PASSWORD_LENGTH = 10

@@ -27,10 +27,10 @@ import jinja2
 from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from actions.settings import data_dir, database_url, tracker_database_url
-from actions.store import OrderStore
+from bot.settings import data_dir, database_url, tracker_database_url
+from bot.store.orders import OrderStore
 from bot.staff.accounts import StaffAccounts
-from bot.web.server import client_address
+from bot.channels.web.server import client_address
 
 logger = logging.getLogger("bespoke.staff")
 

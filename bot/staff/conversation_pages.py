@@ -27,7 +27,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from markupsafe import Markup, escape
 from sqlalchemy.exc import DBAPIError
 
-from actions.store import FlagNotFoundError
+from bot.store.orders import FlagNotFoundError
 from bot.staff import conversations as data
 from bot.staff.app import (
     STAFF,
@@ -188,7 +188,7 @@ def telegram_configured() -> bool:
 
 
 async def send_telegram(chat_id: int, text: str) -> None:
-    """Send staff's message to the Telegram chat with the shop's bot (as bot/telegram does)."""
+    """Send staff's message to the Telegram chat with the shop's bot (as bot/channels/telegram does)."""
     from telegram import Bot
     from telegram.error import TelegramError
 

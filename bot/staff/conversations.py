@@ -43,7 +43,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Mapped
 
-from actions.store import (
+from bot.store.orders import (
     Base,
     ConversationFlag,
     Order,
@@ -690,7 +690,7 @@ def summaries_of(store: OrderStore, conversation_ids: Sequence[str]) -> Dict[str
 def catalog():
     """The shop's catalog for readable option names, or None when it cannot be read."""
     try:
-        from actions.catalog import current_catalog
+        from bot.core.catalog import current_catalog
 
         return current_catalog()
     except Exception as error:  # noqa: BLE001 - a transcript without names is still a transcript
@@ -708,7 +708,7 @@ def _took_options(catalog: Any, product_id: Optional[str], old: Dict[str, Any], 
         name, shown = option_id, "none" if value is None else str(value)
         if product is not None:
             try:
-                from actions.order import display_value
+                from bot.core.order import display_value
 
                 option = product.option(option_id)
                 name, shown = option.name, display_value(option, value)

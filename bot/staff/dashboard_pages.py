@@ -3,7 +3,7 @@
 Orders and revenue per day (SVG charts drawn here with pygal, no JavaScript, each with a
 table for screen readers), conversations that became orders, where unfinished orders
 stopped, the answers the bot refused most, and customer messages per order. The figures
-come from actions.analytics; conversation counts from the conversations index
+come from bot.store.analytics; conversation counts from the conversations index
 (brought up to date on each load, as the conversation pages do).
 """
 
@@ -22,9 +22,9 @@ from aiohttp import web
 from markupsafe import Markup, escape
 from pygal.style import Style
 
-from actions import analytics
-from actions.catalog import Catalog, current_catalog
-from actions.order import money
+from bot.store import analytics
+from bot.core.catalog import Catalog, current_catalog
+from bot.core.order import money
 from bot.staff.app import StaffContext, context_of, in_thread, render
 from bot.staff.conversation_pages import refresh
 

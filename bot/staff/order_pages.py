@@ -1,7 +1,7 @@
 """Orders: list, order page, status changes, notes, CSV export and the /api/orders API.
 
 Every decision about an order (which status may follow which, what a note may hold, how a
-search matches) lives in the order core, actions.store; these handlers only read the
+search matches) lives in the order core, bot.store.orders; these handlers only read the
 request, call the store off the event loop and render the answer.
 
 After a POST the browser is sent back to the order page with a message in a `flash`
@@ -21,9 +21,9 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from actions.catalog import CatalogError, current_catalog
-from actions.order import money, ready_date
-from actions.store import (
+from bot.core.catalog import CatalogError, current_catalog
+from bot.core.order import money, ready_date
+from bot.store.orders import (
     NEXT_STATUSES,
     NOTE_MAX_LENGTH,
     STATUS_CANCELLED,

@@ -1,0 +1,226 @@
+"""After the summary: the customer's name, email and address, then the stored order."""
+
+from __future__ import annotations
+
+import abc
+import logging
+import uuid
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+
+from email_validator import EmailNotValidError, validate_email
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.store import analytics
+from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, order_store, reset_order, say_too_long
+from bot.core.order import display_value, money, next_missing_option, quote, violations
+from actions.order_form import ask_pending, says_no, says_yes
+from bot.channels.staff_notice import announce_order
+from bot.store.orders import NewOrder, utcnow
+
+logger = logging.getLogger(__name__)
+
+CONTACT_QUESTIONS = {
+    "customer_name": "To place the order I need a few details. What name should go on the order?",
+    "customer_email": "What email address should we send the confirmation and updates to?",
+    "customer_address": "And the delivery address (street and number, postcode, town)?",
+}
+# Only clear questions interrupt here: a name or an address can look like anything.
+CONTACT_QUESTION_INTENTS = {"ask_price", "ask_summary", "ask_lead_time", "ask_delivery", "human", "help", "ask_options"}
+CONTACT_QUESTION_CONFIDENCE = 0.8
+MAX_OFFERED_NAME = 64  # Telegram's first names are at most 64 characters
+
+
+def clean_name(value: str) -> Optional[str]:
+    name = " ".join(value.split())
+    return name if 1 <= len(name) <= 100 and not name.startswith("/") else None
+
+
+def offered_name(tracker: Tracker) -> Optional[str]:
+    """The first name the customer's chat app gave with a message (Telegram's first name in
+    the message metadata), the latest one; None when no message had one."""
+    latest = tracker.latest_message or {}
+    candidates: List[Dict[str, Any]] = [latest.get("metadata") or {}] + [
+        event.get("metadata") or {} for event in reversed(tracker.events) if event.get("event") == "user"
+    ]
+    for metadata in candidates:
+        name = metadata.get("first_name") if isinstance(metadata, dict) else None
+        if isinstance(name, str) and len(name) <= MAX_OFFERED_NAME and clean_name(name):
+            return clean_name(name)
+    return None
+
+
+def clean_email(value: str) -> str:
+    """The normalised address found in the text; EmailNotValidError says what is wrong."""
+    candidates = [word.strip("<>,;()") for word in value.split() if "@" in word] or [value.strip()]
+    return validate_email(candidates[0], check_deliverability=False).normalized
+
+
+def clean_address(value: str) -> Optional[str]:
+    address = " ".join(value.split())
+    if not 8 <= len(address) <= 300:
+        return None
+    return address if any(ch.isdigit() for ch in address) or "," in address else None
+
+
+class ActionAskContact(Action, metaclass=abc.ABCMeta):
+    """Asks the contact form's next detail, or confirms a cancel request. Abstract, so
+    rasa-sdk registers only the subclasses (one per detail), not an "action_ask_"."""
+
+    @property
+    @abc.abstractmethod
+    def slot(self) -> str:
+        """The contact slot this action asks for."""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("pending"):
+            return ask_pending(dispatcher, tracker.get_slot("pending"))
+        buttons = []
+        if self.slot == "customer_name":
+            name = offered_name(tracker)
+            if name:  # one tap answers it; the payload is the name itself, read like typed text
+                buttons = [{"title": f"Use {name}", "payload": name}]
+        dispatcher.utter_message(text=CONTACT_QUESTIONS[self.slot], buttons=buttons)
+        draft = Draft.of(tracker)
+        if draft.started:  # for the dashboard's "where customers give up"
+            analytics.record_question(order_store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
+                                      self.slot, len(draft.product.options))
+        return []
+
+
+class ActionAskCustomerName(ActionAskContact):
+    slot = "customer_name"
+
+
+class ActionAskCustomerEmail(ActionAskContact):
+    slot = "customer_email"
+
+
+class ActionAskCustomerAddress(ActionAskContact):
+    slot = "customer_address"
+
+
+class ValidateContactForm(Action):
+    """Checks each contact detail; questions and "cancel" are answered without losing them."""
+
+    def name(self) -> Text:
+        return "validate_contact_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        message = Message.of(tracker)
+        requested = tracker.get_slot("requested_slot")
+        if tracker.get_slot("answered_turn") == message.turn or requested not in CONTACT_SLOTS:
+            return []
+        events: List[EventType] = [SlotSet("answered_turn", message.turn)]
+        if message.too_long:
+            say_too_long(dispatcher)
+            return events
+        if tracker.get_slot("pending") == "cancel":
+            if says_yes(message):
+                analytics.record_outcome(order_store, tracker.get_slot("draft_id"), analytics.OUTCOME_CANCELLED)
+                dispatcher.utter_message(text="Your order is cancelled; nothing was stored.")
+                return events + reset_order() + [SlotSet("requested_slot", None), ActiveLoop(None)]
+            events.append(SlotSet("pending", None))
+            if says_no(message):
+                dispatcher.utter_message(text="OK, let's carry on.")
+                return events
+        if message.intent in ("cancel", "start_over") and message.confidence >= CONTACT_QUESTION_CONFIDENCE:
+            return events + [SlotSet("pending", "cancel")]
+        if message.intent in CONTACT_QUESTION_INTENTS and message.confidence >= CONTACT_QUESTION_CONFIDENCE:
+            return events + answer_question(dispatcher, tracker, message, Draft.of(tracker))
+        return events + self._validate(dispatcher, requested, message.text)
+
+    @staticmethod
+    def _validate(dispatcher: CollectingDispatcher, slot: str, text: str) -> List[EventType]:
+        if slot == "customer_name":
+            name = clean_name(text)
+            if name is None:
+                dispatcher.utter_message(text="Please tell me your name (up to 100 characters).")
+            return [SlotSet(slot, name)]
+        if slot == "customer_email":
+            try:
+                return [SlotSet(slot, clean_email(text))]
+            except EmailNotValidError as error:
+                dispatcher.utter_message(
+                    text=f"That email address doesn't look right ({error}). Please type it again, e.g. name@example.com.")
+                return [SlotSet(slot, None)]
+        address = clean_address(text)
+        if address is None:
+            dispatcher.utter_message(text="Please give the full delivery address: street and number, postcode and town.")
+        return [SlotSet(slot, address)]
+
+
+class ActionPlaceOrder(Action):
+    """Stores the confirmed order (once per draft) and tells the customer its number."""
+
+    def name(self) -> Text:
+        return "action_place_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        draft = Draft.of(tracker)
+        if not draft.started:
+            if tracker.get_slot("last_order"):
+                # A second "yes" after the order was stored: it is stored once.
+                dispatcher.utter_message(text=f"Your order {tracker.get_slot('last_order')} is placed. "
+                                              "Anything else I can make for you?")
+            return []  # otherwise the order was cancelled in the contact form, which said so
+        product, selections = draft.product, draft.selections
+        if next_missing_option(product, selections) is not None or any(
+            violations(product, selections, option.id) for option in product.options
+        ):
+            # Rules are checked again here: nothing invalid is ever stored.
+            dispatcher.utter_message(text="Sorry, that combination is not possible; nothing was stored. Let's start again.")
+            return reset_order()
+        priced = quote(product, selections)
+        new = NewOrder(
+            draft_id=tracker.get_slot("draft_id") or uuid.uuid4().hex,
+            conversation_id=tracker.sender_id,
+            kind="quote_request" if priced.is_quote_request else "order",
+            product_id=product.id,
+            product_name=product.name,
+            options={option.id: selections.get(option.id) for option in product.options},
+            option_details=[
+                {"id": o.id, "name": o.name, "value": selections.get(o.id),
+                 "label": display_value(o, selections.get(o.id)), "unit": o.unit}
+                for o in product.options
+            ],
+            derived_parts=[
+                {"id": c.part_id, "name": c.name, "value": c.value.id if c.value else None,
+                 "label": c.label, "price": str(c.value.price) if c.value else None}
+                for c in priced.derived
+            ],
+            price_lines=[{"label": line["label"], "amount": str(line["amount"])} for line in priced.lines],
+            total=priced.total,
+            currency=priced.currency,
+            lead_time_days=product.lead_time_days,
+            customer_name=tracker.get_slot("customer_name"),
+            customer_email=tracker.get_slot("customer_email"),
+            customer_address=tracker.get_slot("customer_address"),
+        )
+        placing_since = utcnow()
+        try:
+            stored = order_store().place_order(new)
+        except Exception:  # noqa: BLE001 - the customer gets an apology, the log the details
+            logger.exception("could not store order for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(
+                text="Sorry, something went wrong while saving your order, so it is NOT placed yet. "
+                "Please say \"yes\" to try again in a moment."
+            )
+            return []
+        if datetime.fromisoformat(stored["created_at"]) >= placing_since:
+            announce_order(stored)  # to the staff chat, if one is set; not again for a retried "yes"
+        if priced.is_quote_request:
+            text = (f"Thank you, {new.customer_name}! Your quote request number is **{stored['number']}**. "
+                    f"{' '.join(priced.notes)} We'll write to {new.customer_email}.")
+        else:
+            text = (f"Thank you, {new.customer_name}! Your order number is **{stored['number']}**. "
+                    f"Total {money(priced.total, priced.currency)}; we'll make it in {product.lead_time_days} "
+                    f"business days and send updates to {new.customer_email}.")
+        dispatcher.utter_message(text=text)
+        return reset_order() + [SlotSet("last_order", stored["number"])]

@@ -1,0 +1,289 @@
+"""What every action needs from a conversation: the message, the order in progress, the
+store, and the answers to questions a customer may ask at any point."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.core.catalog import Catalog, ChoiceValue, Option, Product, current_catalog
+from bot.core.extract import find_values
+from bot.core.order import chosen_so_far, describe_option, money, next_missing_option, price_so_far, ready_date
+from bot.settings import database_url
+from bot.store.orders import (
+    STATUS_CANCELLED,
+    STATUS_CONFIRMED,
+    STATUS_IN_PRODUCTION,
+    STATUS_RECEIVED,
+    OrderStore,
+    OrderStoreError,
+    status_label,
+)
+from bot.core.values import match_choice
+
+MAX_MESSAGE_CHARS = 2000
+# Intents that are answers (or may carry answers); anything else is a question or request.
+ANSWER_INTENTS = {"inform", "order_product", "affirm", "deny", "nlu_fallback", "greet", "thank"}
+QUESTION_CONFIDENCE = 0.5
+ORDER_SLOTS = ("product", "selections", "specs_complete", "draft_id", "answered_turn", "changing", "pending", "failures",
+               "order_confirmed")
+CONTACT_SLOTS = ("customer_name", "customer_email", "customer_address")
+ORDER_NUMBER = re.compile(r"\bBSP-?([23456789A-HJ-NP-Z]{6})\b", re.IGNORECASE)
+
+_stores: Dict[str, OrderStore] = {}
+
+
+def order_store() -> OrderStore:
+    """One store per database URL, migrated on first use."""
+    url = database_url()
+    if url not in _stores:
+        store = OrderStore(url)
+        store.migrate()
+        _stores[url] = store
+    return _stores[url]
+
+
+@dataclass
+class Message:
+    """The customer's latest message as the actions read it."""
+
+    text: str
+    intent: str
+    confidence: float
+    entities: List[Dict[str, Any]]
+    turn: int  # how many messages the customer has sent: identifies this one
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> "Message":
+        latest = tracker.latest_message or {}
+        intent = latest.get("intent") or {}
+        return cls(
+            text=latest.get("text") or "",
+            intent=intent.get("name") or "",
+            confidence=float(intent.get("confidence") or 0.0),
+            entities=latest.get("entities") or [],
+            turn=sum(1 for event in tracker.events if event.get("event") == "user"),
+        )
+
+    def entity(self, name: str) -> Optional[str]:
+        return next((str(e["value"]) for e in self.entities if e.get("entity") == name), None)
+
+    @property
+    def is_question(self) -> bool:
+        """A question or request rather than an answer (confidently so)."""
+        return self.intent not in ANSWER_INTENTS and self.confidence >= QUESTION_CONFIDENCE
+
+    @property
+    def too_long(self) -> bool:
+        return len(self.text) > MAX_MESSAGE_CHARS
+
+
+@dataclass
+class Draft:
+    """The order being specified in this conversation, if any."""
+
+    product: Optional[Product]
+    selections: Dict[str, Any]
+
+    @classmethod
+    def of(cls, tracker: Tracker, catalog: Optional[Catalog] = None) -> "Draft":
+        catalog = catalog or current_catalog()
+        return cls(catalog.find_product(tracker.get_slot("product")), dict(tracker.get_slot("selections") or {}))
+
+    @property
+    def started(self) -> bool:
+        return self.product is not None
+
+    @property
+    def progress(self) -> str:
+        answered = sum(1 for option in self.product.options if option.id in self.selections)
+        return f"{answered} of {len(self.product.options)}"
+
+
+def reset_order() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in ORDER_SLOTS + CONTACT_SLOTS]
+
+
+def say_too_long(dispatcher: CollectingDispatcher) -> None:
+    dispatcher.utter_message(
+        text=f"Sorry, that message is too long for me (over {MAX_MESSAGE_CHARS:,} characters). "
+        "Please send a shorter one; nothing of your order was lost."
+    )
+
+
+def product_chooser(catalog: Catalog) -> Option:
+    """The catalog's products as a choice, so products are matched like any value."""
+    return Option(
+        id="product", name="product", kind="choice",
+        values=[ChoiceValue(id=p.id, name=p.name, synonyms=p.synonyms, description=p.description) for p in catalog.products],
+    )
+
+
+def option_chooser(product: Product) -> Option:
+    """The product's options as a choice: "the memory", "change the fabric"."""
+    return Option(
+        id="option", name="option", kind="choice",
+        values=[ChoiceValue(id=o.id, name=o.name, synonyms=o.synonyms) for o in product.options],
+    )
+
+
+def find_product(catalog: Catalog, message: Message) -> Optional[Product]:
+    """The product named by a button's entity or by the customer's words."""
+    named = message.entity("product")
+    if named and catalog.find_product(named):
+        return catalog.find_product(named)
+    matches, certain = match_choice(product_chooser(catalog), message.text)
+    return catalog.product(matches[0].id) if matches and certain else None
+
+
+def named_option(product: Product, message: Message) -> Optional[Option]:
+    """The option a message is about: a button's entity, its name, or a value of it."""
+    named = message.entity("option")
+    if named in product.option_ids:
+        return product.option(named)
+    matches, certain = match_choice(option_chooser(product), message.text)
+    if matches and certain:
+        return product.option(matches[0].id)
+    values = find_values(product, message.text).values
+    return product.option(next(iter(values))) if len(values) == 1 else None
+
+
+def product_buttons(catalog: Catalog) -> List[Dict[str, str]]:
+    return [{"title": p.name, "payload": f'/order_product{{"product":"{p.id}"}}'} for p in catalog.products]
+
+
+def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message, draft: Draft) -> List[EventType]:
+    """Answers a question or request that is not an answer to the current question.
+
+    Used inside the forms (which then ask their question again) and outside them.
+    """
+    catalog = current_catalog()
+    intent = message.intent
+    product = draft.product
+    say = dispatcher.utter_message
+    if intent == "ask_price":
+        if not draft.started:
+            say(text="The price depends on what you choose; tell me what you'd like and I'll show it as we go.",
+                buttons=product_buttons(catalog))
+        else:
+            so_far = price_so_far(product, draft.selections)
+            missing = next_missing_option(product, draft.selections)
+            if so_far is None:
+                say(text="This one has no instant price: our engineers will quote it.")
+            elif missing is None:
+                say(text=f"Your {product.name} comes to {money(so_far, product.currency)} in total.")
+            else:
+                say(text=f"So far {money(so_far, product.currency)} for your {product.name} "
+                         f"({draft.progress} options chosen; the rest may add to it).")
+    elif intent == "ask_summary":
+        say(text=chosen_so_far(product, draft.selections) if draft.started else "You haven't started an order yet.")
+    elif intent == "ask_lead_time":
+        products = [product] if product else catalog.products
+        rows = [f"- {p.name}: {p.lead_time_days} business days (ready around {ready_date(p.lead_time_days):%a %d %b %Y} if you order today)"
+                for p in products]
+        say(text="Lead time, counted from your confirmation:\n" + "\n".join(rows))
+    elif intent == "ask_options":
+        option = named_option(product, message) if product else None
+        if option is None and product is not None:
+            option = next_missing_option(product, draft.selections)
+        if option is not None:
+            say(text=describe_option(product, option))
+        elif product is not None:
+            say(text=f"The {product.name} has these options: " + ", ".join(o.name for o in product.options) + ".")
+        else:
+            say(text="We make: " + ", ".join(p.name for p in catalog.products) + ". Pick one to see its options.",
+                buttons=product_buttons(catalog))
+    elif intent == "ask_delivery":
+        say(text=catalog.shop.delivery)
+    elif intent == "human":
+        order_store().flag_conversation(tracker.sender_id, "customer asked for a person")
+        say(text="I've asked a person from our team to join this conversation; they'll reply here as soon as they can. "
+                 "Everything you've chosen so far is kept.")
+    elif intent in ("order_status", "my_orders"):
+        say_orders(dispatcher, tracker, message)
+    elif intent == "list_products":
+        lines = "\n".join(f"- **{p.name}**: {p.description}" for p in catalog.products)
+        now = f"\nYou're putting together a {product.name}; say \"cancel\" to choose something else." if product else ""
+        say(text=f"We make to order:\n{lines}{now}")
+    elif intent == "greet":
+        if product:
+            say(text=f"Hello again! We're working on your {product.name} ({draft.progress} answered); "
+                     "let's carry on, or say \"start over\" to begin again.")
+        else:
+            say(text="Hello!")
+    elif intent == "thank":
+        say(text="You're welcome!")
+    elif intent == "goodbye":
+        later = f" Your {product.name} order is kept here; come back any time to finish it." if product else ""
+        say(text="Goodbye!" + later)
+    elif intent == "help":
+        say(text="I take orders for what we make: I ask for each option and check it against what's possible. "
+                 "You can answer several things at once, change any answer (\"make the memory 64GB\"), ask "
+                 "\"how much so far?\", \"what have I chosen?\", \"what are the options?\", \"how long does it take?\", "
+                 "say \"cancel\" or \"start over\", or ask to talk to a person.")
+    else:
+        names = ", ".join(p.name for p in catalog.products)
+        say(text=f"I'm the order assistant of {catalog.shop.name}: I can take your order for a {names}, "
+                 "and answer questions about prices, options, lead times and delivery.")
+    return []
+
+
+def say_orders(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> None:
+    """Order status for this conversation's orders only: another customer's number gets nothing."""
+    orders = order_store().orders_for_conversation(tracker.sender_id)
+    asked = ORDER_NUMBER.search(message.text)
+    if asked:
+        number = f"BSP-{asked.group(1).upper()}"
+        order = next((o for o in orders if o["number"] == number), None)
+        if order is None:
+            dispatcher.utter_message(text=f"I can't find an order {number} placed in this conversation. "
+                                          "Please check the number, or ask to talk to a person.")
+            return
+        orders = [order]
+    elif message.intent == "order_status" and orders:
+        orders = orders[-1:]
+    if not orders:
+        dispatcher.utter_message(text="You haven't placed an order in this conversation yet.")
+        return
+    rows = []
+    for order in orders:
+        total = money(Decimal(order["total"]), order["currency"]) if order["total"] is not None else "quote requested"
+        rows.append(f"- **{order['number']}**: {order['product_name']}, {total}, status: {status_words(order)} "
+                    f"(placed {order['created_at'][:10]})")
+    dispatcher.utter_message(text=("Your order:\n" if len(rows) == 1 else "Your orders:\n") + "\n".join(rows))
+
+
+def status_words(order: Dict[str, Any]) -> str:
+    """An order's status as the customer is told it: "in production, ready around Tue 12 Jan
+    2027", "shipped", "cancelled: <the reason given>"."""
+    status = order["status"]
+    words = status_label(status)
+    if status in (STATUS_RECEIVED, STATUS_CONFIRMED, STATUS_IN_PRODUCTION):
+        placed = datetime.fromisoformat(order["created_at"]).astimezone(timezone.utc).date()
+        ready = ready_date(int(order["lead_time_days"]), placed)
+        return f"{words}, ready around {ready:%a %d %b %Y}"
+    if status == STATUS_CANCELLED:
+        reason = next((change.get("reason") for change in reversed(order.get("status_history") or [])
+                       if change.get("status") == STATUS_CANCELLED), None)
+        return f"{words}: {reason}" if reason else words
+    return words
+
+
+def cancel_placed_order(tracker: Tracker, number: str) -> str:
+    """Cancels an order of this conversation still at "received"; the reply to give."""
+    try:
+        order_store().cancel(number, tracker.sender_id, "cancelled by the customer in the chat")
+    except OrderStoreError as error:
+        status = getattr(error, "status", None)
+        if status:
+            return (f"Order {number} is already {status}, so it can't be cancelled in the chat. "
+                    "Say \"talk to a person\" and our team will help.")
+        return f"I can't find an order {number} placed in this conversation."
+    return f"Order {number} is cancelled. Nothing will be made or charged."

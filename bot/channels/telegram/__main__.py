@@ -1,0 +1,5 @@
+import sys
+
+from bot.channels.telegram.bot import main
+
+sys.exit(main())

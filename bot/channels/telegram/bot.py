@@ -1,0 +1,366 @@
+"""python-telegram-bot 22 application forwarding chats to Rasa's REST channel."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import html
+import itertools
+import logging
+import os
+import re
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Any, Awaitable, Deque, Dict, List, Optional, Set
+from urllib.parse import urlsplit
+
+import httpx
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction, MessageLimit, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    BaseUpdateProcessor,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+logger = logging.getLogger("bespoke.telegram")
+
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+MAX_CALLBACK_BYTES = 64
+# Commands and what each sends to Rasa.
+COMMANDS = {"start": "hi", "help": "help", "cancel": "cancel", "status": "my orders"}
+APOLOGY_DOWN = "Sorry, I can't reach the shop's assistant right now. Please send your message again in a moment."
+APOLOGY_SLOW = "Sorry, the shop's assistant is taking too long to answer. Please send your message again in a moment."
+STILL_WORKING = "This is taking a little longer than usual; I'll answer here as soon as I can."
+NO_TEXT_WITH_BUTTONS = "Please choose:"
+TYPING_EVERY_S = 4.5
+MAX_CONCURRENT_UPDATES = 64  # chats answered side by side  # Telegram shows "typing" for about 5 s
+BOLD = re.compile(r"\*\*([^*\n]+)\*\*")  # the **bold** the bot's texts use (the web chat shows it too)
+
+
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
+
+
+class SettingsError(ValueError):
+    """A setting that stops the bridge at start-up, with a message for the shop."""
+
+
+@dataclass
+class TelegramSettings:
+    token: str = ""
+    base_url: str = ""
+    rasa_url: str = "http://127.0.0.1:5005"
+    timeout_s: float = 30.0  # then the customer hears that the answer will come late
+    late_limit_s: float = 180.0  # then they are asked to send the message again
+    # Webhook mode (production): Telegram posts updates to webhook_url, which a reverse
+    # proxy forwards to http://webhook_listen:webhook_port/<the URL's path>.
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+    @classmethod
+    def from_env(cls, env: Optional[Dict[str, str]] = None) -> "TelegramSettings":
+        env = dict(os.environ if env is None else env)
+        settings = cls(
+            token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            base_url=env.get("TELEGRAM_API_BASE_URL", ""),
+            rasa_url=f"http://127.0.0.1:{int(env.get('BESPOKE_RASA_PORT', '5005'))}",
+            timeout_s=float(env.get("BESPOKE_TELEGRAM_RASA_TIMEOUT", "30")),
+            late_limit_s=float(env.get("BESPOKE_TELEGRAM_RASA_LATE_LIMIT", "180")),
+            webhook_url=env.get("TELEGRAM_WEBHOOK_URL", "").strip(),
+            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+            webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+            webhook_port=cls._port(env.get("TELEGRAM_WEBHOOK_PORT", "").strip() or "8443"),
+        )
+        settings.check_webhook()
+        return settings
+
+    @staticmethod
+    def _port(value: str) -> int:
+        if not value.isdigit() or not 0 < int(value) < 65536:
+            raise SettingsError(f"TELEGRAM_WEBHOOK_PORT must be a port number, not {value!r}")
+        return int(value)
+
+    def check_webhook(self) -> None:
+        if not self.webhook_url:
+            return
+        url = urlsplit(self.webhook_url)
+        if url.scheme != "https" or not url.hostname:
+            raise SettingsError(f"TELEGRAM_WEBHOOK_URL must be a public https:// URL, not {self.webhook_url!r}")
+        if not self.webhook_secret:
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not: choose a random secret "
+                "(1-256 characters: letters, digits, _ and -), e.g. `openssl rand -hex 32`"
+            )
+        if not WEBHOOK_SECRET.match(self.webhook_secret):
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET may only have 1-256 letters, digits, _ and -")
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the local webhook server answers on: the public URL's path."""
+        return urlsplit(self.webhook_url).path.strip("/")
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> List[str]:
+    """Pieces of at most `limit` characters, cut at a line break or space when there is one."""
+    pieces: List[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit + 1)  # prefer a line break, then a space
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit + 1)
+        if cut > 0:
+            pieces.append(text[:cut])
+            text = text[cut + 1:]  # the line break or space cut at
+        else:
+            pieces.append(text[:limit])
+            text = text[limit:]
+    if text or not pieces:
+        pieces.append(text)
+    return pieces
+
+
+def telegram_html(text: str) -> str:
+    """The bot's text as Telegram HTML: everything escaped, **bold** in <b> tags."""
+    return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+
+
+class OneChatAtATime(BaseUpdateProcessor):
+    """Updates of different chats are handled side by side (one slow answer does not hold up
+    every other customer); the updates of one chat strictly in the order they came."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats: Dict[Any, List[Any]] = {}  # chat id -> [its lock, updates holding or waiting for it]
+
+    async def do_process_update(self, update: object, coroutine: "Awaitable[Any]") -> None:
+        chat = getattr(update, "effective_chat", None)
+        key = chat.id if chat is not None else None
+        entry = self._chats.setdefault(key, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                await coroutine
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._chats[key]  # nothing of this chat waiting: forget it
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+class Payloads:
+    """Callback data must fit 64 bytes: longer payloads are kept here under a short key."""
+
+    def __init__(self, size: int = 5000):
+        self.size = size
+        self.by_key: "OrderedDict[str, str]" = OrderedDict()
+        self.counter = itertools.count(1)
+
+    def data_for(self, payload: str) -> str:
+        direct = "p:" + payload
+        if len(direct.encode("utf-8")) <= MAX_CALLBACK_BYTES:
+            return direct
+        key = f"k:{next(self.counter):x}"
+        self.by_key[key] = payload
+        while len(self.by_key) > self.size:
+            self.by_key.popitem(last=False)
+        return key
+
+    def payload_of(self, data: str) -> Optional[str]:
+        if data.startswith("p:"):
+            return data[2:]
+        return self.by_key.get(data)
+
+
+class SeenUpdates:
+    """The last few update ids: an update delivered twice is handled once."""
+
+    def __init__(self, size: int = 2000):
+        self.order: Deque[int] = deque()
+        self.ids: Set[int] = set()
+        self.size = size
+
+    def first_time(self, update_id: int) -> bool:
+        if update_id in self.ids:
+            return False
+        self.ids.add(update_id)
+        self.order.append(update_id)
+        if len(self.order) > self.size:
+            self.ids.discard(self.order.popleft())
+        return True
+
+
+def keyboard(buttons: List[Dict[str, Any]], payloads: Payloads) -> Optional[InlineKeyboardMarkup]:
+    rows = []
+    for button in buttons:
+        title = str(button.get("title", ""))
+        payload = str(button.get("payload", title))
+        if title:
+            rows.append([InlineKeyboardButton(title, callback_data=payloads.data_for(payload))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class Bridge:
+    def __init__(self, settings: TelegramSettings):
+        self.settings = settings
+        self.http: Optional[httpx.AsyncClient] = None
+        self.payloads = Payloads()
+        self.seen = SeenUpdates()
+
+    async def post_init(self, application: Application) -> None:
+        late_limit = max(self.settings.late_limit_s, self.settings.timeout_s)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(late_limit, connect=5.0))
+
+    async def post_shutdown(self, application: Application) -> None:
+        if self.http is not None:
+            await self.http.aclose()
+
+    async def drop_duplicates(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not self.seen.first_time(update.update_id):
+            logger.info("update %s delivered again; ignored", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def ask_rasa(self, sender: str, text: str, metadata: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:
+        """Rasa's reply items, or None when Rasa is down or too slow (after sending nothing)."""
+        assert self.http is not None
+        response = await self.http.post(
+            f"{self.settings.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text, "metadata": metadata},
+        )
+        response.raise_for_status()
+        replies = response.json()
+        return [item for item in replies if isinstance(item, dict)] if isinstance(replies, list) else []
+
+    async def keep_typing(self, bot, chat_id: int) -> None:
+        while True:
+            with contextlib.suppress(TelegramError):
+                await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
+            await asyncio.sleep(TYPING_EVERY_S)
+
+    async def forward(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+        chat = update.effective_chat
+        user = update.effective_user
+        if chat is None or not text.strip():
+            return
+        metadata = {
+            "first_name": user.first_name if user else None,
+            "language": user.language_code if user else None,
+        }
+        typing = asyncio.create_task(self.keep_typing(context.bot, chat.id))
+        asking = asyncio.create_task(self.ask_rasa(f"telegram:{chat.id}", text, metadata))
+        try:
+            try:
+                replies = await asyncio.wait_for(asyncio.shield(asking), self.settings.timeout_s)
+            except asyncio.TimeoutError:
+                # Rasa is working on it: asking the customer to resend now would have the
+                # message handled twice. Say the answer comes late, and wait for it.
+                logger.warning("Rasa slow for chat %s; waiting up to %s s", chat.id, self.settings.late_limit_s)
+                with contextlib.suppress(TelegramError):
+                    await context.bot.send_message(chat_id=chat.id, text=STILL_WORKING)
+                replies = await asking
+        except httpx.TimeoutException:
+            logger.warning("Rasa too slow for chat %s", chat.id)
+            replies, apology = None, APOLOGY_SLOW
+        except (httpx.HTTPError, ValueError) as exc:
+            logger.warning("Rasa not reachable: %s", exc)
+            replies, apology = None, APOLOGY_DOWN
+        finally:
+            typing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await typing
+        if replies is None:
+            await context.bot.send_message(chat_id=chat.id, text=apology)
+            return
+        for item in replies:
+            await self.send_item(context.bot, chat.id, item)
+
+    async def send_item(self, bot, chat_id: int, item: Dict[str, Any]) -> None:
+        text = str(item.get("text") or "")
+        markup = keyboard(item.get("buttons") or [], self.payloads)
+        if text or markup:
+            pieces = split_text(text or NO_TEXT_WITH_BUTTONS)
+            for index, piece in enumerate(pieces):
+                last = index == len(pieces) - 1
+                await bot.send_message(chat_id=chat_id, text=telegram_html(piece), parse_mode=ParseMode.HTML,
+                                       reply_markup=markup if last else None)
+        image = item.get("image")
+        if isinstance(image, str) and image.startswith(("http://", "https://")):
+            await bot.send_photo(chat_id=chat_id, photo=image)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message and update.effective_message.text:
+            await self.forward(update, context, update.effective_message.text)
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        command = (message.text or "").split()[0].lstrip("/").split("@")[0].lower() if message else ""
+        await self.forward(update, context, COMMANDS.get(command, "help"))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_reply_markup(reply_markup=None)
+        payload = self.payloads.payload_of(query.data or "")
+        if payload is None:  # pressed after a restart: the long payload is gone
+            if query.message is not None:
+                await context.bot.send_message(
+                    chat_id=query.message.chat.id, text="Sorry, that button has expired. Please type your answer."
+                )
+            return
+        await self.forward(update, context, payload)
+
+    def build(self) -> Application:
+        builder = Application.builder().token(self.settings.token)
+        if self.settings.base_url:
+            builder = builder.base_url(self.settings.base_url)
+        builder = builder.concurrent_updates(OneChatAtATime(MAX_CONCURRENT_UPDATES))
+        application = builder.post_init(self.post_init).post_shutdown(self.post_shutdown).build()
+        application.add_handler(TypeHandler(Update, self.drop_duplicates), group=-1)
+        application.add_handler(CommandHandler(list(COMMANDS), self.on_command))
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        return application
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.channels.telegram", description="Connect the bot to Telegram.")
+    parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = TelegramSettings.from_env()
+    except ValueError as error:  # SettingsError, or a number that is not one
+        print(f"bespoke: {error}", flush=True)
+        return 2
+    if not settings.token:
+        print("bespoke: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)", flush=True)
+        return 2
+    application = Bridge(settings).build()
+    if settings.webhook_url:
+        logger.info("webhook mode: %s -> http://%s:%s/%s", settings.webhook_url, settings.webhook_listen,
+                    settings.webhook_port, settings.webhook_path)
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

@@ -1,0 +1,383 @@
+"""Reading a customer's answer as a catalog value: choices, numbers with units, text, yes/no.
+
+parse_answer() never guesses silently: a value it is unsure of comes back as a question
+(Parsed.candidates) and a value it converted comes back with a note saying so.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, List, Optional, Tuple
+
+from rapidfuzz import fuzz, process
+
+from bot.core.catalog import ChoiceValue, Option
+from bot.core.expressions import format_number
+from bot.core.units import convert, is_physical
+
+
+@dataclass
+class Parsed:
+    """The outcome of reading one answer for one option."""
+
+    value: Any = None  # canonical: choice id, int/float number, text, bool, or None for "none"
+    ok: bool = False
+    error: str = ""  # what is wrong and what would be valid
+    note: str = ""  # e.g. "I took 15.5 as inches = 39.4 cm"
+    candidates: List[ChoiceValue] = field(default_factory=list)  # choices to offer as buttons
+
+
+NONE_WORDS = {
+    "none", "no", "nope", "nothing", "skip", "no thanks", "no thank you", "not needed",
+    "dont need", "dont want", "without", "n a", "na", "nah", "leave it out", "no need",
+}
+FILLER = {
+    "i", "id", "ill", "im", "we", "want", "wanna", "would", "like", "love", "take", "have", "get",
+    "need", "go", "for", "with", "the", "a", "an", "of", "please", "pls", "plz", "one", "it",
+    "make", "be", "should", "lets", "let", "us", "me", "my", "is", "its", "that", "this",
+    "then", "and", "just", "some", "thanks", "thank", "you", "ok", "okay", "um", "uh", "hmm",
+    "maybe", "think", "prefer", "choose", "pick", "option", "go", "to", "in", "on", "as", "so",
+}
+# Spelled-out units people use, mapped to names pint knows.
+UNIT_WORDS = {
+    "cm": "cm", "cms": "cm", "centimeter": "cm", "centimeters": "cm", "centimetre": "cm", "centimetres": "cm",
+    "mm": "mm", "millimeter": "mm", "millimeters": "mm", "millimetre": "mm", "millimetres": "mm",
+    "m": "m", "meter": "m", "meters": "m", "metre": "m", "metres": "m", "mtr": "m", "mtrs": "m",
+    "in": "in", "inch": "in", "inches": "in", '"': "in", "''": "in", "”": "in", "″": "in",
+    "ft": "ft", "foot": "ft", "feet": "ft", "'": "ft", "′": "ft",
+    "kg": "kg", "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
+    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
+}
+PER_WORDS = r"(?:/|per|a|an|each|every|for each)"
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a dozen": 12, "dozen": 12,
+    "a couple": 2, "couple": 2, "a pair": 2, "half": Decimal("0.5"), "a half": Decimal("0.5"),
+}
+VULGAR_FRACTIONS = {"½": "1/2", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": "2/3", "⅛": "1/8", "⅜": "3/8", "⅝": "5/8", "⅞": "7/8"}
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents or punctuation, numbers split from their units: '32GB' -> '32 gb'."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = text.replace("'", "")
+    # "32gb" -> "32 gb", "rtx4060" -> "rtx 4060", but "i7" and "r5" stay one word.
+    text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z]{2})(?=\d)", " ", text)
+    text = re.sub(r"[^a-z0-9.]+", " ", text)
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
+    text = re.sub(r"\b(gigs?|gigabytes?|gbs)\b", "gb", text)
+    text = re.sub(r"\b(terabytes?|tbs|teras?)\b", "tb", text)
+    return " ".join(text.split())
+
+
+def _tokens(text: str) -> List[str]:
+    return normalize(text).split()
+
+
+def _same_token(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    # Misspellings of words, never of numbers or model codes ("7600" is not "7700").
+    if len(a) >= 5 and len(b) >= 5 and a.isalpha() and b.isalpha():
+        return fuzz.ratio(a, b) >= 80
+    return False
+
+
+def _phrases(value: ChoiceValue) -> List[str]:
+    return [value.name, value.id.replace("_", " "), *value.synonyms]
+
+
+def match_choice(option: Option, text: str) -> Tuple[List[ChoiceValue], bool]:
+    """The values `text` names, and whether the match is certain.
+
+    Certain: one value whose whole name or synonym appears in the text (the longest
+    such phrase wins). Uncertain: several values fit equally, or only a fuzzy match.
+    """
+    words = _tokens(text)
+    if not words:
+        return [], False
+    best: dict = {}
+    for value in option.values:
+        for phrase in _phrases(value):
+            phrase_words = _tokens(phrase)
+            if phrase_words and all(any(_same_token(p, w) for w in words) for p in phrase_words):
+                weight = len(" ".join(phrase_words))
+                best[value.id] = max(best.get(value.id, 0), weight)
+    if best:
+        top = max(best.values())
+        winners = [option.value(v) for v, weight in best.items() if weight == top]
+        # "16 gb ddr5" fully names one value; "ddr5" alone names three.
+        return winners, len(winners) == 1
+    # Every meaningful word of the answer appears in one value's name: "light" -> poplin.
+    content = [w for w in words if w not in FILLER]
+    if content:
+        partial = [
+            value for value in option.values
+            if any(all(any(_same_token(w, p) for p in _tokens(phrase)) for w in content) for phrase in _phrases(value))
+        ]
+        if len(partial) == 1:
+            return partial, True
+        if partial:
+            return partial, False
+    choices = {(value.id, phrase): normalize(phrase) for value in option.values for phrase in _phrases(value)}
+    scored = process.extract(normalize(text), choices, scorer=fuzz.WRatio, limit=None, score_cutoff=70)
+    by_value: dict = {}
+    for _, score, (value_id, _) in scored:
+        by_value[value_id] = max(by_value.get(value_id, 0), score)
+    if not by_value:
+        return [], False
+    ranked = sorted(by_value.items(), key=lambda item: -item[1])
+    top_id, top_score = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    if top_score >= 88 and top_score - runner_up >= 8:
+        return [option.value(top_id)], True
+    return [option.value(v) for v, score in ranked[:3] if score >= top_score - 10], False
+
+
+def is_none_answer(text: str, option: Option) -> bool:
+    words = normalize(text)
+    if words in NONE_WORDS:
+        return True
+    name = normalize(option.name)
+    negative = r"(no|without|none|skip|(i )?(dont|do not|wont) (want|need|like)|no need for)"
+    return bool(re.fullmatch(rf"{negative}( the| a| an| any)? {re.escape(name)}s?( please| thanks| thank you)?", words)) \
+        or words in {f"{name} none", f"no {name} please", f"{name} not needed", f"no {name} needed"}
+
+
+def parse_answer(option: Option, text: str) -> Parsed:
+    """Read `text` as an answer to `option`."""
+    if not text or not text.strip():
+        return Parsed(error=f"I didn't catch that. {describe_valid(option)}")
+    if option.optional and is_none_answer(text, option):
+        return Parsed(value=None, ok=True)
+    reader = {"choice": _parse_choice, "number": _parse_number, "text": _parse_text, "yesno": _parse_yesno}
+    return reader[option.kind](option, text)
+
+
+def noun(option: Option) -> str:
+    """The option's name inside a sentence: 'fabric', but 'CPU'."""
+    return option.name if option.name.isupper() else option.name[0].lower() + option.name[1:]
+
+
+UNIT_NAMES = {"in": "inches", "ft": "feet", "m": "m", "cm": "cm", "mm": "mm"}
+
+
+def describe_valid(option: Option) -> str:
+    """One sentence saying what a valid answer to `option` looks like."""
+    if option.kind == "choice":
+        names = ", ".join(value.name for value in option.in_stock_values)
+        return f"The {noun(option)} options are: {names}."
+    if option.kind == "number":
+        return f"Please give a number {number_range(option)}."
+    if option.kind == "text":
+        hint = option.invalid_message or "Please answer in a few characters."
+        example = f' For example "{option.example}".' if option.example else ""
+        none = ' Or say "none".' if option.optional else ""
+        return hint + example + none
+    return "Please answer yes or no."
+
+
+def number_range(option: Option) -> str:
+    unit = f" {option.unit}" if option.unit else ""
+    if option.allowed:
+        return "one of " + ", ".join(format_number(a) for a in option.allowed) + unit
+    return f"from {format_number(option.min)} to {format_number(option.max)}{unit}"
+
+
+def _parse_choice(option: Option, text: str) -> Parsed:
+    matches, certain = match_choice(option, text)
+    if not matches:
+        return Parsed(error=f"Sorry, \"{text.strip()[:60]}\" is not one of our {noun(option)} options. {describe_valid(option)}",
+                      candidates=option.in_stock_values)
+    if not certain:
+        names = " or ".join(value.name for value in matches)
+        return Parsed(error=f"Did you mean {names}?", candidates=matches)
+    value = matches[0]
+    if not value.in_stock:
+        in_stock = ", ".join(v.name for v in option.in_stock_values)
+        return Parsed(error=f"Sorry, {value.name} is out of stock at the moment. In stock: {in_stock}.",
+                      candidates=option.in_stock_values)
+    return Parsed(value=value.id, ok=True)
+
+
+_NUMBER = r"-?\d+(?:[.,]\d+)?(?:\s+\d+/\d+|\s*/\s*\d+)?"
+
+
+def _words_to_digits(text: str) -> str:
+    """'forty five' -> '45', 'twelve and a half' -> '12.5': enough for sizes and counts."""
+    pattern = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
+
+    def total(match: re.Match) -> str:
+        value = Decimal(0)
+        for word in re.findall(pattern, match.group(0)):
+            amount = Decimal(str(NUMBER_WORDS[word]))
+            value = value * amount if amount == 100 and value else value + amount
+        return format_number(value)
+
+    return re.sub(rf"\b(?:(?:{pattern})(?:[\s-]+(?:and\s+)?)?)+\b", lambda m: total(m) + " ", text).strip()
+
+
+def prepare_numbers(text: str) -> str:
+    """Lower case with fractions, number words and thousands separators made plain digits."""
+    text = text.lower()
+    for symbol, fraction in VULGAR_FRACTIONS.items():
+        text = re.sub(rf"(\d)\s*{symbol}", rf"\1 {fraction}", text).replace(symbol, fraction)
+    # "15 and a half" -> 15.5 (number words are turned into digits the same way)
+    text = re.sub(r"(\d+)\s+and\s+(a half|a quarter|three quarters)\b",
+                  lambda m: str(Decimal(m.group(1)) + {"a half": Decimal("0.5"), "a quarter": Decimal("0.25"),
+                                                       "three quarters": Decimal("0.75")}[m.group(2)]), text)
+    text = _words_to_digits(text)
+    # 1,200 is a thousand and two hundred; 39,5 is a decimal comma.
+    return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+
+
+_UNIT_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
+# A number with the unit written after it ("40 kg per metre"); a number glued to other
+# letters ("400V", "2TB", "7800X3D") is part of a name, not a quantity.
+NUMBER_MENTION = re.compile(
+    rf"(?<![\w.])(?P<number>{_NUMBER})(?!\d)\s*"
+    rf"(?:(?P<unit>{_UNIT_ALTERNATIVES})(?![a-z])(?:\s*{PER_WORDS}\s*(?P<per>{_UNIT_ALTERNATIVES})(?![a-z]))?)?"
+    rf"(?![a-z])(?!\s*(?:v|volts?|gb|gigs?|tb|kw|watts?|w|x3d|k|f)\b)"
+)
+
+
+def number_mentions(prepared: str):
+    """(number, unit or None, match) for every quantity in text from prepare_numbers()."""
+    for match in NUMBER_MENTION.finditer(prepared):
+        number = to_decimal(match.group("number"))
+        if number is None:
+            continue
+        unit = UNIT_WORDS.get(match.group("unit")) if match.group("unit") else None
+        if unit and match.group("per"):
+            unit = f"{unit}/{UNIT_WORDS[match.group('per')]}"
+        yield number, unit, match
+
+
+def _read_numbers(text: str) -> List[Tuple[Decimal, Optional[str]]]:
+    """Every number in the text with the unit written after it (pint's name), if any."""
+    return [(number, unit) for number, unit, _ in number_mentions(prepare_numbers(text))]
+
+
+def to_decimal(text: str) -> Optional[Decimal]:
+    text = text.replace(",", ".")
+    if text.startswith("-"):
+        positive = to_decimal(text[1:])
+        return -positive if positive is not None else None
+    whole_and_fraction = re.fullmatch(r"(\d+(?:\.\d+)?)\s+(\d+)/(\d+)", text)
+    try:
+        if whole_and_fraction:
+            whole, top, bottom = whole_and_fraction.groups()
+            return Decimal(whole) + Decimal(top) / Decimal(bottom)
+        fraction = re.fullmatch(r"(\d+)\s*/\s*(\d+)", text)
+        if fraction:
+            return Decimal(fraction.group(1)) / Decimal(fraction.group(2))
+        return Decimal(text)
+    except (InvalidOperation, ZeroDivisionError):
+        return None
+
+
+def _fits(option: Option, value: Decimal) -> bool:
+    if option.allowed:
+        return any(value == allowed for allowed in option.allowed)
+    return option.min <= value <= option.max
+
+
+def _rounded(option: Option, value: Decimal) -> Decimal:
+    if option.allowed:
+        return value
+    return value.quantize(Decimal(1).scaleb(-option.decimals), rounding=ROUND_HALF_UP)
+
+
+def _json_number(value: Decimal) -> Any:
+    value = value.normalize()
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _parse_number(option: Option, text: str) -> Parsed:
+    numbers = _read_numbers(text)
+    if not numbers:
+        return Parsed(error=f"I need a number {number_range(option)}.")
+    if len({n for n, _ in numbers}) > 1:
+        listed = ", ".join(format_number(n) for n, _ in numbers)
+        return Parsed(error=f"I found several numbers ({listed}). Please give just the {noun(option)}, {number_range(option)}.")
+    number, unit = numbers[0]
+    target = option.unit
+    note = ""
+    if unit and "/" in target and "/" not in unit and unit == target.split("/")[0]:
+        unit = target  # "40 kilos" for a load in kg/m
+    if unit and unit != target:
+        accepted = option.accept_units or [target]
+        if unit not in accepted or not is_physical(target):
+            listed = ", ".join(accepted)
+            return Parsed(error=f"Please give the {noun(option)} in {listed}: {number_range(option)}.")
+        value = _rounded(option, convert(number, unit, target))
+        note = f"{format_number(number)} {unit} = {format_number(value)} {target}"
+    elif unit == target or not unit:
+        value = number
+        if not unit and not _fits(option, _rounded(option, number)) and option.accept_units:
+            # No unit given and the number does not fit the catalog's unit: try the others.
+            plausible = []
+            for other in option.accept_units:
+                if other != target and is_physical(other):
+                    converted = _rounded(option, convert(number, other, target))
+                    if _fits(option, converted):
+                        plausible.append((other, converted))
+            if len(plausible) == 1:
+                other, value = plausible[0]
+                note = f"I took {format_number(number)} as {UNIT_NAMES.get(other, other)} = {format_number(value)} {target}"
+            elif len(plausible) > 1:
+                units = " or ".join(other for other, _ in plausible)
+                return Parsed(error=f"Is that {format_number(number)} {units}? Please add the unit.")
+        value = _rounded(option, value)
+    if option.decimals == 0 and not option.allowed and number != number.to_integral_value() and not unit:
+        return Parsed(error=f"Please give a whole number {number_range(option)}.")
+    if not _fits(option, value):
+        said = f"{format_number(number)} {unit}" if unit and unit != target else format_number(value) + (f" {target}" if target else "")
+        return Parsed(error=f"{said.strip()} is out of range: the {noun(option)} must be {number_range(option)}.")
+    return Parsed(value=_json_number(value), ok=True, note=note)
+
+
+def _parse_text(option: Option, text: str) -> Parsed:
+    cleaned = text.strip().strip("\"'“”‘’")
+    candidates = [cleaned]
+    if option.pattern and re.fullmatch(r"(?:[A-Za-z][.\s]*){1,6}", cleaned):
+        candidates.append(re.sub(r"[.\s]", "", cleaned))  # "J.F.K." or "j f k" -> JFK
+    candidates.extend(re.findall(r"[\"“']([^\"”']+)[\"”']", text))
+    # One word in capitals inside a sentence: "my initials are JFK" (but not "AB CD").
+    capitals = [word for word in re.findall(r"\b[A-Z]{1,6}\b", text) if word != "I"]
+    if len(capitals) == 1:
+        candidates.extend(capitals)
+    for candidate in candidates:
+        value = candidate.strip()
+        if option.transform == "upper":
+            value = value.upper()
+        elif option.transform == "lower":
+            value = value.lower()
+        if value and (not option.pattern or re.fullmatch(option.pattern, value)) and len(value) <= 200:
+            return Parsed(value=value, ok=True)
+    return Parsed(error=describe_valid(option))
+
+
+YES_MARKERS = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "definitely", "absolutely", "correct", "with", "please"}
+NO_MARKERS = {"no", "n", "nope", "nah", "not", "without", "dont", "never", "none"}
+
+
+def _parse_yesno(option: Option, text: str) -> Parsed:
+    """Yes or no only when the answer says one of them and nothing else that matters."""
+    phrase = f" {normalize(text)} "
+    for said, meaning in (("of course", "yes"), ("no way", "no"), ("not at all", "no"), ("go for it", "yes")):
+        phrase = phrase.replace(f" {said} ", f" {meaning} ")
+    words = phrase.split()
+    name_words = set(normalize(option.name).split())
+    yes = any(word in YES_MARKERS for word in words)
+    no = any(word in NO_MARKERS for word in words)
+    rest = [w for w in words if w not in YES_MARKERS | NO_MARKERS | FILLER | name_words and w not in ("thanks", "need", "add", "include")]
+    if yes != no and not rest:
+        return Parsed(value=yes, ok=True)
+    return Parsed(error=f"Please answer yes or no: {option.question or option.name + '?'}")

@@ -1,5 +1,0 @@
-import sys
-
-from bot.telegram.bot import main
-
-sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tests of the rasa-sdk actions with CollectingDispatcher and real Trackers."""

@@ -1,0 +1,111 @@
+"""Several values in one message, and changes to earlier answers (order core, no Rasa)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.core.extract import find_values
+from bot.core.order import apply_answers, price_so_far
+
+
+def values(found) -> dict:
+    return {option: parsed.value for option, parsed in found.values.items()}
+
+
+@pytest.mark.parametrize("product, text, expected", [
+    ("custom_pc", "a gaming PC with a 7800X3D, 32 gigs of DDR5 and a 2TB SSD",
+     {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb", "storage": "ssd_2tb"}),
+    ("custom_pc", "Ryzen 7 7800X3D, RTX 4070 Super, mid tower, windows 11, 1tb",
+     {"cpu": "ryzen7_7800x3d", "graphics": "rtx_4070_super", "case": "mid_tower", "os": "windows_11_home",
+      "storage": "ssd_1tb"}),
+    ("custom_pc", "i7 with 4080 super and linux", {"cpu": "core_i7_14700k", "graphics": "rtx_4080_super", "os": "ubuntu_24_04"}),
+    ("tailored_shirt", "slim fit linen shirt, button-down collar, neck 15.5 inches",
+     {"fit": "slim", "fabric": "linen_natural", "collar": "button_down", "neck": 39.4}),
+    ("tailored_shirt", "3 shirts in white oxford with french cuffs, monogram JFK",
+     {"quantity": 3, "fabric": "oxford_white", "cuffs": "french", "monogram": "JFK"}),
+    ("tailored_shirt", "neck 39, chest 102, waist 86", {"neck": 39, "chest": 102, "waist": 86}),
+    ("tailored_shirt", "light blue poplin, neck 15½\", sleeve 25 in", {"fabric": "poplin_light_blue", "neck": 39.4, "sleeve_length": 63.5}),
+    ("conveyor", "12 metre conveyor, 600mm wide, for about 40 kilos a metre", {"length": 12, "belt_width": 600, "load": 40}),
+    ("conveyor", "40 feet long, 1200 mm belt, rubber, 400V", {"length": 12.19, "belt_width": 1200, "belt": "rubber",
+                                                             "power": "400v_three_phase"}),
+    ("conveyor", "a conveyor for our bakery", {"environment": "food_grade"}),
+])
+def test_several_values_in_any_order(demo_catalog, product, text, expected):
+    assert values(find_values(demo_catalog.product(product), text)) == expected
+
+
+@pytest.mark.parametrize("product, text", [
+    ("custom_pc", "I need a gaming PC"),
+    ("tailored_shirt", "I'd like a nice shirt for a wedding"),
+    ("conveyor", "we need something for moving boxes"),
+    ("custom_pc", "34 inches"),  # no PC option is measured in inches
+])
+def test_nothing_is_guessed_from_a_message_that_names_no_value(demo_catalog, product, text):
+    assert values(find_values(demo_catalog.product(product), text)) == {}
+
+
+@pytest.mark.parametrize("product, focus, text, expected", [
+    ("custom_pc", "memory", "actually make it 64GB", {"memory": "ddr5_64gb"}),
+    ("tailored_shirt", "chest", "no wait, the neck is 40", {"neck": 40}),
+    ("tailored_shirt", "fabric", "change the fabric to linen", {"fabric": "linen_natural"}),
+    ("tailored_shirt", "collar", "spread", {"collar": "spread"}),  # a common word is fine as the answer asked for
+    ("tailored_shirt", "neck", "15.5", {"neck": 39.4}),
+    ("conveyor", "power", "400V", {"power": "400v_three_phase"}),
+    ("conveyor", "belt_width", "400V", {"power": "400v_three_phase"}),  # "400V" is a voltage, not a width
+    ("conveyor", "load", "forty kilos", {"load": 40}),
+])
+def test_the_question_asked_is_read_leniently(demo_catalog, product, focus, text, expected):
+    catalog_product = demo_catalog.product(product)
+    assert values(find_values(catalog_product, text, catalog_product.option(focus))) == expected
+
+
+def test_an_unreadable_answer_says_why(demo_catalog):
+    pc = demo_catalog.product("custom_pc")
+    found = find_values(pc, "threadripper", pc.option("cpu"))
+    assert found.values == {} and "not one of our CPU options" in found.focus_error.error
+    conveyor = demo_catalog.product("conveyor")
+    found = find_values(conveyor, "45 m", conveyor.option("length"))
+    assert "out of range" in found.focus_error.error
+
+
+PC = {"cpu": "core_i5_14400f", "memory": "ddr4_32gb", "storage": "ssd_1tb", "graphics": "rtx_4060"}
+
+
+def test_a_new_answer_that_breaks_a_rule_is_refused(demo_catalog):
+    pc = demo_catalog.product("custom_pc")
+    applied = apply_answers(pc, {"cpu": "ryzen7_7800x3d"}, {"memory": "ddr4_32gb", "storage": "ssd_2tb"})
+    assert applied.selections == {"cpu": "ryzen7_7800x3d", "storage": "ssd_2tb"}
+    assert [v.option_id for v in applied.refused] == ["memory"]
+
+
+def test_a_change_clears_the_earlier_answer_it_conflicts_with(demo_catalog):
+    pc = demo_catalog.product("custom_pc")
+    applied = apply_answers(pc, PC, {"cpu": "ryzen7_7800x3d"})
+    assert applied.selections == {"cpu": "ryzen7_7800x3d", "storage": "ssd_1tb", "graphics": "rtx_4060"}
+    assert [(c.option.id, c.old, c.new) for c in applied.changes] == [("cpu", "core_i5_14400f", "ryzen7_7800x3d")]
+    assert [(c.option.id, c.old) for c in applied.cleared] == [("memory", "ddr4_32gb")]
+
+
+def test_a_longer_conveyor_clears_the_power_supply_a_bigger_motor_rules_out(demo_catalog):
+    conveyor = demo_catalog.product("conveyor")
+    order = {"length": 12, "belt_width": 600, "load": 40, "belt": "rubber", "environment": "standard",
+             "power": "230v_single_phase"}
+    applied = apply_answers(conveyor, order, {"length": 30})
+    assert [(c.option.id, c.old) for c in applied.cleared] == [("power", "230v_single_phase")]
+    assert "power" not in applied.selections
+
+
+def test_the_same_value_again_changes_nothing(demo_catalog):
+    applied = apply_answers(demo_catalog.product("custom_pc"), PC, {"cpu": "core_i5_14400f"})
+    assert applied.changes == [] and applied.selections == PC
+
+
+def test_price_so_far_counts_what_is_decided(demo_catalog):
+    pc = demo_catalog.product("custom_pc")
+    # 99 assembly + 189 + 79 + 69 + 299 + 550 W PSU 69 (150 + 115 + 150 W)
+    assert price_so_far(pc, PC) == Decimal("804.00")
+    assert price_so_far(pc, {}) == Decimal("99.00")
+    shirt = demo_catalog.product("tailored_shirt")
+    assert price_so_far(shirt, {"fabric": "linen_natural", "cuffs": "french", "quantity": 2}) == Decimal("198.00")

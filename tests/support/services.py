@@ -1,0 +1,43 @@
+"""The production services the tests use (PostgreSQL), and whether CI requires them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from typing import Iterator
+
+import pytest
+
+
+def services_required() -> bool:
+    """On CI the production services must be there; elsewhere their tests may skip."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+POSTGRES_URL = os.environ.get("BESPOKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+@contextlib.contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A URL whose every connection works in a fresh PostgreSQL schema, dropped afterwards.
+    Skips the test when PostgreSQL is not reachable, except on CI, where it fails."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    admin = create_engine(POSTGRES_URL, future=True)
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as error:
+        admin.dispose()
+        if services_required():
+            pytest.fail(f"PostgreSQL must run for CI at {POSTGRES_URL}: {error.orig}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -1,0 +1,48 @@
+"""Real rasa-sdk Trackers for action tests, and running an action with a CollectingDispatcher."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.local import ROOT
+
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
+FULL_PC = {
+    "cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb", "storage": "ssd_2tb",
+    "graphics": "rtx_4070_super", "case": "mid_tower", "os": "windows_11_home",
+}
+
+
+def make_tracker(
+    text: str,
+    intent: str = "inform",
+    slots: Optional[Dict[str, Any]] = None,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    turns: int = 3,
+    sender: str = "test-actions",
+) -> Tracker:
+    """A tracker whose last event is the customer's `text` (message number `turns`)."""
+    events: List[Dict[str, Any]] = []
+    for number in range(turns):
+        events.append({"event": "action", "name": "action_listen"})
+        events.append({"event": "user", "text": text if number == turns - 1 else f"earlier {number}"})
+    latest = {"intent": {"name": intent, "confidence": 0.9}, "entities": entities or [], "text": text}
+    return Tracker(
+        sender_id=sender, slots={slot: None for slot in DOMAIN["slots"]} | (slots or {}),
+        latest_message=latest, events=events, paused=False, followup_action=None,
+        active_loop={"name": "order_form"}, latest_action_name="action_listen",
+    )
+
+
+def slot_events(events) -> Dict[str, Any]:
+    return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+
+
+async def run(action, tracker: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, DOMAIN)
+    return events, dispatcher.messages
