@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product, current_catalog
 from bot.core.extract import find_values
+from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.core.order import chosen_so_far, describe_option, money, next_missing_option, price_so_far, ready_date
 from bot.settings import database_url
 from bot.store.orders import (
@@ -28,7 +29,6 @@ from bot.store.orders import (
 )
 from bot.core.values import match_choice
 
-MAX_MESSAGE_CHARS = 2000
 # Intents that are answers (or may carry answers); anything else is a question or request.
 ANSWER_INTENTS = {"inform", "order_product", "affirm", "deny", "nlu_fallback", "greet", "thank"}
 QUESTION_CONFIDENCE = 0.5

@@ -21,8 +21,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
+from bot.core.limits import MAX_MESSAGE_CHARS
+
 STATIC = Path(__file__).resolve().parent / "static"
-MAX_MESSAGE_CHARS = 2000
 # Made by the widget: "web:" + crypto.randomUUID().
 SENDER_PATTERN = re.compile(r"^web:[A-Za-z0-9_-]{8,64}$")
 # The widget's id for one message, the same when it is sent again ("Try again").
