@@ -1,0 +1,1 @@
+"""Tests of the documentation: every README example works as written."""
