@@ -2,7 +2,7 @@
 
 The database URL comes from the Alembic config (OrderStore.migrate() sets it, and may
 hand over an open connection in config.attributes["connection"]); otherwise from
-bot.settings.database_url(), that is $DATABASE_URL or var/bespoke.db.
+bot.settings.Settings.from_env().database_url, that is $DATABASE_URL or var/bespoke.db.
 """
 
 from logging.config import fileConfig
@@ -10,7 +10,7 @@ from logging.config import fileConfig
 from sqlalchemy import create_engine, pool
 
 from alembic import context
-from bot.settings import database_url
+from bot.settings import Settings
 from bot.store.orders import Money, UTCDateTime, metadata
 import bot.store.tables  # noqa: F401,E402 - the staff tables share the metadata
 
@@ -24,7 +24,7 @@ target_metadata = metadata
 
 
 def _url() -> str:
-    return config.get_main_option("sqlalchemy.url") or database_url()
+    return config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
 
 
 def _render_item(type_: str, obj, autogen_context):

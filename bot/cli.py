@@ -8,7 +8,7 @@ import os
 import sys
 from typing import List, Optional
 
-from bot.settings import database_url
+from bot.settings import Settings, SettingsError
 
 
 def _check_catalog() -> None:
@@ -21,12 +21,12 @@ def _check_catalog() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import Settings, ensure_model, serve
+    from bot.runner import ensure_model, serve
 
     # The action server checks the catalog as it starts (in parallel with Rasa loading);
     # a malformed catalog stops everything with the error.
+    settings = Settings.from_env()  # a malformed setting stops the run before anything starts
     model = ensure_model(force=False) if not args.no_train else None
-    settings = Settings.from_env()
     if model is None:
         from bot.runner import model_path
 
@@ -38,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.staff.accounts import StaffAccounts
 
     # Migrated once here, before the servers that use the database start side by side.
-    store = OrderStore(database_url())
+    store = OrderStore(settings.database_url)
     store.migrate()
     staff_hint = "" if StaffAccounts(store).any_account() else "  (no staff account yet: `bespoke staff add NAME`)"
     store.dispose()
@@ -48,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  web chat:  http://{settings.host}:{settings.web_port}/\n"
         f"  staff:     http://{settings.host}:{settings.web_port}/staff/{staff_hint}\n"
         f"  REST:      POST {base}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"hi\"}}\n"
-        f"  orders:    {database_url()}\n"
+        f"  orders:    {settings.database_url}\n"
         "  Ctrl-C stops everything.",
         flush=True,
     )
@@ -65,7 +65,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_orders(args: argparse.Namespace) -> int:
     from bot.store.orders import OrderStore
 
-    store = OrderStore(database_url())
+    store = OrderStore(Settings.from_env().database_url)
     store.migrate()
     orders = store.all_orders()
     if args.json:
@@ -85,7 +85,7 @@ def _staff_accounts():
     from bot.store.orders import OrderStore
     from bot.staff.accounts import StaffAccounts
 
-    store = OrderStore(database_url())
+    store = OrderStore(Settings.from_env().database_url)
     store.migrate()
     return StaffAccounts(store)
 
@@ -158,7 +158,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     """Chat in the terminal: the action server in the background, `rasa shell` in front."""
     import subprocess
 
-    from bot.runner import ROOT, Settings, ensure_model, process_env
+    from bot.runner import ROOT, ensure_model, process_env
 
     _check_catalog()
     settings = Settings.from_env()
@@ -221,7 +221,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     try:
         return args.func(args)
-    except CatalogError as error:
+    except (CatalogError, SettingsError) as error:
         print(f"bespoke: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

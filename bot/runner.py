@@ -7,49 +7,17 @@ import os
 import secrets
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot.settings import database_url, data_dir, tracker_database_url
+from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the trained model depends on; the catalog is not in it (products need no retraining).
 MODEL_INPUTS = ("config.yml", "domain.yml", "data")
-
-
-@dataclass
-class Settings:
-    """Where everything listens and keeps its data; each from the environment."""
-
-    host: str = "127.0.0.1"
-    rasa_port: int = 5005
-    actions_port: int = 5055
-    web_port: int = 8000
-    database_url: str = ""
-    tracker_database_url: str = ""
-    rasa_token: str = ""
-    cors_origins: str = ""
-    models_dir: Path = ROOT / "models"
-    extra_env: Dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_env(cls, env: Optional[Dict[str, str]] = None) -> "Settings":
-        env = dict(os.environ if env is None else env)
-        return cls(
-            host=env.get("BESPOKE_HOST", "127.0.0.1"),
-            rasa_port=int(env.get("BESPOKE_RASA_PORT", "5005")),
-            actions_port=int(env.get("BESPOKE_ACTIONS_PORT", "5055")),
-            web_port=int(env.get("BESPOKE_WEB_PORT", "8000")),
-            database_url=database_url(),
-            tracker_database_url=tracker_database_url(),
-            rasa_token=env.get("BESPOKE_RASA_TOKEN") or secrets.token_urlsafe(24),
-            cors_origins=env.get("BESPOKE_CORS_ORIGINS", ""),
-            models_dir=Path(env.get("BESPOKE_MODELS_DIR", ROOT / "models")),
-        )
 
 
 def model_fingerprint() -> str:
@@ -126,7 +94,7 @@ def write_endpoints(settings: Settings) -> Path:
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
     endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{settings.actions_port}/webhook"}
     endpoints["tracker_store"] = tracker_store_config(settings.tracker_database_url)
-    run_dir = data_dir() / "run"
+    run_dir = settings.data_file("run")
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / f"endpoints-{settings.rasa_port}.yml"
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
@@ -135,8 +103,9 @@ def write_endpoints(settings: Settings) -> Path:
 
 
 def process_env(settings: Settings, model: Path) -> Dict[str, str]:
+    """The environment of every process of one run: the settings as its variables, so each
+    process's Settings.from_env() reads the same (one Rasa token, random when unset)."""
     env = rasa_env(os.environ)
-    env.update(settings.extra_env)
     env.update(
         BESPOKE_HOST=settings.host,
         BESPOKE_RASA_PORT=str(settings.rasa_port),
@@ -144,8 +113,8 @@ def process_env(settings: Settings, model: Path) -> Dict[str, str]:
         BESPOKE_WEB_PORT=str(settings.web_port),
         BESPOKE_ENDPOINTS=str(write_endpoints(settings)),
         BESPOKE_MODEL=str(model),
-        BESPOKE_RASA_TOKEN=settings.rasa_token,
-        BESPOKE_CORS_ORIGINS=settings.cors_origins,
+        BESPOKE_RASA_TOKEN=settings.rasa_token or secrets.token_urlsafe(24),
+        BESPOKE_CORS_ORIGINS=" ".join(settings.cors_origins),
         DATABASE_URL=settings.database_url,
         TRACKER_DATABASE_URL=settings.tracker_database_url,
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
@@ -170,7 +139,7 @@ def serve(settings: Settings, model: Path, only: Optional[List[str]] = None) -> 
     env = process_env(settings, model)
     manager = Manager()
     for name, command in procfile_processes().items():
-        if name == "telegram" and not env.get("TELEGRAM_BOT_TOKEN"):
+        if name == "telegram" and not settings.telegram_token:
             if only is None or name in only:
                 print("bespoke: Telegram is off; set TELEGRAM_BOT_TOKEN (from @BotFather) to connect a bot", flush=True)
             continue

@@ -1,7 +1,7 @@
 """A short message to the staff's Telegram chat when a new order is stored.
 
-Optional: only when STAFF_TELEGRAM_CHAT_ID and TELEGRAM_BOT_TOKEN are set
-(TELEGRAM_API_BASE_URL points at another Bot API server, as for the Telegram channel).
+Optional: only when STAFF_TELEGRAM_CHAT_ID and TELEGRAM_BOT_TOKEN are set (sent through
+bot/channels/telegram/sender.py, so TELEGRAM_API_BASE_URL applies as for the bridge).
 The message is sent in the background: the customer's reply never waits for Telegram,
 and Telegram being down or slow only writes an error to the log, never fails the order.
 No Rasa import.
@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from decimal import Decimal
-from typing import Any, Dict, Mapping, Optional, Set, Union
+from typing import Any, Mapping, Optional, Set, Union
 
-import httpx
+from bot.channels.telegram.sender import TelegramSendError, TelegramSender
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
-TIMEOUT_S = 10.0
 MAX_TEXT = 4096  # Telegram's limit for one message
 
 _tasks: Set["asyncio.Task[None]"] = set()  # kept until done (the loop only holds weak references)
@@ -36,44 +34,35 @@ def order_notice(order: Mapping[str, Any]) -> str:
     return f"{what}, {order['customer_name']}"[:MAX_TEXT]
 
 
-def _settings(env: Optional[Mapping[str, str]] = None) -> Optional[Dict[str, str]]:
-    env = os.environ if env is None else env
-    chat, token = env.get("STAFF_TELEGRAM_CHAT_ID", "").strip(), env.get("TELEGRAM_BOT_TOKEN", "").strip()
-    if not chat or not token:
-        return None
-    base = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL
-    return {"chat": chat, "url": f"{base}{token}/sendMessage"}
-
-
-async def _send(url: str, chat: str, text: str) -> None:
+async def _send(sender: TelegramSender, chat: str, text: str) -> None:
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
-            response = await client.post(url, json={"chat_id": chat, "text": text, "disable_web_page_preview": True})
-        answer = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-        if response.status_code != 200 or not answer.get("ok"):
-            logger.error("staff Telegram notice not sent (HTTP %s): %s", response.status_code,
-                         answer.get("description") or response.text[:200])
+        await sender.send_message(chat, text, disable_web_page_preview=True)
+    except TelegramSendError as error:
+        if error.status is None:  # no answer: the log shows the cause
+            logger.exception("staff Telegram notice not sent: %s", text)
+        else:
+            logger.error("staff Telegram notice not sent (HTTP %s): %s", error.status, error.description)
     except Exception:  # the order is stored either way; the log says why staff heard nothing
         logger.exception("staff Telegram notice not sent: %s", text)
 
 
 def announce_order(order: Mapping[str, Any],
-                   env: Optional[Mapping[str, str]] = None) -> Union["asyncio.Task[None]", threading.Thread, None]:
+                   settings: Optional[Settings] = None) -> Union["asyncio.Task[None]", threading.Thread, None]:
     """Send the new order's notice in the background (a task on the running event loop, or
-    a thread when there is none) and return at once; None when no staff chat is set."""
+    a thread when there is none) and return at once; None when no staff chat is set.
+    `settings`: Settings.from_env() when not given."""
     try:
-        settings = _settings(env)
-        if settings is None:
+        settings = Settings.from_env() if settings is None else settings
+        if not settings.staff_telegram_chat_id or not settings.telegram_token:
             return None
-        text = order_notice(order)
+        sending = _send(TelegramSender.from_settings(settings), settings.staff_telegram_chat_id, order_notice(order))
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            thread = threading.Thread(target=asyncio.run, args=(_send(settings["url"], settings["chat"], text),),
-                                      name="staff-telegram-notice", daemon=True)
+            thread = threading.Thread(target=asyncio.run, args=(sending,), name="staff-telegram-notice", daemon=True)
             thread.start()
             return thread
-        task = loop.create_task(_send(settings["url"], settings["chat"], text))
+        task = loop.create_task(sending)
         _tasks.add(task)
         task.add_done_callback(_tasks.discard)
         return task

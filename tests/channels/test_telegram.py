@@ -26,12 +26,11 @@ from bot.channels.telegram.bot import (
     Bridge,
     Payloads,
     SeenUpdates,
-    SettingsError,
-    TelegramSettings,
     split_text,
     telegram_html,
 )
 from bot.channels.telegram.bot import main as telegram_main
+from bot.settings import Settings, SettingsError
 from tests.support.fake_telegram import BridgeProcess, FakeBotApi, LoopServer, TelegramUser
 
 CONTACT = ["Anna Schmidt", "anna.schmidt@example.com", "Hauptstrasse 12, 10115 Berlin"]
@@ -217,7 +216,7 @@ async def recorded():
     await bot.initialize()
     request.calls.clear()
     try:
-        yield bot, request.calls, Bridge(TelegramSettings())
+        yield bot, request.calls, Bridge(Settings())
     finally:
         await bot.shutdown()
 
@@ -282,7 +281,7 @@ WEBHOOK_URL = "https://chat.shop.example/telegram/hook"
 ])
 def test_webhook_settings_that_cannot_work_stop_the_start_with_a_clear_message(monkeypatch, capsys, env, problem):
     with pytest.raises(SettingsError, match=re.escape(problem)):
-        TelegramSettings.from_env({"TELEGRAM_BOT_TOKEN": "1:x", **env})
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:x", **env})
     for name in ("TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_WEBHOOK_PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:x")
@@ -293,10 +292,10 @@ def test_webhook_settings_that_cannot_work_stop_the_start_with_a_clear_message(m
 
 
 def test_webhook_settings_default_to_loopback_and_the_public_urls_path():
-    settings = TelegramSettings.from_env({"TELEGRAM_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_WEBHOOK_SECRET": "s3cret-_x"})
-    assert settings.webhook_listen == "127.0.0.1" and settings.webhook_port == 8443
-    assert settings.webhook_path == "telegram/hook"
-    assert TelegramSettings.from_env({}).webhook_url == ""  # long polling
+    settings = Settings.from_env({"TELEGRAM_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_WEBHOOK_SECRET": "s3cret-_x"})
+    assert settings.telegram_webhook_listen == "127.0.0.1" and settings.telegram_webhook_port == 8443
+    assert settings.telegram_webhook_path == "telegram/hook"
+    assert Settings.from_env({}).telegram_webhook_url == ""  # long polling
 
 
 def post_update(url: str, update: Dict[str, Any], secret: Optional[str]) -> requests.Response:

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from bot.channels import staff_notice as notify
+from bot.settings import Settings
 from bot.store import analytics
 from bot.store.analytics import AnswerRejection, OrderDraft
 from actions.order_form import (
@@ -197,7 +198,7 @@ async def test_a_new_order_is_posted_to_the_staff_chat_without_waiting():
     async with FakeBotApi() as api:
         api.hold.clear()  # Telegram answers only when the test says so
         started = asyncio.get_running_loop().time()
-        task = notify.announce_order(ORDER, env=telegram_env(api.base_url))
+        task = notify.announce_order(ORDER, Settings.from_env(telegram_env(api.base_url)))
         assert asyncio.get_running_loop().time() - started < 0.05  # the customer's reply does not wait
         await asyncio.wait_for(api.received.wait(), 10)
         assert not task.done()
@@ -209,7 +210,7 @@ async def test_a_new_order_is_posted_to_the_staff_chat_without_waiting():
 
 async def test_telegram_down_is_logged_and_nothing_fails(caplog):
     with caplog.at_level(logging.ERROR, logger="bot.channels.staff_notice"):
-        task = notify.announce_order(ORDER, env=telegram_env(f"http://127.0.0.1:{free_port()}/bot"))
+        task = notify.announce_order(ORDER, Settings.from_env(telegram_env(f"http://127.0.0.1:{free_port()}/bot")))
         await asyncio.wait_for(task, 15)
     assert task.exception() is None
     [record] = [r for r in caplog.records if r.name == "bot.channels.staff_notice"]
@@ -217,4 +218,4 @@ async def test_telegram_down_is_logged_and_nothing_fails(caplog):
 
 
 def test_no_staff_chat_no_notice():
-    assert notify.announce_order(ORDER, env={"TELEGRAM_BOT_TOKEN": "123:abc"}) is None
+    assert notify.announce_order(ORDER, Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:abc"})) is None

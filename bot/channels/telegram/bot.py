@@ -8,14 +8,10 @@ import contextlib
 import html
 import itertools
 import logging
-import os
 import re
 from collections import OrderedDict, deque
-from dataclasses import dataclass
 from typing import Any, Awaitable, Deque, Dict, List, Optional, Set
-from urllib.parse import urlsplit
 
-import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.error import TelegramError
@@ -31,6 +27,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.rasa import RasaClient, RasaError, RasaTimeout, reply_buttons, timeout
+from bot.settings import Settings, SettingsError
+
 logger = logging.getLogger("bespoke.telegram")
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
@@ -41,73 +40,10 @@ APOLOGY_DOWN = "Sorry, I can't reach the shop's assistant right now. Please send
 APOLOGY_SLOW = "Sorry, the shop's assistant is taking too long to answer. Please send your message again in a moment."
 STILL_WORKING = "This is taking a little longer than usual; I'll answer here as soon as I can."
 NO_TEXT_WITH_BUTTONS = "Please choose:"
-TYPING_EVERY_S = 4.5
-MAX_CONCURRENT_UPDATES = 64  # chats answered side by side  # Telegram shows "typing" for about 5 s
+TYPING_EVERY_S = 4.5  # Telegram shows "typing" for about 5 s
+MAX_CONCURRENT_UPDATES = 64  # chats answered side by side
+RASA_CONNECT_TIMEOUT_S = 5.0
 BOLD = re.compile(r"\*\*([^*\n]+)\*\*")  # the **bold** the bot's texts use (the web chat shows it too)
-
-
-WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
-
-
-class SettingsError(ValueError):
-    """A setting that stops the bridge at start-up, with a message for the shop."""
-
-
-@dataclass
-class TelegramSettings:
-    token: str = ""
-    base_url: str = ""
-    rasa_url: str = "http://127.0.0.1:5005"
-    timeout_s: float = 30.0  # then the customer hears that the answer will come late
-    late_limit_s: float = 180.0  # then they are asked to send the message again
-    # Webhook mode (production): Telegram posts updates to webhook_url, which a reverse
-    # proxy forwards to http://webhook_listen:webhook_port/<the URL's path>.
-    webhook_url: str = ""
-    webhook_secret: str = ""
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = 8443
-
-    @classmethod
-    def from_env(cls, env: Optional[Dict[str, str]] = None) -> "TelegramSettings":
-        env = dict(os.environ if env is None else env)
-        settings = cls(
-            token=env.get("TELEGRAM_BOT_TOKEN", ""),
-            base_url=env.get("TELEGRAM_API_BASE_URL", ""),
-            rasa_url=f"http://127.0.0.1:{int(env.get('BESPOKE_RASA_PORT', '5005'))}",
-            timeout_s=float(env.get("BESPOKE_TELEGRAM_RASA_TIMEOUT", "30")),
-            late_limit_s=float(env.get("BESPOKE_TELEGRAM_RASA_LATE_LIMIT", "180")),
-            webhook_url=env.get("TELEGRAM_WEBHOOK_URL", "").strip(),
-            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
-            webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
-            webhook_port=cls._port(env.get("TELEGRAM_WEBHOOK_PORT", "").strip() or "8443"),
-        )
-        settings.check_webhook()
-        return settings
-
-    @staticmethod
-    def _port(value: str) -> int:
-        if not value.isdigit() or not 0 < int(value) < 65536:
-            raise SettingsError(f"TELEGRAM_WEBHOOK_PORT must be a port number, not {value!r}")
-        return int(value)
-
-    def check_webhook(self) -> None:
-        if not self.webhook_url:
-            return
-        url = urlsplit(self.webhook_url)
-        if url.scheme != "https" or not url.hostname:
-            raise SettingsError(f"TELEGRAM_WEBHOOK_URL must be a public https:// URL, not {self.webhook_url!r}")
-        if not self.webhook_secret:
-            raise SettingsError(
-                "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not: choose a random secret "
-                "(1-256 characters: letters, digits, _ and -), e.g. `openssl rand -hex 32`"
-            )
-        if not WEBHOOK_SECRET.match(self.webhook_secret):
-            raise SettingsError("TELEGRAM_WEBHOOK_SECRET may only have 1-256 letters, digits, _ and -")
-
-    @property
-    def webhook_path(self) -> str:
-        """The path the local webhook server answers on: the public URL's path."""
-        return urlsplit(self.webhook_url).path.strip("/")
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> List[str]:
@@ -203,46 +139,32 @@ class SeenUpdates:
         return True
 
 
-def keyboard(buttons: List[Dict[str, Any]], payloads: Payloads) -> Optional[InlineKeyboardMarkup]:
-    rows = []
-    for button in buttons:
-        title = str(button.get("title", ""))
-        payload = str(button.get("payload", title))
-        if title:
-            rows.append([InlineKeyboardButton(title, callback_data=payloads.data_for(payload))])
+def keyboard(item: Dict[str, Any], payloads: Payloads) -> Optional[InlineKeyboardMarkup]:
+    """The reply item's buttons as an inline keyboard, one button a row."""
+    rows = [[InlineKeyboardButton(button["title"], callback_data=payloads.data_for(button["payload"]))]
+            for button in reply_buttons(item) if button["title"]]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 class Bridge:
-    def __init__(self, settings: TelegramSettings):
+    def __init__(self, settings: Settings):
         self.settings = settings
-        self.http: Optional[httpx.AsyncClient] = None
+        # Waits for Rasa until the late limit: a slow answer is still delivered, late.
+        late_limit = max(settings.telegram_rasa_late_limit_s, settings.telegram_rasa_timeout_s)
+        self.rasa = RasaClient(settings.rasa_url, settings.rasa_token, timeout(late_limit, RASA_CONNECT_TIMEOUT_S))
         self.payloads = Payloads()
         self.seen = SeenUpdates()
 
     async def post_init(self, application: Application) -> None:
-        late_limit = max(self.settings.late_limit_s, self.settings.timeout_s)
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(late_limit, connect=5.0))
+        await self.rasa.open()
 
     async def post_shutdown(self, application: Application) -> None:
-        if self.http is not None:
-            await self.http.aclose()
+        await self.rasa.close()
 
     async def drop_duplicates(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not self.seen.first_time(update.update_id):
             logger.info("update %s delivered again; ignored", update.update_id)
             raise ApplicationHandlerStop
-
-    async def ask_rasa(self, sender: str, text: str, metadata: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:
-        """Rasa's reply items, or None when Rasa is down or too slow (after sending nothing)."""
-        assert self.http is not None
-        response = await self.http.post(
-            f"{self.settings.rasa_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": text, "metadata": metadata},
-        )
-        response.raise_for_status()
-        replies = response.json()
-        return [item for item in replies if isinstance(item, dict)] if isinstance(replies, list) else []
 
     async def keep_typing(self, bot, chat_id: int) -> None:
         while True:
@@ -260,21 +182,22 @@ class Bridge:
             "language": user.language_code if user else None,
         }
         typing = asyncio.create_task(self.keep_typing(context.bot, chat.id))
-        asking = asyncio.create_task(self.ask_rasa(f"telegram:{chat.id}", text, metadata))
+        asking = asyncio.create_task(self.rasa.send_message(f"telegram:{chat.id}", text, metadata))
         try:
             try:
-                replies = await asyncio.wait_for(asyncio.shield(asking), self.settings.timeout_s)
+                replies = await asyncio.wait_for(asyncio.shield(asking), self.settings.telegram_rasa_timeout_s)
             except asyncio.TimeoutError:
                 # Rasa is working on it: asking the customer to resend now would have the
                 # message handled twice. Say the answer comes late, and wait for it.
-                logger.warning("Rasa slow for chat %s; waiting up to %s s", chat.id, self.settings.late_limit_s)
+                logger.warning("Rasa slow for chat %s; waiting up to %s s", chat.id,
+                               self.settings.telegram_rasa_late_limit_s)
                 with contextlib.suppress(TelegramError):
                     await context.bot.send_message(chat_id=chat.id, text=STILL_WORKING)
                 replies = await asking
-        except httpx.TimeoutException:
+        except RasaTimeout:
             logger.warning("Rasa too slow for chat %s", chat.id)
             replies, apology = None, APOLOGY_SLOW
-        except (httpx.HTTPError, ValueError) as exc:
+        except RasaError as exc:  # not reachable, or no reply in its answer
             logger.warning("Rasa not reachable: %s", exc)
             replies, apology = None, APOLOGY_DOWN
         finally:
@@ -289,7 +212,7 @@ class Bridge:
 
     async def send_item(self, bot, chat_id: int, item: Dict[str, Any]) -> None:
         text = str(item.get("text") or "")
-        markup = keyboard(item.get("buttons") or [], self.payloads)
+        markup = keyboard(item, self.payloads)
         if text or markup:
             pieces = split_text(text or NO_TEXT_WITH_BUTTONS)
             for index, piece in enumerate(pieces):
@@ -324,9 +247,8 @@ class Bridge:
         await self.forward(update, context, payload)
 
     def build(self) -> Application:
-        builder = Application.builder().token(self.settings.token)
-        if self.settings.base_url:
-            builder = builder.base_url(self.settings.base_url)
+        builder = Application.builder().token(self.settings.telegram_token)
+        builder = builder.base_url(self.settings.telegram_api_base_url)
         builder = builder.concurrent_updates(OneChatAtATime(MAX_CONCURRENT_UPDATES))
         application = builder.post_init(self.post_init).post_shutdown(self.post_shutdown).build()
         application.add_handler(TypeHandler(Update, self.drop_duplicates), group=-1)
@@ -342,23 +264,23 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        settings = TelegramSettings.from_env()
-    except ValueError as error:  # SettingsError, or a number that is not one
+        settings = Settings.from_env()
+    except SettingsError as error:
         print(f"bespoke: {error}", flush=True)
         return 2
-    if not settings.token:
+    if not settings.telegram_token:
         print("bespoke: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)", flush=True)
         return 2
     application = Bridge(settings).build()
-    if settings.webhook_url:
-        logger.info("webhook mode: %s -> http://%s:%s/%s", settings.webhook_url, settings.webhook_listen,
-                    settings.webhook_port, settings.webhook_path)
+    if settings.telegram_webhook_url:
+        logger.info("webhook mode: %s -> http://%s:%s/%s", settings.telegram_webhook_url,
+                    settings.telegram_webhook_listen, settings.telegram_webhook_port, settings.telegram_webhook_path)
         application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            url_path=settings.telegram_webhook_path,
+            webhook_url=settings.telegram_webhook_url,
+            secret_token=settings.telegram_webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
     else:
