@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
 from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, order_store, reset_order, say_too_long
+from bot.core.life import OrderKind
 from bot.core.order import display_value, money, next_missing_option, quote, violations
 from actions.order_form import ask_pending, says_no, says_yes
 from bot.channels.staff_notice import announce_order
@@ -181,7 +182,7 @@ class ActionPlaceOrder(Action):
         new = NewOrder(
             draft_id=tracker.get_slot("draft_id") or uuid.uuid4().hex,
             conversation_id=tracker.sender_id,
-            kind="quote_request" if priced.is_quote_request else "order",
+            kind=OrderKind.QUOTE_REQUEST if priced.is_quote_request else OrderKind.ORDER,
             product_id=product.id,
             product_name=product.name,
             options={option.id: selections.get(option.id) for option in product.options},

@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.core.catalog import current_catalog
+from bot.core.life import CUSTOMER_CANCELLABLE, find_order_number
 from actions.kit import (
-    ORDER_NUMBER,
     Draft,
     Message,
     answer_question,
@@ -109,17 +109,16 @@ class ActionAnswer(Action):
     @staticmethod
     def _ask_cancel_order(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> List[EventType]:
         orders = order_store().orders_for_conversation(tracker.sender_id)
-        asked = ORDER_NUMBER.search(message.text)
+        asked = find_order_number(message.text)
         if asked:
-            number = f"BSP-{asked.group(1).upper()}"
-            order = next((o for o in orders if o["number"] == number), None)
+            order = next((o for o in orders if o["number"] == asked), None)
         else:
             order = orders[-1] if orders else None
         if order is None:
             dispatcher.utter_message(text="I can't find that order in this conversation. Which order number?"
                                      if orders or asked else "You haven't placed an order in this conversation yet.")
             return []
-        if order["status"] != "received":
+        if order["status"] not in CUSTOMER_CANCELLABLE:
             dispatcher.utter_message(text=f"Order {order['number']} is already {order['status']}, so it can't be "
                                           "cancelled in the chat. Say \"talk to a person\" and our team will help.")
             return []

@@ -42,6 +42,7 @@ from aiohttp import web
 from bot.store import analytics
 from bot.store import orders as store_module
 from bot.core.catalog import Product, load_catalog
+from bot.core.life import OrderStatus
 from bot.core.order import display_value, valid_values, violations
 from bot.core.order import quote as price_of
 from bot.store.orders import NewOrder, Order, OrderStatusChange, OrderStore
@@ -253,7 +254,7 @@ def generate(folder: Path, orders: int, conversations: int, seed: int = 7, catal
     with_order = set(rng.sample(range(conversations), min(orders, conversations)))
     order_conversations = sorted(with_order) or [0]
 
-    statuses = getattr(store_module, "STATUSES", ("received", "cancelled"))
+    statuses = [status.value for status in OrderStatus]
     placed: List[Tuple[int, str, str, datetime, str]] = []  # (conversation, number, draft id, created, status)
     for count in range(orders):
         index = order_conversations[count % len(order_conversations)]
@@ -460,7 +461,7 @@ async def load(session: aiohttp.ClientSession, url: str, headers: Dict[str, str]
 def index_catch_up() -> Optional[float]:
     """Seconds to bring the conversations index fully up to date (None: no index yet)."""
     try:
-        from bot.staff.conversations import refresh_index
+        from bot.staff.conversations.index import refresh_index
     except ImportError:
         return None
     from bot.settings import database_url, tracker_database_url

@@ -41,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped
 
+from bot.core.life import OrderKind, OrderStatus
 from bot.store.orders import Base, Money, Order, OrderStore, UTCDateTime, utcnow
 
 logger = logging.getLogger(__name__)
@@ -271,13 +272,13 @@ def dashboard(store: OrderStore, days: int = DEFAULT_PERIOD, now: Optional[datet
         dialect = session.get_bind().dialect.name
         created = func.timezone("UTC", Order.created_at) if dialect == "postgresql" else Order.created_at
         day = func.date(created).label("day")
-        sold = and_(Order.kind == "order", Order.status != "cancelled")
+        sold = and_(Order.kind == OrderKind.ORDER.value, Order.status != OrderStatus.CANCELLED.value)
         rows = session.execute(
             select(
                 day, Order.currency, func.count(Order.id),
                 type_coerce(func.sum(case((sold, Order.total), else_=None)), Money()),
-                func.sum(case((Order.kind == "quote_request", 1), else_=0)),
-                func.sum(case((Order.status == "cancelled", 1), else_=0)),
+                func.sum(case((Order.kind == OrderKind.QUOTE_REQUEST.value, 1), else_=0)),
+                func.sum(case((Order.status == OrderStatus.CANCELLED.value, 1), else_=0)),
             ).where(Order.created_at >= since).group_by(day, Order.currency)
         ).all()
         orders_per_day: Dict[date, int] = {}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -46,50 +45,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, declarative_base, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from bot.core.life import (
+    CUSTOMER_CANCELLABLE,
+    NUMBER_ALPHABET,
+    NUMBER_LENGTH,
+    NUMBER_PREFIX,
+    NUMBER_PREFIX_PATTERN,
+    OrderKind,
+    OrderStatus,
+    known_status,
+    new_order_number,
+    next_statuses,
+    normalize_order_number,
+    status_label,
+)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = REPO_ROOT / "alembic.ini"
 ALEMBIC_DIR = REPO_ROOT / "alembic"
 
-KIND_ORDER = "order"
-KIND_QUOTE_REQUEST = "quote_request"
-KINDS = (KIND_ORDER, KIND_QUOTE_REQUEST)
-
-STATUS_RECEIVED = "received"
-STATUS_CONFIRMED = "confirmed"
-STATUS_IN_PRODUCTION = "in_production"
-STATUS_SHIPPED = "shipped"
-STATUS_DELIVERED = "delivered"
-STATUS_CANCELLED = "cancelled"
-# The life of an order, in order; cancelled stands aside.
-STATUSES = (STATUS_RECEIVED, STATUS_CONFIRMED, STATUS_IN_PRODUCTION, STATUS_SHIPPED, STATUS_DELIVERED, STATUS_CANCELLED)
-# What staff may change a status to. An order moves forward one step at a time; it can be
-# cancelled (with a reason) until it has shipped: once it is on its way or delivered, a
-# cancellation is a return, which is not an order status. Delivered and cancelled are final.
-# (The customer may cancel in the chat only while the order is still "received": see cancel().)
-NEXT_STATUSES: Dict[str, Tuple[str, ...]] = {
-    STATUS_RECEIVED: (STATUS_CONFIRMED, STATUS_CANCELLED),
-    STATUS_CONFIRMED: (STATUS_IN_PRODUCTION, STATUS_CANCELLED),
-    STATUS_IN_PRODUCTION: (STATUS_SHIPPED, STATUS_CANCELLED),
-    STATUS_SHIPPED: (STATUS_DELIVERED,),
-    STATUS_DELIVERED: (),
-    STATUS_CANCELLED: (),
-}
-# The status in words, for people (staff pages, the bot's answer to "where is my order").
-STATUS_LABELS: Dict[str, str] = {
-    STATUS_RECEIVED: "received",
-    STATUS_CONFIRMED: "confirmed",
-    STATUS_IN_PRODUCTION: "in production",
-    STATUS_SHIPPED: "shipped",
-    STATUS_DELIVERED: "delivered",
-    STATUS_CANCELLED: "cancelled",
-}
 STATUS_REASON_MAX_LENGTH = 1000
 NOTE_MAX_LENGTH = 4000
 STAFF_NAME_MAX_LENGTH = 100
 
-NUMBER_PREFIX = "BSP-"
-NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read out and type
-NUMBER_LENGTH = 6
 NUMBER_ATTEMPTS = 8  # 31**6 is ~887 million numbers: a collision is rare, several in a row never
 
 CENT = Decimal("0.01")
@@ -148,11 +126,11 @@ class IllegalStatusChangeError(StatusChangeError):
     """The order's current status does not lead to the one asked for."""
 
     def __init__(self, number: str, current: str, requested: str) -> None:
-        allowed = NEXT_STATUSES.get(current, ())
+        allowed = next_statuses(current)
         if requested == current:
             why = f"order {number} is already {status_label(current)}"
-        elif requested not in STATUSES:
-            why = f"{requested!r} is not an order status (known: {', '.join(STATUSES)})"
+        elif known_status(requested) is None:
+            why = f"{requested!r} is not an order status (known: {', '.join(OrderStatus)})"
         else:
             why = f"order {number} cannot go from {status_label(current)} to {status_label(requested)}"
         then = ("; it can now only become " + " or ".join(status_label(s) for s in allowed)) if allowed else \
@@ -172,11 +150,6 @@ class FlagNotFoundError(OrderStoreError, LookupError):
 
 
 # ---------------------------------------------------------------------------- models
-
-
-def status_label(status: str) -> str:
-    """The status in words ("in production"); an unknown status as it is."""
-    return STATUS_LABELS.get(status, status)
 
 
 def utcnow() -> datetime:
@@ -270,7 +243,7 @@ class Order(Base):
     customer_name: Mapped[str] = Column(String(255), nullable=False)
     customer_email: Mapped[str] = Column(String(320), nullable=False)
     customer_address: Mapped[str] = Column(Text, nullable=False)
-    status: Mapped[str] = Column(String(30), nullable=False, default=STATUS_RECEIVED)
+    status: Mapped[str] = Column(String(30), nullable=False, default=OrderStatus.RECEIVED.value)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -405,9 +378,10 @@ class NewOrder:
             raise ValueError("draft_id must be 1 to 64 characters")
         if not self.conversation_id:
             raise ValueError("conversation_id is required")
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
-        if self.total is None and self.kind == KIND_ORDER:
+        kinds = tuple(kind.value for kind in OrderKind)
+        if self.kind not in kinds:
+            raise ValueError(f"kind must be one of {kinds}, not {self.kind!r}")
+        if self.total is None and self.kind == OrderKind.ORDER:
             raise ValueError("an order needs a total; without one it is a quote_request")
         if self.total is not None and not isinstance(self.total, Decimal):
             raise TypeError(f"total must be a Decimal or None, not {type(self.total).__name__}")
@@ -477,7 +451,7 @@ SORT_KEYS = ("created_at", "total", "status", "customer_name", "number")
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
 SEARCH_MAX_LENGTH = 200
-_NUMBER_WITH_PREFIX = re.compile(r"^\s*bsp-?\s*([a-z0-9]*)\s*$", re.IGNORECASE)
+_NUMBER_WITH_PREFIX = re.compile(rf"^\s*{NUMBER_PREFIX_PATTERN}\s*([a-z0-9]*)\s*$", re.IGNORECASE)
 _NUMBER_PART = re.compile(rf"^[{NUMBER_ALPHABET}]{{1,{NUMBER_LENGTH}}}$")
 _PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
@@ -512,8 +486,8 @@ class OrderQuery:
 
     def _problems(self) -> List[str]:
         problems = []
-        if self.status is not None and self.status not in STATUSES:
-            problems.append(f"unknown status {self.status!r} (known: {', '.join(STATUSES)})")
+        if self.status is not None and known_status(self.status) is None:
+            problems.append(f"unknown status {self.status!r} (known: {', '.join(OrderStatus)})")
         if self.product_id is not None and not _PRODUCT_ID.match(self.product_id):
             problems.append(f"{self.product_id!r} is not a product id")
         if self.created_from and self.created_to and self.created_from > self.created_to:
@@ -539,7 +513,7 @@ class OrderQuery:
             return str(params.get(name) or "").strip()
 
         if given("status"):
-            if given("status") in STATUSES:
+            if known_status(given("status")) is not None:
                 values["status"] = given("status")
             else:
                 problems.append(f"Unknown status \"{given('status')}\": showing every status.")
@@ -675,7 +649,8 @@ def _ordering(query: OrderQuery) -> List[Any]:
     if query.sort == "total":
         keys = [Order.total.is_(None).asc(), direction(Order.total)]  # quote requests (no total) last
     elif query.sort == "status":
-        rank = case({status: index for index, status in enumerate(STATUSES)}, value=Order.status, else_=len(STATUSES))
+        rank = case({status.value: index for index, status in enumerate(OrderStatus)}, value=Order.status,
+                    else_=len(OrderStatus))
         keys = [direction(rank), direction(Order.created_at)]
     elif query.sort == "customer_name":
         keys = [direction(func.lower(Order.customer_name))]
@@ -701,16 +676,6 @@ def _row_as_dict(row: Any) -> Dict[str, Any]:
     values["created_at"] = _iso(values["created_at"])
     values["updated_at"] = _iso(values["updated_at"])
     return values
-
-
-def new_order_number() -> str:
-    """A fresh random order number such as BSP-7K3Q9M (uniqueness is checked on insert)."""
-    return NUMBER_PREFIX + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
-
-
-def normalize_order_number(number: str) -> str:
-    """What a customer typed ("bsp-7k3q9m ") as stored ("BSP-7K3Q9M")."""
-    return (number or "").strip().upper()
 
 
 # ---------------------------------------------------------------------------- store
@@ -799,7 +764,7 @@ class OrderStore:
         values = dict(
             draft_id=new.draft_id,
             conversation_id=new.conversation_id,
-            kind=new.kind,
+            kind=OrderKind(new.kind).value,
             product_id=new.product_id,
             product_name=new.product_name,
             options=_jsonable(dict(new.options), "options"),
@@ -828,9 +793,9 @@ class OrderStore:
             try:
                 with self._session_factory.begin() as session:
                     now = utcnow()
-                    order = Order(number=number, status=STATUS_RECEIVED, created_at=now, updated_at=now, **values)
+                    order = Order(number=number, status=OrderStatus.RECEIVED.value, created_at=now, updated_at=now, **values)
                     order.status_history.append(
-                        OrderStatusChange(status=STATUS_RECEIVED, changed_at=now, changed_by="customer")
+                        OrderStatusChange(status=OrderStatus.RECEIVED.value, changed_at=now, changed_by="customer")
                     )
                     session.add(order)
                     session.flush()
@@ -857,13 +822,13 @@ class OrderStore:
                 raise OrderNotFoundError(number)
             if order.conversation_id != conversation_id:
                 raise OrderNotYoursError(number)
-            if order.status != STATUS_RECEIVED:
+            if order.status not in CUSTOMER_CANCELLABLE:
                 raise OrderNotCancellableError(number, order.status)
             now = utcnow()
-            order.status = STATUS_CANCELLED
+            order.status = OrderStatus.CANCELLED.value
             order.updated_at = now
             order.status_history.append(
-                OrderStatusChange(status=STATUS_CANCELLED, changed_at=now, changed_by="customer", reason=reason)
+                OrderStatusChange(status=OrderStatus.CANCELLED.value, changed_at=now, changed_by="customer", reason=reason)
             )
             session.flush()
             return order_as_dict(order)
@@ -889,10 +854,11 @@ class OrderStore:
             if found is None:
                 raise OrderNotFoundError(number)
             order_id, current = found
-            if new_status not in NEXT_STATUSES.get(current, ()):
+            if new_status not in next_statuses(current):
                 raise IllegalStatusChangeError(number, current, new_status)
-            if new_status == STATUS_CANCELLED and reason is None:
+            if new_status == OrderStatus.CANCELLED and reason is None:
                 raise StatusChangeError(f"say why order {number} is cancelled: a reason is required")
+            new_status = OrderStatus(new_status).value  # stored as the plain string
             now = utcnow()
             changed = session.execute(
                 update(Order)

@@ -22,10 +22,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from actions import kit as dialogue
+from bot.core.life import NEXT_STATUSES, OrderStatus
 from bot.store.orders import (
-    NEXT_STATUSES,
     NOTE_MAX_LENGTH,
-    STATUSES,
     IllegalStatusChangeError,
     InvalidOrderQueryError,
     Order,
@@ -131,7 +130,7 @@ def test_illegal_jumps_are_refused_and_nothing_is_recorded(order_store, start, t
     assert raised.value.current == start and raised.value.requested == target
     assert isinstance(raised.value, StatusChangeError) and isinstance(raised.value, ValueError)
     message = str(raised.value)
-    assert number in message or target not in STATUSES
+    assert number in message or target not in list(OrderStatus)
     if NEXT_STATUSES[start]:
         assert "can now only become" in message
     else:
@@ -146,7 +145,7 @@ def test_every_legal_step_is_allowed_and_nothing_else():
         ("shipped", "delivered"), ("received", "cancelled"), ("confirmed", "cancelled"),
         ("in_production", "cancelled"),
     }
-    assert set(NEXT_STATUSES) == set(STATUSES)
+    assert set(NEXT_STATUSES) == set(OrderStatus)
 
 
 def test_status_change_of_an_unknown_order_or_without_a_name(order_store):
@@ -277,7 +276,7 @@ def make_orders(store: OrderStore, count: int = 36) -> List[Dict[str, Any]]:
         ))
         created = START + timedelta(days=index)
         set_created(store, order["number"], created)
-        status = STATUSES[index % len(STATUSES)]
+        status = list(OrderStatus)[index % len(OrderStatus)]
         walk(store, order["number"], status)
         made.append(store.get(order["number"]))
     return made
@@ -300,7 +299,7 @@ def test_search_filters(order_store, many):
     everything = search(order_store)
     assert everything["total"] == len(many)
     assert numbers(everything) == [o["number"] for o in sorted(many, key=lambda o: o["created_at"], reverse=True)]
-    for status in STATUSES:
+    for status in OrderStatus:
         found = search(order_store, status=status)
         assert sorted(numbers(found)) == sorted(o["number"] for o in many if o["status"] == status)
         assert found["total"] == len(found["orders"]) > 0
@@ -351,7 +350,7 @@ def test_text_search_by_number_name_and_email(order_store, many):
 
 
 def _expected_order(many, key, descending):
-    rank = {status: index for index, status in enumerate(STATUSES)}
+    rank = {status: index for index, status in enumerate(OrderStatus)}
     sort_key = {
         "created_at": lambda o: o["created_at"],
         "number": lambda o: o["number"],
