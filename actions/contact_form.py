@@ -17,7 +17,10 @@ from rasa_sdk.types import DomainDict
 from bot.store import analytics
 from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, order_store, reset_order, say_too_long
 from bot.core.life import OrderKind
-from bot.core.order import display_value, money, next_missing_option, quote, violations
+from bot.core.pricing import money, quote
+from bot.core.rules import violations
+from bot.core.selections import next_missing_option
+from bot.core.values import display_value
 from actions.order_form import ask_pending, says_no, says_yes
 from bot.channels.staff_notice import announce_order
 from bot.store.orders import NewOrder, utcnow

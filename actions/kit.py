@@ -3,7 +3,6 @@ store, and the answers to questions a customer may ask at any point."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -16,17 +15,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product, current_catalog
 from bot.core.extract import find_values
 from bot.core.limits import MAX_MESSAGE_CHARS
-from bot.core.order import chosen_so_far, describe_option, money, next_missing_option, price_so_far, ready_date
-from bot.settings import database_url
-from bot.store.orders import (
-    STATUS_CANCELLED,
-    STATUS_CONFIRMED,
-    STATUS_IN_PRODUCTION,
-    STATUS_RECEIVED,
-    OrderStore,
-    OrderStoreError,
-    status_label,
-)
+from bot.core.lead_time import ready_date
+from bot.core.pricing import money, price_so_far
+from bot.core.selections import next_missing_option
+from bot.core.wording import chosen_so_far, describe_option
+from bot.settings import Settings
+from bot.core.life import BEFORE_SHIPPING, OrderStatus, find_order_number, status_label
+from bot.store.orders import OrderStore, OrderStoreError
 from bot.core.values import match_choice
 
 # Intents that are answers (or may carry answers); anything else is a question or request.
@@ -35,14 +30,13 @@ QUESTION_CONFIDENCE = 0.5
 ORDER_SLOTS = ("product", "selections", "specs_complete", "draft_id", "answered_turn", "changing", "pending", "failures",
                "order_confirmed")
 CONTACT_SLOTS = ("customer_name", "customer_email", "customer_address")
-ORDER_NUMBER = re.compile(r"\bBSP-?([23456789A-HJ-NP-Z]{6})\b", re.IGNORECASE)
 
 _stores: Dict[str, OrderStore] = {}
 
 
 def order_store() -> OrderStore:
     """One store per database URL, migrated on first use."""
-    url = database_url()
+    url = Settings.from_env().database_url
     if url not in _stores:
         store = OrderStore(url)
         store.migrate()
@@ -238,9 +232,8 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
 def say_orders(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> None:
     """Order status for this conversation's orders only: another customer's number gets nothing."""
     orders = order_store().orders_for_conversation(tracker.sender_id)
-    asked = ORDER_NUMBER.search(message.text)
-    if asked:
-        number = f"BSP-{asked.group(1).upper()}"
+    number = find_order_number(message.text)
+    if number:
         order = next((o for o in orders if o["number"] == number), None)
         if order is None:
             dispatcher.utter_message(text=f"I can't find an order {number} placed in this conversation. "
@@ -265,13 +258,13 @@ def status_words(order: Dict[str, Any]) -> str:
     2027", "shipped", "cancelled: <the reason given>"."""
     status = order["status"]
     words = status_label(status)
-    if status in (STATUS_RECEIVED, STATUS_CONFIRMED, STATUS_IN_PRODUCTION):
+    if status in BEFORE_SHIPPING:
         placed = datetime.fromisoformat(order["created_at"]).astimezone(timezone.utc).date()
         ready = ready_date(int(order["lead_time_days"]), placed)
         return f"{words}, ready around {ready:%a %d %b %Y}"
-    if status == STATUS_CANCELLED:
+    if status == OrderStatus.CANCELLED:
         reason = next((change.get("reason") for change in reversed(order.get("status_history") or [])
-                       if change.get("status") == STATUS_CANCELLED), None)
+                       if change.get("status") == OrderStatus.CANCELLED), None)
         return f"{words}: {reason}" if reason else words
     return words
 

@@ -32,18 +32,12 @@ from actions.kit import (
 )
 from bot.core.expressions import format_number
 from bot.core.extract import Extraction, find_values
-from bot.core.order import (
-    Applied,
-    apply_answers,
-    display_value,
-    money,
-    next_missing_option,
-    price_so_far,
-    quote,
-    summary_text,
-    valid_values,
-)
-from bot.core.values import Parsed, normalize, number_range
+from bot.core.changes import Applied, apply_answers
+from bot.core.pricing import money, price_so_far, quote
+from bot.core.rules import valid_values
+from bot.core.selections import next_missing_option
+from bot.core.values import Parsed, display_value, normalize, number_range
+from bot.core.wording import summary_text
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ of every catalog product, priced by the order core, spread over 90 days with a m
 statuses), conversations as rows of Rasa's SQL tracker store (`events`, Rasa's schema:
 user, bot, action and slot events, 10-20 per conversation, some not understood), the
 dashboard's orders in progress and refused answers. Then starts the real web app
-(bot.channels.web.server.create_app with the staff console) on a free port, signs in, and loads
+(bot.server.create_app: the widget and the staff console) on a free port, signs in, and loads
 each page: the first load on its own (the first dashboard load brings the conversations
 index up to date over every conversation), then `--loads` more for the median and max.
 Pages whose feature is not there yet are skipped with a note.
@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -43,10 +43,13 @@ from bot.store import analytics
 from bot.store import orders as store_module
 from bot.core.catalog import Product, load_catalog
 from bot.core.life import OrderStatus
-from bot.core.order import display_value, valid_values, violations
-from bot.core.order import quote as price_of
+from bot.core.pricing import quote as price_of
+from bot.core.rules import valid_values, violations
+from bot.core.values import display_value
 from bot.store.orders import NewOrder, Order, OrderStatusChange, OrderStore
 from bot.local import DEMO_CATALOG, free_port
+from bot.server import create_app
+from bot.settings import Settings
 
 STAFF_NAME = "bench"
 STAFF_PASSWORD = "benchmark password 1"
@@ -274,7 +277,7 @@ def generate(folder: Path, orders: int, conversations: int, seed: int = 7, catal
         by_number = {number: (order_id, draft_id) for order_id, number, draft_id in rows}
         session.execute(sa.delete(OrderStatusChange))
         updates, history = [], []
-        for index, number, _, created, status in placed:
+        for _index, number, _, created, status in placed:
             order_id, draft_id = by_number[number]
             updates.append({"b_id": order_id, "b_created": created, "b_status": status})
             history.append({"order_id": order_id, "status": "received", "changed_at": created, "changed_by": "customer"})
@@ -357,7 +360,7 @@ def environment(values: Dict[str, str]) -> Iterator[None]:
 
 
 class WebAppThread:
-    """bot.channels.web.server's app (staff console on) on 127.0.0.1, in its own thread and event loop."""
+    """bot.server's app (widget and staff console) on 127.0.0.1, in its own thread and event loop."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -370,10 +373,9 @@ class WebAppThread:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            from bot.channels.web.server import WebSettings, create_app
-
-            app = create_app(WebSettings(host="127.0.0.1", port=self.port, rasa_url="http://127.0.0.1:9",
-                                         rasa_token="bench"))
+            settings = replace(Settings.from_env(), host="127.0.0.1", web_port=self.port, rasa_port=9,
+                               rasa_token="bench")
+            app = create_app(settings)
             self.routes = [resource.canonical for resource in app.router.resources()]
             self.runner = web.AppRunner(app, shutdown_timeout=1, access_log=None)
             self.loop.run_until_complete(self.runner.setup())
@@ -464,12 +466,11 @@ def index_catch_up() -> Optional[float]:
         from bot.staff.conversations.index import refresh_index
     except ImportError:
         return None
-    from bot.settings import database_url, tracker_database_url
-
-    store = OrderStore(database_url())
+    settings = Settings.from_env()
+    store = OrderStore(settings.database_url)
     started = time.monotonic()
     try:
-        refresh_index(store, tracker_database_url())
+        refresh_index(store, settings.tracker_database_url)
     finally:
         store.dispose()
     return time.monotonic() - started

@@ -190,6 +190,20 @@ def number_range(option: Option) -> str:
     return f"from {format_number(option.min)} to {format_number(option.max)}{unit}"
 
 
+def display_value(option: Option, value: Any) -> str:
+    """A filled value as the customer reads it: "32 GB DDR5", "39.5 cm", "yes", "none"."""
+    if value is None:
+        return "none"
+    if option.kind == "choice":
+        return option.value(value).name
+    if option.kind == "number":
+        number = format_number(Decimal(str(value)))
+        return f"{number} {option.unit}".strip()
+    if option.kind == "yesno":
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _parse_choice(option: Option, text: str) -> Parsed:
     matches, certain = match_choice(option, text)
     if not matches:

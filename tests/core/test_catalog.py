@@ -17,7 +17,9 @@ import pytest
 import yaml
 
 from bot.core.catalog import CatalogError, load_catalog
-from bot.core.order import quote, summary_text, violations
+from bot.core.pricing import quote
+from bot.core.rules import violations
+from bot.core.wording import summary_text
 from bot.core.values import parse_answer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from bot.core.extract import find_values
-from bot.core.order import apply_answers, price_so_far
+from bot.core.changes import apply_answers
+from bot.core.pricing import price_so_far
 
 
 def values(found) -> dict:

@@ -13,15 +13,11 @@ import pytest
 import yaml
 
 from bot.core.catalog import load_catalog
-from bot.core.order import (
-    derive,
-    display_value,
-    next_missing_option,
-    quote,
-    summary_text,
-    valid_values,
-    violations,
-)
+from bot.core.pricing import quote
+from bot.core.rules import valid_values, violations
+from bot.core.selections import derive, next_missing_option
+from bot.core.values import display_value
+from bot.core.wording import summary_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_CATALOG = REPO_ROOT / "catalog.yml"

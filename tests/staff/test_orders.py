@@ -536,7 +536,7 @@ async def test_order_page_shows_everything(client, web_store):
     assert "<b>Schmidt</b>" not in page
     assert 'href="/staff/conversations/web%3Aabc%201%2F2"' in page
     # promised: placed today + 10 business days
-    from bot.core.order import ready_date
+    from bot.core.lead_time import ready_date
 
     created = datetime.fromisoformat(placed["created_at"]).date()
     assert ready_date(10, created).strftime("%a %d %b %Y") in page
@@ -734,7 +734,7 @@ def test_the_customer_hears_the_status_staff_set(bot_store):
     sender = f"web:{uuid.uuid4().hex}"
     placed = bot_store.place_order(pc_order(conversation_id=sender))
     number = placed["number"]
-    from bot.core.order import ready_date
+    from bot.core.lead_time import ready_date
 
     ready = ready_date(10, datetime.fromisoformat(placed["created_at"]).date()).strftime("%a %d %b %Y")
     heard = customer_hears(f"where is my order {number}?", sender)
