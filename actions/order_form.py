@@ -30,20 +30,18 @@ from actions.kit import (
     reset_order,
     say_too_long,
 )
-from bot.core.expressions import format_number
+from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered
 from bot.core.extract import Extraction, find_values
-from bot.core.changes import Applied, apply_answers
-from bot.core.pricing import money, price_so_far, quote
+from bot.core.pricing import money, quote
+from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
 from bot.core.selections import next_missing_option
-from bot.core.values import Parsed, display_value, normalize, number_range
-from bot.core.wording import summary_text
+from bot.core.values import Parsed, display_value, normalize
+from bot.core.wording import question_text, summary_text
 
 logger = logging.getLogger(__name__)
 
 SMALL_TALK_CONFIDENCE = 0.8  # "hi" or "thanks" mid-order is small talk, not a wrong answer
-STUCK_HINT_AFTER = 2  # failed answers to one question before examples are shown
-STUCK_PERSON_AFTER = 3  # ... before a person is offered and staff are told
 YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "yes please", "please do", "do it", "confirm"}
 NO = {"no", "n", "nope", "nah", "no thanks", "continue", "carry on", "keep going", "keep it"}
 
@@ -84,51 +82,18 @@ def start_order_events(product: Optional[Product], message: Message) -> List[Eve
     ]
 
 
-def take_answers(dispatcher: CollectingDispatcher, product: Product, selections: Dict[str, Any],
-                 found: Extraction, focus: Optional[Option]) -> Applied:
+def say_taken(dispatcher: CollectingDispatcher, product: Product, selections: Dict[str, Any],
+               found: Extraction, focus: Optional[Option]) -> Taken:
     """Applies the values found in a message and tells the customer what happened."""
-    applied = apply_answers(product, selections, {k: v.value for k, v in found.values.items()})
-    lines: List[str] = [f"{v.note}." for v in found.values.values() if v.note]
-    lines += [problem.error for problem in found.problems.values()]
-    new = [c for c in applied.changes if not c.was_filled]
-    if new and (focus is None or len(new) > 1 or new[0].option.id != focus.id):
-        lines.append("Got it: " + "; ".join(f"{c.option.name}: {display_value(c.option, c.new)}" for c in new) + ".")
-    for change in (c for c in applied.changes if c.was_filled):
-        lines.append(describe_change(product, change.option, change.old, change.new, selections, applied.selections))
-    for cleared in applied.cleared:
-        lines.append(f"That no longer fits your {cleared.option.name.lower()} ({display_value(cleared.option, cleared.old)}), "
-                     f"so I'll ask for it again.")
-    for option_id in dict.fromkeys(v.option_id for v in applied.refused):
-        option = product.option(option_id)
-        message = " ".join(v.message for v in applied.refused if v.option_id == option_id)
-        if option.kind == "choice" and option.id not in applied.selections:
-            fitting = valid_values(product, applied.selections, option)
-            if fitting:
-                message += " With your other choices these would work: " + ", ".join(v.name for v in fitting) + "."
-        lines.append(message)
-    if lines:
-        dispatcher.utter_message(text="\n".join(lines))
-    return applied
+    taken = take_answers(product, selections, found, focus)
+    if taken.reply:
+        dispatcher.utter_message(text=taken.reply)
+    return taken
 
 
-def describe_change(product: Product, option: Option, old: Any, new: Any,
-                    before: Dict[str, Any], after: Dict[str, Any]) -> str:
-    """'Memory: 32 GB DDR5 -> 64 GB DDR5, +100 EUR' (with the price difference when known)."""
-    text = f"{option.name}: {display_value(option, old)} -> {display_value(option, new)}"
-    old_price, new_price = price_so_far(product, before), price_so_far(product, after)
-    if old_price is not None and new_price is not None and old_price != new_price:
-        difference = new_price - old_price
-        text += f", {'+' if difference > 0 else '-'}{format_number(abs(difference))} {product.currency}"
-    return text
-
-
-def record_refusals(conversation_id: str, draft_id: Optional[str], product: Product, text: str,
-                    found: Extraction, applied: Applied) -> None:
+def record_refusals(conversation_id: str, draft_id: Optional[str], product: Product, text: str, taken: Taken) -> None:
     """Keep the values a message named that were refused, for the staff dashboard."""
-    refusals = [analytics.Rejection(option_id, analytics.rejection_reason(parsed.error), parsed.error)
-                for option_id, parsed in found.problems.items()]
-    refusals += [analytics.Rejection(v.option_id, "rule", v.message, v.rule_id) for v in applied.refused]
-    analytics.record_rejections(order_store, conversation_id, draft_id, product.id, text, refusals)
+    analytics.record_rejections(order_store, conversation_id, draft_id, product.id, text, taken.refusals)
 
 
 def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Message,
@@ -140,11 +105,11 @@ def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Mes
     )
     found = find_values(product, message.text)
     if found.values or found.problems:
-        applied = take_answers(dispatcher, product, {}, found, None)
-        events.append(SlotSet("selections", applied.selections))
+        taken = say_taken(dispatcher, product, {}, found, None)
+        events.append(SlotSet("selections", taken.applied.selections))
         if conversation_id:
             draft_id = next(e["value"] for e in events if e.get("name") == "draft_id")
-            record_refusals(conversation_id, draft_id, product, message.text, found, applied)
+            record_refusals(conversation_id, draft_id, product, message.text, taken)
     return events
 
 
@@ -239,41 +204,14 @@ class ActionAskSpecsComplete(Action):
         return []
 
 
-def example_answer(option: Option) -> str:
-    if option.kind == "number":
-        low = option.allowed[0] if option.allowed else option.min
-        other = next((u for u in option.accept_units if u != option.unit), None)
-        also = f', or with another unit, e.g. "{format_number(low)} {option.unit}"' if other else ""
-        return f'Just the number, e.g. "{format_number(low)}"{also}.'
-    if option.kind == "text":
-        none = ' or "none"' if option.optional else ""
-        return f'For example "{option.example}"{none}.' if option.example else ""
-    if option.kind == "yesno":
-        return 'Just "yes" or "no".'
-    return "Tap one of the buttons, or type its name."
-
-
 def ask_option(dispatcher: CollectingDispatcher, product: Product, selections: Dict[str, Any], option: Option,
                hint: bool = False) -> None:
-    position = product.option_ids.index(option.id) + 1
-    question = option.question or f"What {option.name.lower()} would you like?"
-    text = f"({position}/{len(product.options)}) {question}"
     buttons: List[Dict[str, str]] = []
     if option.kind == "choice":
         buttons = choice_buttons(product, valid_values(product, selections, option))
-    elif option.kind == "number":
-        other_units = [u for u in option.accept_units if u != option.unit]
-        also = f"; {', '.join(other_units)} are fine too" if other_units else ""
-        text += f" ({number_range(option)}{also})"
     elif option.kind == "yesno":
-        text += f" (+{money(option.price, product.currency)})" if option.price else ""
         buttons = confirmation_buttons("Yes", "No")
-    else:
-        text += f" (+{money(option.price, product.currency)})" if option.price else ""
-        text += f" For example: {option.example}." if option.example else ""
-    if hint:
-        text += "\n" + example_answer(option)
-    dispatcher.utter_message(text=text, buttons=buttons)
+    dispatcher.utter_message(text=question_text(product, option, hint), buttons=buttons)
 
 
 class ValidateOrderForm(Action):
@@ -333,7 +271,7 @@ class ValidateOrderForm(Action):
             return answer_question(dispatcher, tracker, message, Draft(None, {}))
         product = product_for(message)
         if product is None:
-            dispatcher.utter_message(text="Sorry, I didn't recognise that product.")
+            dispatcher.utter_message(text="Sorry, I didn't recognise that product.", **NOT_UNDERSTOOD)
             return [SlotSet("product", None)]
         return begin_order(dispatcher, product, message, tracker.sender_id)
 
@@ -354,17 +292,12 @@ class ValidateOrderForm(Action):
             before = dict(selections)
             if changing.get("option") in found.values and changing.get("old") is not None:
                 before[changing["option"]] = changing["old"]  # report "old -> new" for a reopened option
-            applied = take_answers(dispatcher, product, before, found, focus)
-            record_refusals(tracker.sender_id, tracker.get_slot("draft_id"), product, message.text, found, applied)
-            failures = dict(tracker.get_slot("failures") or {})
-            for change in applied.changes:
-                failures.pop(change.option.id, None)
-            for refused in applied.refused:
-                failures[refused.option_id] = failures.get(refused.option_id, 0) + 1
+            taken = say_taken(dispatcher, product, before, found, focus)
+            record_refusals(tracker.sender_id, tracker.get_slot("draft_id"), product, message.text, taken)
             return [
-                SlotSet("selections", applied.selections),
+                SlotSet("selections", taken.applied.selections),
                 SlotSet("changing", None),
-                SlotSet("failures", failures),
+                SlotSet("failures", taken.failures(tracker.get_slot("failures") or {})),
                 # Complete or not, the form goes on: to the next question or to the summary.
                 SlotSet("specs_complete", None),
             ]
@@ -377,23 +310,14 @@ class ValidateOrderForm(Action):
 
     def _refuse(self, dispatcher, tracker, message, product, selections, focus, error) -> List[EventType]:
         """A message that gave no valid value for the question: say why, help when stuck."""
-        failures = dict(tracker.get_slot("failures") or {})
-        failures[focus.id] = failures.get(focus.id, 0) + 1
-        text = error.error if error is not None else f"Sorry, I didn't get that. {focus.question}"
-        buttons: List[Dict[str, str]] = []
-        if error is not None and focus.kind == "choice":
-            fitting = {v.id for v in valid_values(product, selections, focus)}
-            buttons = choice_buttons(product, [c for c in error.candidates if c.id in fitting])
-        if failures[focus.id] >= STUCK_PERSON_AFTER:
-            order_store().flag_conversation(
-                tracker.sender_id, f"stuck at '{focus.name}' after {failures[focus.id]} tries")
-            text += ("\nThis seems to be tricky. I've let our team know; say \"talk to a person\" "
-                     "if you'd like one of us to help, or try once more.")
-        dispatcher.utter_message(text=text, buttons=buttons)
-        reason = analytics.rejection_reason(error.error if error is not None else "")
+        refused = unanswered(product, selections, focus, error, tracker.get_slot("failures") or {})
+        if refused.stuck:
+            order_store().flag_conversation(tracker.sender_id, refused.stuck)
+        marker = NOT_UNDERSTOOD if refused.not_understood else {}
+        dispatcher.utter_message(text=refused.text, buttons=choice_buttons(product, refused.offer), **marker)
         analytics.record_rejections(order_store, tracker.sender_id, tracker.get_slot("draft_id"), product.id, message.text,
-                                    [analytics.Rejection(focus.id, reason, text.split("\n")[0])])
-        return [SlotSet("failures", failures), SlotSet("specs_complete", None)]
+                                    [refused.refusal])
+        return [SlotSet("failures", refused.failures), SlotSet("specs_complete", None)]
 
     def _confirm_summary(self, dispatcher, tracker, message: Message, product: Product,
                          selections: Dict[str, Any]) -> List[EventType]:

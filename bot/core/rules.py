@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional
 
 from bot.core.catalog import ChoiceValue, Option, Product, Rule
 from bot.core.expressions import evaluate, names_in
+from bot.core.refusals import Refusal, RefusalReason
 from bot.core.selections import Selections, derive, namespace
 
 
@@ -15,7 +16,12 @@ from bot.core.selections import Selections, derive, namespace
 class Violation:
     message: str
     option_id: str  # the option to ask again
-    rule_id: str = ""
+    rule_id: str = ""  # the rule, or the derived part nothing fits
+
+    @property
+    def refusal(self) -> Refusal:
+        """The broken rule as the staff dashboard keeps it."""
+        return Refusal(self.option_id, RefusalReason.RULE, self.message, self.rule_id or None)
 
 
 def _rule_holds(rule: Rule, names: Dict[str, Any]) -> Optional[bool]:

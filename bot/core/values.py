@@ -10,12 +10,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
 from bot.core.catalog import ChoiceValue, Option
 from bot.core.expressions import format_number
+from bot.core.refusals import Refusal, RefusalReason
 from bot.core.units import convert, is_physical
 
 
@@ -28,6 +29,17 @@ class Parsed:
     error: str = ""  # what is wrong and what would be valid
     note: str = ""  # e.g. "I took 15.5 as inches = 39.4 cm"
     candidates: List[ChoiceValue] = field(default_factory=list)  # choices to offer as buttons
+    reason: Optional[RefusalReason] = None  # why it was refused (with the error)
+    not_understood: bool = False  # the error tells the customer the answer was not understood
+
+    @classmethod
+    def refused(cls, reason: RefusalReason, error: str, candidates: Sequence[ChoiceValue] = (),
+                not_understood: bool = False) -> "Parsed":
+        return cls(error=error, reason=reason, candidates=list(candidates), not_understood=not_understood)
+
+    def refusal(self, option_id: str) -> Refusal:
+        """This refused reading as the staff dashboard keeps it."""
+        return Refusal(option_id, self.reason or RefusalReason.INVALID_ANSWER, self.error)
 
 
 NONE_WORDS = {
@@ -153,7 +165,8 @@ def is_none_answer(text: str, option: Option) -> bool:
 def parse_answer(option: Option, text: str) -> Parsed:
     """Read `text` as an answer to `option`."""
     if not text or not text.strip():
-        return Parsed(error=f"I didn't catch that. {describe_valid(option)}")
+        return Parsed.refused(RefusalReason.INVALID_ANSWER, f"I didn't catch that. {describe_valid(option)}",
+                              not_understood=True)
     if option.optional and is_none_answer(text, option):
         return Parsed(value=None, ok=True)
     reader = {"choice": _parse_choice, "number": _parse_number, "text": _parse_text, "yesno": _parse_yesno}
@@ -207,16 +220,20 @@ def display_value(option: Option, value: Any) -> str:
 def _parse_choice(option: Option, text: str) -> Parsed:
     matches, certain = match_choice(option, text)
     if not matches:
-        return Parsed(error=f"Sorry, \"{text.strip()[:60]}\" is not one of our {noun(option)} options. {describe_valid(option)}",
-                      candidates=option.in_stock_values)
+        return Parsed.refused(
+            RefusalReason.UNKNOWN_VALUE,
+            f"Sorry, \"{text.strip()[:60]}\" is not one of our {noun(option)} options. {describe_valid(option)}",
+            option.in_stock_values,
+        )
     if not certain:
         names = " or ".join(value.name for value in matches)
-        return Parsed(error=f"Did you mean {names}?", candidates=matches)
+        return Parsed.refused(RefusalReason.AMBIGUOUS, f"Did you mean {names}?", matches)
     value = matches[0]
     if not value.in_stock:
         in_stock = ", ".join(v.name for v in option.in_stock_values)
-        return Parsed(error=f"Sorry, {value.name} is out of stock at the moment. In stock: {in_stock}.",
-                      candidates=option.in_stock_values)
+        return Parsed.refused(RefusalReason.OUT_OF_STOCK,
+                              f"Sorry, {value.name} is out of stock at the moment. In stock: {in_stock}.",
+                              option.in_stock_values)
     return Parsed(value=value.id, ok=True)
 
 
@@ -316,10 +333,11 @@ def _json_number(value: Decimal) -> Any:
 def _parse_number(option: Option, text: str) -> Parsed:
     numbers = _read_numbers(text)
     if not numbers:
-        return Parsed(error=f"I need a number {number_range(option)}.")
+        return Parsed.refused(RefusalReason.OUT_OF_RANGE, f"I need a number {number_range(option)}.")
     if len({n for n, _ in numbers}) > 1:
         listed = ", ".join(format_number(n) for n, _ in numbers)
-        return Parsed(error=f"I found several numbers ({listed}). Please give just the {noun(option)}, {number_range(option)}.")
+        return Parsed.refused(RefusalReason.OUT_OF_RANGE,
+                              f"I found several numbers ({listed}). Please give just the {noun(option)}, {number_range(option)}.")
     number, unit = numbers[0]
     target = option.unit
     note = ""
@@ -329,7 +347,7 @@ def _parse_number(option: Option, text: str) -> Parsed:
         accepted = option.accept_units or [target]
         if unit not in accepted or not is_physical(target):
             listed = ", ".join(accepted)
-            return Parsed(error=f"Please give the {noun(option)} in {listed}: {number_range(option)}.")
+            return Parsed.refused(RefusalReason.MISSING_UNIT, f"Please give the {noun(option)} in {listed}: {number_range(option)}.")
         value = _rounded(option, convert(number, unit, target))
         note = f"{format_number(number)} {unit} = {format_number(value)} {target}"
     elif unit == target or not unit:
@@ -347,13 +365,14 @@ def _parse_number(option: Option, text: str) -> Parsed:
                 note = f"I took {format_number(number)} as {UNIT_NAMES.get(other, other)} = {format_number(value)} {target}"
             elif len(plausible) > 1:
                 units = " or ".join(other for other, _ in plausible)
-                return Parsed(error=f"Is that {format_number(number)} {units}? Please add the unit.")
+                return Parsed.refused(RefusalReason.MISSING_UNIT, f"Is that {format_number(number)} {units}? Please add the unit.")
         value = _rounded(option, value)
     if option.decimals == 0 and not option.allowed and number != number.to_integral_value() and not unit:
-        return Parsed(error=f"Please give a whole number {number_range(option)}.")
+        return Parsed.refused(RefusalReason.OUT_OF_RANGE, f"Please give a whole number {number_range(option)}.")
     if not _fits(option, value):
         said = f"{format_number(number)} {unit}" if unit and unit != target else format_number(value) + (f" {target}" if target else "")
-        return Parsed(error=f"{said.strip()} is out of range: the {noun(option)} must be {number_range(option)}.")
+        return Parsed.refused(RefusalReason.OUT_OF_RANGE,
+                              f"{said.strip()} is out of range: the {noun(option)} must be {number_range(option)}.")
     return Parsed(value=_json_number(value), ok=True, note=note)
 
 
@@ -375,7 +394,7 @@ def _parse_text(option: Option, text: str) -> Parsed:
             value = value.lower()
         if value and (not option.pattern or re.fullmatch(option.pattern, value)) and len(value) <= 200:
             return Parsed(value=value, ok=True)
-    return Parsed(error=describe_valid(option))
+    return Parsed.refused(RefusalReason.INVALID_ANSWER, describe_valid(option))
 
 
 YES_MARKERS = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "definitely", "absolutely", "correct", "with", "please"}
@@ -394,4 +413,4 @@ def _parse_yesno(option: Option, text: str) -> Parsed:
     rest = [w for w in words if w not in YES_MARKERS | NO_MARKERS | FILLER | name_words and w not in ("thanks", "need", "add", "include")]
     if yes != no and not rest:
         return Parsed(value=yes, ok=True)
-    return Parsed(error=f"Please answer yes or no: {option.question or option.name + '?'}")
+    return Parsed.refused(RefusalReason.INVALID_ANSWER, f"Please answer yes or no: {option.question or option.name + '?'}")

@@ -1,13 +1,86 @@
-"""What the customer reads about an order: the summary to confirm, an option's choices,
-what is chosen so far."""
+"""What the customer reads about an order: each question, what a message changed, the
+summary to confirm, an option's choices, what is chosen so far."""
 
 from __future__ import annotations
 
+from typing import List, Optional
+
 from bot.core.catalog import Option, Product
+from bot.core.changes import Applied, Change
 from bot.core.expressions import format_number
-from bot.core.pricing import Quote, money
+from bot.core.extract import Extraction
+from bot.core.pricing import Quote, money, price_so_far
+from bot.core.rules import valid_values
 from bot.core.selections import Selections
 from bot.core.values import display_value, number_range
+
+
+def question_text(product: Product, option: Option, hint: bool = False) -> str:
+    """"(2/6) How much memory?" with what a valid answer looks like; `hint` adds an example."""
+    position = product.option_ids.index(option.id) + 1
+    question = option.question or f"What {option.name.lower()} would you like?"
+    text = f"({position}/{len(product.options)}) {question}"
+    if option.kind == "number":
+        other_units = [u for u in option.accept_units if u != option.unit]
+        also = f"; {', '.join(other_units)} are fine too" if other_units else ""
+        text += f" ({number_range(option)}{also})"
+    elif option.kind in ("yesno", "text"):
+        text += f" (+{money(option.price, product.currency)})" if option.price else ""
+        if option.kind == "text":
+            text += f" For example: {option.example}." if option.example else ""
+    if hint:
+        text += "\n" + example_answer(option)
+    return text
+
+
+def example_answer(option: Option) -> str:
+    if option.kind == "number":
+        low = option.allowed[0] if option.allowed else option.min
+        other = next((u for u in option.accept_units if u != option.unit), None)
+        also = f', or with another unit, e.g. "{format_number(low)} {option.unit}"' if other else ""
+        return f'Just the number, e.g. "{format_number(low)}"{also}.'
+    if option.kind == "text":
+        none = ' or "none"' if option.optional else ""
+        return f'For example "{option.example}"{none}.' if option.example else ""
+    if option.kind == "yesno":
+        return 'Just "yes" or "no".'
+    return "Tap one of the buttons, or type its name."
+
+
+def answers_reply(product: Product, before: Selections, found: Extraction, applied: Applied,
+                  focus: Optional[Option]) -> str:
+    """What the customer is told after a message's answers were taken ("" for nothing):
+    conversions, refusals, what was filled besides the question asked, what changed."""
+    lines: List[str] = [f"{v.note}." for v in found.values.values() if v.note]
+    lines += [problem.error for problem in found.problems.values()]
+    new = [c for c in applied.changes if not c.was_filled]
+    if new and (focus is None or len(new) > 1 or new[0].option.id != focus.id):
+        lines.append("Got it: " + "; ".join(f"{c.option.name}: {display_value(c.option, c.new)}" for c in new) + ".")
+    for change in (c for c in applied.changes if c.was_filled):
+        lines.append(describe_change(product, change, before, applied.selections))
+    for cleared in applied.cleared:
+        lines.append(f"That no longer fits your {cleared.option.name.lower()} ({display_value(cleared.option, cleared.old)}), "
+                     f"so I'll ask for it again.")
+    for option_id in dict.fromkeys(v.option_id for v in applied.refused):
+        option = product.option(option_id)
+        message = " ".join(v.message for v in applied.refused if v.option_id == option_id)
+        if option.kind == "choice" and option.id not in applied.selections:
+            fitting = valid_values(product, applied.selections, option)
+            if fitting:
+                message += " With your other choices these would work: " + ", ".join(v.name for v in fitting) + "."
+        lines.append(message)
+    return "\n".join(lines)
+
+
+def describe_change(product: Product, change: Change, before: Selections, after: Selections) -> str:
+    """'Memory: 32 GB DDR5 -> 64 GB DDR5, +100 EUR' (with the price difference when known)."""
+    option = change.option
+    text = f"{option.name}: {display_value(option, change.old)} -> {display_value(option, change.new)}"
+    old_price, new_price = price_so_far(product, before), price_so_far(product, after)
+    if old_price is not None and new_price is not None and old_price != new_price:
+        difference = new_price - old_price
+        text += f", {'+' if difference > 0 else '-'}{format_number(abs(difference))} {product.currency}"
+    return text
 
 
 def summary_text(product: Product, selections: Selections, priced: Quote) -> str:

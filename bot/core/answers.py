@@ -1,0 +1,83 @@
+"""One message of the order form read as answers: what is taken, what the customer is
+told, what was refused and why, and when a customer who is stuck gets help."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional
+
+from bot.core.catalog import ChoiceValue, Option, Product
+from bot.core.changes import Applied, apply_answers
+from bot.core.extract import Extraction
+from bot.core.refusals import Refusal, RefusalReason
+from bot.core.rules import valid_values
+from bot.core.selections import Selections
+from bot.core.values import Parsed
+from bot.core.wording import answers_reply
+
+STUCK_HINT_AFTER = 2  # failed answers to one question before examples are shown
+STUCK_PERSON_AFTER = 3  # ... before a person is offered and staff are told
+
+Failures = Mapping[str, int]  # failed answers per option id (the `failures` slot)
+
+
+@dataclass
+class Taken:
+    """The answers of one message, applied."""
+
+    applied: Applied
+    reply: str  # what to tell the customer ("" for nothing)
+    refusals: List[Refusal]  # values the message named that were refused
+
+    def failures(self, before: Failures) -> Dict[str, int]:
+        """Failed answers per question after this message: an option taken starts again."""
+        failures = dict(before)
+        for change in self.applied.changes:
+            failures.pop(change.option.id, None)
+        for refused in self.applied.refused:
+            failures[refused.option_id] = failures.get(refused.option_id, 0) + 1
+        return failures
+
+
+def take_answers(product: Product, selections: Selections, found: Extraction, focus: Optional[Option]) -> Taken:
+    """Applies the values found in a message (`focus`: the question asked, if any)."""
+    applied = apply_answers(product, selections, {option_id: parsed.value for option_id, parsed in found.values.items()})
+    refusals = [parsed.refusal(option_id) for option_id, parsed in found.problems.items()]
+    refusals += [violation.refusal for violation in applied.refused]
+    return Taken(applied, answers_reply(product, selections, found, applied, focus), refusals)
+
+
+@dataclass
+class Unanswered:
+    """The question asked got no valid answer: what to say and what to keep."""
+
+    text: str
+    offer: List[ChoiceValue]  # values to offer as buttons
+    refusal: Refusal
+    not_understood: bool  # the reply says the bot did not understand the message
+    failures: Dict[str, int]
+    stuck: Optional[str]  # why staff are told (a flag's reason), when the customer seems stuck
+
+
+def unanswered(product: Product, selections: Selections, focus: Option, error: Optional[Parsed],
+               failures: Failures) -> Unanswered:
+    """The reply to a message that gave no valid value for `focus`; `error` says why, when
+    the message could be read as an answer at all."""
+    failures = {**failures, focus.id: failures.get(focus.id, 0) + 1}
+    tries = failures[focus.id]
+    if error is None:
+        text, reason = f"Sorry, I didn't get that. {focus.question}", RefusalReason.NOT_UNDERSTOOD
+    else:
+        text, reason = error.error, error.reason or RefusalReason.INVALID_ANSWER
+    offer: List[ChoiceValue] = []
+    if error is not None and focus.kind == "choice":
+        fitting = {v.id for v in valid_values(product, selections, focus)}
+        offer = [c for c in error.candidates if c.id in fitting]
+    refusal = Refusal(focus.id, reason, text.split("\n")[0])
+    not_understood = error is None or error.not_understood
+    stuck = None
+    if tries >= STUCK_PERSON_AFTER:
+        stuck = f"stuck at '{focus.name}' after {tries} tries"
+        text += ("\nThis seems to be tricky. I've let our team know; say \"talk to a person\" "
+                 "if you'd like one of us to help, or try once more.")
+    return Unanswered(text, offer, refusal, not_understood, failures, stuck)
