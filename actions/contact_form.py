@@ -23,7 +23,8 @@ from bot.core.selections import next_missing_option
 from bot.core.values import display_value
 from actions.order_form import ask_pending, says_no, says_yes
 from bot.channels.staff_notice import announce_order
-from bot.store.orders import NewOrder, utcnow
+from bot.store.db import utcnow
+from bot.store.orders import NewOrder
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from sqlalchemy import create_engine, pool
 
 from alembic import context
 from bot.settings import Settings
-from bot.store.orders import Money, UTCDateTime, metadata
-import bot.store.tables  # noqa: F401,E402 - the staff tables share the metadata
+from bot.store.db import Money, UTCDateTime, metadata
+import bot.store.tables  # noqa: F401,E402 - every table module, so that the metadata holds every table
 
 config = context.config
 

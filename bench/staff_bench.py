@@ -40,13 +40,14 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from bot.store import analytics
-from bot.store import orders as store_module
+from bot.store import search as order_search
 from bot.core.catalog import Product, load_catalog
 from bot.core.life import OrderStatus
 from bot.core.pricing import quote as price_of
 from bot.core.rules import valid_values, violations
 from bot.core.values import display_value
-from bot.store.orders import NewOrder, Order, OrderStatusChange, OrderStore
+from bot.store.models import Order, OrderStatusChange
+from bot.store.orders import NewOrder, OrderStore
 from bot.local import DEMO_CATALOG, free_port
 from bot.server import create_app
 from bot.settings import Settings
@@ -421,7 +422,7 @@ class Page:
 
 
 def pages_for(data: Generated) -> List[Page]:
-    per_page = getattr(store_module, "DEFAULT_PER_PAGE", 50)
+    per_page = order_search.DEFAULT_PER_PAGE
     deep = max(1, (data.orders // per_page) * 3 // 4)
     since = (datetime.now(timezone.utc) - timedelta(days=30)).date().isoformat()
     return [

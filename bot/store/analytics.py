@@ -18,11 +18,10 @@ with a handful of aggregate queries.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from sqlalchemy import (
     Column,
@@ -42,7 +41,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped
 
 from bot.core.life import OrderKind, OrderStatus
-from bot.store.orders import Base, Money, Order, OrderStore, UTCDateTime, utcnow
+from bot.core.refusals import Refusal, reason_words
+from bot.store.db import Base, Money, UTCDateTime, utcnow
+from bot.store.models import Order
+from bot.store.orders import OrderStore
 
 logger = logging.getLogger(__name__)
 
@@ -59,26 +61,6 @@ DEFAULT_PERIOD = 30
 OUTCOME_OPEN = "open"
 OUTCOME_PLACED = "placed"
 OUTCOME_CANCELLED = "cancelled"  # the customer cancelled or started over
-
-# Reason codes of a refused answer, with the words the dashboard uses for them.
-REASONS = {
-    "not_understood": "nothing in the answer could be read",
-    "unknown_value": "not one of the options",
-    "ambiguous": "could be several options",
-    "out_of_stock": "out of stock",
-    "out_of_range": "outside the allowed range",
-    "missing_unit": "a number without a clear unit",
-    "invalid_answer": "could not be read as an answer",
-    "rule": "does not fit the other choices (a product rule)",
-}
-# How the order core words its refusals (bot/core/values.py), most specific first.
-_REASON_PATTERNS: Sequence[Tuple[str, "re.Pattern[str]"]] = [
-    ("out_of_stock", re.compile(r"out of stock", re.IGNORECASE)),
-    ("ambiguous", re.compile(r"^Did you mean", re.IGNORECASE)),
-    ("unknown_value", re.compile(r"is not one of our", re.IGNORECASE)),
-    ("missing_unit", re.compile(r"add the unit|Please give the .* in ", re.IGNORECASE)),
-    ("out_of_range", re.compile(r"out of range|I need a number|whole number|several numbers", re.IGNORECASE)),
-]
 
 StoreSource = Union[OrderStore, Callable[[], OrderStore]]
 
@@ -101,7 +83,7 @@ class AnswerRejection(Base):
     product_id: Mapped[str] = Column(String(100), nullable=False)
     option_id: Mapped[str] = Column(String(100), nullable=False)
     answer: Mapped[str] = Column(String(ANSWER_MAX_CHARS), nullable=False)  # the customer's words, cut
-    reason: Mapped[str] = Column(String(40), nullable=False)  # a key of REASONS
+    reason: Mapped[str] = Column(String(40), nullable=False)  # a RefusalReason (bot/core/refusals.py)
     detail: Mapped[str] = Column(Text, nullable=False)  # what the bot said
     rule_id: Mapped[Optional[str]] = Column(String(100), nullable=True)
     at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
@@ -131,33 +113,15 @@ def _store(source: StoreSource) -> OrderStore:
     return source if isinstance(source, OrderStore) else source()
 
 
-def rejection_reason(error: str) -> str:
-    """The reason code of a refusal worded by the order core ("" means not understood)."""
-    if not error:
-        return "not_understood"
-    for code, pattern in _REASON_PATTERNS:
-        if pattern.search(error):
-            return code
-    return "invalid_answer"
-
-
-@dataclass
-class Rejection:
-    option_id: str
-    reason: str  # a key of REASONS
-    detail: str  # what the bot said
-    rule_id: Optional[str] = None
-
-
 def record_rejections(source: StoreSource, conversation_id: str, draft_id: Optional[str], product_id: str,
-                      answer: str, rejections: Iterable[Rejection], at: Optional[datetime] = None) -> None:
+                      answer: str, rejections: Iterable[Refusal], at: Optional[datetime] = None) -> None:
     """Keep the refused answers of one message. Logs and returns on any error."""
     try:
         rows = [
             AnswerRejection(
                 conversation_id=conversation_id[:255], draft_id=(draft_id or None), product_id=product_id,
                 option_id=rejection.option_id, answer=(answer or "")[:ANSWER_MAX_CHARS],
-                reason=rejection.reason, detail=(rejection.detail or REASONS.get(rejection.reason, ""))[:DETAIL_MAX_CHARS],
+                reason=rejection.reason.value, detail=(rejection.detail or rejection.reason.words)[:DETAIL_MAX_CHARS],
                 rule_id=rejection.rule_id or None, at=at or utcnow(),
             )
             for rejection in rejections
@@ -352,7 +316,7 @@ def dashboard(store: OrderStore, days: int = DEFAULT_PERIOD, now: Optional[datet
             examples = list(dict.fromkeys(answer for answer, _ in recent if answer.strip()))[:3]
             rejections.append({
                 "product_id": product_id, "option_id": option_id, "label": option_name(product_id, option_id),
-                "reason": reason, "reason_text": REASONS.get(reason, reason), "count": count,
+                "reason": reason, "reason_text": reason_words(reason), "count": count,
                 "detail": recent[0][1] if recent else "", "examples": examples,
             })
 

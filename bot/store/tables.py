@@ -1,5 +1,7 @@
-"""Every table the staff console keeps, imported in one place for Alembic's metadata."""
+"""Every table of the store, imported in one place so that one metadata holds them all
+(Alembic's env.py, the test that the models match the migrations)."""
 
-from bot.staff import accounts  # noqa: F401
-from bot.staff import conversations  # noqa: F401 - conversation_summaries, conversation_takeovers
-from bot.store import analytics  # noqa: F401,E402 - the dashboard's tables (answer_rejections, order_drafts)
+from bot.store import accounts  # noqa: F401 - staff_users, staff_api_tokens, staff_sign_in_failures
+from bot.store import analytics  # noqa: F401 - the dashboard's tables (answer_rejections, order_drafts)
+from bot.store import conversations  # noqa: F401 - conversation_summaries, conversation_index_state, conversation_takeovers
+from bot.store import models  # noqa: F401 - orders, order_status_changes, order_notes, conversation_flags

@@ -23,18 +23,16 @@ from sqlalchemy.orm import Session
 
 from actions import kit as dialogue
 from bot.core.life import NEXT_STATUSES, OrderStatus
+from bot.store.models import Order, OrderNote, OrderStatusChange
 from bot.store.orders import (
     NOTE_MAX_LENGTH,
     IllegalStatusChangeError,
-    InvalidOrderQueryError,
-    Order,
-    OrderNote,
     OrderNotFoundError,
-    OrderQuery,
-    OrderStatusChange,
     OrderStore,
     StatusChangeError,
 )
+from bot.store.search import InvalidOrderQueryError, OrderQuery
+from bot.staff.queries import order_params, order_query
 from bot.staff.accounts import StaffAccounts
 from tests.support.staff import STAFF_NAME, add_staff, page_csrf, sign_in, staff_client, staff_environment
 from tests.support.orders import new_order
@@ -402,7 +400,7 @@ def test_export_has_every_matching_row(order_store, many):
 
 
 def test_query_from_address_parameters():
-    query, problems = OrderQuery.from_params({
+    query, problems = order_query({
         "status": "shipped", "product": "custom_pc", "from": "2026-03-01", "to": "2026-03-31", "q": " ada ",
         "sort": "total", "dir": "asc", "page": "3", "per_page": "20",
     })
@@ -410,15 +408,15 @@ def test_query_from_address_parameters():
     assert query == OrderQuery(status="shipped", product_id="custom_pc", created_from=date(2026, 3, 1),
                                created_to=date(2026, 3, 31), text="ada", sort="total", descending=False,
                                page=3, per_page=20)
-    assert OrderQuery.from_params(query.params())[0] == query
-    assert OrderQuery().params() == {}
-    bad, problems = OrderQuery.from_params({
+    assert order_query(order_params(query))[0] == query
+    assert order_params(OrderQuery()) == {}
+    bad, problems = order_query({
         "status": "lost", "product": "<script>", "from": "yesterday", "to": "2026-02-30", "sort": "password",
         "dir": "sideways", "page": "-1", "per_page": "100000", "q": "x" * 500,
     })
     assert bad == OrderQuery()
     assert len(problems) == 9
-    swapped, problems = OrderQuery.from_params({"from": "2026-03-09", "to": "2026-03-01"})
+    swapped, problems = order_query({"from": "2026-03-09", "to": "2026-03-01"})
     assert swapped == OrderQuery() and "starts after it ends" in problems[0]
     with pytest.raises(InvalidOrderQueryError):
         OrderQuery(sort="password")

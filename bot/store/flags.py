@@ -1,0 +1,107 @@
+"""Conversations flagged for staff: raised by the bot (the customer asked for a person, the
+bot got stuck), resolved by a member of staff. Used through OrderStore (bot/store/orders.py),
+which hands over its session factory."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from bot.store.db import OrderStoreError, utcnow
+from bot.store.models import STAFF_NAME_MAX_LENGTH, ConversationFlag
+from bot.store.serialize import flag_as_dict
+
+# Open flags are unique per (conversation, reason) through a btree index, so a reason is
+# kept well under PostgreSQL's limit on the size of an index entry (about 2700 bytes).
+FLAG_REASON_MAX_LENGTH = 1000
+
+
+class FlagNotFoundError(OrderStoreError, LookupError):
+    """There is no conversation flag with this id."""
+
+    def __init__(self, flag_id: int) -> None:
+        super().__init__(f"there is no conversation flag {flag_id}")
+        self.flag_id = flag_id
+
+
+def raise_flag(sessions: sessionmaker, conversation_id: str, reason: str) -> Dict[str, Any]:
+    """Flag the conversation for staff and return the flag. While a flag with the same
+    reason is still open in this conversation, that flag is returned instead of a
+    second one (a retried message, a customer asking again, two workers at once)."""
+    if not conversation_id or len(conversation_id) > 255:
+        raise ValueError("conversation_id must be 1 to 255 characters")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > FLAG_REASON_MAX_LENGTH:
+        raise ValueError(f"reason must be 1 to {FLAG_REASON_MAX_LENGTH} characters")
+    existing = _open_flag(sessions, conversation_id, reason)
+    if existing is not None:
+        return existing
+    try:
+        with sessions.begin() as session:
+            flag = ConversationFlag(conversation_id=conversation_id, reason=reason, raised_at=utcnow())
+            session.add(flag)
+            session.flush()
+            raised = flag_as_dict(flag)
+        return raised
+    except IntegrityError:
+        # The same open flag was raised meanwhile (a race): that one is the answer.
+        existing = _open_flag(sessions, conversation_id, reason)
+        if existing is None:
+            raise  # some other constraint: a real error
+        return existing
+
+
+def resolve_flag(sessions: sessionmaker, flag_id: int, resolved_by: str) -> Dict[str, Any]:
+    """Mark the flag resolved by a member of staff and return it. Resolving a flag that
+    is already resolved changes nothing and returns it as it is (two people clicking at
+    once). Raises FlagNotFoundError."""
+    if not resolved_by or len(resolved_by) > STAFF_NAME_MAX_LENGTH:
+        raise ValueError(f"resolved_by must be 1 to {STAFF_NAME_MAX_LENGTH} characters")
+    with sessions.begin() as session:
+        flag = session.scalars(
+            select(ConversationFlag).where(ConversationFlag.id == flag_id).with_for_update()
+        ).one_or_none()
+        if flag is None:
+            raise FlagNotFoundError(flag_id)
+        if flag.resolved_at is None:
+            flag.resolved_at = utcnow()
+            flag.resolved_by = resolved_by
+            session.flush()
+        return flag_as_dict(flag)
+
+
+def open_flags(sessions: sessionmaker) -> List[Dict[str, Any]]:
+    """The flags not yet resolved, of every conversation, oldest first."""
+    with sessions.begin() as session:
+        flags = session.scalars(
+            select(ConversationFlag)
+            .where(ConversationFlag.resolved_at.is_(None))
+            .order_by(ConversationFlag.raised_at, ConversationFlag.id)
+        ).all()
+        return [flag_as_dict(flag) for flag in flags]
+
+
+def flags_for(sessions: sessionmaker, conversation_id: str) -> List[Dict[str, Any]]:
+    """Every flag of the conversation, open and resolved, oldest first."""
+    with sessions.begin() as session:
+        flags = session.scalars(
+            select(ConversationFlag)
+            .where(ConversationFlag.conversation_id == conversation_id)
+            .order_by(ConversationFlag.raised_at, ConversationFlag.id)
+        ).all()
+        return [flag_as_dict(flag) for flag in flags]
+
+
+def _open_flag(sessions: sessionmaker, conversation_id: str, reason: str) -> Optional[Dict[str, Any]]:
+    with sessions.begin() as session:
+        flag = session.scalars(
+            select(ConversationFlag).where(
+                ConversationFlag.conversation_id == conversation_id,
+                ConversationFlag.reason == reason,
+                ConversationFlag.resolved_at.is_(None),
+            )
+        ).one_or_none()
+        return None if flag is None else flag_as_dict(flag)

@@ -1,0 +1,133 @@
+"""The tables of orders and of conversation flags.
+
+- `orders`: a placed order or quote request, with everything the customer chose and the
+  price as it was shown (JSON columns), and its current status (an OrderStatus value);
+- `order_status_changes`: its status history, one row per change;
+- `order_notes`: what staff note on an order (never shown to the customer);
+- `conversation_flags`: a conversation a person on the staff should look at.
+
+Their schema is the migrations'; tests/store/test_db.py checks that these models match.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy.orm import Mapped, relationship
+
+from bot.core.life import OrderStatus
+from bot.store.db import Base, Money, UTCDateTime, utcnow
+
+STAFF_NAME_MAX_LENGTH = 100  # who changed a status, wrote a note, resolved a flag
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        # As migration 0001 wrote them: a new OrderKind needs a migration of these.
+        CheckConstraint("kind IN ('order', 'quote_request')", name="kind"),
+        CheckConstraint("kind <> 'order' OR total IS NOT NULL", name="order_has_total"),
+        # The staff list filters by status or product within a date range and sorts by
+        # creation (the default), total or customer name (see migration 0004).
+        Index("ix_orders_created_at", "created_at"),
+        Index("ix_orders_status_created_at", "status", "created_at"),
+        Index("ix_orders_product_id_created_at", "product_id", "created_at"),
+        Index("ix_orders_total", "total"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    number: Mapped[str] = Column(String(20), unique=True, nullable=False)
+    draft_id: Mapped[str] = Column(String(64), unique=True, nullable=False)  # idempotency key
+    conversation_id: Mapped[str] = Column(String(255), index=True, nullable=False)  # Rasa sender id
+    kind: Mapped[str] = Column(String(20), nullable=False)
+    product_id: Mapped[str] = Column(String(100), nullable=False)
+    product_name: Mapped[str] = Column(String(255), nullable=False)
+    options: Mapped[Dict[str, Any]] = Column(JSON, nullable=False)
+    option_details: Mapped[List[Dict[str, Any]]] = Column(JSON, nullable=False)
+    derived_parts: Mapped[List[Dict[str, Any]]] = Column(JSON, nullable=False)
+    price_lines: Mapped[List[Dict[str, Any]]] = Column(JSON, nullable=False)
+    total: Mapped[Optional[Decimal]] = Column(Money, nullable=True)  # None: a quote request
+    currency: Mapped[str] = Column(String(3), nullable=False)
+    lead_time_days: Mapped[int] = Column(Integer, nullable=False)
+    customer_name: Mapped[str] = Column(String(255), nullable=False)
+    customer_email: Mapped[str] = Column(String(320), nullable=False)
+    customer_address: Mapped[str] = Column(Text, nullable=False)
+    status: Mapped[str] = Column(String(30), nullable=False, default=OrderStatus.RECEIVED.value)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    status_history: Mapped[List["OrderStatusChange"]] = relationship(
+        "OrderStatusChange",
+        back_populates="order",
+        cascade="all, delete-orphan",
+        order_by=lambda: (OrderStatusChange.changed_at, OrderStatusChange.id),
+        lazy="selectin",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.kind} {self.status}>"
+
+
+# Sorting by customer name ignores case; the index serves that ORDER BY (migration 0004).
+Index("ix_orders_customer_name_lower", func.lower(Order.customer_name))
+
+
+class OrderStatusChange(Base):
+    __tablename__ = "order_status_changes"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    order_id: Mapped[int] = Column(Integer, ForeignKey("orders.id", ondelete="CASCADE"), index=True, nullable=False)
+    status: Mapped[str] = Column(String(30), nullable=False)
+    changed_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    changed_by: Mapped[str] = Column(String(STAFF_NAME_MAX_LENGTH), nullable=False)  # "customer", "system" or a staff name
+    reason: Mapped[Optional[str]] = Column(Text, nullable=True)
+
+    order: Mapped[Order] = relationship(Order, back_populates="status_history")
+
+
+class OrderNote(Base):
+    """A note staff keep on an order (never shown to the customer)."""
+
+    __tablename__ = "order_notes"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    order_id: Mapped[int] = Column(Integer, ForeignKey("orders.id", ondelete="CASCADE"), index=True, nullable=False)
+    author: Mapped[str] = Column(String(STAFF_NAME_MAX_LENGTH), nullable=False)  # a staff name
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    text: Mapped[str] = Column(Text, nullable=False)
+
+
+_OPEN_FLAG = text("resolved_at IS NULL")
+
+
+class ConversationFlag(Base):
+    """A conversation a person on the staff should look at (the customer asked for a
+    person, or the bot got stuck). Open while resolved_at is None."""
+
+    __tablename__ = "conversation_flags"
+    __table_args__ = (
+        # At most one open flag per conversation and reason: a customer who asks three
+        # times is one flag, even when two workers raise it at once.
+        Index(
+            "ix_conversation_flags_open_reason",
+            "conversation_id",
+            "reason",
+            unique=True,
+            sqlite_where=_OPEN_FLAG,
+            postgresql_where=_OPEN_FLAG,
+        ),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), index=True, nullable=False)  # Rasa sender id
+    reason: Mapped[str] = Column(Text, nullable=False)
+    raised_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    resolved_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    resolved_by: Mapped[Optional[str]] = Column(String(STAFF_NAME_MAX_LENGTH), nullable=True)  # a staff name
+
+    def __repr__(self) -> str:
+        state = "open" if self.resolved_at is None else "resolved"
+        return f"<ConversationFlag {self.id} {self.conversation_id} {state}>"
