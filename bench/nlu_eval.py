@@ -243,7 +243,7 @@ def score_intents(examples: Sequence[Example], predictions: Sequence[Tuple[str, 
     labels = sorted({e.intent for e in examples})
     per_intent = {label: Scores() for label in labels}
     misses = []
-    for example, (predicted, confidence) in zip(examples, predictions):
+    for example, (predicted, confidence) in zip(examples, predictions, strict=True):
         if predicted == example.intent:
             per_intent[example.intent].tp += 1
             continue

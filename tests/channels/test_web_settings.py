@@ -1,4 +1,4 @@
-"""The web server's settings: whose X-Forwarded-For is believed, and malformed values."""
+"""The web server's settings: whose X-Forwarded-For is believed, and malformed values (python -m bot.server)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from bot.channels.web import server
-from bot.channels.web.server import SETTINGS, WebSettings, client_address, parse_limit
+from bot import server
+from bot.channels.web.kit import SETTINGS, client_address
+from bot.settings import Settings, parse_limit, parse_trusted_proxies
 
 
 def request_from(peer: str, forwarded: str, proxies: str = ""):
     app = web.Application()
-    app[SETTINGS] = WebSettings(trusted_proxies=server.trusted_proxies(proxies), staff=False)
+    app[SETTINGS] = Settings(trusted_proxies=parse_trusted_proxies(proxies))
     request = make_mocked_request("POST", "/api/messages", headers={"X-Forwarded-For": forwarded}, app=app)
     return request.clone(remote=peer)
 

@@ -4,14 +4,17 @@ signed-in staff client."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Dict, Optional
+from urllib.parse import urlsplit
 
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.store.orders import OrderStore
 from bot.staff.accounts import StaffAccounts
-from bot.channels.web.server import WebSettings, create_app
+from bot.server import create_app
+from bot.settings import Settings
 
 STAFF_NAME = "alice"
 STAFF_PASSWORD = "correct horse battery"
@@ -35,7 +38,7 @@ def add_staff(store: OrderStore, name: str = STAFF_NAME, password: str = STAFF_P
 
 async def staff_client(rasa_url: str = "http://127.0.0.1:9", rasa_token: str = "token") -> TestClient:
     """A test client on the web server's app (staff console included)."""
-    app = create_app(WebSettings(rasa_url=rasa_url, rasa_token=rasa_token))
+    app = create_app(replace(Settings.from_env(), rasa_port=urlsplit(rasa_url).port, rasa_token=rasa_token))
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     return client

@@ -1,26 +1,28 @@
-"""The widget's server: static files and a thin JSON proxy to Rasa (REST channel, tracker).
+"""The web chat widget's part of the web application: its static files and a thin JSON API
+in front of Rasa (REST channel, tracker), added by `setup_widget(app)`.
 
 A channel decides nothing about an order: this only checks the shape of what the browser
 sends (sender id, message length), forwards it and reshapes Rasa's reply for the widget.
+The settings and the Rasa client come from the app (bot/channels/web/kit.py), put there by
+the composition root (bot/server.py); so does `TAKEN_OVER`, how the periodic check asks
+whether staff have the conversation.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import ipaddress
 import logging
 import math
-import os
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Tuple
 
-from aiohttp import ClientError, ClientSession, ClientTimeout, web
+from aiohttp import web
 
+from bot.channels.rasa import RasaBadReply, RasaError, RasaTimeout, button_titles, reply_buttons, reply_image, timeout
+from bot.channels.web.kit import RASA, SETTINGS, client_address
 from bot.core.limits import MAX_MESSAGE_CHARS
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,54 +35,6 @@ LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 # An answer Rasa gives after the browser was told "too slow" is kept this long for the retry.
 ANSWER_KEPT_S = 300
 logger = logging.getLogger("bespoke.web")
-
-
-def parse_limit(value: str, default: Tuple[float, float]) -> Optional[Tuple[float, float]]:
-    """"20,1" -> a burst of 20 messages, then 1 per second; "off" or "0" -> no limit."""
-    value = value.strip().lower()
-    if not value:
-        return default
-    if value in ("off", "0", "none"):
-        return None
-    burst, _, rate = value.partition(",")
-    try:
-        limit = float(burst), float(rate or 1)
-    except ValueError:
-        raise ValueError(f"a rate limit is 'burst,per-second' (like 20,1) or 'off', not {value!r}") from None
-    if min(limit) <= 0:
-        raise ValueError(f"a rate limit's burst and rate must be above 0 (or 'off'), not {value!r}")
-    return limit
-
-
-@dataclass
-class WebSettings:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    rasa_url: str = "http://127.0.0.1:5005"
-    rasa_token: str = ""
-    timeout_s: float = 30.0
-    cors_origins: tuple = ()
-    # Messages per conversation and per client address: (burst, then per second); None: no limit.
-    sender_limit: Optional[Tuple[float, float]] = (20, 1.0)
-    address_limit: Optional[Tuple[float, float]] = (60, 3.0)
-    staff: bool = True  # the staff console under /staff and its API (off in tests of the widget alone)
-    trusted_proxies: tuple = ()  # networks whose X-Forwarded-For is believed; () = loopback only
-
-    @classmethod
-    def from_env(cls, env: Optional[Dict[str, str]] = None) -> "WebSettings":
-        env = dict(os.environ if env is None else env)
-        origins = env.get("BESPOKE_CORS_ORIGINS", "")
-        return cls(
-            host=env.get("BESPOKE_HOST", "127.0.0.1"),
-            port=int(env.get("BESPOKE_WEB_PORT", "8000")),
-            rasa_url=f"http://127.0.0.1:{int(env.get('BESPOKE_RASA_PORT', '5005'))}",
-            rasa_token=env.get("BESPOKE_RASA_TOKEN", ""),
-            timeout_s=float(env.get("BESPOKE_WEB_RASA_TIMEOUT", "30")),
-            cors_origins=tuple(o.strip() for o in re.split(r"[,\s]+", origins) if o.strip()),
-            sender_limit=parse_limit(env.get("BESPOKE_WEB_LIMIT_SENDER", ""), cls.sender_limit),
-            address_limit=parse_limit(env.get("BESPOKE_WEB_LIMIT_ADDRESS", ""), cls.address_limit),
-            trusted_proxies=trusted_proxies(env.get("BESPOKE_TRUSTED_PROXIES", "")),
-        )
 
 
 @dataclass
@@ -105,49 +59,19 @@ class TokenBuckets:
             self.buckets = {k: v for k, v in self.buckets.items() if self.tokens(k, now) < self.burst}
 
 
-SETTINGS = web.AppKey("settings", WebSettings)
-HTTP = web.AppKey("http", ClientSession)
 LIMITS = web.AppKey("limits", list)  # [(TokenBuckets, key function)]
 ANSWERS = web.AppKey("answers", dict)  # (sender, message id) -> the task asking Rasa
-
-
-def error(status: int, code: str, message: str, **details: Any) -> web.Response:
-    return web.json_response({"error": code, "message": message, **details}, status=status)
-
+# Whether staff have taken the conversation over; absent: never (the widget alone).
+TAKEN_OVER = web.AppKey("taken_over", Callable[[str], Awaitable[bool]])
 
 RASA_DOWN = (502, "rasa_unavailable", "The shop's assistant is not reachable right now. Please try again in a moment.")
 RASA_SLOW = (504, "rasa_timeout", "The shop's assistant is taking too long to answer. Please try again in a moment.")
 TOO_FAST = (429, "rate_limited", "You are sending messages faster than we can answer. Please wait a few seconds and try again.")
+BAD_SENDER = (400, "bad_sender", "The conversation id is not valid. Please start a new conversation.")
 
 
-class RasaError(Exception):
-    """Rasa answered, but not with a reply."""
-
-
-def trusted_proxies(value: str) -> tuple:
-    """BESPOKE_TRUSTED_PROXIES: addresses or networks ("10.0.0.0/8 192.168.1.5") whose
-    X-Forwarded-For is believed; empty: proxies on this machine (loopback) only."""
-    try:
-        return tuple(ipaddress.ip_network(item, strict=False) for item in re.split(r"[,\s]+", value) if item)
-    except ValueError as error:
-        raise ValueError(f"BESPOKE_TRUSTED_PROXIES: {error}") from None
-
-
-def client_address(request: web.Request) -> str:
-    """The browser's address (for rate limits and the staff sign-in's slowing down): behind a
-    trusted reverse proxy, the address it appended to X-Forwarded-For; another peer's header
-    is not believed."""
-    peer = request.remote or ""
-    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-    proxies = request.app[SETTINGS].trusted_proxies if SETTINGS in request.app else ()
-    try:
-        address = ipaddress.ip_address(peer)
-        trusted = any(address in network for network in proxies) if proxies else address.is_loopback
-        if forwarded and trusted:
-            return str(ipaddress.ip_address(forwarded))
-    except ValueError:
-        pass
-    return peer or "unknown"
+def error(status: int, code: str, message: str, **details: Any) -> web.Response:
+    return web.json_response({"error": code, "message": message, **details}, status=status)
 
 
 def too_fast(request: web.Request, sender: str) -> Optional[web.Response]:
@@ -166,29 +90,19 @@ def too_fast(request: web.Request, sender: str) -> Optional[web.Response]:
 
 async def ask_rasa(app: web.Application, sender: str, message: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
     settings = app[SETTINGS]
-    async with app[HTTP].post(
-        f"{settings.rasa_url}/webhooks/rest/webhook",
-        json={"sender": sender, "message": message, "metadata": metadata},
-        # Not cut off when the browser is told "too slow": the answer is kept for its retry.
-        timeout=ClientTimeout(total=max(settings.timeout_s, ANSWER_KEPT_S)),
-    ) as response:
-        if response.status != 200:
-            raise RasaError(f"Rasa answered {response.status} to a message")
-        replies = await response.json()
-    return [item for item in replies if isinstance(item, dict)] if isinstance(replies, list) else []
+    # Not cut off when the browser is told "too slow": the answer is kept for its retry.
+    wait = timeout(max(settings.web_rasa_timeout_s, ANSWER_KEPT_S))
+    return await app[RASA].send_message(sender, message, metadata, timeout=wait)
 
 
 def bot_message(item: Dict[str, Any], timestamp: Optional[float] = None) -> Dict[str, Any]:
     """One item of Rasa's reply (text, buttons, image) in the widget's shape."""
     message: Dict[str, Any] = {"from": "bot", "text": item.get("text") or ""}
-    buttons = [
-        {"title": str(b.get("title", "")), "payload": str(b.get("payload", b.get("title", "")))}
-        for b in item.get("buttons") or []
-    ]
+    buttons = reply_buttons(item)
     if buttons:
         message["buttons"] = buttons
-    image = item.get("image")
-    if isinstance(image, str) and image.startswith(("http://", "https://", "/")):
+    image = reply_image(item)
+    if image is not None:
         message["image"] = image
     if timestamp is not None:
         message["timestamp"] = timestamp
@@ -208,7 +122,7 @@ async def post_message(request: web.Request) -> web.Response:
         return error(400, "bad_request", "The request must be a JSON object.")
     sender, message = body.get("sender"), body.get("message")
     if not valid_sender(sender):
-        return error(400, "bad_sender", "The conversation id is not valid. Please start a new conversation.")
+        return error(*BAD_SENDER)
     if not isinstance(message, str) or not message.strip():
         return error(400, "empty_message", "Please type a message.")
     if len(message) > MAX_MESSAGE_CHARS:
@@ -235,10 +149,10 @@ async def post_message(request: web.Request) -> web.Response:
             answers[key] = task
             task.add_done_callback(lambda done: forget_answer(answers, key, done))
     try:
-        replies = await asyncio.wait_for(asyncio.shield(task), request.app[SETTINGS].timeout_s)
-    except asyncio.TimeoutError:
+        replies = await asyncio.wait_for(asyncio.shield(task), request.app[SETTINGS].web_rasa_timeout_s)
+    except (asyncio.TimeoutError, RasaTimeout):
         return error(*RASA_SLOW)
-    except (ClientError, RasaError, ValueError) as exc:
+    except RasaError as exc:
         logger.warning("Rasa not reachable: %s", exc)
         return error(*RASA_DOWN)
     now = time.time()
@@ -269,7 +183,7 @@ def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
                 continue
             messages.append(message)
             if message.get("buttons"):
-                offered = {b["payload"]: b["title"] for b in message["buttons"]}
+                offered = button_titles(message["buttons"])
         elif kind == "user":
             text = event.get("text") or ""
             if not text:
@@ -279,38 +193,27 @@ def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return messages
 
 
-async def taken_over(app: web.Application, sender: str) -> bool:
-    from bot.staff.app import STAFF, in_thread
-    from bot.staff.conversations import active_takeover
-
-    return await in_thread(active_takeover, app[STAFF].store, sender) is not None
-
-
 async def get_history(request: web.Request) -> web.Response:
     sender = request.query.get("sender")
     if not valid_sender(sender):
-        return error(400, "bad_sender", "The conversation id is not valid. Please start a new conversation.")
-    settings = request.app[SETTINGS]
-    if request.query.get("poll") == "1" and settings.staff and not await taken_over(request.app, sender):
+        return error(*BAD_SENDER)
+    taken_over = request.app.get(TAKEN_OVER)
+    if request.query.get("poll") == "1" and (taken_over is None or not await taken_over(sender)):
         # The widget's periodic check: only a conversation staff have taken over can have
         # news it did not ask for; the others cost a small query, not a tracker from Rasa.
         return web.json_response({"messages": None, "paused": False})
     try:
-        async with request.app[HTTP].get(
-            f"{settings.rasa_url}/conversations/{sender}/tracker",
-            params={"token": settings.rasa_token, "include_events": "ALL"},
-        ) as response:
-            if response.status == 404:
-                return web.json_response({"messages": [], "paused": False})
-            if response.status != 200:
-                logger.warning("Rasa answered %s to a tracker request", response.status)
-                return error(*RASA_DOWN)
-            tracker = await response.json()
-    except asyncio.TimeoutError:
+        tracker = await request.app[RASA].tracker(sender, timeout=timeout(request.app[SETTINGS].web_rasa_timeout_s))
+    except RasaTimeout:
         return error(*RASA_SLOW)
-    except (ClientError, ValueError) as exc:
+    except RasaBadReply as exc:
+        logger.warning("%s", exc)
+        return error(*RASA_DOWN)
+    except RasaError as exc:
         logger.warning("Rasa not reachable: %s", exc)
         return error(*RASA_DOWN)
+    if tracker is None:
+        return web.json_response({"messages": [], "paused": False})
     return web.json_response({
         "messages": history_from_events(tracker.get("events") or []),
         # Staff took the conversation over: the widget asks more often for their messages.
@@ -355,25 +258,25 @@ async def cors(request: web.Request, handler):
     return response
 
 
-def create_app(settings: WebSettings) -> web.Application:
-    app = web.Application(middlewares=[cors], client_max_size=256 * 1024)
-    app[SETTINGS] = settings
+async def answers_kept(app: web.Application) -> AsyncIterator[None]:
+    yield
+    for task in app[ANSWERS].values():  # answers nobody waits for any more
+        task.cancel()
+
+
+def setup_widget(app: web.Application) -> None:
+    """Add the widget (demo page, widget.js/.css, /api/messages, /api/history, /health) and
+    its CORS and rate limits to the application; app[SETTINGS] must be set."""
+    settings = app[SETTINGS]
+    app.middlewares.append(cors)
     app[LIMITS] = [
         (TokenBuckets(*limit), key) for limit, key in [
-            (settings.sender_limit, lambda request, sender: sender),
-            (settings.address_limit, lambda request, sender: client_address(request)),
+            (settings.web_sender_limit, lambda request, sender: sender),
+            (settings.web_address_limit, lambda request, sender: client_address(request)),
         ] if limit
     ]
     app[ANSWERS] = {}
-
-    async def http_session(app: web.Application):
-        app[HTTP] = ClientSession(timeout=ClientTimeout(total=settings.timeout_s))
-        yield
-        for task in app[ANSWERS].values():
-            task.cancel()
-        await app[HTTP].close()
-
-    app.cleanup_ctx.append(http_session)
+    app.cleanup_ctx.append(answers_kept)
     app.router.add_get("/", index)
     app.router.add_get("/widget.js", static_file("widget.js", "text/javascript; charset=utf-8"))
     app.router.add_get("/widget.css", static_file("widget.css", "text/css; charset=utf-8"))
@@ -381,24 +284,3 @@ def create_app(settings: WebSettings) -> web.Application:
     app.router.add_get("/api/history", get_history)
     app.router.add_get("/health", health)
     app.router.add_route("OPTIONS", "/api/{tail:.*}", preflight)
-    if settings.staff:
-        from bot.staff.app import create_context, setup_staff
-
-        setup_staff(app, create_context(settings.rasa_url, settings.rasa_token))
-    return app
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    try:
-        settings = WebSettings.from_env()
-    except ValueError as error:  # a malformed setting: say which, start nothing
-        print(f"bespoke: {error}", file=sys.stderr, flush=True)
-        return 2
-    parser = argparse.ArgumentParser(prog="python -m bot.channels.web", description="Serve the Bespoke web chat widget.")
-    parser.add_argument("--host", default=settings.host)
-    parser.add_argument("--port", type=int, default=settings.port)
-    args = parser.parse_args(argv)
-    settings.host, settings.port = args.host, args.port
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
-    return 0

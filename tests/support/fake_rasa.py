@@ -1,0 +1,145 @@
+"""A fake Rasa (its REST channel and tracker API as far as the web server uses them) and the
+widget's part of the web application in this process: what the widget's browser tests run
+against."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiohttp import web
+
+from bot.local import free_port
+from bot.server import create_widget_app
+from bot.settings import Settings
+
+# A 2x2 PNG, so the browser has a real image to load.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001049444154789c633861a301440c100a00235e04b16e037e1c"
+    "0000000049454e44ae426082"
+)
+
+
+class FakeRasa:
+    """Rasa's REST channel and tracker API as far as the web server uses them, on a given
+    port, in a thread. It remembers every message it was given; `hold()` makes it keep its
+    answers until `release()`."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.received: list = []  # (sender, message, metadata)
+        self.conversations: dict = {}  # sender -> tracker events
+        self.released = threading.Event()
+        self.released.set()
+        self.got_message = threading.Event()
+        self.server = None
+
+    def reply(self, sender: str, message: str) -> list:
+        if "picture" in message:
+            return [{"recipient_id": sender, "text": "Here is the case."},
+                    {"recipient_id": sender, "image": f"{self.url}/case.png"}]
+        if "colour" in message:
+            return [{"recipient_id": sender, "text": "Which colour?", "buttons": [
+                {"title": "Red", "payload": "/choose_red"}, {"title": "Blue", "payload": "/choose_blue"}]}]
+        return [{"recipient_id": sender, "text": f"You said: {message}"}]
+
+    def start(self) -> FakeRasa:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self, status: int, body, content_type: str = "application/json") -> None:
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                if self.path != "/webhooks/rest/webhook":
+                    return self.answer(404, {})
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                sender, message = body["sender"], body["message"]
+                fake.received.append((sender, message, body.get("metadata")))
+                fake.got_message.set()
+                fake.released.wait(timeout=60)  # held: answers only when the test says so
+                replies = fake.reply(sender, message)
+                events = fake.conversations.setdefault(sender, [])
+                events.append({"event": "user", "text": message, "timestamp": time.time()})
+                for item in replies:
+                    data = {key: value for key, value in item.items() if key in ("buttons", "image")}
+                    events.append({"event": "bot", "text": item.get("text"), "data": data, "timestamp": time.time()})
+                self.answer(200, replies)
+
+            def do_GET(self):
+                if self.path == "/case.png":
+                    return self.answer(200, PNG, "image/png")
+                match = re.match(r"^/conversations/([^/?]+)/tracker", self.path)
+                if not match:
+                    return self.answer(404, {})
+                sender = urllib.parse.unquote(match.group(1))
+                self.answer(200, {"sender_id": sender, "events": fake.conversations.get(sender, [])})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.released.set()
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def hold(self) -> None:
+        self.released.clear()
+
+    def release(self) -> None:
+        self.released.set()
+
+    def messages(self) -> list:
+        return [message for _, message, _ in self.received]
+
+
+class WebServer:
+    """The widget's part of the web application (bot.server.create_widget_app: no staff
+    console) in this process, in a thread with its own event loop, on a free port; Rasa's
+    answers are "too slow" after 1 s."""
+
+    def __init__(self, rasa_port: int):
+        self.settings = Settings(web_port=free_port(), rasa_port=rasa_port, web_rasa_timeout_s=1)
+        self.url = f"http://127.0.0.1:{self.settings.web_port}"
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.ready = threading.Event()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        runner = web.AppRunner(create_widget_app(self.settings))
+        self.loop.run_until_complete(runner.setup())
+        self.loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.settings.web_port).start())
+        self.ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(runner.cleanup())
+        self.loop.close()
+
+    def start(self) -> WebServer:
+        self.thread.start()
+        assert self.ready.wait(timeout=30), "the web server did not start"
+        return self
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=30)
+
