@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
-from bench.benchmark import PRODUCTS, SCRIPTS, evaluate, format_report, measure, percentile
+from bench.benchmark import measure
+from bench.load import PRODUCTS, SCRIPTS, percentile
+from bench.report import evaluate, format_report
 
 PHASE_FIELDS = {"conversations", "turns", "turns_not_sent", "wall_s", "turns_per_s", "latency_ms",
                 "errors", "errors_by_kind", "error_examples"}
