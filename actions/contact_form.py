@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
-from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, order_store, reset_order, say_too_long
+from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, reset_order, resources, say_too_long
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
 from bot.core.rules import violations
@@ -94,7 +94,7 @@ class ActionAskContact(Action, metaclass=abc.ABCMeta):
         dispatcher.utter_message(text=CONTACT_QUESTIONS[self.slot], buttons=buttons)
         draft = Draft.of(tracker)
         if draft.started:  # for the dashboard's "where customers give up"
-            analytics.record_question(order_store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
+            analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
                                       self.slot, len(draft.product.options))
         return []
 
@@ -128,7 +128,7 @@ class ValidateContactForm(Action):
             return events
         if tracker.get_slot("pending") == "cancel":
             if says_yes(message):
-                analytics.record_outcome(order_store, tracker.get_slot("draft_id"), analytics.OUTCOME_CANCELLED)
+                analytics.record_outcome(resources.store, tracker.get_slot("draft_id"), analytics.OUTCOME_CANCELLED)
                 dispatcher.utter_message(text="Your order is cancelled; nothing was stored.")
                 return events + reset_order() + [SlotSet("requested_slot", None), ActiveLoop(None)]
             events.append(SlotSet("pending", None))
@@ -210,7 +210,7 @@ class ActionPlaceOrder(Action):
         )
         placing_since = utcnow()
         try:
-            stored = order_store().place_order(new)
+            stored = resources.store().place_order(new)
         except Exception:  # noqa: BLE001 - the customer gets an apology, the log the details
             logger.exception("could not store order for conversation %s", tracker.sender_id)
             dispatcher.utter_message(

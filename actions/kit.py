@@ -1,5 +1,6 @@
-"""What every action needs from a conversation: the message, the order in progress, the
-store, and the answers to questions a customer may ask at any point."""
+"""What every action needs: the action server's resources (catalog and order store), the
+message, the order in progress, and the answers to questions a customer may ask at any
+point."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.core.catalog import Catalog, ChoiceValue, Option, Product, current_catalog
+from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product, catalog_path
 from bot.core.extract import find_values
 from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.core.lead_time import ready_date
@@ -31,17 +32,48 @@ ORDER_SLOTS = ("product", "selections", "specs_complete", "draft_id", "answered_
                "order_confirmed")
 CONTACT_SLOTS = ("customer_name", "customer_email", "customer_address")
 
-_stores: Dict[str, OrderStore] = {}
 
 
-def order_store() -> OrderStore:
-    """One store per database URL, migrated on first use."""
-    url = Settings.from_env().database_url
-    if url not in _stores:
-        store = OrderStore(url)
-        store.migrate()
-        _stores[url] = store
-    return _stores[url]
+class Resources:
+    """What the actions share in the action server: the catalog and the order store.
+
+    rasa-sdk imports every module of actions/ at start-up and makes the actions itself, so
+    this holder starts empty and builds each part on first use from the settings read then.
+    Tests that point the settings elsewhere call reset() (which also closes the store).
+    """
+
+    def __init__(self) -> None:
+        self._settings: Optional[Settings] = None
+        self._catalog: Optional[CatalogFile] = None
+        self._store: Optional[OrderStore] = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings.from_env()
+        return self._settings
+
+    def catalog(self) -> Catalog:
+        """The catalog, read again when its file changes."""
+        if self._catalog is None:
+            self._catalog = CatalogFile(catalog_path())
+        return self._catalog.catalog()
+
+    def store(self) -> OrderStore:
+        """The order store, its database created or migrated on first use."""
+        if self._store is None:
+            store = OrderStore(self.settings.database_url)
+            store.migrate()
+            self._store = store
+        return self._store
+
+    def reset(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+        self._settings, self._catalog, self._store = None, None, None
+
+
+resources = Resources()
 
 
 @dataclass
@@ -88,7 +120,7 @@ class Draft:
 
     @classmethod
     def of(cls, tracker: Tracker, catalog: Optional[Catalog] = None) -> "Draft":
-        catalog = catalog or current_catalog()
+        catalog = catalog or resources.catalog()
         return cls(catalog.find_product(tracker.get_slot("product")), dict(tracker.get_slot("selections") or {}))
 
     @property
@@ -158,7 +190,7 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
 
     Used inside the forms (which then ask their question again) and outside them.
     """
-    catalog = current_catalog()
+    catalog = resources.catalog()
     intent = message.intent
     product = draft.product
     say = dispatcher.utter_message
@@ -197,7 +229,7 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
     elif intent == "ask_delivery":
         say(text=catalog.shop.delivery)
     elif intent == "human":
-        order_store().flag_conversation(tracker.sender_id, "customer asked for a person")
+        resources.store().flag_conversation(tracker.sender_id, "customer asked for a person")
         say(text="I've asked a person from our team to join this conversation; they'll reply here as soon as they can. "
                  "Everything you've chosen so far is kept.")
     elif intent in ("order_status", "my_orders"):
@@ -231,7 +263,7 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
 
 def say_orders(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> None:
     """Order status for this conversation's orders only: another customer's number gets nothing."""
-    orders = order_store().orders_for_conversation(tracker.sender_id)
+    orders = resources.store().orders_for_conversation(tracker.sender_id)
     number = find_order_number(message.text)
     if number:
         order = next((o for o in orders if o["number"] == number), None)
@@ -272,7 +304,7 @@ def status_words(order: Dict[str, Any]) -> str:
 def cancel_placed_order(tracker: Tracker, number: str) -> str:
     """Cancels an order of this conversation still at "received"; the reply to give."""
     try:
-        order_store().cancel(number, tracker.sender_id, "cancelled by the customer in the chat")
+        resources.store().cancel(number, tracker.sender_id, "cancelled by the customer in the chat")
     except OrderStoreError as error:
         status = getattr(error, "status", None)
         if status:

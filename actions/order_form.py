@@ -18,16 +18,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
-from bot.core.catalog import ChoiceValue, Option, Product, current_catalog
+from bot.core.catalog import ChoiceValue, Option, Product
 from actions.kit import (
     Draft,
     Message,
     answer_question,
     find_product,
     named_option,
-    order_store,
     product_buttons,
     reset_order,
+    resources,
     say_too_long,
 )
 from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered
@@ -93,7 +93,7 @@ def say_taken(dispatcher: CollectingDispatcher, product: Product, selections: Di
 
 def record_refusals(conversation_id: str, draft_id: Optional[str], product: Product, text: str, taken: Taken) -> None:
     """Keep the values a message named that were refused, for the staff dashboard."""
-    analytics.record_rejections(order_store, conversation_id, draft_id, product.id, text, taken.refusals)
+    analytics.record_rejections(resources.store, conversation_id, draft_id, product.id, text, taken.refusals)
 
 
 def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Message,
@@ -115,7 +115,7 @@ def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Mes
 
 def product_for(message: Message) -> Optional[Product]:
     """The product a message names, or the only one whose options it names ("an i5 with 32GB")."""
-    catalog = current_catalog()
+    catalog = resources.catalog()
     product = find_product(catalog, message)
     if product is None:
         named = [p for p in catalog.products if find_values(p, message.text).values]
@@ -153,7 +153,7 @@ class ActionAskProduct(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.get_slot("pending"):
             return ask_pending(dispatcher, tracker.get_slot("pending"))
-        catalog = current_catalog()
+        catalog = resources.catalog()
         names = ", ".join(p.name for p in catalog.products)
         dispatcher.utter_message(text=f"Which product would you like? We make: {names}.", buttons=product_buttons(catalog))
         return []
@@ -194,12 +194,12 @@ class ActionAskSpecsComplete(Action):
         answered = sum(1 for o in draft.product.options if o.id in draft.selections)
         if option is None:
             show_summary(dispatcher, draft)
-            analytics.record_question(order_store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
+            analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
                                       analytics.SUMMARY_QUESTION, answered)
             return []
         failures = (tracker.get_slot("failures") or {}).get(option.id, 0)
         ask_option(dispatcher, draft.product, draft.selections, option, hint=failures >= STUCK_HINT_AFTER)
-        analytics.record_question(order_store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
+        analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
                                   option.id, answered)
         return []
 
@@ -253,7 +253,7 @@ class ValidateOrderForm(Action):
     def _confirm(self, dispatcher, tracker, message: Message, pending: str) -> Optional[List[EventType]]:
         """The answer to "cancel this order?" / "start over?"; None when it is neither."""
         if says_yes(message):
-            analytics.record_outcome(order_store, tracker.get_slot("draft_id"), analytics.OUTCOME_CANCELLED)
+            analytics.record_outcome(resources.store, tracker.get_slot("draft_id"), analytics.OUTCOME_CANCELLED)
             if pending == "cancel":
                 dispatcher.utter_message(text="Your order is cancelled; nothing was stored. "
                                               "Say hello any time to start a new one.")
@@ -312,10 +312,10 @@ class ValidateOrderForm(Action):
         """A message that gave no valid value for the question: say why, help when stuck."""
         refused = unanswered(product, selections, focus, error, tracker.get_slot("failures") or {})
         if refused.stuck:
-            order_store().flag_conversation(tracker.sender_id, refused.stuck)
+            resources.store().flag_conversation(tracker.sender_id, refused.stuck)
         marker = NOT_UNDERSTOOD if refused.not_understood else {}
         dispatcher.utter_message(text=refused.text, buttons=choice_buttons(product, refused.offer), **marker)
-        analytics.record_rejections(order_store, tracker.sender_id, tracker.get_slot("draft_id"), product.id, message.text,
+        analytics.record_rejections(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), product.id, message.text,
                                     [refused.refusal])
         return [SlotSet("failures", refused.failures), SlotSet("specs_complete", None)]
 

@@ -10,16 +10,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.core.catalog import current_catalog
 from bot.core.life import CUSTOMER_CANCELLABLE, find_order_number
 from actions.kit import (
     Draft,
     Message,
     answer_question,
     cancel_placed_order,
-    order_store,
     product_buttons,
     reset_order,
+    resources,
     say_too_long,
 )
 from actions.order_form import ask_pending, confirmation_buttons, says_no, says_yes
@@ -50,7 +49,7 @@ class ActionListProducts(Action):
 
 
 def list_products(dispatcher: CollectingDispatcher, greet: bool = False) -> None:
-    catalog = current_catalog()
+    catalog = resources.catalog()
     lines = [f"- **{p.name}**: {p.description}" for p in catalog.products]
     greeting = "Hello! " if greet else ""
     dispatcher.utter_message(
@@ -108,7 +107,7 @@ class ActionAnswer(Action):
 
     @staticmethod
     def _ask_cancel_order(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> List[EventType]:
-        orders = order_store().orders_for_conversation(tracker.sender_id)
+        orders = resources.store().orders_for_conversation(tracker.sender_id)
         asked = find_order_number(message.text)
         if asked:
             order = next((o for o in orders if o["number"] == asked), None)

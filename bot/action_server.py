@@ -22,9 +22,9 @@ def main() -> None:
     print(f"bespoke: catalog {catalog_path()}: {len(catalog.products)} products "
           f"({', '.join(p.id for p in catalog.products)})", flush=True)
 
-    from actions.order_form import order_store
+    from actions.kit import resources
 
-    order_store()  # creates or migrates the order database before the first order
+    resources.store()  # creates or migrates the order database before the first order
 
     from rasa_sdk.__main__ import main as rasa_sdk_main
 

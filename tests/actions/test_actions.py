@@ -7,11 +7,10 @@ from typing import Any, Dict
 import pytest
 from rasa_sdk import Tracker
 
-from actions import kit as dialogue
 from actions.contact_form import ActionPlaceOrder, ValidateContactForm, clean_email
 from actions.order_form import ActionAskSpecsComplete, ActionStartOrder, ValidateOrderForm
 from actions.service_actions import ActionListProducts
-from tests.support.trackers import FULL_PC, make_tracker, run, slot_events
+from tests.support.trackers import FULL_PC, action_resources, make_tracker, run, slot_events
 
 
 async def test_greeting_lists_every_product_as_a_button(demo_catalog):
@@ -189,9 +188,8 @@ async def test_a_malformed_email_is_refused_with_an_example():
 def order_database(tmp_path, monkeypatch):
     """Every action test has its own database: flags, analytics and orders never land in var/."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
-    monkeypatch.setattr(dialogue, "_stores", {})
-    yield dialogue.order_store()
-    dialogue.order_store().dispose()
+    with action_resources() as shared:
+        yield shared.store()
 
 
 def placing_tracker(selections: Dict[str, Any], draft_id: str = "draft-1") -> Tracker:

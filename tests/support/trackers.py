@@ -1,13 +1,16 @@
-"""Real rasa-sdk Trackers for action tests, and running an action with a CollectingDispatcher."""
+"""Real rasa-sdk Trackers for action tests, running an action with a CollectingDispatcher,
+and the actions' shared resources built for one test."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional
 
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.kit import Resources, resources
 from bot.local import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
@@ -46,3 +49,14 @@ async def run(action, tracker: Tracker):
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, DOMAIN)
     return events, dispatcher.messages
+
+
+@contextmanager
+def action_resources() -> Iterator[Resources]:
+    """The actions' catalog and order store, built anew from the environment the test set
+    (its DATABASE_URL, ...) and closed afterwards."""
+    resources.reset()
+    try:
+        yield resources
+    finally:
+        resources.reset()
