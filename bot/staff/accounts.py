@@ -2,7 +2,7 @@
 
 Passwords are stored as Argon2id hashes (argon2-cffi); API tokens only as SHA-256 digests
 (a token is 256 random bits, so a fast hash is enough and lookups stay indexed). The tables
-share the order store's database and metadata; their schema is migration 0003.
+are in bot/store/accounts.py.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from typing import Dict, List, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Column, ForeignKey, Integer, String, delete, func, or_, select
-from sqlalchemy.orm import Mapped
+from sqlalchemy import delete, func, or_, select
 
-from bot.store.orders import Base, OrderStore, UTCDateTime, utcnow
+from bot.store.accounts import ApiToken, SignInFailure, StaffUser
+from bot.store.db import utcnow
+from bot.store.orders import OrderStore
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MIN_PASSWORD_LENGTH = 10
@@ -37,40 +38,6 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 
 class StaffError(Exception):
     """A staff account or token request that cannot be done; the message says why."""
-
-
-class StaffUser(Base):
-    __tablename__ = "staff_users"
-
-    id: Mapped[int] = Column(Integer, primary_key=True)
-    name: Mapped[str] = Column(String(100), unique=True, nullable=False)
-    password_hash: Mapped[str] = Column(String(255), nullable=False)
-    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
-    disabled_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
-    # Sign-in cookies carry the epoch they were made in: raising it ends every session of
-    # the account (signing out, a new password, disabling), though cookies are not stored.
-    session_epoch: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
-
-
-class ApiToken(Base):
-    __tablename__ = "staff_api_tokens"
-
-    id: Mapped[int] = Column(Integer, primary_key=True)
-    staff_id: Mapped[int] = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), index=True, nullable=False)
-    digest: Mapped[str] = Column(String(64), unique=True, nullable=False)  # sha256 hex of the token
-    hint: Mapped[str] = Column(String(16), nullable=False)  # the token's first characters, to tell tokens apart
-    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
-    last_used_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
-    revoked_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
-
-
-class SignInFailure(Base):
-    __tablename__ = "staff_sign_in_failures"
-
-    id: Mapped[int] = Column(Integer, primary_key=True)
-    name: Mapped[str] = Column(String(100), index=True, nullable=False)
-    address: Mapped[str] = Column(String(64), index=True, nullable=False)
-    failed_at: Mapped[datetime] = Column(UTCDateTime, index=True, nullable=False, default=utcnow)
 
 
 @dataclass(frozen=True)

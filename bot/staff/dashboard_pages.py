@@ -24,9 +24,9 @@ from pygal.style import Style
 
 from bot.store import analytics
 from bot.core.catalog import Catalog, current_catalog
-from bot.core.order import money
-from bot.staff.app import StaffContext, context_of, in_thread, render
-from bot.staff.conversation_pages import refresh
+from bot.core.pricing import money
+from bot.staff.conversations.index import refresh
+from bot.staff.kit import StaffContext, context_of, in_thread, render
 
 logger = logging.getLogger("bespoke.staff.dashboard")
 
@@ -36,8 +36,6 @@ CHART_STYLE = Style(
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
     label_font_size=13, major_label_font_size=13, value_font_size=12, legend_font_size=13,
 )
-# A page load reads new conversations for at most this long; the next load goes on from there.
-REFRESH_BUDGET_S = 2.0
 _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
 # pygal writes its configuration into a <script> even with js=[]: the page has no JavaScript.
 _UNWANTED = re.compile(r"<!--.*?-->|<script\b.*?</script>", re.DOTALL)
@@ -128,7 +126,7 @@ def build_charts(figures: analytics.Dashboard) -> List[Chart]:
     charts = [Chart(
         "orders-chart", "Orders per day",
         svg_chart("orders-chart", "Orders per day", description + ".", labels, [("Orders", counts)], counts=True),
-        ["Day", "Orders"], [[f"{day:%a %d %b %Y}", str(count)] for day, count in zip(days, counts)],
+        ["Day", "Orders"], [[f"{day:%a %d %b %Y}", str(count)] for day, count in zip(days, counts, strict=True)],
     )]
     for currency in sorted(figures.revenue_per_day):
         per_day = figures.revenue_per_day[currency]
@@ -142,7 +140,7 @@ def build_charts(figures: analytics.Dashboard) -> List[Chart]:
                       "without cancelled orders and quote requests.",
                       labels, [(currency, [float(amount) for amount in amounts])], line=True),
             ["Day", f"Revenue ({currency})"],
-            [[f"{day:%a %d %b %Y}", money(amount, currency)] for day, amount in zip(days, amounts)],
+            [[f"{day:%a %d %b %Y}", money(amount, currency)] for day, amount in zip(days, amounts, strict=True)],
         ))
     return charts
 
@@ -178,11 +176,8 @@ async def dashboard(request: web.Request) -> web.Response:
         error = (f"There is no period \"{raw[:20]}\"; choose 7, 30 or 90 days. "
                  f"Showing the last {analytics.DEFAULT_PERIOD} days.")
         days = analytics.DEFAULT_PERIOD
-    notice = await refresh(context)  # the conversation figures come from the conversations index
+    # The conversation figures come from the conversations index.
+    notice = await refresh(context.store, context.tracker_database_url)
     values = await in_thread(compute, context, days)
     return render(request, "dashboard.html", status=400 if error else 200, days=days, periods=analytics.PERIODS,
                   error=error, notice=notice, **values)
-
-
-def register(app: web.Application) -> None:
-    app.router.add_get("/staff/", dashboard)

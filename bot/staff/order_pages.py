@@ -1,11 +1,10 @@
 """Orders: list, order page, status changes, notes, CSV export and the /api/orders API.
 
 Every decision about an order (which status may follow which, what a note may hold, how a
-search matches) lives in the order core, bot.store.orders; these handlers only read the
+search matches) lives in the core and the store (bot.core.life, bot.store); these handlers only read the
 request, call the store off the event loop and render the answer.
 
-After a POST the browser is sent back to the order page with a message in a `flash`
-parameter, signed so that nobody can craft a link that shows staff a message of their own.
+After a POST the browser is sent back to the order page with a flash message (bot/staff/kit.py).
 """
 
 from __future__ import annotations
@@ -16,32 +15,38 @@ import logging
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Tuple
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from aiohttp import web
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bot.core.catalog import CatalogError, current_catalog
-from bot.core.order import money, ready_date
+from bot.core.lead_time import ready_date
+from bot.core.pricing import money
+from bot.core.life import OrderStatus, next_statuses, normalize_order_number, status_label
 from bot.store.orders import (
-    NEXT_STATUSES,
     NOTE_MAX_LENGTH,
-    STATUS_CANCELLED,
-    STATUS_LABELS,
     STATUS_REASON_MAX_LENGTH,
-    STATUSES,
     OrderNotFoundError,
-    OrderQuery,
     OrderStore,
     StatusChangeError,
-    normalize_order_number,
-    status_label,
 )
-from bot.staff.app import context_of, form, in_thread, redirect, render, staff_of
+from bot.store.search import OrderQuery
+from bot.staff.queries import order_params, order_query
+from bot.staff.kit import (
+    context_of,
+    conversation_path,
+    form,
+    in_thread,
+    order_path,
+    read_flash,
+    redirect,
+    render,
+    staff_of,
+    with_flash,
+)
 
 logger = logging.getLogger("bespoke.staff.orders")
 
-FLASH_MAX_AGE_S = 600
 SORT_LABELS = {
     "number": "Order",
     "created_at": "Placed",
@@ -50,8 +55,8 @@ SORT_LABELS = {
     "total": "Total",
 }
 STATUS_BADGES = {
-    "received": "warn", "confirmed": "", "in_production": "", "shipped": "good", "delivered": "good",
-    "cancelled": "bad",
+    OrderStatus.RECEIVED: "warn", OrderStatus.CONFIRMED: "", OrderStatus.IN_PRODUCTION: "",
+    OrderStatus.SHIPPED: "good", OrderStatus.DELIVERED: "good", OrderStatus.CANCELLED: "bad",
 }
 CSV_COLUMNS = (
     "number", "created", "status", "product", "options", "total", "currency", "customer name", "email",
@@ -90,33 +95,6 @@ def amount_text(amount: Optional[str], currency: str) -> str:
     return money(Decimal(amount), currency) if amount is not None else ""
 
 
-def _flasher(request: web.Request) -> URLSafeTimedSerializer:
-    secret = context_of(request).serializer.secret_keys[-1]
-    return URLSafeTimedSerializer(secret, salt="bespoke-staff-order-flash")
-
-
-def with_flash(request: web.Request, location: str, kind: str, message: str) -> web.HTTPSeeOther:
-    token = _flasher(request).dumps({"kind": kind, "message": message})
-    return redirect(f"{location}?{urlencode({'flash': token})}")
-
-
-def read_flash(request: web.Request) -> Optional[Dict[str, str]]:
-    token = request.query.get("flash", "")
-    if not token:
-        return None
-    try:
-        flash = _flasher(request).loads(token, max_age=FLASH_MAX_AGE_S)
-    except BadSignature:
-        return None  # an old or altered link: no message rather than someone else's
-    if isinstance(flash, dict) and flash.get("kind") in ("ok", "error") and isinstance(flash.get("message"), str):
-        return flash
-    return None
-
-
-def order_path(number: str) -> str:
-    return f"/staff/orders/{quote(number, safe='')}"
-
-
 def _products() -> Tuple[List[Tuple[str, str]], str]:
     """(product id, name) of the catalog, and a message when the catalog cannot be read."""
     try:
@@ -134,7 +112,7 @@ def _store(request: web.Request) -> OrderStore:
 
 
 async def order_list(request: web.Request) -> web.Response:
-    query, problems = OrderQuery.from_params(request.query)
+    query, problems = order_query(request.query)
     store = _store(request)
     found = await in_thread(store.search_orders, query)
     pages = max(1, -(-found["total"] // query.per_page))
@@ -149,7 +127,7 @@ async def order_list(request: web.Request) -> web.Response:
     last = query.offset + len(found["orders"])
 
     def link(**changes: Any) -> str:
-        params = query.params(**changes)
+        params = order_params(query, **changes)
         return "/staff/orders" + (f"?{urlencode(params)}" if params else "")
 
     columns = []
@@ -168,13 +146,13 @@ async def order_list(request: web.Request) -> web.Response:
          "placed": order["created_at"][:16].replace("T", " "), "href": order_path(order["number"])}
         for order in found["orders"]
     ]
-    export_params = query.params(page=1)
+    export_params = order_params(query, page=1)
     export_params.pop("per_page", None)
     return render(
         request, "orders.html",
         query=query, rows=rows, total=found["total"], first=first, last=last, page_count=pages,
         problems=problems + ([catalog_problem] if catalog_problem else []),
-        statuses=[(status, STATUS_LABELS[status]) for status in STATUSES],
+        statuses=[(status.value, status_label(status)) for status in OrderStatus],
         products=products, columns=columns,
         previous_href=link(page=query.page - 1) if query.page > 1 else "",
         next_href=link(page=query.page + 1) if query.page < pages else "",
@@ -203,7 +181,7 @@ def csv_bytes(store: OrderStore, query: OrderQuery) -> Tuple[bytes, int]:
 
 
 async def order_csv(request: web.Request) -> web.Response:
-    query, problems = OrderQuery.from_params(request.query)
+    query, problems = order_query(request.query)
     if problems:
         # A file with a silently different content is worse than no file.
         raise web.HTTPBadRequest(text="The export was not made: " + " ".join(problems))
@@ -231,21 +209,21 @@ async def order_page(request: web.Request) -> web.Response:
         for change in order["status_history"]
     ]
     notes = [{**note, "at": note["created_at"][:16].replace("T", " ")} for note in order["notes"]]
-    next_statuses = [(status, STATUS_LABELS[status]) for status in NEXT_STATUSES.get(order["status"], ())
-                     if status != STATUS_CANCELLED]
+    next_steps = [(status.value, status_label(status)) for status in next_statuses(order["status"])
+                  if status != OrderStatus.CANCELLED]
     return render(
         request, "order.html",
         order=order, number=order["number"], flash=read_flash(request),
         status_text=status_label(order["status"]), badge=STATUS_BADGES.get(order["status"], ""),
         placed=order["created_at"][:16].replace("T", " "),
         promised=promised_date(order), history=history, notes=notes,
-        next_statuses=next_statuses, can_cancel=STATUS_CANCELLED in NEXT_STATUSES.get(order["status"], ()),
+        next_statuses=next_steps, can_cancel=OrderStatus.CANCELLED in next_statuses(order["status"]),
         price_lines=[{"label": line["label"], "amount": amount_text(line["amount"], order["currency"])}
                      for line in order["price_lines"]],
         total_text=amount_text(order["total"], order["currency"]),
         derived=[{**part, "price_text": amount_text(part.get("price"), order["currency"])}
                  for part in order["derived_parts"]],
-        conversation_href=f"/staff/conversations/{quote(order['conversation_id'], safe='')}",
+        conversation_href=conversation_path(order["conversation_id"]),
         note_max=NOTE_MAX_LENGTH, reason_max=STATUS_REASON_MAX_LENGTH,
     )
 
@@ -287,7 +265,7 @@ def api_error(status: int, code: str, message: str) -> web.Response:
 
 
 async def api_orders(request: web.Request) -> web.Response:
-    query, problems = OrderQuery.from_params(request.query)
+    query, problems = order_query(request.query)
     if problems:
         return api_error(400, "bad_request", " ".join(problems))
     found = await in_thread(_store(request).search_orders, query, True)
@@ -300,13 +278,3 @@ async def api_order(request: web.Request) -> web.Response:
     if order is None:
         return api_error(404, "not_found", f"There is no order {number[:40]}.")
     return web.json_response(order)
-
-
-def register(app: web.Application) -> None:
-    app.router.add_get("/staff/orders", order_list)
-    app.router.add_get("/staff/orders.csv", order_csv)
-    app.router.add_get("/staff/orders/{number}", order_page)
-    app.router.add_post("/staff/orders/{number}/status", change_status)
-    app.router.add_post("/staff/orders/{number}/notes", add_note)
-    app.router.add_get("/api/orders", api_orders)
-    app.router.add_get("/api/orders/{number}", api_order)

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.store.orders import utcnow
+from bot.store.db import utcnow
 from bot.staff.accounts import FREE_FAILURES, StaffAccounts, StaffError
-from bot.staff.app import SESSION_COOKIE
+from bot.staff.auth import SESSION_COOKIE
 from tests.support.staff import (
     STAFF_NAME,
     STAFF_PASSWORD,

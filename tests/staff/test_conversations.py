@@ -21,7 +21,9 @@ import sqlalchemy as sa
 
 from bot.store.orders import NewOrder, OrderStore
 from bot.runner import ROOT, rasa_env
-from bot.staff import conversations
+from bot.staff.conversations import events, index, listing
+from bot.staff.conversations import transcript as transcripts
+from bot.store import conversations as stored
 from bot.staff.accounts import StaffAccounts, StaffError
 from tests.support.staff import (
     STAFF_NAME,
@@ -93,7 +95,7 @@ class Tracker:
 
 
 def summary(store: OrderStore, conversation_id: str) -> Dict[str, Any]:
-    found = conversations.summary_of(store, conversation_id)
+    found = listing.summary_of(store, conversation_id)
     assert found is not None, f"{conversation_id} is not indexed"
     return found
 
@@ -132,7 +134,7 @@ async def client(store, tracker):
 
 
 def test_our_events_table_matches_rasas(tracker):
-    ours = {c.name: type(c.type).__name__ for c in conversations.events_table.columns}
+    ours = {c.name: type(c.type).__name__ for c in events.events_table.columns}
     rasa = {c.name: type(c.type).__name__ for c in tracker.table.columns}
     assert ours == rasa
 
@@ -145,7 +147,7 @@ def test_index_refresh_is_incremental(store, tracker):
     tracker.bot("web:aaaaaaaa1", "Sorry, I didn't understand that.")
     tracker.simple("telegram:42", T0 + 100)
     tracker.simple("someone", T0 + 200)
-    first = conversations.refresh_index(store, url)
+    first = index.refresh_index(store, url)
     assert first.read == tracker.rows() == 21
     web = summary(store, "web:aaaaaaaa1")
     assert (web["channel"], web["user_turns"], web["not_understood"]) == ("web", 2, 1)
@@ -153,27 +155,27 @@ def test_index_refresh_is_incremental(store, tracker):
     assert summary(store, "someone")["channel"] == "rest"
 
     # Nothing new: nothing read.
-    assert conversations.refresh_index(store, url).read == 0
+    assert index.refresh_index(store, url).read == 0
 
     # New events: only those are read, and the counts grow from where they were.
     tracker.user("web:aaaaaaaa1", "32 GB", "inform", 0.95)
     tracker.bot("web:aaaaaaaa1", "Sorry, I didn't get that. How much memory?")  # not understood, not a fallback
     tracker.user("telegram:42", "Anna", metadata={"first_name": "Anna"})
     tracker.slot("web:aaaaaaaa1", "customer_name", "Ada Lovelace")
-    second = conversations.refresh_index(store, url)
+    second = index.refresh_index(store, url)
     assert second.read == 4 and second.conversations == 2
     web = summary(store, "web:aaaaaaaa1")
     assert (web["user_turns"], web["not_understood"], web["customer_name"]) == (3, 2, "Ada Lovelace")
     assert web["last_message_at"] == datetime.fromtimestamp(T0 + 207, timezone.utc).isoformat()  # the bot's reply
     assert summary(store, "telegram:42")["customer_name"] == "Anna"  # the chat app's first name
     with store.sessions.begin() as session:
-        assert session.scalar(sa.select(conversations.ConversationIndexState.last_event_id)) == 25
-        rows = session.scalars(sa.select(conversations.ConversationSummary.last_event_id)).all()
+        assert session.scalar(sa.select(stored.ConversationIndexState.last_event_id)) == 25
+        rows = session.scalars(sa.select(stored.ConversationSummary.last_event_id)).all()
         assert max(rows) == 25
 
 
 def test_a_turn_split_across_batches_is_counted_once(store, tracker, monkeypatch):
-    monkeypatch.setattr(conversations, "BATCH_ROWS", 2)
+    monkeypatch.setattr(index, "BATCH_ROWS", 2)
     sender = "web:bbbbbbbb1"
     tracker.user(sender, "hmm", "inform", 0.9)
     tracker.action(sender, "order_form")
@@ -182,7 +184,7 @@ def test_a_turn_split_across_batches_is_counted_once(store, tracker, monkeypatch
     tracker.user(sender, "???", "nlu_fallback", 0.2)
     tracker.action(sender, "utter_default")  # batch 3: already counted as a fallback
     tracker.bot(sender, "Sorry, I didn't understand that.")
-    result = conversations.refresh_index(store, tracker.url)
+    result = index.refresh_index(store, tracker.url)
     assert result.read == 7
     found = summary(store, sender)
     assert (found["user_turns"], found["not_understood"]) == (2, 2)
@@ -196,53 +198,53 @@ def test_events_committed_late_with_lower_ids_are_still_counted(store, tracker, 
 
     turn("web:early0001", 1)
     turn("web:later0001", 5)  # ids 3 and 4 are still in a transaction
-    assert conversations.refresh_index(store, tracker.url).read == 4
-    assert conversations.summary_of(store, "web:late00001") is None
+    assert index.refresh_index(store, tracker.url).read == 4
+    assert listing.summary_of(store, "web:late00001") is None
     turn("web:late00001", 3)
-    assert conversations.refresh_index(store, tracker.url).read == 2
+    assert index.refresh_index(store, tracker.url).read == 2
     assert summary(store, "web:late00001")["user_turns"] == 1
-    assert conversations.refresh_index(store, tracker.url).read == 0  # read once
+    assert index.refresh_index(store, tracker.url).read == 0  # read once
 
     # An id that never comes (a rolled back transaction) is given up after a while.
     turn("web:after0001", 9)
-    conversations.refresh_index(store, tracker.url)
-    assert set(conversations._state(store).gaps) == {7, 8}
-    monkeypatch.setattr(conversations, "GAP_WAIT_S", 0)
-    conversations.refresh_index(store, tracker.url)
-    assert conversations._state(store).gaps == {}
+    index.refresh_index(store, tracker.url)
+    assert set(index._state(store).gaps) == {7, 8}
+    monkeypatch.setattr(index, "GAP_WAIT_S", 0)
+    index.refresh_index(store, tracker.url)
+    assert index._state(store).gaps == {}
 
 
 def test_the_time_budget_stops_and_the_next_refresh_goes_on(store, tracker, monkeypatch):
-    monkeypatch.setattr(conversations, "BATCH_ROWS", 6)
+    monkeypatch.setattr(index, "BATCH_ROWS", 6)
     for number in range(5):
         tracker.simple(f"web:cccccccc{number}", T0 + number * 100)
-    first = conversations.refresh_index(store, tracker.url, time_budget_s=0)
+    first = index.refresh_index(store, tracker.url, time_budget_s=0)
     assert (first.read, first.caught_up) == (6, False)
-    rest = conversations.refresh_index(store, tracker.url)
+    rest = index.refresh_index(store, tracker.url)
     assert rest.read == 24 and rest.caught_up
     assert all(summary(store, f"web:cccccccc{n}")["user_turns"] == 1 for n in range(5))
 
 
 def test_no_tracker_database_or_table_is_an_empty_list(store, tmp_path):
     missing = f"sqlite:///{tmp_path / 'nowhere' / 'tracker.db'}"
-    assert conversations.refresh_index(store, missing).read == 0
+    assert index.refresh_index(store, missing).read == 0
     assert not (tmp_path / "nowhere").exists()  # not created by looking
     empty = tmp_path / "empty.db"
     sa.create_engine(f"sqlite:///{empty}").connect().close()
-    assert conversations.refresh_index(store, f"sqlite:///{empty}").read == 0
-    assert conversations.transcript(f"sqlite:///{empty}", "web:x") == []
+    assert index.refresh_index(store, f"sqlite:///{empty}").read == 0
+    assert transcripts.transcript(f"sqlite:///{empty}", "web:x") == []
 
 
 def test_a_replaced_tracker_database_rebuilds_the_index(store, tmp_path):
     old = Tracker(tmp_path / "old.db")
     for number in range(3):
         old.simple(f"web:dddddddd{number}", T0 + number)
-    conversations.refresh_index(store, old.url)
+    index.refresh_index(store, old.url)
     new = Tracker(tmp_path / "new.db")
     new.simple("web:eeeeeeee1", T0)
-    result = conversations.refresh_index(store, new.url)
+    result = index.refresh_index(store, new.url)
     assert result.rebuilt
-    rows, total = conversations.list_conversations(store, conversations.ListFilters())
+    rows, total = listing.list_conversations(store, listing.ListFilters())
     assert total == 1 and rows[0]["conversation_id"] == "web:eeeeeeee1"
 
 
@@ -273,7 +275,7 @@ def seed_list(store: OrderStore, tracker: Tracker) -> None:
             store.place_order(new_order(sender))
         if number % 20 == 0:
             store.flag_conversation(sender, "customer asked for a person")
-    conversations.refresh_index(store, tracker.url)
+    index.refresh_index(store, tracker.url)
 
 
 def count_text(page: str) -> str:
@@ -323,7 +325,7 @@ async def test_list_filters_and_paging(store, tracker, client):
 
 def test_list_paging_beyond_the_end_is_empty(store, tracker):
     seed_list(store, tracker)
-    rows, total = conversations.list_conversations(store, conversations.ListFilters(page=9))
+    rows, total = listing.list_conversations(store, listing.ListFilters(page=9))
     assert rows == [] and total == 120
 
 
@@ -359,7 +361,7 @@ def pc_conversation(tracker: Tracker, sender: str) -> None:
 def test_transcript_entries(store, tracker):
     sender = "web:ffffffff1"
     pc_conversation(tracker, sender)
-    entries = conversations.transcript(tracker.url, sender)
+    entries = transcripts.transcript(tracker.url, sender)
     users = [e for e in entries if e["kind"] == "user"]
     assert [u["misunderstood"] for u in users] == [False, True, False, True, False]
     assert users[1]["problems"] == ["Not understood (fallback)", "Answer refused"]
@@ -392,11 +394,11 @@ stories:
   - action: action_list_products
 """
     turns = [{"kind": "user", "while_taken_over": paused} for paused in (False, True, False)]
-    trimmed = conversations.story_without_takeovers(story, turns)
+    trimmed = transcripts.story_without_takeovers(story, turns)
     assert "a person please" not in trimmed and trimmed.count("action_list_products") == 2
     assert trimmed.startswith("# Customer messages sent while staff had taken over are left out")
-    assert conversations.story_without_takeovers(story, turns[:1] + [turns[2]]) == story  # no takeover
-    assert conversations.story_without_takeovers(story, turns + turns) == story  # not lined up: as Rasa wrote it
+    assert transcripts.story_without_takeovers(story, turns[:1] + [turns[2]]) == story  # no takeover
+    assert transcripts.story_without_takeovers(story, turns + turns) == story  # not lined up: as Rasa wrote it
 
 
 async def test_transcript_page(store, tracker, client):
@@ -426,7 +428,7 @@ async def test_transcript_page(store, tracker, client):
 async def test_a_taken_over_transcript_gets_new_turns_without_a_reload(store, tracker, client):
     sender = "web:gggggggg1"
     tracker.simple(sender, T0)
-    conversations.start_takeover(store, sender, STAFF_NAME)
+    stored.start_takeover(store, sender, STAFF_NAME)
     page = await (await client.get(f"/staff/conversations/{sender}")).text()
     after = re.search(r'data-turns-url="/staff/conversations/web%3Agggggggg1/turns" data-after="(\d+)"', page).group(1)
     assert '<script src="/staff/static/conversation.js" defer></script>' in page and "Write to the customer" in page
@@ -440,7 +442,7 @@ async def test_a_taken_over_transcript_gets_new_turns_without_a_reload(store, tr
     assert "is anyone &lt;there&gt;?" in news["html"] and "alice (staff)" in news["html"]
     assert "<strong>Alice</strong>" in news["html"] and "Hello! What would you like?" not in news["html"]
     assert (await client.get(f"/staff/conversations/{sender}/turns?after=x")).status == 400
-    conversations.end_takeover(store, sender)
+    stored.end_takeover(store, sender)
     assert "data-turns-url" not in await (await client.get(f"/staff/conversations/{sender}")).text()
 
 
@@ -561,8 +563,8 @@ async def test_a_second_person_cannot_take_over(bot, bot_client, monkeypatch):
     token = await page_csrf(bot_client, path)
     assert (await bot_client.post(f"{path}/takeover", data={"csrf_token": token}, allow_redirects=False)).status == 303
     store = OrderStore(f"sqlite:///{bot.data_dir / 'bespoke.db'}")
-    with pytest.raises(conversations.ConversationError, match="alice has already taken over"):
-        conversations.start_takeover(store, sender, "bob")
+    with pytest.raises(stored.TakenOverError, match="alice has already taken over"):
+        stored.start_takeover(store, sender, "bob")
     store.dispose()
     assert (await bot_client.post(f"{path}/handback", data={"csrf_token": token}, allow_redirects=False)).status == 303
 
@@ -585,11 +587,17 @@ async def test_telegram_customers_get_staff_messages(bot, bot_client, monkeypatc
 
     api = FakeBotApi().start()
     try:
+        # Settings are read when the server starts: a server started with a bot token.
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "test:token")
         monkeypatch.setenv("TELEGRAM_API_BASE_URL", api.base_url)
-        sent = await bot_client.post(f"{path}/messages", data={"csrf_token": token, "text": "Hello from the shop"},
-                                     allow_redirects=False)
-        assert sent.status == 303 and "done=sent_telegram" in sent.headers["Location"]
+        configured = await staff_client(bot.url, bot.token)
+        try:
+            await sign_in(configured)
+            sent = await configured.post(f"{path}/messages", allow_redirects=False, data={
+                "csrf_token": await page_csrf(configured, path), "text": "Hello from the shop"})
+            assert sent.status == 303 and "done=sent_telegram" in sent.headers["Location"]
+        finally:
+            await configured.close()
         assert api.sent_texts(chat) == ["Hello from the shop"]
     finally:
         api.stop()
@@ -758,30 +766,30 @@ def test_the_index_list_and_takeovers_on_postgresql(postgres_url):
         rows = [{"intent_name": None, "action_name": None, **row} for row in rows]
         with engine.begin() as connection:
             connection.execute(table.insert(), rows)
-        assert conversations.refresh_index(store, postgres_url).read == 90
-        assert conversations.refresh_index(store, postgres_url).read == 0
+        assert index.refresh_index(store, postgres_url).read == 90
+        assert index.refresh_index(store, postgres_url).read == 0
         store.place_order(new_order("web:pg0003"))
         store.flag_conversation("telegram:4", "customer asked for a person")
-        listed, total = conversations.list_conversations(store, conversations.ListFilters(per_page=10))
+        listed, total = listing.list_conversations(store, listing.ListFilters(per_page=10))
         assert total == 30 and len(listed) == 10 and listed[0]["conversation_id"] == "web:pg0029"
         assert listed[0]["not_understood"] == 1 and listed[0]["customer_name"] == "Name_29%"
-        search = conversations.ListFilters(search="name_1%")  # _ and % are literal in a search
-        assert conversations.list_conversations(store, search)[1] == 1
-        assert conversations.list_conversations(store, conversations.ListFilters(has_order=True))[1] == 1
-        assert conversations.list_conversations(store, conversations.ListFilters(flagged=True, channel="telegram"))[1] == 1
-        entries = conversations.transcript(postgres_url, "web:pg0003")
+        search = listing.ListFilters(search="name_1%")  # _ and % are literal in a search
+        assert listing.list_conversations(store, search)[1] == 1
+        assert listing.list_conversations(store, listing.ListFilters(has_order=True))[1] == 1
+        assert listing.list_conversations(store, listing.ListFilters(flagged=True, channel="telegram"))[1] == 1
+        entries = transcripts.transcript(postgres_url, "web:pg0003")
         assert entries[0]["misunderstood"] and entries[0]["took"] == [{"name": "Name", "value": "Name_3%"}]
-        conversations.start_takeover(store, "web:pg0003", "alice")
-        with pytest.raises(conversations.ConversationError):
-            conversations.start_takeover(store, "web:pg0003", "bob")
-        assert conversations.end_takeover(store, "web:pg0003")["staff"] == "alice"
-        assert conversations.start_takeover(store, "web:pg0003", "bob")["staff"] == "bob"
+        stored.start_takeover(store, "web:pg0003", "alice")
+        with pytest.raises(stored.TakenOverError):
+            stored.start_takeover(store, "web:pg0003", "bob")
+        assert stored.end_takeover(store, "web:pg0003")["staff"] == "alice"
+        assert stored.start_takeover(store, "web:pg0003", "bob")["staff"] == "bob"
     finally:
         engine.dispose()
         store.dispose()
-        for cached in list(conversations._engines):
+        for cached in list(events._engines):
             if cached == postgres_url:
-                conversations._engines.pop(cached).dispose()
+                events._engines.pop(cached).dispose()
 
 
 def test_an_answer_taken_despite_a_fallback_intent_is_not_a_misunderstanding(store, tracker):
@@ -801,9 +809,9 @@ def test_an_answer_taken_despite_a_fallback_intent_is_not_a_misunderstanding(sto
     tracker.bot(sender, "What email address should we send the confirmation to?")
     tracker.user(sender, "qwpoeiru", "nlu_fallback", 0.2)
     tracker.bot(sender, "Sorry, I didn't get that. What email address should we use?")
-    conversations.refresh_index(store, tracker.url)
+    index.refresh_index(store, tracker.url)
     assert (summary(store, sender)["user_turns"], summary(store, sender)["not_understood"]) == (4, 1)
-    users = [e for e in conversations.transcript(tracker.url, sender) if e["kind"] == "user"]
+    users = [e for e in transcripts.transcript(tracker.url, sender) if e["kind"] == "user"]
     assert [u["misunderstood"] for u in users] == [False, False, False, True]
 
 
@@ -814,7 +822,7 @@ async def test_the_widgets_periodic_check_asks_rasa_only_while_staff_have_the_co
         sender = "web:polling0001"
         quiet = await client.get("/api/history", params={"sender": sender, "poll": "1"})
         assert quiet.status == 200 and await quiet.json() == {"messages": None, "paused": False}
-        conversations.start_takeover(store, sender, STAFF_NAME)
+        stored.start_takeover(store, sender, STAFF_NAME)
         taken = await client.get("/api/history", params={"sender": sender, "poll": "1"})
         assert taken.status == 502  # now it reads the history (and the staff messages) from Rasa
         assert (await client.get("/api/history", params={"sender": sender})).status == 502  # a full load always does

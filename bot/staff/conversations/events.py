@@ -1,0 +1,153 @@
+"""Rasa's events table, read-only, and what the other modules read from its rows.
+
+Rasa keeps every conversation in its SQL tracker store (table `events`, possibly in a
+different database than the orders). This module reads it with its own SQLAlchemy Core
+definition of Rasa 3.6's SQLTrackerStore.SQLEvent (rasa/core/tracker_store.py) and never
+creates or writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy import Column, Integer, String, Text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
+
+CHANNELS = ("web", "telegram", "rest")
+NOT_UNDERSTOOD_REPLY = re.compile(r"\bI didn't (understand|get|catch|recognise|recognize)\b", re.IGNORECASE)
+NOT_UNDERSTOOD_ACTIONS = ("utter_default", "action_default_fallback")
+
+tracker_metadata = sa.MetaData()
+events_table = sa.Table(
+    "events",
+    tracker_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("type_name", String(255), nullable=False),
+    Column("timestamp", sa.Float),
+    Column("intent_name", String(255)),
+    Column("action_name", String(255)),
+    Column("data", Text),
+)
+
+
+# ---------------------------------------------------------------------------- conversation ids
+
+
+def channel_of(conversation_id: str) -> str:
+    if conversation_id.startswith("web:"):
+        return "web"
+    if conversation_id.startswith("telegram:"):
+        return "telegram"
+    return "rest"
+
+
+def telegram_chat_id(conversation_id: str) -> Optional[int]:
+    """The chat id of a "telegram:<chat id>" conversation, else None."""
+    if not conversation_id.startswith("telegram:"):
+        return None
+    try:
+        return int(conversation_id.split(":", 1)[1])
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------- event data
+
+
+def moment(timestamp: Optional[float]) -> Optional[datetime]:
+    """An event's timestamp (epoch seconds) as a UTC datetime; None when it has none."""
+    if timestamp is None:
+        return None
+    try:
+        return datetime.fromtimestamp(float(timestamp), tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def iso(when: Optional[datetime]) -> Optional[str]:
+    return None if when is None else when.astimezone(timezone.utc).isoformat()
+
+
+def event_data(data: Optional[str]) -> Dict[str, Any]:
+    """An event's JSON (the `data` column) as a dict; {} when it is missing or not an object."""
+    if not data:
+        return {}
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def first_name(event: Dict[str, Any]) -> Optional[str]:
+    """The chat app's first name sent with a customer message (Telegram), if any."""
+    for metadata in (event.get("metadata"), (event.get("parse_data") or {}).get("metadata")):
+        if isinstance(metadata, dict):
+            name = metadata.get("first_name")
+            if isinstance(name, str) and name.strip():
+                return " ".join(name.split())[:255]
+    return None
+
+
+def not_understood_reply(text: Optional[str]) -> bool:
+    """Whether the bot's reply says it did not understand the customer."""
+    return bool(text and NOT_UNDERSTOOD_REPLY.search(text))
+
+
+# ---------------------------------------------------------------------------- the tracker database
+
+_engines: Dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def tracker_engine(url: str) -> Optional[Engine]:
+    """A read-only use engine on Rasa's tracker database; None when it is a SQLite file
+    that does not exist yet (opening it would create it)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if not database or database == ":memory:" or not Path(database).expanduser().exists():
+            return None
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            options: Dict[str, Any] = {"future": True}
+            if parsed.get_backend_name() != "sqlite":
+                options["pool_pre_ping"] = True
+            engine = _engines[url] = sa.create_engine(parsed, **options)
+        return engine
+
+
+def no_events_table(engine: Engine, error: DBAPIError) -> bool:
+    """Whether a failed query failed because Rasa has not created its table yet."""
+    try:
+        return not sa.inspect(engine).has_table("events")
+    except DBAPIError:
+        raise error from None
+
+
+def read_events(tracker_url: str, query: sa.sql.Select) -> List[Any]:
+    """Rows of a query on Rasa's events table; [] when the database or table is not there yet."""
+    engine = tracker_engine(tracker_url)
+    if engine is None:
+        return []
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(query))
+    except DBAPIError as error:
+        if no_events_table(engine, error):
+            return []
+        raise
+
+
+def conversation_exists(tracker_url: str, conversation_id: str) -> bool:
+    e = events_table.c
+    return bool(read_events(tracker_url, sa.select(e.id).where(e.sender_id == conversation_id).limit(1)))

@@ -1,0 +1,62 @@
+"""The queue: conversations flagged for a person (the customer asked for one, or the bot got
+stuck), oldest first, with the takeovers in progress; and resolving a flag."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.store.conversations import active_takeovers
+from bot.store.flags import FlagNotFoundError
+from bot.staff.conversations.index import refresh
+from bot.staff.conversations.queue import QUEUE_PAGE, queue
+from bot.staff.kit import (
+    context_of,
+    conversation_path,
+    done_message,
+    form,
+    in_thread,
+    redirect,
+    render,
+    safe_next,
+    staff_of,
+    when,
+)
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    context = context_of(request)
+    warning = await refresh(context.store, context.tracker_database_url)
+    raw_page = request.query.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    rows, total = await in_thread(queue, context.store, page)
+    pages = max(1, -(-total // QUEUE_PAGE))
+    if page > pages:  # past the end (flags were resolved meanwhile): the last page
+        page = pages
+        rows, total = await in_thread(queue, context.store, page)
+    takeovers = await in_thread(active_takeovers, context.store)
+    for row in rows:
+        row["href"] = conversation_path(row["conversation_id"])
+        row["raised"] = when(row["raised_at"])
+    for item in takeovers:
+        item["href"] = conversation_path(item["conversation_id"])
+        item["started"] = when(item["started_at"])
+    first = (page - 1) * QUEUE_PAGE + 1
+    return render(request, "queue.html", rows=rows, takeovers=takeovers, warning=warning, error="",
+                  done=done_message(request), total=total, first=first,
+                  last=first + len(rows) - 1,
+                  previous_href=f"/staff/queue?page={page - 1}" if page > 1 else "",
+                  next_href=f"/staff/queue?page={page + 1}" if page < pages else "")
+
+
+async def resolve_flag(request: web.Request) -> web.Response:
+    fields = await form(request)
+    context, staff = context_of(request), staff_of(request)
+    back = safe_next(fields.get("next", "/staff/queue"))
+    try:
+        flag_id = int(request.match_info["flag_id"])
+        await in_thread(context.store.resolve_flag, flag_id, staff)
+    except (ValueError, FlagNotFoundError):
+        return render(request, "queue.html", status=404, rows=[], takeovers=[], warning="",
+                      error="There is no such flag (it may have been removed).", done="")
+    separator = "&" if "?" in back else "?"
+    raise redirect(f"{back}{separator}done=resolved")
