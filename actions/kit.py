@@ -17,9 +17,9 @@ from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product,
 from bot.core.extract import find_values
 from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.core.lead_time import ready_date
-from bot.core.pricing import money, price_so_far
+from bot.core.pricing import money
 from bot.core.selections import next_missing_option
-from bot.core.wording import chosen_so_far, describe_option
+from bot.core.wording import chosen_so_far, describe_option, lead_time_text, price_so_far_text, progress
 from bot.settings import Settings
 from bot.core.life import BEFORE_SHIPPING, OrderStatus, find_order_number, status_label
 from bot.store.orders import OrderStore, OrderStoreError
@@ -129,8 +129,7 @@ class Draft:
 
     @property
     def progress(self) -> str:
-        answered = sum(1 for option in self.product.options if option.id in self.selections)
-        return f"{answered} of {len(self.product.options)}"
+        return progress(self.product, self.selections)
 
 
 def reset_order() -> List[EventType]:
@@ -199,22 +198,11 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
             say(text="The price depends on what you choose; tell me what you'd like and I'll show it as we go.",
                 buttons=product_buttons(catalog))
         else:
-            so_far = price_so_far(product, draft.selections)
-            missing = next_missing_option(product, draft.selections)
-            if so_far is None:
-                say(text="This one has no instant price: our engineers will quote it.")
-            elif missing is None:
-                say(text=f"Your {product.name} comes to {money(so_far, product.currency)} in total.")
-            else:
-                say(text=f"So far {money(so_far, product.currency)} for your {product.name} "
-                         f"({draft.progress} options chosen; the rest may add to it).")
+            say(text=price_so_far_text(product, draft.selections))
     elif intent == "ask_summary":
         say(text=chosen_so_far(product, draft.selections) if draft.started else "You haven't started an order yet.")
     elif intent == "ask_lead_time":
-        products = [product] if product else catalog.products
-        rows = [f"- {p.name}: {p.lead_time_days} business days (ready around {ready_date(p.lead_time_days):%a %d %b %Y} if you order today)"
-                for p in products]
-        say(text="Lead time, counted from your confirmation:\n" + "\n".join(rows))
+        say(text=lead_time_text([product] if product else catalog.products))
     elif intent == "ask_options":
         option = named_option(product, message) if product else None
         if option is None and product is not None:

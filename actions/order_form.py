@@ -186,7 +186,8 @@ class ActionAskSpecsComplete(Action):
             dispatcher.utter_message(
                 text="Which option would you like to change? Or say \"nothing\" to keep the order as it is.",
                 buttons=[
-                    {"title": f"{o.name}: {display_value(o, draft.selections.get(o.id))}", "payload": f'/inform{{"option":"{o.id}"}}'}
+                    {"title": f"{o.name}: {display_value(o, draft.selections.get(o.id))}",
+                     "payload": f'/inform{{"option":"{o.id}"}}'}
                     for o in draft.product.options
                 ] + [{"title": "Nothing, it's fine", "payload": "/affirm"}],
             )
@@ -331,7 +332,8 @@ class ValidateOrderForm(Action):
                 dispatcher.utter_message(text=f"Sorry, which option? This order has: {names}.")
                 return []
             remaining = {k: v for k, v in selections.items() if k != option.id}
-            return [SlotSet("selections", remaining), SlotSet("changing", {"option": option.id, "old": selections.get(option.id)})]
+            reopened = {"option": option.id, "old": selections.get(option.id)}
+            return [SlotSet("selections", remaining), SlotSet("changing", reopened)]
         if says_yes(message):
             return [SlotSet("specs_complete", True), SlotSet("order_confirmed", True)]
         if says_no(message):

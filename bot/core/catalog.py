@@ -114,6 +114,14 @@ class Option(_Model):
     def in_stock_values(self) -> List[ChoiceValue]:
         return [value for value in self.values if value.in_stock]
 
+    @property
+    def bounds(self) -> Tuple[Decimal, Decimal]:
+        """min and max of a number option given by a range (the catalog's check makes sure a
+        number option has both, or allowed values)."""
+        if self.min is None or self.max is None:
+            raise ValueError(f"option '{self.id}' has no min and max")
+        return self.min, self.max
+
 
 class Rule(_Model):
     id: str = Field(..., regex=IDENTIFIER)
@@ -199,7 +207,7 @@ class Product(_Model):
 
 class Shop(_Model):
     name: str = "Bespoke"
-    currency: str = Field("EUR", regex=r"^[A-Z]{3}$")
+    currency: str = Field(default="EUR", regex=r"^[A-Z]{3}$")
     # What the bot says when asked about delivery and shipping.
     delivery: str = "Delivery is arranged with your order confirmation; ask to talk to a person for details."
 

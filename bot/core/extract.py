@@ -174,9 +174,9 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
     # Texts and yes/no answers only with the option's name: "monogram JFK", "no monogram".
     for option in product.options:
         if option.kind in ("text", "yesno") and option.id not in result.values:
-            parsed = _cued_text(option, text)
-            if parsed is not None and parsed.ok:
-                result.values[option.id] = parsed
+            cued = _cued_text(option, text)
+            if cued is not None and cued.ok:
+                result.values[option.id] = cued
     # The asked option from a plain answer ("linnen", "the i5", "JFK", "yes").
     if focus is not None and focus.id not in result.values and result.focus_error is None:
         if focus.kind == "number":

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
@@ -51,7 +51,7 @@ FILLER = {
     "need", "go", "for", "with", "the", "a", "an", "of", "please", "pls", "plz", "one", "it",
     "make", "be", "should", "lets", "let", "us", "me", "my", "is", "its", "that", "this",
     "then", "and", "just", "some", "thanks", "thank", "you", "ok", "okay", "um", "uh", "hmm",
-    "maybe", "think", "prefer", "choose", "pick", "option", "go", "to", "in", "on", "as", "so",
+    "maybe", "think", "prefer", "choose", "pick", "option", "to", "in", "on", "as", "so",
 }
 # Spelled-out units people use, mapped to names pint knows.
 UNIT_WORDS = {
@@ -200,7 +200,8 @@ def number_range(option: Option) -> str:
     unit = f" {option.unit}" if option.unit else ""
     if option.allowed:
         return "one of " + ", ".join(format_number(a) for a in option.allowed) + unit
-    return f"from {format_number(option.min)} to {format_number(option.max)}{unit}"
+    low, high = option.bounds
+    return f"from {format_number(low)} to {format_number(high)}{unit}"
 
 
 def display_value(option: Option, value: Any) -> str:
@@ -278,7 +279,7 @@ NUMBER_MENTION = re.compile(
 )
 
 
-def number_mentions(prepared: str):
+def number_mentions(prepared: str) -> Iterator[Tuple[Decimal, Optional[str], "re.Match[str]"]]:
     """(number, unit or None, match) for every quantity in text from prepare_numbers()."""
     for match in NUMBER_MENTION.finditer(prepared):
         number = to_decimal(match.group("number"))
@@ -316,7 +317,8 @@ def to_decimal(text: str) -> Optional[Decimal]:
 def _fits(option: Option, value: Decimal) -> bool:
     if option.allowed:
         return any(value == allowed for allowed in option.allowed)
-    return option.min <= value <= option.max
+    low, high = option.bounds
+    return low <= value <= high
 
 
 def _rounded(option: Option, value: Decimal) -> Decimal:
@@ -347,7 +349,8 @@ def _parse_number(option: Option, text: str) -> Parsed:
         accepted = option.accept_units or [target]
         if unit not in accepted or not is_physical(target):
             listed = ", ".join(accepted)
-            return Parsed.refused(RefusalReason.MISSING_UNIT, f"Please give the {noun(option)} in {listed}: {number_range(option)}.")
+            return Parsed.refused(RefusalReason.MISSING_UNIT,
+                                  f"Please give the {noun(option)} in {listed}: {number_range(option)}.")
         value = _rounded(option, convert(number, unit, target))
         note = f"{format_number(number)} {unit} = {format_number(value)} {target}"
     elif unit == target or not unit:
@@ -365,12 +368,16 @@ def _parse_number(option: Option, text: str) -> Parsed:
                 note = f"I took {format_number(number)} as {UNIT_NAMES.get(other, other)} = {format_number(value)} {target}"
             elif len(plausible) > 1:
                 units = " or ".join(other for other, _ in plausible)
-                return Parsed.refused(RefusalReason.MISSING_UNIT, f"Is that {format_number(number)} {units}? Please add the unit.")
+                return Parsed.refused(RefusalReason.MISSING_UNIT,
+                                      f"Is that {format_number(number)} {units}? Please add the unit.")
         value = _rounded(option, value)
     if option.decimals == 0 and not option.allowed and number != number.to_integral_value() and not unit:
         return Parsed.refused(RefusalReason.OUT_OF_RANGE, f"Please give a whole number {number_range(option)}.")
     if not _fits(option, value):
-        said = f"{format_number(number)} {unit}" if unit and unit != target else format_number(value) + (f" {target}" if target else "")
+        if unit and unit != target:
+            said = f"{format_number(number)} {unit}"
+        else:
+            said = format_number(value) + (f" {target}" if target else "")
         return Parsed.refused(RefusalReason.OUT_OF_RANGE,
                               f"{said.strip()} is out of range: the {noun(option)} must be {number_range(option)}.")
     return Parsed(value=_json_number(value), ok=True, note=note)
@@ -410,7 +417,8 @@ def _parse_yesno(option: Option, text: str) -> Parsed:
     name_words = set(normalize(option.name).split())
     yes = any(word in YES_MARKERS for word in words)
     no = any(word in NO_MARKERS for word in words)
-    rest = [w for w in words if w not in YES_MARKERS | NO_MARKERS | FILLER | name_words and w not in ("thanks", "need", "add", "include")]
+    ignored = YES_MARKERS | NO_MARKERS | FILLER | name_words | {"thanks", "need", "add", "include"}
+    rest = [w for w in words if w not in ignored]
     if yes != no and not rest:
         return Parsed(value=yes, ok=True)
     return Parsed.refused(RefusalReason.INVALID_ANSWER, f"Please answer yes or no: {option.question or option.name + '?'}")

@@ -3,15 +3,16 @@ summary to confirm, an option's choices, what is chosen so far."""
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from bot.core.catalog import Option, Product
 from bot.core.changes import Applied, Change
 from bot.core.expressions import format_number
 from bot.core.extract import Extraction
+from bot.core.lead_time import ready_date
 from bot.core.pricing import Quote, money, price_so_far
 from bot.core.rules import valid_values
-from bot.core.selections import Selections
+from bot.core.selections import Selections, next_missing_option
 from bot.core.values import display_value, number_range
 
 
@@ -35,7 +36,7 @@ def question_text(product: Product, option: Option, hint: bool = False) -> str:
 
 def example_answer(option: Option) -> str:
     if option.kind == "number":
-        low = option.allowed[0] if option.allowed else option.min
+        low = option.allowed[0] if option.allowed else option.bounds[0]
         other = next((u for u in option.accept_units if u != option.unit), None)
         also = f', or with another unit, e.g. "{format_number(low)} {option.unit}"' if other else ""
         return f'Just the number, e.g. "{format_number(low)}"{also}.'
@@ -99,10 +100,10 @@ def summary_text(product: Product, selections: Selections, priced: Quote) -> str
         rows.append("Price:")
     for line in priced.lines:
         rows.append(f"- {line['label']}: {money(line['amount'], currency)}")
-    if priced.is_quote_request:
+    if priced.total is None:  # a quote request
         rows.extend(["", *priced.notes])
     else:
-        if priced.multiplier is not None:
+        if priced.multiplier is not None and priced.unit_total is not None:
             rows.append(f"- {money(priced.unit_total, currency)} x {format_number(priced.multiplier)}")
         rows.append(f"**Total: {money(priced.total, currency)}**")
     rows.append(f"Lead time: {product.lead_time_days} business days.")
@@ -128,6 +129,30 @@ def describe_option(product: Product, option: Option) -> str:
         return f"{option.name}: yes or no{price}."
     example = f' For example "{option.example}".' if option.example else ""
     return f"{option.name}: {option.invalid_message or 'free text'}{example}"
+
+
+def progress(product: Product, selections: Selections) -> str:
+    """How many options are answered: "2 of 6"."""
+    answered = sum(1 for option in product.options if option.id in selections)
+    return f"{answered} of {len(product.options)}"
+
+
+def price_so_far_text(product: Product, selections: Selections) -> str:
+    """The answer to "how much so far?" for an order being specified."""
+    so_far = price_so_far(product, selections)
+    if so_far is None:
+        return "This one has no instant price: our engineers will quote it."
+    if next_missing_option(product, selections) is None:
+        return f"Your {product.name} comes to {money(so_far, product.currency)} in total."
+    return (f"So far {money(so_far, product.currency)} for your {product.name} "
+            f"({progress(product, selections)} options chosen; the rest may add to it).")
+
+
+def lead_time_text(products: Sequence[Product]) -> str:
+    """The lead times of `products` and the day each would be ready if ordered today."""
+    rows = [f"- {p.name}: {p.lead_time_days} business days "
+            f"(ready around {ready_date(p.lead_time_days):%a %d %b %Y} if you order today)" for p in products]
+    return "Lead time, counted from your confirmation:\n" + "\n".join(rows)
 
 
 def chosen_so_far(product: Product, selections: Selections) -> str:

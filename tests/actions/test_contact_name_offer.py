@@ -36,7 +36,7 @@ def contact_tracker(metadata: List[Optional[Dict[str, Any]]], text: str = "yes",
     latest = {"intent": {"name": "inform", "confidence": 0.9}, "entities": [], "text": text,
               **({"metadata": metadata[-1]} if metadata and metadata[-1] is not None else {})}
     return Tracker(
-        sender_id="telegram:42", slots={slot: None for slot in DOMAIN["slots"]} | (slots or {}),
+        sender_id="telegram:42", slots=dict.fromkeys(DOMAIN["slots"]) | (slots or {}),
         latest_message=latest, events=events, paused=False, followup_action=None,
         active_loop={"name": "contact_form"}, latest_action_name="action_listen",
     )

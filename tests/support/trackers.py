@@ -35,7 +35,7 @@ def make_tracker(
         events.append({"event": "user", "text": text if number == turns - 1 else f"earlier {number}"})
     latest = {"intent": {"name": intent, "confidence": 0.9}, "entities": entities or [], "text": text}
     return Tracker(
-        sender_id=sender, slots={slot: None for slot in DOMAIN["slots"]} | (slots or {}),
+        sender_id=sender, slots=dict.fromkeys(DOMAIN["slots"]) | (slots or {}),
         latest_message=latest, events=events, paused=False, followup_action=None,
         active_loop={"name": "order_form"}, latest_action_name="action_listen",
     )
