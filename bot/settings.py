@@ -182,20 +182,3 @@ def parse_trusted_proxies(value: str) -> Tuple[IPNetwork, ...]:
     except ValueError as error:
         raise SettingsError(f"BESPOKE_TRUSTED_PROXIES: {error}") from None
 
-
-# ---------------------------------------------------------------------------- until adopted
-# The readers before Settings; removed once every caller reads Settings.from_env().
-
-
-def data_dir() -> Path:
-    settings = Settings.from_env()
-    settings.data_file(".")
-    return settings.data_dir
-
-
-def database_url() -> str:
-    return Settings.from_env().database_url
-
-
-def tracker_database_url() -> str:
-    return Settings.from_env().tracker_database_url

@@ -22,7 +22,6 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select, text
 
-from bot import settings
 from bot.store import db
 import bot.store.tables  # noqa: F401 - every table the migrations make is in the metadata
 from bot.store.models import Order
@@ -138,18 +137,6 @@ def test_total_is_exact(order_store, total):
     with order_store.sessions() as session:
         assert session.scalars(select(Order.total)).one() == Decimal(total)
 
-
-
-# ---------------------------------------------------------------------------- settings
-
-
-def test_settings_read_the_environment_when_called(monkeypatch, tmp_path):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("BESPOKE_DATA_DIR", str(tmp_path / "data"))
-    assert settings.data_dir() == tmp_path / "data" and (tmp_path / "data").is_dir()
-    assert settings.database_url() == f"sqlite:///{tmp_path / 'data' / 'bespoke.db'}"
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://shop@db/bespoke")
-    assert settings.database_url() == "postgresql+psycopg2://shop@db/bespoke"
 
 
 def _alembic(order_store: OrderStore, command_name: str, revision: str) -> None:
