@@ -26,8 +26,9 @@ from bot.channels.web.kit import RASA
 from bot.store.conversations import TakenOverError, active_takeover, cancel_takeover, end_takeover, start_takeover
 from bot.staff.conversations.events import CHANNELS, channel_of, conversation_exists, telegram_chat_id
 from bot.staff.conversations.index import refresh
-from bot.staff.conversations.listing import ListFilters, list_conversations, parse_filters
+from bot.staff.conversations.listing import ListFilters, list_conversations
 from bot.staff.conversations.transcript import conversation_detail, story_filename, story_without_takeovers, transcript
+from bot.staff.queries import conversation_filters, conversation_params
 from bot.staff.kit import (
     StaffContext,
     context_of,
@@ -120,20 +121,8 @@ def conversation_id_of(request: web.Request) -> str:
     return conversation_id
 
 
-def page_query(filters: ListFilters, **changes: Any) -> str:
-    values = {
-        "channel": filters.channel,
-        "from": filters.date_from.isoformat() if filters.date_from else "",
-        "to": filters.date_to.isoformat() if filters.date_to else "",
-        "has_order": "" if filters.has_order is None else ("yes" if filters.has_order else "no"),
-        "flagged": "" if filters.flagged is None else ("yes" if filters.flagged else "no"),
-        "q": filters.search,
-        "page": str(filters.page),
-    }
-    values.update({key: str(value) for key, value in changes.items()})
-    if values["page"] == "1":
-        values.pop("page")
-    return urlencode({key: value for key, value in values.items() if value})
+def list_link(filters: ListFilters, **changes: Any) -> str:
+    return f"/staff/conversations?{urlencode(conversation_params(filters, **changes))}"
 
 
 # ---------------------------------------------------------------------------- pages
@@ -141,7 +130,7 @@ def page_query(filters: ListFilters, **changes: Any) -> str:
 
 async def conversation_list(request: web.Request) -> web.Response:
     context = context_of(request)
-    filters, problems = parse_filters(dict(request.query))
+    filters, problems = conversation_filters(request.query)
     warning = await refresh(context.store, context.tracker_database_url)
     rows, total = await in_thread(list_conversations, context.store, filters)
     pages = max(1, -(-total // filters.per_page))
@@ -156,8 +145,8 @@ async def conversation_list(request: web.Request) -> web.Response:
         request, "conversations.html", rows=rows, total=total, first=first, last=first + len(rows) - 1 if rows else 0,
         page=filters.page, page_count=pages, filters=filters, problems=problems, warning=warning, filtered=filtered,
         channels=CHANNELS,
-        previous_href=f"/staff/conversations?{page_query(filters, page=filters.page - 1)}" if filters.page > 1 else "",
-        next_href=f"/staff/conversations?{page_query(filters, page=filters.page + 1)}" if filters.page < pages else "",
+        previous_href=list_link(filters, page=filters.page - 1) if filters.page > 1 else "",
+        next_href=list_link(filters, page=filters.page + 1) if filters.page < pages else "",
     )
 
 

@@ -2,9 +2,9 @@
 typed query, with a sentence for staff about each value left out because it made no sense.
 
 `QueryString` reads the values every list shares (days, a date range, search text, whole
-numbers for paging); a list adds its own values in a function like `order_query`, which
-returns the store's query and the problems. `order_params` is the way back: a query as the
-parameters of a link.
+numbers for paging); a list adds its own values in a function like `order_query` or
+`conversation_filters`, which returns the list's query and the problems. `order_params` and
+`conversation_params` are the way back: a query as the parameters of a link.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from datetime import date
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from bot.core.life import known_status
+from bot.staff.conversations.events import CHANNELS
+from bot.staff.conversations.listing import MAX_SEARCH_CHARS, ListFilters
 from bot.store.search import (
     DEFAULT_PER_PAGE,
     DEFAULT_SORT,
@@ -138,3 +140,46 @@ def order_params(query: OrderQuery, **changes: Any) -> Dict[str, str]:
         "per_page": "" if query.per_page == DEFAULT_PER_PAGE else str(query.per_page),
     }
     return {key: value for key, value in pairs.items() if value}
+
+
+# ---------------------------------------------------------------------------- the conversation list
+
+
+def conversation_filters(params: Mapping[str, str]) -> Tuple[ListFilters, List[str]]:
+    """The filters of the conversation list's address (channel, from, to, has_order, flagged,
+    q, page) and a sentence for each value that was left out."""
+    read = QueryString(params)
+    filters = ListFilters()
+    channel = read.given("channel")
+    if channel:
+        if channel in CHANNELS:
+            filters.channel = channel
+        else:
+            read.problem(f"Unknown channel {channel[:30]!r}: choose web, telegram or rest.")
+    filters.date_from, filters.date_to = read.day_range()
+    for name, label in (("has_order", "Order placed"), ("flagged", "Flagged")):
+        value = read.given(name)
+        if value in ("yes", "no"):
+            setattr(filters, name, value == "yes")
+        elif value:
+            read.problem(f"{label}: choose yes or no, not {value[:30]!r}.")
+    filters.search = read.search_text(max_length=MAX_SEARCH_CHARS)
+    filters.page = read.whole_number("page", 1, MAX_PAGE) or 1
+    return filters, read.problems
+
+
+def conversation_params(filters: ListFilters, **changes: Any) -> Dict[str, str]:
+    """The filters (with changes) as the parameters of a link, leaving out the defaults."""
+    values = {
+        "channel": filters.channel,
+        "from": filters.date_from.isoformat() if filters.date_from else "",
+        "to": filters.date_to.isoformat() if filters.date_to else "",
+        "has_order": "" if filters.has_order is None else ("yes" if filters.has_order else "no"),
+        "flagged": "" if filters.flagged is None else ("yes" if filters.flagged else "no"),
+        "q": filters.search,
+        "page": str(filters.page),
+    }
+    values.update({key: str(value) for key, value in changes.items()})
+    if values["page"] == "1":
+        values.pop("page")
+    return {key: value for key, value in values.items() if value}

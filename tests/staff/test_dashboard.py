@@ -12,9 +12,12 @@ from typing import Any, Dict, List, Optional
 import pytest
 from sqlalchemy import update
 
+from bot.core.refusals import Refusal, RefusalReason
 from bot.store import analytics
-from bot.store.orders import NewOrder, Order, OrderStore, utcnow
-from bench import staff_bench
+from bot.store.db import utcnow
+from bot.store.models import Order
+from bot.store.orders import NewOrder, OrderStore
+from bench import shop_data, staff_bench
 from tests.support.services import postgres_schema
 from tests.support.staff import add_staff, sign_in, staff_client, staff_environment
 
@@ -67,12 +70,12 @@ def place(store, conversation: str, total: Optional[str], created: datetime, sta
 
 def conversation(sender: str, started: datetime, turns: int) -> List[Dict[str, Any]]:
     at = started.timestamp()
-    events = [staff_bench.action_event(at, "action_listen")]
+    events = [shop_data.action_event(at, "action_listen")]
     for turn in range(turns):
         at += 10
-        events += [staff_bench.user_event(at, f"message {turn}", "inform", 0.9),
-                   staff_bench.action_event(at + 1, "order_form"), staff_bench.bot_event(at + 1, "OK."),
-                   staff_bench.action_event(at + 1, "action_listen")]
+        events += [shop_data.user_event(at, f"message {turn}", "inform", 0.9),
+                   shop_data.action_event(at + 1, "order_form"), shop_data.bot_event(at + 1, "OK."),
+                   shop_data.action_event(at + 1, "action_listen")]
     return events
 
 
@@ -95,15 +98,16 @@ def shop(store, tmp_path):
         analytics.record_question(store, sender, f"draft-{sender}", "custom_pc", question, answered,
                                   at=now - timedelta(hours=hours))
     analytics.record_outcome(store, "draft-web:c10", analytics.OUTCOME_CANCELLED, at=now - timedelta(hours=2))
-    rule = analytics.Rejection("memory", "rule", "AMD Ryzen processors (socket AM5) take DDR5 memory only.", "am5_takes_ddr5")
+    rule = Refusal("memory", RefusalReason.RULE, "AMD Ryzen processors (socket AM5) take DDR5 memory only.", "am5_takes_ddr5")
     for answer, minutes in (("16GB DDR4", 30), ("16GB DDR4", 20), ("ddr4 32", 10)):
         analytics.record_rejections(store, "web:c6", "draft-web:c6", "custom_pc", answer, [rule],
                                     at=now - timedelta(minutes=minutes))
     analytics.record_rejections(store, "web:c8", "draft-web:c8", "custom_pc", "<b>purple</b>",
-                                [analytics.Rejection("cpu", "unknown_value", 'Sorry, "<b>purple</b>" is not one of our options.')],
+                                [Refusal("cpu", RefusalReason.UNKNOWN_VALUE,
+                                         'Sorry, "<b>purple</b>" is not one of our options.')],
                                 at=now - timedelta(minutes=5))
     turns = {"web:c1": 6, "web:c2": 8, "web:c3": 4, "web:c4": 2}
-    staff_bench.write_events(f"sqlite:///{tmp_path / 'tracker.db'}", [
+    shop_data.write_events(f"sqlite:///{tmp_path / 'tracker.db'}", [
         (sender, conversation(sender, now - timedelta(days=40 if sender == "web:c5" else 3), turns.get(sender, 3)))
         for sender in (f"web:c{number}" for number in range(1, 11))
     ])

@@ -9,7 +9,6 @@ creates or writes it.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,8 +19,11 @@ from sqlalchemy import Column, Integer, String, Text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
+from bot.core.refusals import NOT_UNDERSTOOD_KEY
+
 CHANNELS = ("web", "telegram", "rest")
-NOT_UNDERSTOOD_REPLY = re.compile(r"\bI didn't (understand|get|catch|recognise|recognize)\b", re.IGNORECASE)
+# Rasa's own fallback: the core fallback action, or the "not understood" rule's response,
+# whose bot event Rasa marks with the response's name (metadata "utter_action").
 NOT_UNDERSTOOD_ACTIONS = ("utter_default", "action_default_fallback")
 
 tracker_metadata = sa.MetaData()
@@ -97,9 +99,13 @@ def first_name(event: Dict[str, Any]) -> Optional[str]:
     return None
 
 
-def not_understood_reply(text: Optional[str]) -> bool:
-    """Whether the bot's reply says it did not understand the customer."""
-    return bool(text and NOT_UNDERSTOOD_REPLY.search(text))
+def not_understood_reply(event: Dict[str, Any]) -> bool:
+    """Whether a bot event tells the customer the bot did not understand: the actions mark
+    such replies (bot.core.refusals.NOT_UNDERSTOOD), Rasa names its fallback response."""
+    metadata = event.get("metadata")
+    if not isinstance(metadata, dict):
+        return False
+    return metadata.get(NOT_UNDERSTOOD_KEY) is True or metadata.get("utter_action") in NOT_UNDERSTOOD_ACTIONS
 
 
 # ---------------------------------------------------------------------------- the tracker database

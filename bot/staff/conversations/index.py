@@ -108,7 +108,7 @@ def _apply(changes: _Changes, row: Any, count: bool = True) -> None:
                 changes.not_understood += 1
     elif kind == "bot":
         data = event_data(row.data)
-        if changes.turn.open and not changes.turn.counted and not_understood_reply(data.get("text")):
+        if changes.turn.open and not changes.turn.counted and not_understood_reply(data):
             changes.turn.counted = True
             if count:
                 changes.not_understood += 1

@@ -1,5 +1,5 @@
-"""The conversation list: its filters and one page of conversation_summaries, with their
-orders and open flags."""
+"""The conversation list: its filters (read from a page's address by bot/staff/queries.py)
+and one page of conversation_summaries, with their orders and open flags."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from bot.store.conversations import ConversationSummary
 from bot.store.models import ConversationFlag, Order
 from bot.store.orders import OrderStore
 from bot.store.search import contains_text, within_days
-from bot.staff.conversations.events import CHANNELS, iso
+from bot.staff.conversations.events import iso
 
 MAX_SEARCH_CHARS = 100
+PER_PAGE = 50
 
 
 @dataclass
@@ -27,38 +28,7 @@ class ListFilters:
     flagged: Optional[bool] = None
     search: str = ""
     page: int = 1
-    per_page: int = 50
-
-
-def parse_filters(query: Dict[str, str]) -> Tuple[ListFilters, List[str]]:
-    """The list's filters from a query string, and a message per bad value (which is ignored)."""
-    filters, problems = ListFilters(), []
-    channel = query.get("channel", "").strip()
-    if channel:
-        if channel in CHANNELS:
-            filters.channel = channel
-        else:
-            problems.append(f"Unknown channel {channel[:30]!r}: choose web, telegram or rest.")
-    for name, label in (("from", "From"), ("to", "To")):
-        value = query.get(name, "").strip()
-        if value:
-            try:
-                setattr(filters, f"date_{name}", date.fromisoformat(value))
-            except ValueError:
-                problems.append(f"{label} date {value[:30]!r} is not a date like 2026-11-25.")
-    for name, label in (("has_order", "Order placed"), ("flagged", "Flagged")):
-        value = query.get(name, "").strip()
-        if value in ("yes", "no"):
-            setattr(filters, name, value == "yes")
-        elif value:
-            problems.append(f"{label}: choose yes or no, not {value[:30]!r}.")
-    filters.search = query.get("q", "").strip()[:MAX_SEARCH_CHARS]
-    page = query.get("page", "1").strip() or "1"
-    if page.isdigit() and int(page) >= 1:
-        filters.page = min(int(page), 1_000_000)
-    else:
-        problems.append(f"Page {page[:30]!r} is not a page number.")
-    return filters, problems
+    per_page: int = PER_PAGE
 
 
 def _conditions(filters: ListFilters, dialect: str) -> List[Any]:

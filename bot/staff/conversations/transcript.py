@@ -140,7 +140,7 @@ def transcript(tracker_url: str, conversation_id: str) -> List[Dict[str, Any]]:
                 "image": payload.get("image") if isinstance(payload.get("image"), str) else None,
                 "staff": staff if isinstance(staff, str) else None,
             }
-            if entry["staff"] is None and not_understood_reply(entry["text"]):
+            if entry["staff"] is None and not_understood_reply(data):
                 problem("Bot did not understand")
             if entry["buttons"]:
                 offered.update(button_titles(entry["buttons"]))
