@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.staff import auth, conversation_pages, dashboard_pages, order_pages, queue_pages
 from bot.staff.conversations.index import keep_current
-from bot.staff.conversations.transcript import catalog
+from bot.staff.conversations.transcript import readable_catalog
 from bot.staff.kit import HERE, STAFF, StaffContext
 
 
@@ -24,7 +24,7 @@ async def background(app: web.Application) -> AsyncIterator[None]:
     the first read takes about a second), so no page waits for it; and keep the conversation
     index caught up, so a page rarely has anything left to read. At the end, stop both."""
     context = app[STAFF]
-    warm_up = asyncio.get_running_loop().run_in_executor(None, catalog)
+    warm_up = asyncio.get_running_loop().run_in_executor(None, readable_catalog, context.catalog)
     indexer = asyncio.create_task(keep_current(context.store, context.tracker_database_url))
     yield
     indexer.cancel()

@@ -156,7 +156,8 @@ async def transcript_page(request: web.Request, error: str = "", status: int = 2
     conversation_id = conversation_id_of(request)
     await refresh(context.store, context.tracker_database_url)
     try:
-        detail = await in_thread(conversation_detail, context.store, context.tracker_database_url, conversation_id)
+        detail = await in_thread(conversation_detail, context.store, context.tracker_database_url, conversation_id,
+                                 context.catalog)
     except DBAPIError:
         logger.exception("could not read the transcript of %s", conversation_id)
         return render(request, "transcript.html", status=502, conversation_id=conversation_id, detail=None,
@@ -217,7 +218,7 @@ async def turns_since(request: web.Request) -> web.Response:
     if not after.isdigit():
         return web.json_response({"error": "bad_request", "message": "after must be an event id."}, status=400)
     try:
-        turns = await in_thread(transcript, context.tracker_database_url, conversation_id)
+        turns = await in_thread(transcript, context.tracker_database_url, conversation_id, context.catalog)
     except DBAPIError:
         logger.exception("could not read the transcript of %s", conversation_id)
         return web.json_response({"error": "tracker_unavailable", "message": "Could not read the conversation."},
@@ -309,7 +310,7 @@ async def story(request: web.Request) -> web.Response:
         return await transcript_page(request, f"Could not export the story: {error}", 502)
     if text is None:
         return await transcript_page(request, "Rasa has no conversation with this id, so there is no story to export.", 404)
-    turns = await in_thread(transcript, context.tracker_database_url, conversation_id)
+    turns = await in_thread(transcript, context.tracker_database_url, conversation_id)  # no names needed
     text = story_without_takeovers(text, turns)
     return web.Response(
         text=text, content_type="application/x-yaml", charset="utf-8",
@@ -323,7 +324,8 @@ async def api_conversation(request: web.Request) -> web.Response:
     conversation_id = request.match_info["conversation_id"]
     await refresh(context.store, context.tracker_database_url)
     try:
-        detail = await in_thread(conversation_detail, context.store, context.tracker_database_url, conversation_id)
+        detail = await in_thread(conversation_detail, context.store, context.tracker_database_url, conversation_id,
+                                 context.catalog)
     except DBAPIError:
         logger.exception("could not read the conversation %s", conversation_id)
         return web.json_response({"error": "tracker_unavailable",

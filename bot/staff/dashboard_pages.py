@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from pygal.style import Style
 
 from bot.store import analytics
-from bot.core.catalog import Catalog, current_catalog
+from bot.core.catalog import Catalog, CatalogFile
 from bot.core.pricing import money
 from bot.staff.conversations.index import refresh
 from bot.staff.kit import StaffContext, context_of, in_thread, render
@@ -102,9 +102,9 @@ def option_namer(catalog: Optional[Catalog]) -> Callable[[str, str], str]:
     return name
 
 
-def load_catalog_for_names() -> Optional[Catalog]:
+def load_catalog_for_names(catalog_file: CatalogFile) -> Optional[Catalog]:
     try:
-        return current_catalog()
+        return catalog_file.catalog()
     except Exception:  # the page still works, with ids in place of names
         logger.exception("dashboard: could not read the catalog; showing option ids")
         return None
@@ -163,7 +163,7 @@ def page_values(figures: analytics.Dashboard) -> Dict[str, Any]:
 
 
 def compute(context: StaffContext, days: int) -> Dict[str, Any]:
-    figures = analytics.dashboard(context.store, days, option_name=option_namer(load_catalog_for_names()))
+    figures = analytics.dashboard(context.store, days, option_name=option_namer(load_catalog_for_names(context.catalog)))
     return page_values(figures)
 
 

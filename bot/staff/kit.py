@@ -22,6 +22,8 @@ from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bot.channels.telegram.sender import TelegramSender
+from bot.core.catalog import CatalogFile, catalog_path
+from bot.core.life import OrderKind, OrderStatus
 from bot.settings import Settings
 from bot.store.orders import OrderStore
 from bot.staff.accounts import StaffAccounts
@@ -48,6 +50,7 @@ class StaffContext:
     templates: jinja2.Environment
     serializer: URLSafeTimedSerializer  # signs the session cookies
     telegram: TelegramSender  # what staff write to a Telegram customer
+    catalog: CatalogFile  # names products and options (read again when the file changes)
 
     @property
     def tracker_database_url(self) -> str:
@@ -79,12 +82,13 @@ def make_templates() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     templates.filters["urlquote"] = lambda value: quote(str(value), safe="")
+    templates.globals.update(OrderKind=OrderKind, OrderStatus=OrderStatus)  # the order's life as data
     return templates
 
 
 def create_context(settings: Settings, store: Optional[OrderStore] = None) -> StaffContext:
     """The staff console's context: the order store (settings.database_url unless given), the
-    accounts, the templates, the session signer and the Telegram sender."""
+    accounts, the templates, the session signer, the Telegram sender and the catalog."""
     store = store or OrderStore(settings.database_url)
     return StaffContext(
         settings=settings,
@@ -93,6 +97,7 @@ def create_context(settings: Settings, store: Optional[OrderStore] = None) -> St
         templates=make_templates(),
         serializer=URLSafeTimedSerializer(secret_key(settings), salt="bespoke-staff-session"),
         telegram=TelegramSender.from_settings(settings),
+        catalog=CatalogFile(catalog_path()),
     )
 
 

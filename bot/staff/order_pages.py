@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.core.catalog import CatalogError, current_catalog
+from bot.core.catalog import CatalogError, CatalogFile
 from bot.core.lead_time import ready_date
 from bot.core.pricing import money
 from bot.core.life import OrderStatus, next_statuses, normalize_order_number, status_label
@@ -95,10 +95,10 @@ def amount_text(amount: Optional[str], currency: str) -> str:
     return money(Decimal(amount), currency) if amount is not None else ""
 
 
-def _products() -> Tuple[List[Tuple[str, str]], str]:
+def _products(catalog_file: CatalogFile) -> Tuple[List[Tuple[str, str]], str]:
     """(product id, name) of the catalog, and a message when the catalog cannot be read."""
     try:
-        return [(product.id, product.name) for product in current_catalog().products], ""
+        return [(product.id, product.name) for product in catalog_file.catalog().products], ""
     except CatalogError as error:
         logger.error("staff order list: %s", error)
         return [], f"The catalog cannot be read, so products are shown by id only ({error})."
@@ -120,7 +120,7 @@ async def order_list(request: web.Request) -> web.Response:
         problems.append(f"There is no page {query.page}: showing the last page.")
         query = query.replace(page=pages)
         found = await in_thread(store.search_orders, query)
-    products, catalog_problem = await in_thread(_products)
+    products, catalog_problem = await in_thread(_products, context_of(request).catalog)
     if query.product_id and query.product_id not in {product_id for product_id, _ in products}:
         products.append((query.product_id, query.product_id))
     first = query.offset + 1 if found["orders"] else 0

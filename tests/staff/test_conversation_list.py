@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-
 from bot.staff.conversations import index, listing
 from bot.store.orders import OrderStore
 from tests.support.staff import (

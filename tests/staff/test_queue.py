@@ -3,8 +3,6 @@ check, which asks Rasa only while staff have the conversation."""
 
 from __future__ import annotations
 
-
-
 from bot.store import conversations as stored
 from tests.support.staff import (
     STAFF_NAME,

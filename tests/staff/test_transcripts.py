@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 
-
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.staff.accounts import StaffAccounts
 from bot.staff.conversations import index
 from bot.staff.conversations import transcript as transcripts
 from bot.store import conversations as stored
+from bot.core.catalog import CatalogFile
+from bot.local import DEMO_CATALOG
 from tests.support.staff import (
     STAFF_NAME,
     T0,
@@ -20,11 +21,13 @@ from tests.support.staff import (
     summary,
 )
 
+SHOP_CATALOG = CatalogFile(DEMO_CATALOG)  # the catalog the staff console names options from
+
 
 def test_transcript_entries(store, tracker):
     sender = "web:ffffffff1"
     pc_conversation(tracker, sender)
-    entries = transcripts.transcript(tracker.url, sender)
+    entries = transcripts.transcript(tracker.url, sender, SHOP_CATALOG)
     users = [e for e in entries if e["kind"] == "user"]
     assert [u["misunderstood"] for u in users] == [False, True, False, True, False]
     assert users[1]["problems"] == ["Not understood (fallback)", "Answer refused"]
@@ -58,7 +61,7 @@ def test_an_answer_taken_despite_a_fallback_intent_is_not_a_misunderstanding(sto
     tracker.bot(sender, "Sorry, I didn't get that. What email address should we use?", metadata=NOT_UNDERSTOOD)
     index.refresh_index(store, tracker.url)
     assert (summary(store, sender)["user_turns"], summary(store, sender)["not_understood"]) == (4, 1)
-    users = [e for e in transcripts.transcript(tracker.url, sender) if e["kind"] == "user"]
+    users = [e for e in transcripts.transcript(tracker.url, sender, SHOP_CATALOG) if e["kind"] == "user"]
     assert [u["misunderstood"] for u in users] == [False, False, False, True]
 
 

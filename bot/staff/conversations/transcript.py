@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import select
 
 from bot.channels.rasa import button_titles, reply_buttons
-from bot.core.catalog import Catalog, current_catalog
+from bot.core.catalog import Catalog, CatalogFile
 from bot.core.values import display_value
 from bot.store.conversations import active_takeover, takeovers_for
 from bot.store.orders import OrderStore
@@ -47,10 +47,12 @@ def story_filename(conversation_id: str) -> str:
     return f"story_{name}.yml"
 
 
-def catalog() -> Optional[Catalog]:
+def readable_catalog(catalog_file: Optional[CatalogFile]) -> Optional[Catalog]:
     """The shop's catalog for readable option names, or None when it cannot be read."""
+    if catalog_file is None:
+        return None
     try:
-        return current_catalog()
+        return catalog_file.catalog()
     except Exception as error:  # noqa: BLE001 - a transcript without names is still a transcript
         logger.warning("catalog not readable for transcripts: %s", error)
         return None
@@ -80,7 +82,7 @@ def _took_options(catalog: Any, product_id: Optional[str], old: Dict[str, Any], 
     return took
 
 
-def transcript(tracker_url: str, conversation_id: str) -> List[Dict[str, Any]]:
+def transcript(tracker_url: str, conversation_id: str, catalog_file: Optional[CatalogFile] = None) -> List[Dict[str, Any]]:
     """Every turn of the conversation in order, from Rasa's events table (all sessions).
 
     Entries: {"kind": "user"} the customer's message with what the bot understood (intent,
@@ -91,7 +93,7 @@ def transcript(tracker_url: str, conversation_id: str) -> List[Dict[str, Any]]:
     e = events_table.c
     rows = read_events(tracker_url, select(e.id, e.type_name, e.timestamp, e.action_name, e.data)
                        .where(e.sender_id == conversation_id).order_by(e.id))
-    catalog_ = catalog() if rows else None
+    catalog_ = readable_catalog(catalog_file) if rows else None
     entries: List[Dict[str, Any]] = []
     current: Optional[Dict[str, Any]] = None  # the customer message whose turn this is
     product_id: Optional[str] = None
@@ -223,10 +225,11 @@ def story_without_takeovers(story: str, turns: Sequence[Dict[str, Any]]) -> str:
     return note + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000)
 
 
-def conversation_detail(store: OrderStore, tracker_url: str, conversation_id: str) -> Optional[Dict[str, Any]]:
+def conversation_detail(store: OrderStore, tracker_url: str, conversation_id: str,
+                        catalog_file: Optional[CatalogFile] = None) -> Optional[Dict[str, Any]]:
     """Everything about one conversation (the transcript page and the API); None when
     there is no such conversation."""
-    turns = transcript(tracker_url, conversation_id)
+    turns = transcript(tracker_url, conversation_id, catalog_file)
     summary = summary_of(store, conversation_id)
     orders = store.orders_for_conversation(conversation_id)
     if not turns and summary is None and not orders:
