@@ -9,6 +9,7 @@ from bot.store.conversations import active_takeovers
 from bot.store.flags import FlagNotFoundError
 from bot.staff.conversations.index import refresh
 from bot.staff.conversations.queue import QUEUE_PAGE, queue
+from bot.staff.queries import MAX_PAGE, QueryString
 from bot.staff.kit import (
     context_of,
     conversation_path,
@@ -26,8 +27,7 @@ from bot.staff.kit import (
 async def queue_page(request: web.Request) -> web.Response:
     context = context_of(request)
     warning = await refresh(context.store, context.tracker_database_url)
-    raw_page = request.query.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    page = QueryString(request.query).whole_number("page", 1, MAX_PAGE) or 1  # a bad page: the first
     rows, total = await in_thread(queue, context.store, page)
     pages = max(1, -(-total // QUEUE_PAGE))
     if page > pages:  # past the end (flags were resolved meanwhile): the last page
