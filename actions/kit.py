@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product, catalog_path
+from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product
 from bot.core.extract import find_values
 from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.core.lead_time import ready_date
@@ -56,7 +56,7 @@ class Resources:
     def catalog(self) -> Catalog:
         """The catalog, read again when its file changes."""
         if self._catalog is None:
-            self._catalog = CatalogFile(catalog_path())
+            self._catalog = CatalogFile(self.settings.catalog_path)
         return self._catalog.catalog()
 
     def store(self) -> OrderStore:

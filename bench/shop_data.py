@@ -23,6 +23,7 @@ from bot.store import analytics
 from bot.core.catalog import Product, load_catalog
 from bot.core.life import OrderStatus
 from bot.core.pricing import quote as price_of
+from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values, violations
 from bot.core.values import display_value
 from bot.store.models import Order, OrderStatusChange
@@ -86,8 +87,9 @@ def user_event(at: float, text: str, intent: str, confidence: float, entities: O
                            "intent_ranking": [{"name": intent, "confidence": confidence}]}}
 
 
-def bot_event(at: float, text: str, buttons: Optional[list] = None) -> Dict[str, Any]:
-    return {"event": "bot", "timestamp": at, "metadata": {}, "text": text,
+def bot_event(at: float, text: str, buttons: Optional[list] = None,
+              metadata: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    return {"event": "bot", "timestamp": at, "metadata": dict(metadata or {}), "text": text,
             "data": {"elements": None, "quick_replies": None, "buttons": buttons, "attachment": None,
                      "image": None, "custom": None}}
 
@@ -109,12 +111,13 @@ def conversation_events(rng: random.Random, start: float, product: Product, orde
                                     {"event": "session_started", "timestamp": at, "metadata": {}},
                                     action_event(at, "action_listen")]
 
-    def turn(text: str, intent: str, reply: str, action: str, confidence: float = 0.93) -> None:
+    def turn(text: str, intent: str, reply: str, action: str, confidence: float = 0.93,
+             reply_metadata: Optional[Dict[str, Any]] = None) -> None:
         nonlocal at
         at += rng.uniform(4, 40)
         events.append(user_event(at, text, intent, confidence))
         events.append(action_event(at + 0.05, action))
-        events.append(bot_event(at + 0.06, reply))
+        events.append(bot_event(at + 0.06, reply, metadata=reply_metadata))
         events.append(action_event(at + 0.07, "action_listen"))
 
     if rng.random() < 0.5:
@@ -124,7 +127,7 @@ def conversation_events(rng: random.Random, start: float, product: Product, orde
     events.append(slot_event(at + 0.05, "product", product.id))
     for _ in range(not_understood):
         turn(rng.choice(["asdf", "hmm what", "🙂", "the blue one maybe"]), "nlu_fallback",
-             "Sorry, I didn't get that.", "validate_order_form", confidence=0.31)
+             "Sorry, I didn't get that.", "validate_order_form", confidence=0.31, reply_metadata=NOT_UNDERSTOOD)
     for option in product.options[:rng.randint(0, 2)]:
         turn(f"{option.name.lower()} please", "inform", option.question or f"What {option.name.lower()}?", "order_form")
     if ordered:

@@ -12,18 +12,16 @@ import sys
 
 
 def main() -> None:
-    from bot.core.catalog import CatalogError, catalog_path, load_catalog
+    from actions.kit import resources
+    from bot.core.catalog import CatalogError
 
     try:
-        catalog = load_catalog(catalog_path())
+        catalog = resources.catalog()
     except CatalogError as error:
         print(f"bespoke: the catalog cannot be used: {error}", file=sys.stderr, flush=True)
         sys.exit(2)
-    print(f"bespoke: catalog {catalog_path()}: {len(catalog.products)} products "
+    print(f"bespoke: catalog {resources.settings.catalog_path}: {len(catalog.products)} products "
           f"({', '.join(p.id for p in catalog.products)})", flush=True)
-
-    from actions.kit import resources
-
     resources.store()  # creates or migrates the order database before the first order
 
     from rasa_sdk.__main__ import main as rasa_sdk_main

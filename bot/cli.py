@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 from bot.settings import Settings, SettingsError
 
 
-def _check_catalog() -> None:
-    from bot.core.catalog import catalog_path, load_catalog
+def _check_catalog(path: Path) -> None:
+    from bot.core.catalog import load_catalog
 
-    path = catalog_path()
     catalog = load_catalog(path)
     print(f"bespoke: catalog {path}: {len(catalog.products)} products "
           f"({', '.join(p.id for p in catalog.products)})", flush=True)
@@ -148,9 +147,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
 
 
 def cmd_check_catalog(args: argparse.Namespace) -> int:
-    if args.path:
-        os.environ["BESPOKE_CATALOG"] = args.path
-    _check_catalog()
+    _check_catalog(Path(args.path) if args.path else Settings.from_env().catalog_path)
     return 0
 
 
@@ -160,8 +157,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
     from bot.runner import ROOT, ensure_model, process_env
 
-    _check_catalog()
     settings = Settings.from_env()
+    _check_catalog(settings.catalog_path)
     model = ensure_model()
     env = process_env(settings, model)
     actions = subprocess.Popen(

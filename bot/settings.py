@@ -36,6 +36,8 @@ class Settings:
     Every field has the documented default, so a test can build `Settings(...)` with the
     few it needs (or `dataclasses.replace(Settings.from_env(), ...)`)."""
 
+    # What the shop makes: the catalog file every process reads.
+    catalog_path: Path = REPO_ROOT / "catalog.yml"
     # Data: the folder for SQLite files, generated endpoints and the staff signing key;
     # the order database; Rasa's tracker store.
     data_dir: Path = REPO_ROOT / "var"
@@ -85,6 +87,7 @@ class Settings:
             database_url = "postgresql://" + database_url[len("postgres://"):]
         tracker_database_url = text("TRACKER_DATABASE_URL") or database_url or f"sqlite:///{data_dir / 'tracker.db'}"
         settings = cls(
+            catalog_path=Path(text("BESPOKE_CATALOG")).expanduser() if text("BESPOKE_CATALOG") else REPO_ROOT / "catalog.yml",
             data_dir=data_dir,
             database_url=database_url or f"sqlite:///{data_dir / 'bespoke.db'}",
             tracker_database_url=tracker_database_url,

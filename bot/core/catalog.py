@@ -363,14 +363,6 @@ def _values_named(product: Product, name: str) -> Optional[List[ChoiceValue]]:
     return part.values if part else None
 
 
-def catalog_path() -> Path:
-    """The catalog the running bot uses: $BESPOKE_CATALOG or catalog.yml in the repo."""
-    import os
-
-    configured = os.environ.get("BESPOKE_CATALOG")
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "catalog.yml"
-
-
 class CatalogFile:
     """A catalog file for a long-running process: read on first use, and again whenever the
     file changes, so an edited catalog.yml is used without a restart (a read takes ~150 ms)."""
@@ -387,17 +379,3 @@ class CatalogFile:
         if self._read is None or self._read[0] != mtime:
             self._read = (mtime, load_catalog(self.path))
         return self._read[1]
-
-
-_current: Dict[Path, CatalogFile] = {}
-
-
-def current_catalog() -> Catalog:
-    """The catalog at catalog_path(), re-read when the file changes.
-
-    Only the staff pages still read it this way; the action server keeps its CatalogFile in
-    actions/kit.py's resources."""
-    path = catalog_path()
-    if path not in _current:
-        _current[path] = CatalogFile(path)
-    return _current[path].catalog()

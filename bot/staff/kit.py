@@ -22,7 +22,7 @@ from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bot.channels.telegram.sender import TelegramSender
-from bot.core.catalog import CatalogFile, catalog_path
+from bot.core.catalog import CatalogFile
 from bot.core.life import OrderKind, OrderStatus
 from bot.settings import Settings
 from bot.store.orders import OrderStore
@@ -97,7 +97,7 @@ def create_context(settings: Settings, store: Optional[OrderStore] = None) -> St
         templates=make_templates(),
         serializer=URLSafeTimedSerializer(secret_key(settings), salt="bespoke-staff-session"),
         telegram=TelegramSender.from_settings(settings),
-        catalog=CatalogFile(catalog_path()),
+        catalog=CatalogFile(settings.catalog_path),
     )
 
 

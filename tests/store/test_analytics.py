@@ -24,7 +24,7 @@ from actions.order_form import (
 )
 from bot.local import free_port
 from tests.support.staff import staff_environment
-from tests.support.trackers import make_tracker, run, slot_events
+from tests.support.trackers import action_resources, make_tracker, run, slot_events
 
 SENDER = "web:analytics-test"
 DRAFT = "d" * 32
@@ -32,7 +32,9 @@ DRAFT = "d" * 32
 
 @pytest.fixture
 def store(monkeypatch, tmp_path):
-    return staff_environment(monkeypatch, tmp_path)
+    store = staff_environment(monkeypatch, tmp_path)
+    with action_resources():  # the actions' store, on the database the test points at
+        yield store
 
 
 def rejections(store) -> List[Dict[str, Any]]:
