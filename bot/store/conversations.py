@@ -1,82 +1,21 @@
-"""The conversations' tables in the order database, and takeovers by staff.
+"""Takeovers: a member of staff talking to the customer in place of the bot (the
+conversation_takeovers table, in bot/store/models.py).
 
-- conversation_summaries: one row per conversation (Rasa sender id), kept up to date from
-  Rasa's events by the staff console's indexer (bot/staff/conversations/index.py);
-- conversation_index_state: that indexer's watermark;
-- conversation_takeovers: a member of staff talking to the customer in place of the bot.
-
-Their schema is migration 0005. Takeovers are read here (not in the staff console) because
-the web widget asks whether staff have its conversation.
+They are read and written here, in the store rather than the staff console, because the
+web widget asks whether staff have its conversation.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import Column, Index, Integer, String, Text, delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped
 
-from bot.store.db import Base, UTCDateTime, utcnow
+from bot.store.db import utcnow
+from bot.store.models import ConversationTakeover
 from bot.store.orders import OrderStore
-
-
-class ConversationSummary(Base):
-    """One row per conversation (Rasa sender id), kept up to date by the indexer."""
-
-    __tablename__ = "conversation_summaries"
-    __table_args__ = (
-        Index("ix_conversation_summaries_last_message_at", "last_message_at"),
-        Index("ix_conversation_summaries_channel_last_message_at", "channel", "last_message_at"),
-        Index("ix_conversation_summaries_started_at", "started_at"),
-    )
-
-    conversation_id: Mapped[str] = Column(String(255), primary_key=True)
-    channel: Mapped[str] = Column(String(20), nullable=False)  # "web", "telegram" or "rest"
-    started_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
-    last_message_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
-    customer_name: Mapped[Optional[str]] = Column(String(255), nullable=True)
-    user_turns: Mapped[int] = Column(Integer, nullable=False, default=0)
-    not_understood: Mapped[int] = Column(Integer, nullable=False, default=0)
-    last_event_id: Mapped[int] = Column(Integer, nullable=False, default=0)  # Rasa's events.id read so far
-    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-class ConversationIndexState(Base):
-    """The watermark of the index: the highest events.id already read (one row, id 1).
-    Updated compare-and-set, so two refreshes at once never count an event twice."""
-
-    __tablename__ = "conversation_index_state"
-
-    id: Mapped[int] = Column(Integer, primary_key=True)
-    last_event_id: Mapped[int] = Column(Integer, nullable=False, default=0)
-    # Event ids below the watermark not seen yet, as JSON {"id": first seen (epoch s)}: on
-    # PostgreSQL a transaction can commit after a later one, so its (lower) ids show up late.
-    gaps: Mapped[Optional[str]] = Column(Text, nullable=True)
-    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
-
-
-_ACTIVE_TAKEOVER = text("ended_at IS NULL")
-
-
-class ConversationTakeover(Base):
-    """A member of staff talking to the customer in place of the bot; active while ended_at is None."""
-
-    __tablename__ = "conversation_takeovers"
-    __table_args__ = (
-        # One active takeover per conversation, even when two people click at once.
-        Index(
-            "ix_conversation_takeovers_active", "conversation_id", unique=True,
-            sqlite_where=_ACTIVE_TAKEOVER, postgresql_where=_ACTIVE_TAKEOVER,
-        ),
-    )
-
-    id: Mapped[int] = Column(Integer, primary_key=True)
-    conversation_id: Mapped[str] = Column(String(255), index=True, nullable=False)
-    staff: Mapped[str] = Column(String(100), nullable=False)
-    started_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
-    ended_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+from bot.store.serialize import takeover_as_dict
 
 
 # ---------------------------------------------------------------------------- takeovers
@@ -84,20 +23,6 @@ class ConversationTakeover(Base):
 
 class TakenOverError(Exception):
     """Someone else has already taken over the conversation; the message is for staff."""
-
-
-def _iso(moment: Optional[datetime]) -> Optional[str]:
-    return None if moment is None else moment.astimezone(timezone.utc).isoformat()
-
-
-def takeover_as_dict(takeover: ConversationTakeover) -> Dict[str, Any]:
-    return {
-        "id": takeover.id,
-        "conversation_id": takeover.conversation_id,
-        "staff": takeover.staff,
-        "started_at": _iso(takeover.started_at),
-        "ended_at": _iso(takeover.ended_at),
-    }
 
 
 def active_takeover(store: OrderStore, conversation_id: str) -> Optional[Dict[str, Any]]:

@@ -1,10 +1,14 @@
-"""The tables of orders and of conversation flags.
+"""The tables of orders and of conversations.
 
 - `orders`: a placed order or quote request, with everything the customer chose and the
   price as it was shown (JSON columns), and its current status (an OrderStatus value);
 - `order_status_changes`: its status history, one row per change;
 - `order_notes`: what staff note on an order (never shown to the customer);
-- `conversation_flags`: a conversation a person on the staff should look at.
+- `conversation_flags`: a conversation a person on the staff should look at;
+- `conversation_summaries`: one row per conversation (Rasa sender id), kept up to date from
+  Rasa's events by the staff console's indexer (bot/staff/conversations/index.py), and
+  `conversation_index_state`, that indexer's watermark;
+- `conversation_takeovers`: a member of staff talking to the customer in place of the bot.
 
 Their schema is the migrations'; tests/store/test_db.py checks that these models match.
 """
@@ -131,3 +135,60 @@ class ConversationFlag(Base):
     def __repr__(self) -> str:
         state = "open" if self.resolved_at is None else "resolved"
         return f"<ConversationFlag {self.id} {self.conversation_id} {state}>"
+
+
+class ConversationSummary(Base):
+    """One row per conversation (Rasa sender id), kept up to date by the indexer."""
+
+    __tablename__ = "conversation_summaries"
+    __table_args__ = (
+        Index("ix_conversation_summaries_last_message_at", "last_message_at"),
+        Index("ix_conversation_summaries_channel_last_message_at", "channel", "last_message_at"),
+        Index("ix_conversation_summaries_started_at", "started_at"),
+    )
+
+    conversation_id: Mapped[str] = Column(String(255), primary_key=True)
+    channel: Mapped[str] = Column(String(20), nullable=False)  # "web", "telegram" or "rest"
+    started_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    last_message_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    customer_name: Mapped[Optional[str]] = Column(String(255), nullable=True)
+    user_turns: Mapped[int] = Column(Integer, nullable=False, default=0)
+    not_understood: Mapped[int] = Column(Integer, nullable=False, default=0)
+    last_event_id: Mapped[int] = Column(Integer, nullable=False, default=0)  # Rasa's events.id read so far
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ConversationIndexState(Base):
+    """The watermark of the index: the highest events.id already read (one row, id 1).
+    Updated compare-and-set, so two refreshes at once never count an event twice."""
+
+    __tablename__ = "conversation_index_state"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    last_event_id: Mapped[int] = Column(Integer, nullable=False, default=0)
+    # Event ids below the watermark not seen yet, as JSON {"id": first seen (epoch s)}: on
+    # PostgreSQL a transaction can commit after a later one, so its (lower) ids show up late.
+    gaps: Mapped[Optional[str]] = Column(Text, nullable=True)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+_ACTIVE_TAKEOVER = text("ended_at IS NULL")
+
+
+class ConversationTakeover(Base):
+    """A member of staff talking to the customer in place of the bot; active while ended_at is None."""
+
+    __tablename__ = "conversation_takeovers"
+    __table_args__ = (
+        # One active takeover per conversation, even when two people click at once.
+        Index(
+            "ix_conversation_takeovers_active", "conversation_id", unique=True,
+            sqlite_where=_ACTIVE_TAKEOVER, postgresql_where=_ACTIVE_TAKEOVER,
+        ),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), index=True, nullable=False)
+    staff: Mapped[str] = Column(String(100), nullable=False)
+    started_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    ended_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, Mapping, Optional
 
 from bot.store.db import CENT
-from bot.store.models import ConversationFlag, Order, OrderNote
+from bot.store.models import ConversationFlag, ConversationTakeover, Order, OrderNote
 
 
 def money_text(value: Any, what: str) -> str:
@@ -109,4 +109,15 @@ def flag_as_dict(flag: ConversationFlag) -> Dict[str, Any]:
         "raised_at": iso(flag.raised_at),
         "resolved_at": None if flag.resolved_at is None else iso(flag.resolved_at),
         "resolved_by": flag.resolved_by,
+    }
+
+
+def takeover_as_dict(takeover: ConversationTakeover) -> Dict[str, Any]:
+    """The takeover as plain JSON-ready data; ended_at is None while staff have the conversation."""
+    return {
+        "id": takeover.id,
+        "conversation_id": takeover.conversation_id,
+        "staff": takeover.staff,
+        "started_at": iso(takeover.started_at),
+        "ended_at": None if takeover.ended_at is None else iso(takeover.ended_at),
     }

@@ -3,5 +3,4 @@
 
 from bot.store import accounts  # noqa: F401 - staff_users, staff_api_tokens, staff_sign_in_failures
 from bot.store import analytics  # noqa: F401 - the dashboard's tables (answer_rejections, order_drafts)
-from bot.store import conversations  # noqa: F401 - conversation_summaries, conversation_index_state, conversation_takeovers
-from bot.store import models  # noqa: F401 - orders, order_status_changes, order_notes, conversation_flags
+from bot.store import models  # noqa: F401 - orders, their history and notes, conversation flags, summaries, takeovers

@@ -14,6 +14,7 @@ from bot.core.refusals import NOT_UNDERSTOOD
 from bot.staff.conversations import events, index, listing
 from bot.staff.conversations import transcript as transcripts
 from bot.store import conversations as stored
+from bot.store import models
 from bot.store.orders import OrderStore
 from tests.support.staff import (
     FALLBACK_REPLY,
@@ -61,8 +62,8 @@ def test_index_refresh_is_incremental(store, tracker):
     assert web["last_message_at"] == datetime.fromtimestamp(T0 + 207, timezone.utc).isoformat()  # the bot's reply
     assert summary(store, "telegram:42")["customer_name"] == "Anna"  # the chat app's first name
     with store.sessions.begin() as session:
-        assert session.scalar(sa.select(stored.ConversationIndexState.last_event_id)) == 25
-        rows = session.scalars(sa.select(stored.ConversationSummary.last_event_id)).all()
+        assert session.scalar(sa.select(models.ConversationIndexState.last_event_id)) == 25
+        rows = session.scalars(sa.select(models.ConversationSummary.last_event_id)).all()
         assert max(rows) == 25
 
 

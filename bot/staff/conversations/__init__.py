@@ -7,5 +7,5 @@
 - queue: the open flags with their conversations.
 
 No web framework here: the pages call these functions in a thread. The tables are in
-bot/store/conversations.py.
+bot/store/models.py (takeovers: bot/store/conversations.py).
 """

@@ -1,5 +1,5 @@
 """The conversations index: one summary per conversation in `conversation_summaries`
-(bot/store/conversations.py), kept up to date incrementally from Rasa's events table.
+(bot/store/models.py), kept up to date incrementally from Rasa's events table.
 
 Each refresh reads only the events after the highest event id already read (a watermark
 kept in `conversation_index_state`), so the lists stay fast with 50,000 conversations.
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot.store.conversations import ConversationIndexState, ConversationSummary
+from bot.store.models import ConversationIndexState, ConversationSummary
 from bot.store.db import utcnow
 from bot.store.orders import OrderStore
 from bot.staff.conversations.events import (

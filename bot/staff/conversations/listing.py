@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, or_, select
 
-from bot.store.conversations import ConversationSummary
+from bot.store.models import ConversationSummary
 from bot.store.models import ConversationFlag, Order
 from bot.store.orders import OrderStore
 from bot.store.search import contains_text, within_days
