@@ -36,7 +36,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.local import ROOT
+
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 TARGET_INTENT_F1 = 0.95
 TARGET_VALUE_F1 = 0.90

@@ -16,7 +16,9 @@ from typing import Dict, List, Optional
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+from bot.settings import REPO_ROOT
+
+ROOT = REPO_ROOT
 DEMO_CATALOG = ROOT / "catalog.yml"
 START_TIMEOUT_S = 180
 

@@ -13,9 +13,9 @@ from typing import Dict, List, Optional
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot.settings import Settings
+from bot.settings import REPO_ROOT, Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 # What the trained model depends on; the catalog is not in it (products need no retraining).
 MODEL_INPUTS = ("config.yml", "domain.yml", "data")
 

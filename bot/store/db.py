@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import declarative_base, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from bot.settings import REPO_ROOT
+
 ALEMBIC_INI = REPO_ROOT / "alembic.ini"
 ALEMBIC_DIR = REPO_ROOT / "alembic"
 

@@ -16,13 +16,14 @@ from typing import Any, Callable, Dict, List
 import pytest
 import yaml
 
+from bot.local import ROOT
 from bot.core.catalog import CatalogError, load_catalog
 from bot.core.pricing import quote
 from bot.core.rules import violations
 from bot.core.wording import summary_text
 from bot.core.values import parse_answer
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = ROOT
 DEMO_CATALOG = REPO_ROOT / "catalog.yml"
 OAK_TABLE = REPO_ROOT / "tests" / "fixtures" / "catalogs" / "oak_table.yml"
 

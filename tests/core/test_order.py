@@ -7,11 +7,11 @@ calling the code under test.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.local import ROOT
 from bot.core.catalog import load_catalog
 from bot.core.pricing import quote
 from bot.core.rules import valid_values, violations
@@ -19,7 +19,7 @@ from bot.core.selections import derive, next_missing_option
 from bot.core.values import display_value
 from bot.core.wording import summary_text
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = ROOT
 DEMO_CATALOG = REPO_ROOT / "catalog.yml"
 
 D = Decimal

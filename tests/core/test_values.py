@@ -6,14 +6,14 @@ A case marked xfail(strict=True) is a bug in bot/core/values.py, described in it
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
+from bot.local import ROOT
 from bot.core.catalog import load_catalog
 from bot.core.values import parse_answer
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = ROOT
 
 
 @pytest.fixture(scope="module")

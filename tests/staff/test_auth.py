@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.local import ROOT
 from bot.store.db import utcnow
 from bot.staff.accounts import FREE_FAILURES, StaffAccounts, StaffError
 from bot.staff.auth import SESSION_COOKIE
@@ -22,7 +23,6 @@ from tests.support.staff import (
     staff_environment,
 )
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

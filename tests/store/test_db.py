@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -22,13 +21,14 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select, text
 
+from bot.local import ROOT
 from bot.store import db
 import bot.store.tables  # noqa: F401 - every table the migrations make is in the metadata
 from bot.store.models import Order
 from bot.store.orders import OrderStore
 from tests.support.orders import new_order
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = ROOT
 # What no module of bot.store may import (import-linter checks the source too).
 NOT_IN_THE_STORE = ("rasa", "rasa_sdk", "aiohttp", "telegram", "actions", "bot.channels", "bot.staff", "bot.server")
 
