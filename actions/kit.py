@@ -5,7 +5,6 @@ point."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, List, Optional
 
@@ -15,15 +14,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product
 from bot.core.extract import find_values
+from bot.core.life import find_order_number
 from bot.core.limits import MAX_MESSAGE_CHARS
-from bot.core.lead_time import ready_date
 from bot.core.pricing import money
 from bot.core.selections import next_missing_option
-from bot.core.wording import chosen_so_far, describe_option, lead_time_text, price_so_far_text, progress
-from bot.settings import Settings
-from bot.core.life import BEFORE_SHIPPING, OrderStatus, find_order_number, status_label
-from bot.store.orders import OrderStore, OrderStoreError
 from bot.core.values import match_choice
+from bot.core.wording import chosen_so_far, describe_option, lead_time_text, price_so_far_text, progress, status_words
+from bot.settings import Settings
+from bot.store.orders import OrderStore, OrderStoreError
 
 # Intents that are answers (or may carry answers); anything else is a question or request.
 ANSWER_INTENTS = {"inform", "order_product", "affirm", "deny", "nlu_fallback", "greet", "thank"}
@@ -271,22 +269,6 @@ def say_orders(dispatcher: CollectingDispatcher, tracker: Tracker, message: Mess
         rows.append(f"- **{order['number']}**: {order['product_name']}, {total}, status: {status_words(order)} "
                     f"(placed {order['created_at'][:10]})")
     dispatcher.utter_message(text=("Your order:\n" if len(rows) == 1 else "Your orders:\n") + "\n".join(rows))
-
-
-def status_words(order: Dict[str, Any]) -> str:
-    """An order's status as the customer is told it: "in production, ready around Tue 12 Jan
-    2027", "shipped", "cancelled: <the reason given>"."""
-    status = order["status"]
-    words = status_label(status)
-    if status in BEFORE_SHIPPING:
-        placed = datetime.fromisoformat(order["created_at"]).astimezone(timezone.utc).date()
-        ready = ready_date(int(order["lead_time_days"]), placed)
-        return f"{words}, ready around {ready:%a %d %b %Y}"
-    if status == OrderStatus.CANCELLED:
-        reason = next((change.get("reason") for change in reversed(order.get("status_history") or [])
-                       if change.get("status") == OrderStatus.CANCELLED), None)
-        return f"{words}: {reason}" if reason else words
-    return words
 
 
 def cancel_placed_order(tracker: Tracker, number: str) -> str:

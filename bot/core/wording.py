@@ -1,15 +1,17 @@
 """What the customer reads about an order: each question, what a message changed, the
-summary to confirm, an option's choices, what is chosen so far."""
+summary to confirm, an option's choices, what is chosen so far, a placed order's status."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Sequence
 
 from bot.core.catalog import Option, Product
 from bot.core.changes import Applied, Change
 from bot.core.expressions import format_number
 from bot.core.extract import Extraction
 from bot.core.lead_time import ready_date
+from bot.core.life import BEFORE_SHIPPING, OrderStatus, status_label
 from bot.core.pricing import Quote, money, price_so_far
 from bot.core.rules import valid_values
 from bot.core.selections import Selections, next_missing_option
@@ -161,3 +163,19 @@ def chosen_so_far(product: Product, selections: Selections) -> str:
         return f"Nothing chosen yet for your {product.name}."
     answered = f"{len(rows)} of {len(product.options)} answered"
     return f"Your {product.name} so far ({answered}):\n" + "\n".join(rows)
+
+
+def status_words(order: Dict[str, Any]) -> str:
+    """An order's status as the customer is told it: "in production, ready around Tue 12 Jan
+    2027", "shipped", "cancelled: <the reason given>"."""
+    status = order["status"]
+    words = status_label(status)
+    if status in BEFORE_SHIPPING:
+        placed = datetime.fromisoformat(order["created_at"]).astimezone(timezone.utc).date()
+        ready = ready_date(int(order["lead_time_days"]), placed)
+        return f"{words}, ready around {ready:%a %d %b %Y}"
+    if status == OrderStatus.CANCELLED:
+        reason = next((change.get("reason") for change in reversed(order.get("status_history") or [])
+                       if change.get("status") == OrderStatus.CANCELLED), None)
+        return f"{words}: {reason}" if reason else words
+    return words
