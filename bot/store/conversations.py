@@ -25,14 +25,17 @@ class TakenOverError(Exception):
     """Someone else has already taken over the conversation; the message is for staff."""
 
 
+def _active(conversation_id: str) -> Any:
+    """The query for the conversation's active takeover (at most one: a unique index)."""
+    return select(ConversationTakeover).where(
+        ConversationTakeover.conversation_id == conversation_id, ConversationTakeover.ended_at.is_(None)
+    )
+
+
 def active_takeover(store: OrderStore, conversation_id: str) -> Optional[Dict[str, Any]]:
     """The conversation's active takeover; None while the bot is in charge."""
     with store.sessions.begin() as session:
-        takeover = session.scalars(
-            select(ConversationTakeover).where(
-                ConversationTakeover.conversation_id == conversation_id, ConversationTakeover.ended_at.is_(None)
-            )
-        ).one_or_none()
+        takeover = session.scalars(_active(conversation_id)).one_or_none()
         return None if takeover is None else takeover_as_dict(takeover)
 
 
@@ -57,32 +60,30 @@ def start_takeover(store: OrderStore, conversation_id: str, staff: str) -> Dict[
     already has taken it over (the same person taking over again gets their takeover back)."""
     current = active_takeover(store, conversation_id)
     if current is not None:
-        if current["staff"] == staff:
-            return current
-        raise TakenOverError(f"{current['staff']} has already taken over this conversation.")
+        return _same_staff_or_refused(current, staff)
     try:
         with store.sessions.begin() as session:
             takeover = ConversationTakeover(conversation_id=conversation_id, staff=staff, started_at=utcnow())
             session.add(takeover)
             session.flush()
             return takeover_as_dict(takeover)
-    except IntegrityError:
+    except IntegrityError:  # someone took it over between the check and the insert
         current = active_takeover(store, conversation_id)
         if current is None:
             raise
-        if current["staff"] == staff:
-            return current
-        raise TakenOverError(f"{current['staff']} has already taken over this conversation.") from None
+        return _same_staff_or_refused(current, staff)
+
+
+def _same_staff_or_refused(current: Dict[str, Any], staff: str) -> Dict[str, Any]:
+    if current["staff"] == staff:
+        return current
+    raise TakenOverError(f"{current['staff']} has already taken over this conversation.")
 
 
 def end_takeover(store: OrderStore, conversation_id: str) -> Optional[Dict[str, Any]]:
     """End the active takeover (if any) and return it."""
     with store.sessions.begin() as session:
-        takeover = session.scalars(
-            select(ConversationTakeover).where(
-                ConversationTakeover.conversation_id == conversation_id, ConversationTakeover.ended_at.is_(None)
-            ).with_for_update()
-        ).one_or_none()
+        takeover = session.scalars(_active(conversation_id).with_for_update()).one_or_none()
         if takeover is None:
             return None
         takeover.ended_at = utcnow()
