@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.catalog import ChoiceValue, Option
 from bot.core.expressions import format_number
+from bot.core.phrases import amount, name_list, unit_word
 from bot.core.refusals import Refusal, RefusalReason
 from bot.core.units import convert, is_physical
 
@@ -184,7 +185,7 @@ UNIT_NAMES = {"in": "inches", "ft": "feet", "m": "m", "cm": "cm", "mm": "mm"}
 def describe_valid(option: Option) -> str:
     """One sentence saying what a valid answer to `option` looks like."""
     if option.kind == "choice":
-        names = ", ".join(value.name for value in option.in_stock_values)
+        names = name_list((value.name for value in option.in_stock_values), "and")
         return f"The {noun(option)} options are: {names}."
     if option.kind == "number":
         return f"Please give a number {number_range(option)}."
@@ -197,11 +198,11 @@ def describe_valid(option: Option) -> str:
 
 
 def number_range(option: Option) -> str:
-    unit = f" {option.unit}" if option.unit else ""
+    unit = f" {unit_word(option.unit)}" if option.unit else ""
     if option.allowed:
-        return "one of " + ", ".join(format_number(a) for a in option.allowed) + unit
+        return "one of " + name_list((format_number(a) for a in option.allowed), "or") + unit
     low, high = option.bounds
-    return f"from {format_number(low)} to {format_number(high)}{unit}"
+    return f"from {format_number(low)} to {amount(high, option.unit)}"
 
 
 def display_value(option: Option, value: Any) -> str:
@@ -211,8 +212,7 @@ def display_value(option: Option, value: Any) -> str:
     if option.kind == "choice":
         return option.value(value).name
     if option.kind == "number":
-        number = format_number(Decimal(str(value)))
-        return f"{number} {option.unit}".strip()
+        return amount(value, option.unit)
     if option.kind == "yesno":
         return "yes" if value else "no"
     return str(value)
@@ -227,11 +227,11 @@ def _parse_choice(option: Option, text: str) -> Parsed:
             option.in_stock_values,
         )
     if not certain:
-        names = " or ".join(value.name for value in matches)
+        names = name_list((value.name for value in matches), "or")
         return Parsed.refused(RefusalReason.AMBIGUOUS, f"Did you mean {names}?", matches)
     value = matches[0]
     if not value.in_stock:
-        in_stock = ", ".join(v.name for v in option.in_stock_values)
+        in_stock = name_list((v.name for v in option.in_stock_values), "and")
         return Parsed.refused(RefusalReason.OUT_OF_STOCK,
                               f"Sorry, {value.name} is out of stock at the moment. In stock: {in_stock}.",
                               option.in_stock_values)
@@ -337,7 +337,7 @@ def _parse_number(option: Option, text: str) -> Parsed:
     if not numbers:
         return Parsed.refused(RefusalReason.OUT_OF_RANGE, f"I need a number {number_range(option)}.")
     if len({n for n, _ in numbers}) > 1:
-        listed = ", ".join(format_number(n) for n, _ in numbers)
+        listed = name_list((format_number(n) for n, _ in numbers), "and")
         return Parsed.refused(RefusalReason.OUT_OF_RANGE,
                               f"I found several numbers ({listed}). Please give just the {noun(option)}, {number_range(option)}.")
     number, unit = numbers[0]
@@ -348,7 +348,7 @@ def _parse_number(option: Option, text: str) -> Parsed:
     if unit and unit != target:
         accepted = option.accept_units or [target]
         if unit not in accepted or not is_physical(target):
-            listed = ", ".join(accepted)
+            listed = name_list(accepted, "or")
             return Parsed.refused(RefusalReason.MISSING_UNIT,
                                   f"Please give the {noun(option)} in {listed}: {number_range(option)}.")
         value = _rounded(option, convert(number, unit, target))
@@ -367,7 +367,7 @@ def _parse_number(option: Option, text: str) -> Parsed:
                 other, value = plausible[0]
                 note = f"I took {format_number(number)} as {UNIT_NAMES.get(other, other)} = {format_number(value)} {target}"
             elif len(plausible) > 1:
-                units = " or ".join(other for other, _ in plausible)
+                units = name_list((other for other, _ in plausible), "or")
                 return Parsed.refused(RefusalReason.MISSING_UNIT,
                                       f"Is that {format_number(number)} {units}? Please add the unit.")
         value = _rounded(option, value)
@@ -377,7 +377,7 @@ def _parse_number(option: Option, text: str) -> Parsed:
         if unit and unit != target:
             said = f"{format_number(number)} {unit}"
         else:
-            said = format_number(value) + (f" {target}" if target else "")
+            said = amount(value, target)
         return Parsed.refused(RefusalReason.OUT_OF_RANGE,
                               f"{said.strip()} is out of range: the {noun(option)} must be {number_range(option)}.")
     return Parsed(value=_json_number(value), ok=True, note=note)

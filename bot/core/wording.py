@@ -11,6 +11,7 @@ from bot.core.changes import Applied, Change
 from bot.core.expressions import format_number
 from bot.core.extract import Extraction
 from bot.core.lead_time import ready_date
+from bot.core.phrases import name_list, singular
 from bot.core.life import BEFORE_SHIPPING, OrderStatus, status_label
 from bot.core.pricing import Quote, money, price_so_far
 from bot.core.rules import valid_values
@@ -25,7 +26,7 @@ def question_text(product: Product, option: Option, hint: bool = False) -> str:
     text = f"({position}/{len(product.options)}) {question}"
     if option.kind == "number":
         other_units = [u for u in option.accept_units if u != option.unit]
-        also = f"; {', '.join(other_units)} are fine too" if other_units else ""
+        also = f"; {name_list(other_units, 'and')} {'are' if len(other_units) > 1 else 'is'} fine too" if other_units else ""
         text += f" ({number_range(option)}{also})"
     elif option.kind in ("yesno", "text"):
         text += f" (+{money(option.price, product.currency)})" if option.price else ""
@@ -70,7 +71,7 @@ def answers_reply(product: Product, before: Selections, found: Extraction, appli
         if option.kind == "choice" and option.id not in applied.selections:
             fitting = valid_values(product, applied.selections, option)
             if fitting:
-                message += " With your other choices these would work: " + ", ".join(v.name for v in fitting) + "."
+                message += " With your other choices these would work: " + name_list((v.name for v in fitting), "or") + "."
         lines.append(message)
     return "\n".join(lines)
 
@@ -97,7 +98,7 @@ def summary_text(product: Product, selections: Selections, priced: Quote) -> str
     currency = priced.currency
     if priced.multiplier is not None:
         per = product.option(product.pricing.multiply_by)
-        rows.append(f"Price per {per.unit.rstrip('s') or 'item'}:")
+        rows.append(f"Price per {singular(per.unit) or 'item'}:")
     else:
         rows.append("Price:")
     for line in priced.lines:
@@ -124,7 +125,7 @@ def describe_option(product: Product, option: Option) -> str:
         return f"{option.name} options for the {product.name}:\n" + "\n".join(rows)
     if option.kind == "number":
         other = [u for u in option.accept_units if u != option.unit]
-        also = f" ({', '.join(other)} are converted)" if other else ""
+        also = f" ({name_list(other, 'and')} {'are' if len(other) > 1 else 'is'} converted)" if other else ""
         return f"{option.name}: a number {number_range(option)}{also}."
     if option.kind == "yesno":
         price = f" (+{money(option.price, product.currency)})" if option.price else ""

@@ -85,7 +85,7 @@ async def test_a_broken_rule_is_explained_and_nothing_is_stored():
     assert slots["selections"] == {"cpu": "ryzen7_7800x3d"} and slots["specs_complete"] is None
     assert slots["failures"] == {"memory": 1}
     assert "DDR5 memory only" in messages[0]["text"]
-    assert "16 GB DDR5, 32 GB DDR5, 64 GB DDR5" in messages[0]["text"]
+    assert "16 GB DDR5, 32 GB DDR5 or 64 GB DDR5" in messages[0]["text"]
 
 
 async def test_an_out_of_stock_value_offers_the_values_in_stock():
