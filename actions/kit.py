@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product
 from bot.core.extract import find_values
-from bot.core.life import find_order_number
+from bot.core.life import find_order_number, status_label
 from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.core.pricing import money
 from bot.core.selections import next_missing_option
@@ -278,7 +278,7 @@ def cancel_placed_order(tracker: Tracker, number: str) -> str:
     except OrderStoreError as error:
         status = getattr(error, "status", None)
         if status:
-            return (f"Order {number} is already {status}, so it can't be cancelled in the chat. "
+            return (f"Order {number} is already {status_label(status)}, so it can't be cancelled in the chat. "
                     "Say \"talk to a person\" and our team will help.")
         return f"I can't find an order {number} placed in this conversation."
     return f"Order {number} is cancelled. Nothing will be made or charged."

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.core.life import CUSTOMER_CANCELLABLE, find_order_number
+from bot.core.life import CUSTOMER_CANCELLABLE, find_order_number, status_label
 from actions.kit import (
     Draft,
     Message,
@@ -118,7 +118,7 @@ class ActionAnswer(Action):
                                      if orders or asked else "You haven't placed an order in this conversation yet.")
             return []
         if order["status"] not in CUSTOMER_CANCELLABLE:
-            dispatcher.utter_message(text=f"Order {order['number']} is already {order['status']}, so it can't be "
+            dispatcher.utter_message(text=f"Order {order['number']} is already {status_label(order['status'])}, so it can't be "
                                           "cancelled in the chat. Say \"talk to a person\" and our team will help.")
             return []
         dispatcher.utter_message(text=f"Cancel order {order['number']} ({order['product_name']})?",

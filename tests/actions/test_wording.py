@@ -1,0 +1,35 @@
+"""What the actions say, worded as people speak: statuses, one set of buttons, one line at
+the summary, a goodbye for "bye"."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.service_actions import ActionAnswer
+from tests.support.orders import new_order
+from tests.support.trackers import action_resources, make_tracker, run
+
+
+@pytest.fixture(autouse=True)
+def order_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
+    with action_resources() as shared:
+        yield shared.store()
+
+
+def answer_tracker(text: str, intent: str, **slots):
+    tracker = make_tracker(text, intent=intent, slots=slots, sender="test-wording")
+    tracker.active_loop = {}
+    return tracker
+
+
+async def test_an_order_in_production_is_said_in_words_when_the_customer_cancels(order_database):
+    number = order_database.place_order(new_order(conversation_id="test-wording"))["number"]
+    order_database.change_status(number, "confirmed", "grace")
+    order_database.change_status(number, "in_production", "grace")
+    _, messages = await run(ActionAnswer(), answer_tracker(f"cancel my order {number}", "cancel_order"))
+    assert f"Order {number} is already in production, so it can't be cancelled" in messages[0]["text"]
+    # confirmed "yes" after staff moved the order on meanwhile
+    _, messages = await run(ActionAnswer(), answer_tracker("yes", "affirm", pending=f"cancel_order:{number}"))
+    assert "already in production" in messages[0]["text"]
+    assert "in_production" not in " ".join(m["text"] for m in messages)
