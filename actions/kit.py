@@ -16,6 +16,7 @@ from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product
 from bot.core.extract import find_values
 from bot.core.life import find_order_number, status_label
 from bot.core.limits import MAX_MESSAGE_CHARS
+from bot.core.phrases import name_list
 from bot.core.pricing import money
 from bot.core.selections import next_missing_option
 from bot.core.values import match_choice
@@ -208,9 +209,9 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
         if option is not None:
             say(text=describe_option(product, option))
         elif product is not None:
-            say(text=f"The {product.name} has these options: " + ", ".join(o.name for o in product.options) + ".")
+            say(text=f"The {product.name} has these options: " + name_list((o.name for o in product.options), "and") + ".")
         else:
-            say(text="We make: " + ", ".join(p.name for p in catalog.products) + ". Pick one to see its options.",
+            say(text="We make: " + name_list((p.name for p in catalog.products), "and") + ". Pick one to see its options.",
                 buttons=product_buttons(catalog))
     elif intent == "ask_delivery":
         say(text=catalog.shop.delivery)
@@ -241,7 +242,7 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
                  "\"how much so far?\", \"what have I chosen?\", \"what are the options?\", \"how long does it take?\", "
                  "say \"cancel\" or \"start over\", or ask to talk to a person.")
     else:
-        names = ", ".join(p.name for p in catalog.products)
+        names = name_list((p.name for p in catalog.products), "or")
         say(text=f"I'm the order assistant of {catalog.shop.name}: I can take your order for a {names}, "
                  "and answer questions about prices, options, lead times and delivery.")
     return []

@@ -32,6 +32,7 @@ from actions.kit import (
 )
 from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered
 from bot.core.extract import Extraction, find_values
+from bot.core.phrases import name_list
 from bot.core.pricing import money, quote
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
@@ -154,7 +155,7 @@ class ActionAskProduct(Action):
         if tracker.get_slot("pending"):
             return ask_pending(dispatcher, tracker.get_slot("pending"))
         catalog = resources.catalog()
-        names = ", ".join(p.name for p in catalog.products)
+        names = name_list((p.name for p in catalog.products), "and")
         dispatcher.utter_message(text=f"Which product would you like? We make: {names}.", buttons=product_buttons(catalog))
         return []
 
@@ -328,7 +329,7 @@ class ValidateOrderForm(Action):
                 return [SlotSet("changing", None)]
             option = named_option(product, message)
             if option is None:
-                names = ", ".join(o.name for o in product.options)
+                names = name_list((o.name for o in product.options), "and")
                 dispatcher.utter_message(text=f"Sorry, which option? This order has: {names}.")
                 return []
             remaining = {k: v for k, v in selections.items() if k != option.id}

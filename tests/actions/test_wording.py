@@ -33,3 +33,12 @@ async def test_an_order_in_production_is_said_in_words_when_the_customer_cancels
     _, messages = await run(ActionAnswer(), answer_tracker("yes", "affirm", pending=f"cancel_order:{number}"))
     assert "already in production" in messages[0]["text"]
     assert "in_production" not in " ".join(m["text"] for m in messages)
+
+
+async def test_lists_of_names_are_worded_by_the_core(demo_catalog):
+    from bot.core.phrases import name_list
+
+    _, messages = await run(ActionAnswer(), answer_tracker("what are the options?", "ask_options"))
+    names = [p.name for p in demo_catalog.products]
+    assert f"We make: {name_list(names, 'and')}." in messages[0]["text"]
+    assert f"{names[-2]} and {names[-1]}." in messages[0]["text"]
