@@ -9,8 +9,9 @@ product and customer names are answers. So the decision is conservative, chosen 
 measurement (the figures are in tests/core/test_language.py's docstring):
 
 - only words of letters count: tokens with digits, "@" or an inner dot (sizes, order
-  numbers, e-mail addresses) and the words the catalog knows ("linen", "ryzen") are left
-  out; capitalised words after the first do not count towards the length ("Maria da Silva");
+  numbers, e-mail addresses) and the words the catalog knows ("linen", "ryzen": without
+  them "change the cpu to the ryzen" is German 0.99) are left out; capitalised words after
+  the first ("Maria da Silva") do not count towards the length;
 - at least `MIN_WORDS` such words and `MIN_LETTERS` letters: a short answer is English;
 - lingua's low-accuracy mode (trigram models only, ~17 MB, ~0.15 s to load, far under a
   millisecond a message). It is unsure on short English ("hello there my friend" is
@@ -32,6 +33,8 @@ from typing import Dict, Iterable, List, Optional, Set
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
+from bot.core.catalog import Catalog
+
 # The languages we have words for, by ISO 639-1 code. English is detected too, to compete.
 LANGUAGES: Dict[str, Language] = {
     "es": Language.SPANISH,
@@ -44,6 +47,7 @@ LANGUAGES: Dict[str, Language] = {
 
 MIN_WORDS = 3  # words of letters, catalog words and names left out
 MIN_LETTERS = 12
+MIN_CATALOG_WORD = 3  # "a", "to", "no" in the catalog's names are words of every sentence
 MIN_CONFIDENCE = 0.99  # lingua's relative confidence of the language it ranks first
 
 WORD = re.compile(r"[^\W\d_]+")
@@ -107,6 +111,19 @@ def detect_language(text: str, known_words: Iterable[str] = ()) -> Optional[str]
     if not ranked or ranked[0].value < MIN_CONFIDENCE:
         return None
     return next((code for code, language in LANGUAGES.items() if language == ranked[0].language), None)
+
+
+def catalog_words(catalog: Catalog) -> Set[str]:
+    """The words of the catalog's names and synonyms ("linen", "oxford", "ryzen"): they are
+    the shop's, whatever language the message around them is in."""
+    names = [catalog.shop.name]
+    for product in catalog.products:
+        names += [product.name, *product.synonyms]
+        for option in product.options:
+            names += [option.name, *option.synonyms]
+            for value in option.values:
+                names += [value.name, *value.synonyms]
+    return {word for word in WORD.findall(" ".join(names).lower()) if len(word) >= MIN_CATALOG_WORD}
 
 
 def other_language_reply(code: str) -> str:
