@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Dict, List, Literal, Optional, Tuple, Union
 
+import pycountry
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 
@@ -210,6 +211,24 @@ class Shop(_Model):
     currency: str = Field(default="EUR", regex=r"^[A-Z]{3}$")
     # What the bot says when asked about delivery and shipping.
     delivery: str = "Delivery is arranged with your order confirmation; ask to talk to a person for details."
+    # Where the shop delivers: ISO 3166 country codes (alpha-2; alpha-3 is read as its
+    # alpha-2). Empty: anywhere. delivery_area names them all in the bot's replies ("the EU").
+    delivery_countries: Tuple[str, ...] = ()
+    delivery_area: Optional[str] = None
+
+    @validator("delivery_countries", pre=True)
+    def _known_countries(cls, codes: Any) -> Tuple[str, ...]:
+        if not isinstance(codes, (list, tuple)):
+            raise ValueError("must be a list of ISO 3166 country codes, e.g. [DE, AT, FR]")
+        known = []
+        for code in codes:
+            text = str(code).strip().upper()
+            country = pycountry.countries.get(alpha_2=text) if len(text) == 2 else (
+                pycountry.countries.get(alpha_3=text) if len(text) == 3 else None)
+            if country is None:
+                raise ValueError(f"{code!r} is not an ISO 3166 country code (two letters, e.g. DE, AT, FR)")
+            known.append(country.alpha_2)
+        return tuple(dict.fromkeys(known))
 
 
 class Catalog(_Model):
