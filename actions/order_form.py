@@ -30,7 +30,7 @@ from actions.kit import (
     resources,
     say_too_long,
 )
-from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered
+from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, within_rules
 from bot.core.extract import Extraction, find_values
 from bot.core.phrases import name_list
 from bot.core.pricing import money, quote
@@ -289,6 +289,7 @@ class ValidateOrderForm(Action):
             found.values = {focus.id: found.values.get(focus.id) or Parsed(value=button_value, ok=True)}
         if focus is not None and focus.kind == "yesno" and message.intent in ("affirm", "deny") and not found.values:
             found.values = {focus.id: Parsed(value=message.intent == "affirm", ok=True)}
+        found = within_rules(product, selections, found, focus, message.text)
         if found.values or found.problems:
             changing = tracker.get_slot("changing") or {}
             before = dict(selections)

@@ -10,9 +10,10 @@ from bot.core.catalog import ChoiceValue, Option, Product
 from bot.core.changes import Applied, apply_answers
 from bot.core.extract import Extraction
 from bot.core.refusals import Refusal, RefusalReason
-from bot.core.rules import valid_values
+from bot.core.phrases import name_list
+from bot.core.rules import valid_values, violations
 from bot.core.selections import Selections
-from bot.core.values import Parsed
+from bot.core.values import Parsed, match_choice, noun
 from bot.core.wording import answers_reply
 
 STUCK_HINT_AFTER = 2  # failed answers to one question before examples are shown
@@ -45,6 +46,40 @@ def take_answers(product: Product, selections: Selections, found: Extraction, fo
     refusals = [parsed.refusal(option_id) for option_id, parsed in found.problems.items()]
     refusals += [violation.refusal for violation in applied.refused]
     return Taken(applied, answers_reply(product, selections, found, applied, focus), refusals)
+
+
+def within_rules(product: Product, selections: Selections, found: Extraction, focus: Optional[Option],
+                 text: str) -> Extraction:
+    """The asked option's "did you mean ...?" without the values the rules already exclude:
+    among the values that fit the other choices, one the message names is taken (and said
+    why); several are asked about; none gets the reason and what would work."""
+    error = found.focus_error
+    if focus is None or focus.kind != "choice" or error is None or error.reason != RefusalReason.AMBIGUOUS:
+        return found
+    fitting = valid_values(product, selections, focus)
+    fitting_ids = {value.id for value in fitting}
+    kept = [value for value in error.candidates if value.id in fitting_ids]
+    dropped = [value for value in error.candidates if value.id not in fitting_ids]
+    if not dropped:
+        return found
+    others = {key: value for key, value in selections.items() if key != focus.id}
+    reasons = list(dict.fromkeys(violation.message.rstrip(".") for value in dropped
+                                 for violation in violations(product, {**others, focus.id: value.id}, focus.id)))
+    why = f"{name_list((v.name for v in dropped), 'and')} would not fit" + (f" ({'; '.join(reasons)})" if reasons else "")
+    narrowed = Extraction(dict(found.values), None, dict(found.problems))
+    if kept:
+        matches, certain = match_choice(focus.copy(update={"values": kept}), text)
+        if len(kept) == 1 or (certain and len(matches) == 1):
+            value = matches[0] if certain and matches else kept[0]
+            narrowed.values[focus.id] = Parsed(value=value.id, ok=True,
+                                               note=f"I took {value.name} for the {noun(focus)}: {why}")
+            return narrowed
+        narrowed.focus_error = Parsed.refused(RefusalReason.AMBIGUOUS,
+                                              f"Did you mean {name_list((v.name for v in kept), 'or')}? ({why}.)", kept)
+        return narrowed
+    works = f" With your other choices these would work: {name_list((v.name for v in fitting), 'or')}." if fitting else ""
+    narrowed.focus_error = Parsed.refused(RefusalReason.RULE, f"Sorry, {why}.{works}", fitting)
+    return narrowed
 
 
 @dataclass

@@ -42,3 +42,15 @@ async def test_lists_of_names_are_worded_by_the_core(demo_catalog):
     names = [p.name for p in demo_catalog.products]
     assert f"We make: {name_list(names, 'and')}." in messages[0]["text"]
     assert f"{names[-2]} and {names[-1]}." in messages[0]["text"]
+
+
+async def test_no_ambiguity_question_about_a_value_the_rules_exclude():
+    from actions.order_form import ValidateOrderForm
+    from tests.support.trackers import slot_events
+
+    tracker = make_tracker("32 gb", slots={"product": "custom_pc", "selections": {"cpu": "ryzen7_7800x3d"},
+                                           "requested_slot": "specs_complete", "answered_turn": 2})
+    events, messages = await run(ValidateOrderForm(), tracker)
+    assert slot_events(events)["selections"] == {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb"}
+    text = " ".join(m["text"] for m in messages)
+    assert "I took 32 GB DDR5 for the memory" in text and "Did you mean" not in text

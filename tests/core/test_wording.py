@@ -56,3 +56,39 @@ def test_the_fabric_list_parts_names_that_have_commas(catalog):
     assert "white, Poplin" not in text and "blue, Linen" not in text
     refused = parse_answer(fabric, "silk")
     assert "white, Poplin" not in refused.error
+
+
+# --- no "did you mean" about values the rules exclude ------------------------------------
+
+
+def memory_answer(catalog, text, selections):
+    from bot.core.answers import within_rules
+    from bot.core.extract import find_values
+
+    pc = catalog.product("custom_pc")
+    memory = pc.option("memory")
+    return within_rules(pc, selections, find_values(pc, text, memory), memory, text)
+
+
+@pytest.mark.parametrize("text, taken", [("32 gb", "ddr5_32gb"), ("16 gigs", "ddr5_16gb"), ("32", "ddr5_32gb")])
+def test_one_candidate_left_by_the_rules_is_taken_and_said(catalog, text, taken):
+    found = memory_answer(catalog, text, {"cpu": "ryzen5_7600"})
+    assert found.focus_error is None
+    assert found.values["memory"].value == taken
+    note = found.values["memory"].note
+    assert "DDR4 would not fit" in note and "take DDR5 memory only" in note and "Did you mean" not in note
+
+
+def test_candidates_the_rules_allow_are_still_asked_about(catalog):
+    found = memory_answer(catalog, "32 gb", {"cpu": "core_i5_14400f"})  # the i5 takes both
+    assert found.focus_error.error == "Did you mean 32 GB DDR4 or 32 GB DDR5?"
+    assert [v.id for v in found.focus_error.candidates] == ["ddr4_32gb", "ddr5_32gb"]
+
+
+def test_when_the_rules_exclude_every_candidate_the_reason_and_what_works_are_said(catalog):
+    found = memory_answer(catalog, "ddr4", {"cpu": "ryzen5_7600"})
+    assert "memory" not in found.values
+    error = found.focus_error.error
+    assert "Did you mean" not in error and "take DDR5 memory only" in error
+    assert "16 GB DDR5, 32 GB DDR5 or 64 GB DDR5" in error
+    assert [v.id for v in found.focus_error.candidates] == ["ddr5_16gb", "ddr5_32gb", "ddr5_64gb"]
