@@ -200,20 +200,33 @@ class ActionAskSpecsComplete(Action):
                                       analytics.SUMMARY_QUESTION, answered)
             return []
         failures = (tracker.get_slot("failures") or {}).get(option.id, 0)
-        ask_option(dispatcher, draft.product, draft.selections, option, hint=failures >= STUCK_HINT_AFTER)
+        ask_option(dispatcher, draft.product, draft.selections, option, hint=failures >= STUCK_HINT_AFTER,
+                   with_buttons=not buttons_in_this_reply(tracker))
         analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
                                   option.id, answered)
         return []
 
 
+def buttons_in_this_reply(tracker: Tracker) -> bool:
+    """Whether a message the bot already sent since the customer's last one carries buttons:
+    a reply has one set of buttons, so the question that follows a refusal with buttons
+    comes without them."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("data") or {}).get("buttons"):
+            return True
+    return False
+
+
 def ask_option(dispatcher: CollectingDispatcher, product: Product, selections: Dict[str, Any], option: Option,
-               hint: bool = False) -> None:
+               hint: bool = False, with_buttons: bool = True) -> None:
     buttons: List[Dict[str, str]] = []
     if option.kind == "choice":
         buttons = choice_buttons(product, valid_values(product, selections, option))
     elif option.kind == "yesno":
         buttons = confirmation_buttons("Yes", "No")
-    dispatcher.utter_message(text=question_text(product, option, hint), buttons=buttons)
+    dispatcher.utter_message(text=question_text(product, option, hint), buttons=buttons if with_buttons else [])
 
 
 class ValidateOrderForm(Action):

@@ -54,3 +54,18 @@ async def test_no_ambiguity_question_about_a_value_the_rules_exclude():
     assert slot_events(events)["selections"] == {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb"}
     text = " ".join(m["text"] for m in messages)
     assert "I took 32 GB DDR5 for the memory" in text and "Did you mean" not in text
+
+
+async def test_a_refusal_with_buttons_and_the_question_after_it_are_one_set_of_buttons():
+    from actions.order_form import ActionAskSpecsComplete, ValidateOrderForm
+
+    slots = {"product": "custom_pc", "selections": {}, "requested_slot": "specs_complete", "answered_turn": 2}
+    _, refusal = await run(ValidateOrderForm(), make_tracker("a pentium", slots=slots))
+    assert refusal[0]["buttons"]  # "not one of our CPU options", with the CPUs as buttons
+    asking = make_tracker("a pentium", slots=slots)
+    asking.events.append({"event": "bot", "text": refusal[0]["text"], "data": {"buttons": refusal[0]["buttons"]}})
+    _, question = await run(ActionAskSpecsComplete(), asking)
+    assert question[0]["text"].startswith("(1/6)") and not question[0]["buttons"]
+    # a question the customer just reached (no buttons sent yet in this reply) keeps its buttons
+    _, question = await run(ActionAskSpecsComplete(), make_tracker("hi", slots=slots))
+    assert len(question[0]["buttons"]) == 5
