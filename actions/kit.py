@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product
 from bot.core.extract import find_values
+from bot.core.language import catalog_words, detect_language, other_language_reply
 from bot.core.life import find_order_number, status_label
 from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.core.phrases import name_list
@@ -133,6 +134,16 @@ class Draft:
 
 def reset_order() -> List[EventType]:
     return [SlotSet(slot, None) for slot in ORDER_SLOTS + CONTACT_SLOTS]
+
+
+def say_other_language(dispatcher: CollectingDispatcher, message: Message) -> bool:
+    """A message confidently in another language: say, in it and in English, that we take
+    orders in English, and take nothing from it (the caller asks its question again)."""
+    code = detect_language(message.text, known_words=catalog_words(resources.catalog()))
+    if code is None:
+        return False
+    dispatcher.utter_message(text=other_language_reply(code))
+    return True
 
 
 def say_too_long(dispatcher: CollectingDispatcher) -> None:

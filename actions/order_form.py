@@ -28,6 +28,7 @@ from actions.kit import (
     product_buttons,
     reset_order,
     resources,
+    say_other_language,
     say_too_long,
 )
 from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, within_rules
@@ -135,6 +136,9 @@ class ActionStartOrder(Action):
         if message.too_long:
             say_too_long(dispatcher)
             return start_order_events(None, message)
+        if say_other_language(dispatcher, message):
+            # Nothing is read from it: an order in progress is kept, the form asks its question again.
+            return [SlotSet("answered_turn", message.turn)] if Draft.of(tracker).started else start_order_events(None, message)
         product = product_for(message)
         draft = Draft.of(tracker)
         if draft.started and product in (None, draft.product):
@@ -247,6 +251,8 @@ class ValidateOrderForm(Action):
         if message.too_long:
             say_too_long(dispatcher)
             return events
+        if say_other_language(dispatcher, message):
+            return events  # nothing taken from it; the form asks its question again
         pending = tracker.get_slot("pending")
         if pending:
             handled = self._confirm(dispatcher, tracker, message, pending)

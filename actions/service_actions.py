@@ -19,6 +19,7 @@ from actions.kit import (
     product_buttons,
     reset_order,
     resources,
+    say_other_language,
     say_too_long,
 )
 from actions.order_form import ask_pending, confirmation_buttons, says_no, says_yes
@@ -41,6 +42,7 @@ class ActionListProducts(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         message = Message.of(tracker)
         draft = Draft.of(tracker)
+        say_other_language(dispatcher, message)  # then the products (or the unfinished order) in English
         if draft.started and message.intent == "greet":
             offer_resume(dispatcher, draft)
             return []
@@ -83,6 +85,8 @@ class ActionAnswer(Action):
         if message.too_long:
             say_too_long(dispatcher)
             return []
+        if say_other_language(dispatcher, message):
+            return []  # nothing taken from it: a confirmation asked stays pending, the order is kept
         draft = Draft.of(tracker)
         pending = tracker.get_slot("pending") or ""
         if pending:
