@@ -87,6 +87,16 @@ def describe_change(product: Product, change: Change, before: Selections, after:
     return text
 
 
+# The summary message carries the selections it showed in its Rasa metadata ({"summary_of":
+# {...}}), so the form knows, as data, whether the customer has seen this very order.
+SUMMARY_KEY = "summary_of"
+
+
+def place_question(priced: Quote) -> str:
+    """The summary's last question, alone: "Shall I place this order?"."""
+    return f"Shall I {'send this quote request' if priced.is_quote_request else 'place this order'}?"
+
+
 def summary_text(product: Product, selections: Selections, priced: Quote) -> str:
     """The order as the customer sees it before confirming."""
     rows = [f"**{product.name}**"]

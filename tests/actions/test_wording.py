@@ -69,3 +69,40 @@ async def test_a_refusal_with_buttons_and_the_question_after_it_are_one_set_of_b
     # a question the customer just reached (no buttons sent yet in this reply) keeps its buttons
     _, question = await run(ActionAskSpecsComplete(), make_tracker("hi", slots=slots))
     assert len(question[0]["buttons"]) == 5
+
+
+def at_summary(text: str, intent: str, seen, selections):
+    """The order form at its summary; `seen`: the selections of the summary shown before."""
+    tracker = make_tracker(text, intent=intent, slots={
+        "product": "custom_pc", "selections": dict(selections), "requested_slot": "specs_complete", "answered_turn": 2})
+    if seen is not None:
+        tracker.events.insert(-1, {"event": "bot", "text": "the summary", "metadata": {"summary_of": dict(seen)}})
+    return tracker
+
+
+@pytest.mark.parametrize("text, intent, answer", [
+    ("how much is it?", "ask_price", "comes to €1,622.00 in total"),
+    ("when would it be ready?", "ask_lead_time", "7 business days"),
+    ("what did you put for the memory?", "ask_summary", "Memory: 32 GB DDR5."),
+    ("what cases are there?", "ask_options", "Case options for the Custom PC"),
+])
+async def test_a_question_at_the_summary_gets_its_answer_and_one_line(text, intent, answer):
+    from actions.order_form import ActionAskSpecsComplete, ValidateOrderForm
+    from tests.support.trackers import FULL_PC
+
+    events, messages = await run(ValidateOrderForm(), at_summary(text, intent, FULL_PC, FULL_PC))
+    assert answer in messages[0]["text"] and "**Custom PC**" not in messages[0]["text"]
+    _, asked = await run(ActionAskSpecsComplete(), at_summary(text, intent, FULL_PC, FULL_PC))
+    assert asked[0]["text"] == "Shall I place this order?"
+    assert [b["payload"] for b in asked[0]["buttons"]] == ["/affirm", "/deny"]
+
+
+async def test_the_summary_is_shown_in_full_the_first_time_and_after_a_change():
+    from actions.order_form import ActionAskSpecsComplete
+    from tests.support.trackers import FULL_PC
+
+    _, first = await run(ActionAskSpecsComplete(), at_summary("linux", "inform", None, FULL_PC))
+    assert first[0]["text"].startswith("**Custom PC**") and first[0]["summary_of"] == FULL_PC
+    changed = dict(FULL_PC, memory="ddr5_64gb")
+    _, again = await run(ActionAskSpecsComplete(), at_summary("make it 64gb", "inform", FULL_PC, changed))
+    assert again[0]["text"].startswith("**Custom PC**") and "64 GB DDR5" in again[0]["text"]
