@@ -42,7 +42,7 @@ class ActionListProducts(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         message = Message.of(tracker)
         draft = Draft.of(tracker)
-        say_other_language(dispatcher, message)  # then the products (or the unfinished order) in English
+        say_other_language(dispatcher, tracker, message)  # then the products (or the unfinished order) in English
         if draft.started and message.intent == "greet":
             offer_resume(dispatcher, draft)
             return []
@@ -85,7 +85,7 @@ class ActionAnswer(Action):
         if message.too_long:
             say_too_long(dispatcher)
             return []
-        if say_other_language(dispatcher, message):
+        if say_other_language(dispatcher, tracker, message):
             return []  # nothing taken from it: a confirmation asked stays pending, the order is kept
         draft = Draft.of(tracker)
         pending = tracker.get_slot("pending") or ""

@@ -53,19 +53,27 @@ MIN_CONFIDENCE = 0.99  # lingua's relative confidence of the language it ranks f
 WORD = re.compile(r"[^\W\d_]+")
 EDGE_PUNCTUATION = ".,;:!?¡¿()\"'«»"
 
-# What we say to a message in another language: that we take orders in English. The English
-# line follows it in the reply (OTHER_LANGUAGE_ENGLISH), then the question pending, in English.
+# What we say to a message in another language: that we take orders in English, and, when an
+# order is in progress, that it is kept. The English line follows (OTHER_LANGUAGE_ENGLISH),
+# then the question pending, in English.
 OTHER_LANGUAGE_REPLIES: Dict[str, str] = {
-    "es": "Lo siento, por ahora solo atendemos pedidos en inglés. Su pedido en curso se conserva.",
-    "de": "Entschuldigung, wir nehmen Bestellungen derzeit nur auf Englisch entgegen. "
-          "Ihre angefangene Bestellung bleibt erhalten.",
-    "fr": "Désolé, pour l'instant nous ne prenons les commandes qu'en anglais. Votre commande en cours est conservée.",
-    "it": "Ci dispiace, per ora accettiamo ordini solo in inglese. Il suo ordine in corso resta salvato.",
-    "nl": "Sorry, we nemen bestellingen voorlopig alleen in het Engels aan. Uw lopende bestelling blijft bewaard.",
-    "pt": "Desculpe, por enquanto só aceitamos encomendas em inglês. A sua encomenda em curso é mantida.",
+    "es": "Lo siento, por ahora solo atendemos pedidos en inglés.",
+    "de": "Entschuldigung, wir nehmen Bestellungen derzeit nur auf Englisch entgegen.",
+    "fr": "Désolé, pour l'instant nous ne prenons les commandes qu'en anglais.",
+    "it": "Ci dispiace, per ora accettiamo ordini solo in inglese.",
+    "nl": "Sorry, we nemen bestellingen voorlopig alleen in het Engels aan.",
+    "pt": "Desculpe, por enquanto só aceitamos encomendas em inglês.",
 }
-OTHER_LANGUAGE_ENGLISH = ("Sorry, I take orders in English only. I haven't taken anything from that message; "
-                          "your order so far is kept.")
+ORDER_KEPT: Dict[str, str] = {
+    "es": "Su pedido en curso se conserva.",
+    "de": "Ihre angefangene Bestellung bleibt erhalten.",
+    "fr": "Votre commande en cours est conservée.",
+    "it": "Il suo ordine in corso resta salvato.",
+    "nl": "Uw lopende bestelling blijft bewaard.",
+    "pt": "A sua encomenda em curso é mantida.",
+}
+OTHER_LANGUAGE_ENGLISH = "Sorry, I take orders in English only; I haven't taken anything from that message."
+ORDER_KEPT_ENGLISH = "Your order so far is kept."
 
 
 @lru_cache(maxsize=1)
@@ -126,6 +134,9 @@ def catalog_words(catalog: Catalog) -> Set[str]:
     return {word for word in WORD.findall(" ".join(names).lower()) if len(word) >= MIN_CATALOG_WORD}
 
 
-def other_language_reply(code: str) -> str:
-    """The reply to a message in `code`: in that language, then in English."""
+def other_language_reply(code: str, order_kept: bool = False) -> str:
+    """The reply to a message in `code`: in that language, then in English; `order_kept`
+    when an order is in progress (it is: nothing was read from the message)."""
+    if order_kept:
+        return f"{OTHER_LANGUAGE_REPLIES[code]} {ORDER_KEPT[code]}\n{OTHER_LANGUAGE_ENGLISH} {ORDER_KEPT_ENGLISH}"
     return f"{OTHER_LANGUAGE_REPLIES[code]}\n{OTHER_LANGUAGE_ENGLISH}"

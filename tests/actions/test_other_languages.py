@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 
 from actions.order_form import ActionAskSpecsComplete, ActionStartOrder, ValidateOrderForm
 from actions.service_actions import ActionAnswer, ActionListProducts
-from bot.core.language import OTHER_LANGUAGE_ENGLISH, OTHER_LANGUAGE_REPLIES
+from bot.core.language import ORDER_KEPT_ENGLISH, OTHER_LANGUAGE_ENGLISH, other_language_reply
 from tests.support.trackers import FULL_PC, action_resources, make_tracker, run, slot_events
 
 SHIRT = {"fabric": "oxford_white", "fit": "regular"}
@@ -40,8 +40,8 @@ def form_tracker(text: str, selections: Dict[str, Any], product: str = "tailored
     })
 
 
-def said_in(code: str, messages) -> bool:
-    return messages[0]["text"] == f"{OTHER_LANGUAGE_REPLIES[code]}\n{OTHER_LANGUAGE_ENGLISH}"
+def said_in(code: str, messages, order_kept: bool = True) -> bool:
+    return messages[0]["text"] == other_language_reply(code, order_kept=order_kept)
 
 
 @pytest.mark.parametrize("code, text, intent", PHRASES)
@@ -70,14 +70,14 @@ async def test_a_pending_cancel_stays_pending():
 async def test_the_product_question_takes_no_product_from_it():
     tracker = form_tracker("Hola, quiero una camisa a medida de lino", {}, product=None, requested_slot="product")
     events, messages = await run(ValidateOrderForm(), tracker)
-    assert said_in("es", messages) and slot_events(events) == {"answered_turn": 3}
+    assert said_in("es", messages, order_kept=False) and slot_events(events) == {"answered_turn": 3}
 
 
 @pytest.mark.parametrize("code, text, intent", PHRASES)
 async def test_a_first_message_in_another_language_starts_no_product(code, text, intent):
     events, messages = await run(ActionStartOrder(), make_tracker(text, intent=intent))
     slots = slot_events(events)
-    assert said_in(code, messages) and len(messages) == 1
+    assert said_in(code, messages, order_kept=False) and len(messages) == 1
     assert slots["product"] is None and slots["selections"] == {} and slots["answered_turn"] == 3
 
 
@@ -91,14 +91,15 @@ async def test_back_to_an_order_in_another_language_keeps_it():
 async def test_a_greeting_in_another_language_gets_the_reply_then_the_products_in_english():
     _, messages = await run(ActionListProducts(), make_tracker("Bonjour, je voudrais une chemise sur mesure",
                                                                intent="greet"))
-    assert said_in("fr", messages)
+    assert said_in("fr", messages, order_kept=False)
     assert messages[1]["text"].startswith("Hello! Welcome to") and messages[1]["buttons"]
 
 
 async def test_a_question_outside_the_form_is_not_answered_in_english_words_of_it():
-    tracker = make_tracker("Quanto costa la camicia bianca?", intent="ask_price", slots={"pending": "cancel"})
+    tracker = make_tracker("Quanto costa la camicia bianca?", intent="ask_price",
+                           slots={"pending": "cancel", "product": "tailored_shirt", "selections": dict(SHIRT)})
     events, messages = await run(ActionAnswer(), tracker)
-    assert said_in("it", messages) and len(messages) == 1 and events == []
+    assert said_in("it", messages) and ORDER_KEPT_ENGLISH in messages[0]["text"] and len(messages) == 1 and events == []
 
 
 @pytest.mark.parametrize("text", ["neck 39cm", "32 gb ddr5 please", "slim", "linen", "yes", "15.5", "Aiko Tanaka",

@@ -30,6 +30,7 @@ from bot.core.language import (
     LANGUAGES,
     OTHER_LANGUAGE_ENGLISH,
     OTHER_LANGUAGE_REPLIES,
+    ORDER_KEPT,
     catalog_words,
     detect_language,
     letter_words,
@@ -174,11 +175,13 @@ def test_sizes_order_numbers_addresses_and_catalog_words_do_not_count():
 
 
 def test_every_language_has_its_words():
-    assert set(OTHER_LANGUAGE_REPLIES) == set(LANGUAGES) >= {"es", "de", "fr", "it", "nl", "pt"}
+    assert set(OTHER_LANGUAGE_REPLIES) == set(ORDER_KEPT) == set(LANGUAGES) >= {"es", "de", "fr", "it", "nl", "pt"}
     assert set(OTHER) == set(LANGUAGES)
 
 
 def test_the_reply_is_in_the_language_and_in_english():
     reply = other_language_reply("es")
-    assert reply.startswith("Lo siento") and reply.endswith(OTHER_LANGUAGE_ENGLISH)
-    assert "inglés" in reply and "English" in reply
+    assert reply == "Lo siento, por ahora solo atendemos pedidos en inglés.\n" + OTHER_LANGUAGE_ENGLISH
+    kept = other_language_reply("de", order_kept=True)
+    assert kept == ("Entschuldigung, wir nehmen Bestellungen derzeit nur auf Englisch entgegen. Ihre angefangene "
+                    "Bestellung bleibt erhalten.\n" + OTHER_LANGUAGE_ENGLISH + " Your order so far is kept.")
