@@ -20,7 +20,7 @@ from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.core.phrases import name_list
 from bot.core.pricing import money
 from bot.core.selections import next_missing_option
-from bot.core.values import match_choice
+from bot.core.values import display_value, match_choice
 from bot.core.wording import chosen_so_far, describe_option, lead_time_text, price_so_far_text, progress, status_words
 from bot.settings import Settings
 from bot.store.orders import OrderStore, OrderStoreError
@@ -209,8 +209,12 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
                 buttons=product_buttons(catalog))
         else:
             say(text=price_so_far_text(product, draft.selections))
-    elif intent == "ask_summary":
-        say(text=chosen_so_far(product, draft.selections) if draft.started else "You haven't started an order yet.")
+    elif intent == "ask_summary":  # "what did you put for the load?" gets that option, "what have I chosen?" all
+        option = named_option(product, message) if product else None
+        if option is not None and option.id in draft.selections:
+            say(text=f"{option.name}: {display_value(option, draft.selections[option.id])}.")
+        else:
+            say(text=chosen_so_far(product, draft.selections) if draft.started else "You haven't started an order yet.")
     elif intent == "ask_lead_time":
         say(text=lead_time_text([product] if product else catalog.products))
     elif intent == "ask_options":

@@ -39,7 +39,7 @@ from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
 from bot.core.selections import next_missing_option
 from bot.core.values import Parsed, display_value, normalize
-from bot.core.wording import question_text, summary_text
+from bot.core.wording import SUMMARY_KEY, place_question, question_text, summary_text
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class ActionAskSpecsComplete(Action):
             return []
         answered = sum(1 for o in draft.product.options if o.id in draft.selections)
         if option is None:
-            show_summary(dispatcher, draft)
+            show_summary(dispatcher, draft, seen=summary_seen(tracker, draft.selections))
             analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
                                       analytics.SUMMARY_QUESTION, answered)
             return []
@@ -359,15 +359,26 @@ class ValidateOrderForm(Action):
             return [SlotSet("specs_complete", True), SlotSet("order_confirmed", True)]
         if says_no(message):
             return [SlotSet("changing", {"mode": "which"})]
-        dispatcher.utter_message(text="Shall I place the order? Say \"yes\", or tell me what to change.")
+        dispatcher.utter_message(text="Sorry, I didn't get that: say \"yes\" to place it, or tell me what to change.")
         return []
 
 
-def show_summary(dispatcher: CollectingDispatcher, draft: Draft) -> None:
-    """The priced summary and "shall I place it?": the order form's last question."""
+def summary_seen(tracker: Tracker, selections: Dict[str, Any]) -> bool:
+    """Whether the last summary the customer was shown is of these very selections."""
+    for event in reversed(tracker.events):
+        shown = (event.get("metadata") or {}).get(SUMMARY_KEY) if event.get("event") == "bot" else None
+        if shown is not None:
+            return shown == selections
+    return False
+
+
+def show_summary(dispatcher: CollectingDispatcher, draft: Draft, seen: bool = False) -> None:
+    """The priced summary and "shall I place it?": the order form's last question. A
+    customer who has seen this very summary (and asked something meanwhile) gets the
+    question alone."""
     priced = quote(draft.product, draft.selections)
-    action = "send this quote request" if priced.is_quote_request else "place this order"
-    dispatcher.utter_message(
-        text=summary_text(draft.product, draft.selections, priced) + f"\n\nShall I {action}?",
-        buttons=confirmation_buttons("Yes, confirm", "No, change something"),
-    )
+    text = place_question(priced)
+    if not seen:
+        text = summary_text(draft.product, draft.selections, priced) + "\n\n" + text
+    dispatcher.utter_message(text=text, buttons=confirmation_buttons("Yes, confirm", "No, change something"),
+                             **{SUMMARY_KEY: dict(draft.selections)})
