@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
-from email_validator import EmailNotValidError, validate_email
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
 from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, reset_order, resources, say_too_long
+from bot.core.contact import read_address, read_email, read_name
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
 from bot.core.rules import violations
@@ -40,6 +40,7 @@ MAX_OFFERED_NAME = 64  # Telegram's first names are at most 64 characters
 
 
 def clean_name(value: str) -> Optional[str]:
+    """A name a chat app offered (not typed): spaces tidied, usable as a button's payload."""
     name = " ".join(value.split())
     return name if 1 <= len(name) <= 100 and not name.startswith("/") else None
 
@@ -59,16 +60,11 @@ def offered_name(tracker: Tracker) -> Optional[str]:
 
 
 def clean_email(value: str) -> str:
-    """The normalised address found in the text; EmailNotValidError says what is wrong."""
-    candidates = [word.strip("<>,;()") for word in value.split() if "@" in word] or [value.strip()]
-    return validate_email(candidates[0], check_deliverability=False).normalized
-
-
-def clean_address(value: str) -> Optional[str]:
-    address = " ".join(value.split())
-    if not 8 <= len(address) <= 300:
-        return None
-    return address if any(ch.isdigit() for ch in address) or "," in address else None
+    """The normalised address found in the text; ValueError says what is wrong."""
+    reading = read_email(value)
+    if reading.value is None:
+        raise ValueError(reading.reply)
+    return reading.value
 
 
 class ActionAskContact(Action, metaclass=abc.ABCMeta):
@@ -137,28 +133,29 @@ class ValidateContactForm(Action):
                 return events
         if message.intent in ("cancel", "start_over") and message.confidence >= CONTACT_QUESTION_CONFIDENCE:
             return events + [SlotSet("pending", "cancel")]
-        if message.intent in CONTACT_QUESTION_INTENTS and message.confidence >= CONTACT_QUESTION_CONFIDENCE:
+        if (message.intent in CONTACT_QUESTION_INTENTS and message.confidence >= CONTACT_QUESTION_CONFIDENCE
+                and not reads_as_address(requested, message)):
             return events + answer_question(dispatcher, tracker, message, Draft.of(tracker))
         return events + self._validate(dispatcher, requested, message.text)
 
     @staticmethod
     def _validate(dispatcher: CollectingDispatcher, slot: str, text: str) -> List[EventType]:
+        """The detail read by the core: taken and said back, or refused with the reason."""
         if slot == "customer_name":
-            name = clean_name(text)
-            if name is None:
-                dispatcher.utter_message(text="Please tell me your name (up to 100 characters).")
-            return [SlotSet(slot, name)]
-        if slot == "customer_email":
-            try:
-                return [SlotSet(slot, clean_email(text))]
-            except EmailNotValidError as error:
-                dispatcher.utter_message(
-                    text=f"That email address doesn't look right ({error}). Please type it again, e.g. name@example.com.")
-                return [SlotSet(slot, None)]
-        address = clean_address(text)
-        if address is None:
-            dispatcher.utter_message(text="Please give the full delivery address: street and number, postcode and town.")
-        return [SlotSet(slot, address)]
+            reading = read_name(text)
+        elif slot == "customer_email":
+            reading = read_email(text)
+        else:
+            reading = read_address(text, resources.catalog().shop)
+        dispatcher.utter_message(text=reading.reply)
+        return [SlotSet(slot, reading.value)]
+
+
+def reads_as_address(requested: str, message: Message) -> bool:
+    """At the address question, "ship it to Musterweg 3, 1010 Wien" is the answer, not a
+    delivery question: it has a street number or a postcode."""
+    return (requested == "customer_address" and message.intent == "ask_delivery"
+            and any(ch.isdigit() for ch in message.text))
 
 
 class ActionPlaceOrder(Action):

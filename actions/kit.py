@@ -13,6 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product
+from bot.core.contact import delivery_answer
 from bot.core.extract import find_values
 from bot.core.language import catalog_words, detect_language, other_language_reply
 from bot.core.life import find_order_number, status_label
@@ -228,8 +229,8 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
         else:
             say(text="We make: " + name_list((p.name for p in catalog.products), "and") + ". Pick one to see its options.",
                 buttons=product_buttons(catalog))
-    elif intent == "ask_delivery":
-        say(text=catalog.shop.delivery)
+    elif intent == "ask_delivery":  # "do you ship to Canada?": a plain yes or no when a country is named
+        say(text=delivery_answer(message.text, catalog.shop) or catalog.shop.delivery)
     elif intent == "human":
         resources.store().flag_conversation(tracker.sender_id, "customer asked for a person")
         say(text="I've asked a person from our team to join this conversation; they'll reply here as soon as they can. "

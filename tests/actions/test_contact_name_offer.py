@@ -91,4 +91,4 @@ async def test_pressing_the_button_answers_the_name_question():
     dispatcher = CollectingDispatcher()
     events = await ValidateContactForm().run(dispatcher, tracker, DOMAIN)
     assert {"event": "slot", "name": "customer_name", "value": "Anna", "timestamp": None} in events
-    assert dispatcher.messages == []
+    assert [m["text"] for m in dispatcher.messages] == ["Thanks, Anna."]  # said back in the same reply

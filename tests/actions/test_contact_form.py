@@ -1,0 +1,145 @@
+"""The contact form's validation (actions/contact_form.py) with a real Tracker and a
+CollectingDispatcher: each detail taken is said back in the same reply, junk is refused
+with a question and nothing stored, and "do you ship to X?" gets a plain yes or no."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.contact_form import ActionAskCustomerAddress, ValidateContactForm
+from actions.kit import Draft, Message, answer_question
+from tests.support.trackers import FULL_PC, action_resources, make_tracker, run, slot_events
+
+EU_POLICY = "We deliver only within the EU. Please give an address there, or ask to talk to a person."
+
+
+@pytest.fixture(autouse=True)
+def order_database(tmp_path, monkeypatch):
+    """Each test has its own database: nothing lands in var/."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
+    with action_resources() as shared:
+        yield shared.store()
+
+
+def contact_tracker(text: str, slot: str, intent: str = "inform", confidence: float = 0.9):
+    tracker = make_tracker(text, intent=intent, slots={
+        "requested_slot": slot, "answered_turn": 2, "product": "custom_pc", "selections": dict(FULL_PC),
+        "specs_complete": True,
+    })
+    tracker.latest_message["intent"]["confidence"] = confidence
+    tracker.active_loop = {"name": "contact_form"}
+    return tracker
+
+
+async def validate(text: str, slot: str, intent: str = "inform", confidence: float = 0.9):
+    events, messages = await run(ValidateContactForm(), contact_tracker(text, slot, intent, confidence))
+    return slot_events(events), [message["text"] for message in messages]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("my name is Aiko Tanaka", "Aiko Tanaka"),
+    ("I'm aiko tanaka", "aiko tanaka"),
+    ("it's Aiko Tanaka, thanks", "Aiko Tanaka"),
+    ("this is Peter Smith", "Peter Smith"),
+    ("call me Jo", "Jo"),
+    ("Hi, I'm José Ñúñez!", "José Ñúñez"),
+])
+async def test_the_name_is_stored_without_the_lead_in_and_said_back(text, name):
+    slots, said = await validate(text, "customer_name")
+    assert slots["customer_name"] == name
+    assert said == [f"Thanks, {name}."]
+
+
+@pytest.mark.parametrize("text", ["yes", "ok", "42", "aiko@example.jp", "<script>alert(1)</script>", "{};", "🙂",
+                                  "Aiko\x00Tanaka", "x" * 120])
+async def test_an_answer_that_is_not_a_name_stores_nothing_and_asks_again(text):
+    slots, said = await validate(text, "customer_name")
+    assert slots["customer_name"] is None
+    [reply] = said
+    assert reply.endswith("What name should go on the order (for example Anna Schmidt)?")
+
+
+@pytest.mark.parametrize("text, email", [
+    ("my email is aiko@example.jp", "aiko@example.jp"),
+    ("it's aiko@example.jp thanks", "aiko@example.jp"),
+    ("you can reach me at <aiko@example.jp>", "aiko@example.jp"),
+])
+async def test_the_email_is_taken_out_of_the_sentence_and_said_back(text, email):
+    slots, said = await validate(text, "customer_email", intent="thank" if "thanks" in text else "inform")
+    assert slots["customer_email"] == email
+    assert said == [f"I'll send the confirmation and updates to {email}."]
+
+
+async def test_a_wrong_email_is_refused_in_plain_words():
+    slots, said = await validate("anna@", "customer_email")
+    assert slots["customer_email"] is None
+    assert said == ["“anna@” has nothing after the @. Please type the email address we should use, "
+                    "like name@example.com."]
+    _, said = await validate("anna at example dot com", "customer_email")
+    assert said == ["An email address has an @ in it. Please type the email address we should use, "
+                    "like name@example.com."]
+
+
+@pytest.mark.parametrize("text, address", [
+    ("please send it to Hauptstrasse 12, 10115 Berlin", "Hauptstrasse 12, 10115 Berlin"),
+    ("deliver to 12 Rue de Rivoli, 75001 Paris, France", "12 Rue de Rivoli, 75001 Paris, France"),
+    ("my address is Musterweg 3, 1010 Wien, Österreich", "Musterweg 3, 1010 Wien, Österreich"),
+])
+async def test_the_address_is_stored_without_the_lead_in_and_said_back(text, address):
+    slots, said = await validate(text, "customer_address")
+    assert slots["customer_address"] == address
+    assert said == [f"We'll deliver to: {address}."]
+
+
+@pytest.mark.parametrize("text, country", [
+    ("ship to 1600 Pennsylvania Ave NW, Washington, DC 20500, USA", "the United States"),
+    ("100 Queen St W, Toronto, ON M5H 2N2, Canada", "Canada"),
+    ("Bahnhofstrasse 1, 8001 Zürich, Schweiz", "Switzerland"),
+])
+async def test_an_address_outside_the_delivery_countries_is_refused_with_the_policy(text, country):
+    slots, said = await validate(text, "customer_address", intent="order_product", confidence=0.57)
+    assert slots["customer_address"] is None
+    assert said == [f"That address is in {country}. {EU_POLICY}"]
+
+
+async def test_an_address_given_like_a_delivery_question_is_taken_as_the_address():
+    slots, said = await validate("ship it to Musterweg 3, 1010 Wien", "customer_address", intent="ask_delivery")
+    assert slots["customer_address"] == "Musterweg 3, 1010 Wien"
+    assert said == ["We'll deliver to: Musterweg 3, 1010 Wien."]
+
+
+@pytest.mark.parametrize("slot", ["customer_name", "customer_email", "customer_address"])
+@pytest.mark.parametrize("question, answer", [
+    ("do you ship to Canada?", "No, we don't deliver to Canada. We deliver only within the EU."),
+    ("can you deliver to Austria?", "Yes, we deliver to Austria. We deliver across the EU."),
+])
+async def test_do_you_ship_to_is_answered_in_the_contact_form_and_nothing_is_taken(slot, question, answer):
+    slots, said = await validate(question, slot, intent="ask_delivery", confidence=1.0)
+    assert slot not in slots  # the detail is neither taken nor cleared: it is asked again
+    [reply] = said
+    assert reply.startswith(answer)
+
+
+async def test_the_pending_question_is_asked_again_after_the_answer():
+    tracker = contact_tracker("do you ship to Canada?", "customer_address", intent="ask_delivery", confidence=1.0)
+    _, messages = await run(ActionAskCustomerAddress(), tracker)
+    assert messages[0]["text"].startswith("And the delivery address")
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("do you ship to the US?", "No, we don't deliver to the United States. We deliver only within the EU."),
+    ("liefert ihr nach Österreich?", "Yes, we deliver to Austria."),
+])
+async def test_do_you_ship_to_is_answered_outside_the_forms_too(question, answer):
+    tracker = make_tracker(question, intent="ask_delivery")
+    dispatcher = CollectingDispatcher()
+    answer_question(dispatcher, tracker, Message.of(tracker), Draft(None, {}))
+    assert dispatcher.messages[0]["text"].startswith(answer)
+
+
+async def test_a_delivery_question_without_a_country_gets_the_delivery_text():
+    tracker = make_tracker("how much is shipping?", intent="ask_delivery")
+    dispatcher = CollectingDispatcher()
+    answer_question(dispatcher, tracker, Message.of(tracker), Draft(None, {}))
+    assert dispatcher.messages[0]["text"].startswith("We deliver across the EU. Shipping is free")
