@@ -85,10 +85,17 @@ class ActionAnswer(Action):
         if message.too_long:
             say_too_long(dispatcher)
             return []
-        if say_other_language(dispatcher, tracker, message):
-            return []  # nothing taken from it: a confirmation asked stays pending, the order is kept
         draft = Draft.of(tracker)
         pending = tracker.get_slot("pending") or ""
+        if say_other_language(dispatcher, tracker, message):
+            # Nothing taken from it: the question pending is asked again, in English.
+            if pending in ("cancel", "start_over"):
+                ask_pending(dispatcher, pending)
+            elif draft.started:
+                dispatcher.utter_message(text=f"Say \"continue\" to carry on with your {draft.product.name}.")
+            elif not pending:
+                list_products(dispatcher)
+            return []
         if pending:
             return self._confirmed(dispatcher, tracker, message, draft, pending)
         if message.intent == "cancel_order":

@@ -99,7 +99,17 @@ async def test_a_question_outside_the_form_is_not_answered_in_english_words_of_i
     tracker = make_tracker("Quanto costa la camicia bianca?", intent="ask_price",
                            slots={"pending": "cancel", "product": "tailored_shirt", "selections": dict(SHIRT)})
     events, messages = await run(ActionAnswer(), tracker)
-    assert said_in("it", messages) and ORDER_KEPT_ENGLISH in messages[0]["text"] and len(messages) == 1 and events == []
+    assert said_in("it", messages) and ORDER_KEPT_ENGLISH in messages[0]["text"] and events == []
+    assert [m["text"] for m in messages[1:]] == ["Cancel this order? Nothing will be stored."]  # asked again
+
+
+async def test_a_question_outside_the_form_gets_the_products_or_the_way_back_to_the_order():
+    _, messages = await run(ActionAnswer(), make_tracker("Bonjour, je voudrais une chemise sur mesure", intent="ask_options"))
+    assert said_in("fr", messages, order_kept=False) and "What would you like?" in messages[1]["text"]
+    tracker = make_tracker("Quanto costa la camicia bianca?", intent="ask_price",
+                           slots={"product": "tailored_shirt", "selections": dict(SHIRT)})
+    _, messages = await run(ActionAnswer(), tracker)
+    assert said_in("it", messages) and messages[1]["text"] == 'Say "continue" to carry on with your Made-to-measure shirt.'
 
 
 @pytest.mark.parametrize("text", ["neck 39cm", "32 gb ddr5 please", "slim", "linen", "yes", "15.5", "Aiko Tanaka",
