@@ -197,7 +197,7 @@ class ActionPlaceOrder(Action):
                  "label": c.label, "price": str(c.value.price) if c.value else None}
                 for c in priced.derived
             ],
-            price_lines=[{"label": line["label"], "amount": str(line["amount"])} for line in priced.lines],
+            price_lines=priced.stored_lines(),  # with the quantity line when the price is multiplied
             total=priced.total,
             currency=priced.currency,
             lead_time_days=product.lead_time_days,

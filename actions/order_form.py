@@ -158,10 +158,18 @@ class ActionAskProduct(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.get_slot("pending"):
             return ask_pending(dispatcher, tracker.get_slot("pending"))
+        if said_goodbye(tracker):
+            return []
         catalog = resources.catalog()
         names = name_list((p.name for p in catalog.products), "and")
         dispatcher.utter_message(text=f"Which product would you like? We make: {names}.", buttons=product_buttons(catalog))
         return []
+
+
+def said_goodbye(tracker: Tracker) -> bool:
+    """The customer's latest message is a goodbye: it gets a goodbye, and no question after it."""
+    message = Message.of(tracker)
+    return message.intent == "goodbye" and message.is_question
 
 
 def ask_pending(dispatcher: CollectingDispatcher, pending: str) -> List[EventType]:
@@ -183,6 +191,8 @@ class ActionAskSpecsComplete(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.get_slot("pending"):
             return ask_pending(dispatcher, tracker.get_slot("pending"))
+        if said_goodbye(tracker):
+            return []  # the goodbye was said; the form asks again when the customer is back
         draft = Draft.of(tracker)
         if not draft.started:
             return []

@@ -17,9 +17,11 @@ from babel.numbers import format_currency
 from bot.core.catalog import Product
 from bot.core.expressions import ExpressionError, evaluate, format_label, names_in
 from bot.core.selections import DerivedChoice, Selections, derive, namespace, next_missing_option
+from bot.core.phrases import amount
 from bot.core.values import display_value
 
 CENT = Decimal("0.01")
+QUANTITY_LINE = "quantity"  # the kind of the price line that multiplies the others
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -106,10 +108,22 @@ class Quote:
     multiplier: Optional[Decimal] = None
     unit_total: Optional[Decimal] = None
     notes: List[str] = field(default_factory=list)
+    multiplied_by: str = ""  # the option the price is multiplied by ("quantity"), if any
+    quantity_label: str = ""  # "2 shirts × €69.00"
 
     @property
     def is_quote_request(self) -> bool:
         return self.total is None
+
+    def stored_lines(self) -> List[Dict[str, Any]]:
+        """The price lines an order keeps: the lines as priced and, when the price is
+        multiplied, the quantity line that takes them to the total, marked as such
+        ({"kind": "quantity", "option", "quantity", "unit_amount"}), so the figures add up."""
+        lines: List[Dict[str, Any]] = [{"label": line["label"], "amount": line["amount"]} for line in self.lines]
+        if self.multiplier is not None and self.unit_total is not None and self.total is not None:
+            lines.append({"kind": QUANTITY_LINE, "label": self.quantity_label, "amount": self.total,
+                          "option": self.multiplied_by, "quantity": self.multiplier, "unit_amount": self.unit_total})
+        return lines
 
 
 def quote(product: Product, selections: Selections) -> Quote:
@@ -127,9 +141,13 @@ def _quote(product: Product, priced: Pricing) -> Quote:
         return Quote(lines, priced.derived, None, product.currency, notes=notes)
     unit_total = sum((line["amount"] for line in lines), Decimal(0))
     total = unit_total
+    label = ""
     if priced.multiplier is not None:
         total = to_money(unit_total * priced.multiplier)
-    return Quote(lines, priced.derived, to_money(total), product.currency, priced.multiplier, to_money(unit_total), notes)
+        per = product.option(product.pricing.multiply_by)
+        label = f"{amount(priced.multiplier, per.unit)} × {money(to_money(unit_total), product.currency)}"
+    return Quote(lines, priced.derived, to_money(total), product.currency, priced.multiplier, to_money(unit_total), notes,
+                 (product.pricing.multiply_by or "") if priced.multiplier is not None else "", label)
 
 
 def price_so_far(product: Product, selections: Selections) -> Optional[Decimal]:

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.core.catalog import CatalogError, CatalogFile
 from bot.core.lead_time import ready_date
-from bot.core.pricing import money
+from bot.core.pricing import QUANTITY_LINE, money
 from bot.core.life import OrderStatus, next_statuses, normalize_order_number, status_label
 from bot.store.orders import (
     NOTE_MAX_LENGTH,
@@ -218,7 +218,9 @@ async def order_page(request: web.Request) -> web.Response:
         placed=order["created_at"][:16].replace("T", " "),
         promised=promised_date(order), history=history, notes=notes,
         next_statuses=next_steps, can_cancel=OrderStatus.CANCELLED in next_statuses(order["status"]),
-        price_lines=[{"label": line["label"], "amount": amount_text(line["amount"], order["currency"])}
+        # An order placed before quantity lines were kept has none: its lines show as they are.
+        price_lines=[{"label": line["label"], "amount": amount_text(line["amount"], order["currency"]),
+                      "quantity": line.get("kind") == QUANTITY_LINE}
                      for line in order["price_lines"]],
         total_text=amount_text(order["total"], order["currency"]),
         derived=[{**part, "price_text": amount_text(part.get("price"), order["currency"])}

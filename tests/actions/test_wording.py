@@ -106,3 +106,33 @@ async def test_the_summary_is_shown_in_full_the_first_time_and_after_a_change():
     changed = dict(FULL_PC, memory="ddr5_64gb")
     _, again = await run(ActionAskSpecsComplete(), at_summary("make it 64gb", "inform", FULL_PC, changed))
     assert again[0]["text"].startswith("**Custom PC**") and "64 GB DDR5" in again[0]["text"]
+
+
+@pytest.mark.parametrize("selections", [{}, {"cpu": "ryzen5_7600"}])
+async def test_bye_in_the_order_form_gets_a_goodbye_and_no_question_after_it(selections):
+    from actions.order_form import ActionAskProduct, ActionAskSpecsComplete, ValidateOrderForm
+
+    slots = {"product": "custom_pc", "selections": selections, "requested_slot": "specs_complete", "answered_turn": 2}
+    events, said = await run(ValidateOrderForm(), make_tracker("bye", intent="goodbye", slots=slots))
+    assert [m["text"] for m in said] == ["Goodbye! Your Custom PC order is kept here; come back any time to finish it."]
+    _, asked = await run(ActionAskSpecsComplete(), make_tracker("bye", intent="goodbye", slots=slots))
+    assert asked == []
+    _, asked = await run(ActionAskProduct(), make_tracker("see you", intent="goodbye", slots={"requested_slot": "product"}))
+    assert asked == []
+    _, asked = await run(ActionAskSpecsComplete(), make_tracker("hi", intent="greet", slots=slots))
+    assert asked and asked[0]["text"].startswith("(")  # back again: the question is asked
+
+
+async def test_a_placed_order_of_two_shirts_keeps_its_quantity_line(order_database):
+    from actions.contact_form import ActionPlaceOrder
+
+    shirts = {"fabric": "oxford_white", "fit": "slim", "collar": "spread", "cuffs": "french", "neck": 39,
+              "chest": 100, "waist": 90, "sleeve_length": 64, "shirt_length": 75, "monogram": None, "quantity": 2}
+    tracker = make_tracker("Hauptstrasse 12, 10115 Berlin", sender="test-wording", slots={
+        "product": "tailored_shirt", "selections": shirts, "draft_id": "draft-shirts", "customer_name": "Anna Schmidt",
+        "customer_email": "anna@example.com", "customer_address": "Hauptstrasse 12, 10115 Berlin"})
+    await run(ActionPlaceOrder(), tracker)
+    [order] = order_database.all_orders()
+    assert [line["amount"] for line in order["price_lines"]] == ["59.00", "10.00", "138.00"]
+    assert order["price_lines"][-1]["kind"] == "quantity" and order["price_lines"][-1]["label"] == "2 shirts × €69.00"
+    assert order["total"] == "138.00"
