@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
 from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, reset_order, resources, say_too_long
-from bot.core.contact import read_address, read_email, read_name
+from bot.core.contact import read_address, read_email, read_name_and_email
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
 from bot.core.rules import violations
@@ -142,7 +142,11 @@ class ValidateContactForm(Action):
     def _validate(dispatcher: CollectingDispatcher, slot: str, text: str) -> List[EventType]:
         """The detail read by the core: taken and said back, or refused with the reason."""
         if slot == "customer_name":
-            reading = read_name(text)
+            reading, email = read_name_and_email(text)
+            if email is not None:  # "Aiko Tanaka, aiko@example.jp": both taken, or the email refused
+                dispatcher.utter_message(text=reading.reply)
+                dispatcher.utter_message(text=email.reply)
+                return [SlotSet(slot, reading.value)] + ([SlotSet("customer_email", email.value)] if email.taken else [])
         elif slot == "customer_email":
             reading = read_email(text)
         else:

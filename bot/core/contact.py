@@ -205,9 +205,8 @@ def read_email(text: str) -> Reading:
     """The email address in the customer's answer, normalised by email-validator."""
     if _control(text):
         return _refuse_email(ContactProblem.CONTROL, "That contains invisible control characters.")
-    joined = re.sub(r"\s*[@＠]\s*", "@", _collapse(text))  # "aiko @ example.jp"
     candidates = list(dict.fromkeys(
-        word.strip("<>,;:()[]\"'“”‘’").rstrip(".!?").removeprefix("mailto:") for word in joined.split() if "@" in word))
+        word.strip("<>,;:()[]\"'“”‘’").rstrip(".!?").removeprefix("mailto:") for word in _email_words(text)))
     if not candidates:
         return _refuse_email(ContactProblem.NO_AT, "An email address has an @ in it.")
     if len(candidates) > 1:
@@ -228,6 +227,33 @@ def read_email(text: str) -> Reading:
     except EmailNotValidError:  # its reasons are English sentences, without codes: ours are above
         return _refuse_email(ContactProblem.INVALID_EMAIL, f"“{candidate}” isn't a valid email address.")
     return Reading(normalized, f"I'll send the confirmation and updates to {normalized}.")
+
+
+def _email_words(text: str) -> List[str]:
+    """The words of a text that hold an @ ("aiko @ example.jp" is one)."""
+    return [word for word in _joined_at(text).split() if "@" in word]
+
+
+def _joined_at(text: str) -> str:
+    return re.sub(r"\s*[@＠]\s*", "@", _collapse(text))
+
+
+# What joins a name to an email given with it: "Aiko Tanaka and my email is aiko@example.jp".
+EMAIL_JOINERS = ("and my email address is", "and my email is", "and my email", "my email address is", "my email is",
+                 "and email", "email address", "email", "e-mail", "and", "at", "-", "–", ",", ";", "/", "|")
+
+
+def read_name_and_email(text: str) -> Tuple[Reading, Optional[Reading]]:
+    """The answer to the name question, which may give the email beside the name
+    ("Aiko Tanaka, aiko@example.jp"): the name read without it, and the email read too.
+    An email with no name beside it is refused as a name (and not taken)."""
+    if _control(text) or not _email_words(text):
+        return read_name(text), None
+    rest = " ".join(word for word in _joined_at(text).split() if "@" not in word)
+    rest = _strip_words(_strip_words(rest, POLITENESS, at_end=True), EMAIL_JOINERS, at_end=True)
+    if not any(ch.isalpha() for ch in _strip_words(rest, GREETINGS + NAME_LEAD_INS + EMAIL_LEAD_INS)):
+        return read_name(text), None
+    return read_name(rest), read_email(text)
 
 
 def _refuse_email(problem: ContactProblem, why: str, ask: bool = True) -> Reading:

@@ -60,6 +60,18 @@ async def test_an_answer_that_is_not_a_name_stores_nothing_and_asks_again(text):
     assert reply.endswith("What name should go on the order (for example Anna Schmidt)?")
 
 
+async def test_an_email_given_with_the_name_is_taken_and_both_are_said_back():
+    slots, said = await validate("my name is Aiko Tanaka and my email is aiko@example.jp", "customer_name")
+    assert (slots["customer_name"], slots["customer_email"]) == ("Aiko Tanaka", "aiko@example.jp")
+    assert said == ["Thanks, Aiko Tanaka.", "I'll send the confirmation and updates to aiko@example.jp."]
+
+
+async def test_an_email_alone_at_the_name_question_is_not_taken_as_anything():
+    slots, said = await validate("aiko@example.jp", "customer_name")
+    assert slots == {"answered_turn": 3, "customer_name": None}
+    assert said[0].startswith("That looks like an email address; I'll ask for it next.")
+
+
 @pytest.mark.parametrize("text, email", [
     ("my email is aiko@example.jp", "aiko@example.jp"),
     ("it's aiko@example.jp thanks", "aiko@example.jp"),

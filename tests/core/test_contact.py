@@ -18,6 +18,7 @@ from bot.core.contact import (
     read_address,
     read_email,
     read_name,
+    read_name_and_email,
 )
 from bot.local import DEMO_CATALOG
 
@@ -330,3 +331,33 @@ def test_an_unknown_country_code_is_a_clear_catalog_error(tmp_path, codes, named
         load_catalog(write_shop(tmp_path, delivery_countries=codes))
     message = str(caught.value)
     assert "delivery_countries" in message and named in message and "ISO 3166" in message
+
+
+# --- a name with the email beside it -------------------------------------------------------
+
+@pytest.mark.parametrize("typed, name, email", [
+    ("Aiko Tanaka, aiko@example.jp", "Aiko Tanaka", "aiko@example.jp"),
+    ("my name is Aiko Tanaka and my email is aiko@example.jp", "Aiko Tanaka", "aiko@example.jp"),
+    ("Aiko Tanaka <aiko@example.jp>", "Aiko Tanaka", "aiko@example.jp"),
+    ("Aiko Tanaka (aiko@example.jp)", "Aiko Tanaka", "aiko@example.jp"),
+    ("I'm aiko tanaka - aiko @ example.jp thanks", "aiko tanaka", "aiko@example.jp"),
+])
+def test_an_email_beside_the_name_is_taken_too(typed, name, email):
+    named, mailed = read_name_and_email(typed)
+    assert (named.value, mailed.value) == (name, email)
+
+
+def test_a_wrong_email_beside_the_name_is_refused_and_the_name_taken():
+    named, mailed = read_name_and_email("Aiko Tanaka aiko@example")
+    assert named.value == "Aiko Tanaka"
+    assert mailed.value is None and mailed.problem is ContactProblem.NO_DOMAIN_ENDING
+
+
+@pytest.mark.parametrize("typed", ["aiko@example.jp", "my name is aiko@example.jp", "it's aiko@example.jp thanks"])
+def test_an_email_alone_at_the_name_question_is_refused_as_a_name(typed):
+    named, mailed = read_name_and_email(typed)
+    assert named.problem is ContactProblem.EMAIL_AS_NAME and mailed is None
+
+
+def test_a_name_without_an_email_is_read_as_a_name():
+    assert read_name_and_email("my name is Aiko Tanaka") == (read_name("Aiko Tanaka"), None)

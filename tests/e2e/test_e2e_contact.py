@@ -44,7 +44,9 @@ def test_junk_and_a_us_address_are_refused_and_nothing_is_stored(bot):
     bot.converse(sender, PC + ["yes"])
     refused = texts(bot.say(sender, "42"))
     assert "“42” is a number, not a name. What name should go on the order" in refused
-    bot.converse(sender, ["I'm Max Muster", "max@example.com"])
+    both = texts(bot.say(sender, "I'm Max Muster, max@example.com"))  # the email beside the name: both taken
+    assert "Thanks, Max Muster." in both and "I'll send the confirmation and updates to max@example.com." in both
+    assert "delivery address" in both and "What email address" not in both
     abroad = texts(bot.say(sender, "ship to 1600 Pennsylvania Ave NW, Washington, DC 20500, USA"))
     assert ("That address is in the United States. We deliver only within the EU. "
             "Please give an address there, or ask to talk to a person.") in abroad
