@@ -5,8 +5,9 @@ Each reader returns a Reading: the value to store (None when refused), the reply
 says it back or says what is wrong, and the problem as data (ContactProblem). Nothing is
 re-cased; only the customer's lead-in ("my name is", "please send it to") and trailing
 politeness ("thanks") are left out. Countries are recognised from their names and codes
-in English and in the country's own languages (pycountry, babel), so an address outside
-the shop's delivery countries is refused with the policy.
+in English (pycountry, babel) and in the country's own languages (pycountry's translations
+for the official languages babel lists), so an address outside the shop's delivery
+countries is refused with the policy.
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ COUNTRY_ALIASES = {
     "uk": "GB", "u.k.": "GB", "great britain": "GB", "britain": "GB", "england": "GB", "scotland": "GB",
     "wales": "GB", "northern ireland": "GB", "holland": "NL", "czech republic": "CZ", "russia": "RU",
     "south korea": "KR", "korea": "KR", "vatican": "VA", "turkey": "TR",
+    "россия": "RU",  # its own-language common name (pycountry has the Russian Federation's)
 }
 # Countries whose English name takes "the" in a sentence.
 WITH_THE = frozenset({"US", "GB", "NL", "PH", "AE", "BS", "GM", "CF", "DO", "MV", "SC", "KM", "MH", "SB", "VA",
@@ -362,10 +364,6 @@ def _country_names() -> Tuple[Tuple[re.Pattern, str], ...]:
             translation = translations[language]
             if translation is not None:
                 own.append(translation.gettext(country.name))
-            try:
-                own.append(Locale.parse(language).territories.get(code))
-            except (UnknownLocaleError, ValueError):
-                pass
         try:
             own.append(Locale("en").territories.get(code))
         except UnknownLocaleError:  # pragma: no cover
