@@ -48,6 +48,8 @@ class ContactProblem(str, Enum):
     NO_LETTERS = "no_letters"
     TITLE_ONLY = "title_only"
     TOO_LONG = "too_long"
+    QUESTION = "question"
+    SENTENCE = "sentence"
     NO_AT = "no_at"
     NOTHING_BEFORE_AT = "nothing_before_at"
     NOTHING_AFTER_AT = "nothing_after_at"
@@ -76,20 +78,33 @@ class Reading:
 
 # What customers put around a detail: left out, never stored. Matched as whole words at the
 # start (several in a row: "yes, it's ...") or at the end of the answer.
-GREETINGS = ("hi", "hello", "hey", "sure", "ok", "okay", "yes", "yeah", "yep", "of course", "right", "well", "so")
+# Only words no name starts with: "So Yeon Park", "Gerhard Just" and "Im Soo-jin" keep theirs.
+GREETINGS = ("hi", "hello", "hey", "sure", "ok", "okay", "yes", "yeah", "yep", "of course")
 NAME_LEAD_INS = (
+    "the name would be", "the name will be", "name would be", "it would be", "it will be", "it'll be", "it should be",
+    "my names", "sure thing", "you can use", "use", "please put", "put",
     "my full name is", "my name is", "my name's", "the name is", "the name's", "name is", "name's", "name",
-    "you can call me", "call me", "i am called", "i'm called", "they call me", "i am", "i'm", "im",
+    "you can call me", "call me", "i am called", "i'm called", "they call me", "i am", "i'm",
     "it is", "it's", "its", "this is", "here is", "here's", "put it under the name", "put it under",
     "under the name", "under", "the order is for", "it's for", "for", "full name", "first and last name",
 )
+NAME_LEAD_OUTS = ("here", "is my name", "is the name", "is my full name", "speaking", "that's me", "that is me")
+# Words of a sentence that no name has: "I don't want to say" is not a name.
+SENTENCE_WORDS = frozenset({
+    "i", "i'm", "dont", "don't", "do not", "want", "wanna", "need", "needs", "why", "what", "how", "you", "your",
+    "is", "are", "the", "would", "should", "could", "please", "not", "say", "tell", "give", "know", "rather",
+})
+FIRST_AND_LAST = re.compile(
+    r"^first\s*name\s*(?:is|:)?\s*(?P<first>[^,;]+?)\s*[,;]?\s*(?:and\s+)?(?:my\s+)?(?:last\s*name|surname|family\s*name)"
+    r"\s*(?:is|:)?\s*(?P<last>.+)$", re.IGNORECASE)
 EMAIL_LEAD_INS = ("my email address is", "my email is", "email", "e-mail", "mail")
 ADDRESS_LEAD_INS = (
     "please send it to", "please send to", "please ship it to", "please ship to", "please deliver it to",
     "please deliver to", "send it to", "send to", "ship it to", "ship to", "deliver it to", "deliver to",
     "deliver to my address", "delivery to", "delivery address is", "delivery address", "my address is",
     "the address is", "my delivery address is", "address is", "address", "it's", "it is", "its", "to",
-    "please", "i live at", "i live in", "we're at", "we are at",
+    "please", "i live at", "i live in", "we're at", "we are at", "my home", "my office", "my work", "my place",
+    "our office", "home", "work", "the office",
 )
 POLITENESS = (
     "thank you very much", "thank you", "thanks a lot", "many thanks", "thanks", "thx", "ty", "cheers",
@@ -158,7 +173,15 @@ def read_name(text: str) -> Reading:
     name = _collapse(text)
     if len(name) > 3 * MAX_NAME_CHARS:
         return _refuse_name(ContactProblem.TOO_LONG, f"That's longer than a name (up to {MAX_NAME_CHARS} characters).")
+    if name.endswith("?"):
+        return _refuse_name(ContactProblem.QUESTION, "The order and its delivery need a name.")
     stripped = _strip_words(_strip_words(name, POLITENESS, at_end=True), GREETINGS + NAME_LEAD_INS)
+    stripped = _strip_words(_strip_words(stripped, NAME_LEAD_OUTS, at_end=True), POLITENESS, at_end=True)
+    if stripped.startswith("im "):  # "im aiko", typed for "I'm"; "Im" in capitals is a surname
+        stripped = stripped[3:].lstrip()
+    parts = FIRST_AND_LAST.match(stripped)
+    if parts:  # "first name Aiko, last name Tanaka"
+        stripped = f"{parts['first']} {parts['last']}"
     if not stripped and name.casefold().strip(" .!") in NOT_NAMES:
         return _refuse_name(ContactProblem.NOT_A_NAME, f"“{name}” isn't a name.")
     name = _unquote(stripped.strip(" ,!?"))
@@ -188,6 +211,8 @@ def read_name(text: str) -> Reading:
     if len(name) > MAX_NAME_CHARS or len(name.split()) > MAX_NAME_WORDS:
         return _refuse_name(ContactProblem.TOO_LONG,
                             f"That's longer than a name (up to {MAX_NAME_WORDS} words, {MAX_NAME_CHARS} characters).")
+    if any(word in SENTENCE_WORDS for word in re.findall(r"[\w'’]+", name.casefold().replace("’", "'"))):
+        return _refuse_name(ContactProblem.SENTENCE, "That reads like a sentence, not a name.")
     parsed = HumanName(name)
     if not (parsed.first or parsed.last):
         return _refuse_name(ContactProblem.TITLE_ONLY, f"“{name}” is a title; what's the name that goes with it?",
@@ -318,8 +343,8 @@ def country_name(code: str, *, the: bool = True) -> str:
     return f"the {name}" if the and code in WITH_THE else str(name)
 
 
-def _listed(names: List[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _listed(names: List[str], joiner: str = "and") -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {joiner} " + names[-1]
 
 
 def delivery_policy(shop: Shop) -> str:
@@ -330,13 +355,17 @@ def delivery_policy(shop: Shop) -> str:
 
 
 def delivery_answer(text: str, shop: Shop) -> Optional[str]:
-    """A plain yes or no to "do you ship to Canada?"; None when no country is named."""
-    country = find_country(text, question=True)
-    if country is None:
+    """A plain yes or no to "do you ship to Canada?" (for each country named); None when
+    no country is named."""
+    countries = find_countries(text, question=True)
+    if not countries:
         return None
-    if delivers_to(shop, country):
-        return f"Yes, we deliver to {country_name(country)}. {shop.delivery}"
-    return f"No, we don't deliver to {country_name(country)}. {delivery_policy(shop)}"
+    yes = [country_name(code) for code in countries if delivers_to(shop, code)]
+    no = [country_name(code) for code in countries if not delivers_to(shop, code)]
+    if not no:
+        return f"Yes, we deliver to {_listed(yes)}. {shop.delivery}"
+    refusal = f"we don't deliver to {_listed(no, 'or')}. {delivery_policy(shop)}"
+    return f"Yes, we deliver to {_listed(yes)}, but {refusal}" if yes else f"No, {refusal}"
 
 
 def _fold(text: str) -> str:
@@ -376,7 +405,13 @@ def _country_names() -> Tuple[Tuple[re.Pattern, str], ...]:
 
 
 def find_country(text: str, *, question: bool = False) -> Optional[str]:
-    """The country a text names (its alpha-2 code), the last one mentioned.
+    """The country a text names (its alpha-2 code), the last one mentioned."""
+    countries = find_countries(text, question=question)
+    return countries[-1] if countries else None
+
+
+def find_countries(text: str, *, question: bool = False) -> List[str]:
+    """The countries a text names (alpha-2 codes), in the order mentioned.
 
     In an address the country comes last: a name with a number after it is a street's
     ("Avenue du Canada 5, 75001 Paris"), and a code (DE, AUT, "U.S.") counts only in
@@ -396,7 +431,7 @@ def find_country(text: str, *, question: bool = False) -> Optional[str]:
         named = _country_code(word.replace(".", ""))
         if named is not None:
             found.append((folded.rfind(_fold(word)), named))
-    return max(found)[1] if found else None
+    return list(dict.fromkeys(code for _, code in sorted(found)))
 
 
 def _country_code(word: str) -> Optional[str]:

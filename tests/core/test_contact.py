@@ -72,6 +72,19 @@ ANYWHERE = Shop()
     ("Imogen Heap", "Imogen Heap"),  # "im" is a lead-in only as a whole word
     ("Ford Prefect", "Ford Prefect"),  # "for" too
     ("Yesenia Okafor", "Yesenia Okafor"),
+    ("aiko tanaka here", "aiko tanaka"),
+    ("Aiko Tanaka is my name", "Aiko Tanaka"),
+    ("The name would be Aiko Tanaka", "Aiko Tanaka"),
+    ("Sure thing, Aiko Tanaka", "Aiko Tanaka"),
+    ("first name Aiko, last name Tanaka", "Aiko Tanaka"),
+    ("first name: Aiko; surname: Tanaka", "Aiko Tanaka"),
+    ("Anna and Tom Schmidt", "Anna and Tom Schmidt"),
+    ("Maria de la Cruz", "Maria de la Cruz"),
+    ("Nguyễn Văn An", "Nguyễn Văn An"),
+    ("im aiko tanaka", "aiko tanaka"),
+    ("Im Soo-jin", "Im Soo-jin"),  # a surname, not "I'm"
+    ("So Yeon Park", "So Yeon Park"),
+    ("Just Müller", "Just Müller"),
 ])
 def test_the_name_is_taken_as_typed_without_the_lead_in(typed, name):
     reading = read_name(typed)
@@ -122,6 +135,12 @@ def test_first_and_last_name_come_from_nameparser():
     ("I would like to change the memory to 64 gigabytes and the case please", ContactProblem.DIGITS),
     ("I would like to change the memory and the case to something bigger", ContactProblem.TOO_LONG),
     ("Dr.", ContactProblem.TITLE_ONLY),
+    ("why do you need my name?", ContactProblem.QUESTION),
+    ("is that needed?", ContactProblem.QUESTION),
+    ("I don't want to say", ContactProblem.SENTENCE),
+    ("I dont want to say", ContactProblem.SENTENCE),
+    ("what for", ContactProblem.SENTENCE),
+    ("not telling you", ContactProblem.SENTENCE),
 ])
 def test_answers_that_are_not_a_name_are_refused_with_a_question(typed, problem):
     reading = read_name(typed)
@@ -194,7 +213,10 @@ def test_a_wrong_email_is_refused_in_our_words_with_an_example(typed, problem, w
     ("HAUPTSTRASSE 12, 10115 BERLIN", "HAUPTSTRASSE 12, 10115 BERLIN"),
     ("Hauptstrasse 12, 10115 Berlin, DE", "Hauptstrasse 12, 10115 Berlin, DE"),
     ("Canada Street 5, 10115 Berlin, Germany", "Canada Street 5, 10115 Berlin, Germany"),  # the last country counts
-    ("Canada Street 5, 10115 Berlin", "Canada Street 5, 10115 Berlin"),  # a street's name: a number follows
+    ("Canada Street 5, 10115 Berlin", "Canada Street 5, 10115 Berlin"),
+    ("to my office: Friedrichstr. 100, 10117 Berlin", "Friedrichstr. 100, 10117 Berlin"),
+    ("Please send it to my home, Hauptstrasse 12, 10115 Berlin. Thanks!", "Hauptstrasse 12, 10115 Berlin"),
+    ("Homestead Road 5, 1010 Wien", "Homestead Road 5, 1010 Wien"),  # a street's name: a number follows
     ("Avenue du Canada 5, 75001 Paris", "Avenue du Canada 5, 75001 Paris"),
     ("Rue de Suisse 3, 75006 Paris", "Rue de Suisse 3, 75006 Paris"),
     ("c/o Michael Jordan, Hauptstrasse 12, 10115 Berlin", "c/o Michael Jordan, Hauptstrasse 12, 10115 Berlin"),
@@ -271,6 +293,11 @@ def test_junk_is_refused_as_an_address(typed, problem):
     ("liefert ihr nach Deutschland?", "Yes, we deliver to Germany."),
     ("how much is delivery to Italy", "Yes, we deliver to Italy."),
     ("do you ship to españa", "Yes, we deliver to Spain."),
+    ("do you ship to norway or switzerland", "No, we don't deliver to Norway or Switzerland. "
+                                             "We deliver only within the EU."),
+    ("can you deliver to Austria and Switzerland?", "Yes, we deliver to Austria, but we don't deliver to Switzerland. "
+                                                    "We deliver only within the EU."),
+    ("do you ship to France and Spain?", "Yes, we deliver to France and Spain."),
 ])
 def test_do_you_ship_to_gets_a_plain_yes_or_no(question, answer):
     assert delivery_answer(question, EU).startswith(answer)
