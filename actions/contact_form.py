@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
 from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, reset_order, resources, say_too_long
-from bot.core.contact import read_address, read_email, read_name_and_email
+from bot.core.contact import read_address, read_email, read_name, read_name_and_email
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
 from bot.core.rules import violations
@@ -47,15 +47,17 @@ def clean_name(value: str) -> Optional[str]:
 
 def offered_name(tracker: Tracker) -> Optional[str]:
     """The first name the customer's chat app gave with a message (Telegram's first name in
-    the message metadata), the latest one; None when no message had one."""
+    the message metadata), the latest one that reads as a name as it is (pressing the button
+    sends it back as typed text); None when no message had one."""
     latest = tracker.latest_message or {}
     candidates: List[Dict[str, Any]] = [latest.get("metadata") or {}] + [
         event.get("metadata") or {} for event in reversed(tracker.events) if event.get("event") == "user"
     ]
     for metadata in candidates:
         name = metadata.get("first_name") if isinstance(metadata, dict) else None
-        if isinstance(name, str) and len(name) <= MAX_OFFERED_NAME and clean_name(name):
-            return clean_name(name)
+        offered = clean_name(name) if isinstance(name, str) and len(name) <= MAX_OFFERED_NAME else None
+        if offered and read_name(offered).value == offered:
+            return offered
     return None
 
 

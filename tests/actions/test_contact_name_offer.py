@@ -72,6 +72,8 @@ async def test_a_first_name_from_an_earlier_message_is_offered_the_latest_first(
     [{"first_name": 42}],
     [{"first_name": "x" * 65}],  # longer than Telegram allows: not from Telegram
     ["not a dict"],
+    [{"first_name": "Anna 🌸"}],  # the name question would refuse it as typed
+    [{"first_name": "42"}],
 ])
 async def test_nothing_is_offered_without_a_usable_first_name(metadata):
     [message] = await ask(ActionAskCustomerName(), contact_tracker(metadata))
