@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
 from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, reset_order, resources, say_too_long
-from bot.core.contact import read_address, read_email, read_name, read_name_and_email
+from bot.core.contact import delivery_answer, read_address, read_email, read_name, read_name_and_email
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
 from bot.core.rules import violations
@@ -136,7 +136,7 @@ class ValidateContactForm(Action):
         if message.intent in ("cancel", "start_over") and message.confidence >= CONTACT_QUESTION_CONFIDENCE:
             return events + [SlotSet("pending", "cancel")]
         if (message.intent in CONTACT_QUESTION_INTENTS and message.confidence >= CONTACT_QUESTION_CONFIDENCE
-                and not reads_as_address(requested, message)):
+                and not reads_as_address(requested, message)) or asks_about_a_country(message):
             return events + answer_question(dispatcher, tracker, message, Draft.of(tracker))
         return events + self._validate(dispatcher, requested, message.text)
 
@@ -155,6 +155,13 @@ class ValidateContactForm(Action):
             reading = read_address(text, resources.catalog().shop)
         dispatcher.utter_message(text=reading.reply)
         return [SlotSet(slot, reading.value)]
+
+
+def asks_about_a_country(message: Message) -> bool:
+    """"can I get it in Switzerland": a delivery question less confidently so, but naming a
+    country and no street number or postcode, is answered rather than read as a detail."""
+    return (message.intent == "ask_delivery" and message.is_question and not any(ch.isdigit() for ch in message.text)
+            and delivery_answer(message.text, resources.catalog().shop) is not None)
 
 
 def reads_as_address(requested: str, message: Message) -> bool:

@@ -133,6 +133,19 @@ async def test_do_you_ship_to_is_answered_in_the_contact_form_and_nothing_is_tak
     assert reply.startswith(answer)
 
 
+@pytest.mark.parametrize("slot", ["customer_name", "customer_address"])
+async def test_a_less_confident_delivery_question_naming_a_country_is_answered_too(slot):
+    # The trained model gives "can I get it in Switzerland" ask_delivery at 0.75.
+    slots, said = await validate("can I get it in Switzerland", slot, intent="ask_delivery", confidence=0.75)
+    assert slot not in slots
+    assert said == ["No, we don't deliver to Switzerland. We deliver only within the EU."]
+
+
+async def test_a_less_confident_delivery_intent_without_a_country_is_read_as_the_detail():
+    slots, said = await validate("Ship Shape Smith", "customer_name", intent="ask_delivery", confidence=0.6)
+    assert slots["customer_name"] == "Ship Shape Smith" and said == ["Thanks, Ship Shape Smith."]
+
+
 async def test_the_pending_question_is_asked_again_after_the_answer():
     tracker = contact_tracker("do you ship to Canada?", "customer_address", intent="ask_delivery", confidence=1.0)
     _, messages = await run(ActionAskCustomerAddress(), tracker)
