@@ -33,7 +33,7 @@ from actions.kit import (
 )
 from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, within_rules
 from bot.core.extract import Extraction, find_values
-from bot.core.phrases import name_list
+from bot.core.phrases import amount, name_list
 from bot.core.pricing import money, quote
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
@@ -103,7 +103,7 @@ def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Mes
     """A fresh order of `product`, with whatever options the message already names."""
     events = start_order_events(product, message)
     dispatcher.utter_message(
-        text=f"Great, let's put together your {product.name}. It takes {product.lead_time_days} business days to make."
+        text=f"Great, let's put together your {product.name}. It takes {amount(product.lead_time_days, 'business days')} to make."
     )
     found = find_values(product, message.text)
     if found.values or found.problems:

@@ -11,7 +11,7 @@ from bot.core.changes import Applied, Change
 from bot.core.expressions import format_number
 from bot.core.extract import Extraction
 from bot.core.lead_time import ready_date
-from bot.core.phrases import name_list, singular
+from bot.core.phrases import amount, name_list, singular
 from bot.core.life import BEFORE_SHIPPING, OrderStatus, status_label
 from bot.core.pricing import Quote, money, price_so_far
 from bot.core.rules import valid_values
@@ -119,7 +119,7 @@ def summary_text(product: Product, selections: Selections, priced: Quote) -> str
         if priced.multiplier is not None and priced.unit_total is not None:
             rows.append(f"- {money(priced.unit_total, currency)} x {format_number(priced.multiplier)}")
         rows.append(f"**Total: {money(priced.total, currency)}**")
-    rows.append(f"Lead time: {product.lead_time_days} business days.")
+    rows.append(f"Lead time: {amount(product.lead_time_days, 'business days')}.")
     return "\n".join(rows)
 
 
@@ -163,7 +163,7 @@ def price_so_far_text(product: Product, selections: Selections) -> str:
 
 def lead_time_text(products: Sequence[Product]) -> str:
     """The lead times of `products` and the day each would be ready if ordered today."""
-    rows = [f"- {p.name}: {p.lead_time_days} business days "
+    rows = [f"- {p.name}: {amount(p.lead_time_days, 'business days')} "
             f"(ready around {ready_date(p.lead_time_days):%a %d %b %Y} if you order today)" for p in products]
     return "Lead time, counted from your confirmation:\n" + "\n".join(rows)
 

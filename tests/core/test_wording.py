@@ -92,3 +92,14 @@ def test_when_the_rules_exclude_every_candidate_the_reason_and_what_works_are_sa
     assert "Did you mean" not in error and "take DDR5 memory only" in error
     assert "16 GB DDR5, 32 GB DDR5 or 64 GB DDR5" in error
     assert [v.id for v in found.focus_error.candidates] == ["ddr5_16gb", "ddr5_32gb", "ddr5_64gb"]
+
+
+def test_a_lead_time_of_one_day_is_one_business_day(catalog):
+    from bot.core.pricing import quote
+    from bot.core.wording import lead_time_text, summary_text
+    from tests.support.trackers import FULL_PC
+
+    pc = catalog.product("custom_pc").copy(update={"lead_time_days": 1})
+    assert summary_text(pc, FULL_PC, quote(pc, FULL_PC)).endswith("Lead time: 1 business day.")
+    assert "- Custom PC: 1 business day (ready around" in lead_time_text([pc])
+    assert "7 business days" in lead_time_text([catalog.product("custom_pc")])
