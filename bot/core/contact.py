@@ -27,6 +27,7 @@ from email_validator import EmailNotValidError, validate_email
 from nameparser import HumanName
 
 from bot.core.catalog import Shop
+from bot.core.phrases import name_list
 
 MAX_NAME_CHARS = 100
 MAX_NAME_WORDS = 8
@@ -344,7 +345,7 @@ def country_name(code: str, *, the: bool = True) -> str:
 
 
 def _listed(names: List[str], joiner: str = "and") -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {joiner} " + names[-1]
+    return name_list(names, joiner)  # the core's one way of wording a list
 
 
 def delivery_policy(shop: Shop) -> str:
