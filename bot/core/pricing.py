@@ -144,10 +144,33 @@ def _quote(product: Product, priced: Pricing) -> Quote:
     label = ""
     if priced.multiplier is not None:
         total = to_money(unit_total * priced.multiplier)
-        per = product.option(product.pricing.multiply_by)
-        label = f"{amount(priced.multiplier, per.unit)} × {money(to_money(unit_total), product.currency)}"
+        label = _quantity_label(product, priced.multiplier, to_money(unit_total))
     return Quote(lines, priced.derived, to_money(total), product.currency, priced.multiplier, to_money(unit_total), notes,
                  (product.pricing.multiply_by or "") if priced.multiplier is not None else "", label)
+
+
+def _quantity_label(product: Product, quantity: Decimal, unit_total: Decimal) -> str:
+    """ "2 shirts × €69.00": how many, in the multiplying option's unit, at the price of one."""
+    per = product.option(product.pricing.multiply_by or "")
+    return f"{amount(quantity, per.unit)} × {money(unit_total, product.currency)}"
+
+
+def missing_quantity_line(product: Product, options: Dict[str, Any], lines: List[Dict[str, Any]],
+                          total: Optional[Decimal]) -> Optional[Dict[str, Any]]:
+    """For an order stored before quantity lines were kept: the quantity line that takes its
+    price lines to its total, when the product's price is multiplied and the figures agree
+    (None otherwise, and for an order that has one)."""
+    multiply_by = product.pricing.multiply_by
+    if not multiply_by or total is None or any(line.get("kind") == QUANTITY_LINE for line in lines):
+        return None
+    if multiply_by not in product.option_ids or options.get(multiply_by) is None:
+        return None
+    quantity = Decimal(str(options[multiply_by]))
+    unit_total = sum((Decimal(str(line["amount"])) for line in lines), Decimal(0))
+    if quantity == 1 or to_money(unit_total * quantity) != to_money(total):
+        return None
+    return {"kind": QUANTITY_LINE, "label": _quantity_label(product, quantity, to_money(unit_total)),
+            "amount": to_money(total), "option": multiply_by, "quantity": quantity, "unit_amount": to_money(unit_total)}
 
 
 def price_so_far(product: Product, selections: Selections) -> Optional[Decimal]:

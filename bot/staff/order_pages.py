@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.core.catalog import CatalogError, CatalogFile
 from bot.core.lead_time import ready_date
-from bot.core.pricing import QUANTITY_LINE, money
+from bot.core.pricing import QUANTITY_LINE, missing_quantity_line, money
 from bot.core.life import OrderStatus, next_statuses, normalize_order_number, status_label
 from bot.store.orders import (
     NOTE_MAX_LENGTH,
@@ -102,6 +102,19 @@ def _products(catalog_file: CatalogFile) -> Tuple[List[Tuple[str, str]], str]:
     except CatalogError as error:
         logger.error("staff order list: %s", error)
         return [], f"The catalog cannot be read, so products are shown by id only ({error})."
+
+
+def _price_lines(catalog_file: CatalogFile, order: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The order's price lines; one placed before quantity lines were kept gets its quantity
+    line worked out from the catalog when the figures agree, so they add up on the page."""
+    lines = list(order["price_lines"])
+    try:
+        product = catalog_file.catalog().find_product(order["product_id"])
+    except CatalogError:
+        return lines
+    total = Decimal(order["total"]) if order["total"] is not None else None
+    added = missing_quantity_line(product, order["options"], lines, total) if product else None
+    return lines + ([added] if added else [])
 
 
 def _store(request: web.Request) -> OrderStore:
@@ -218,10 +231,9 @@ async def order_page(request: web.Request) -> web.Response:
         placed=order["created_at"][:16].replace("T", " "),
         promised=promised_date(order), history=history, notes=notes,
         next_statuses=next_steps, can_cancel=OrderStatus.CANCELLED in next_statuses(order["status"]),
-        # An order placed before quantity lines were kept has none: its lines show as they are.
         price_lines=[{"label": line["label"], "amount": amount_text(line["amount"], order["currency"]),
                       "quantity": line.get("kind") == QUANTITY_LINE}
-                     for line in order["price_lines"]],
+                     for line in await in_thread(_price_lines, context_of(request).catalog, order)],
         total_text=amount_text(order["total"], order["currency"]),
         derived=[{**part, "price_text": amount_text(part.get("price"), order["currency"])}
                  for part in order["derived_parts"]],

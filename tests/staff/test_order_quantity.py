@@ -60,3 +60,24 @@ async def test_the_order_page_and_the_json_show_the_quantity_line(web_store):
         assert order["total"] == "138.00"
     finally:
         await client.close()
+
+
+async def test_a_two_shirt_order_stored_before_quantity_lines_gets_one_on_its_page(web_store):
+    old_lines = [line for line in two_shirts().price_lines if "kind" not in line]  # as orders were stored
+    number = web_store.place_order(pc_order(product_id="tailored_shirt", product_name="Tailored shirt", options=SHIRTS,
+                                            option_details=[], derived_parts=[], price_lines=old_lines,
+                                            total=Decimal("138.00")))["number"]
+    wrong = web_store.place_order(pc_order(product_id="tailored_shirt", product_name="Tailored shirt",
+                                           options=dict(SHIRTS, quantity=3), option_details=[], derived_parts=[],
+                                           price_lines=old_lines, total=Decimal("138.00")))["number"]
+    client = await staff_client()
+    try:
+        await sign_in(client)
+        page = await (await client.get(f"/staff/orders/{number}")).text()
+        assert '<tr class="quantity-line"><th scope="row">2 shirts × €69.00</th><td class="num">€138.00</td>' in page
+        assert web_store.get(number)["price_lines"] == [{"label": line["label"], "amount": str(line["amount"])}
+                                                         for line in old_lines]  # the stored order is not rewritten
+        # figures that do not agree are shown as stored, never made to agree
+        assert "quantity-line" not in await (await client.get(f"/staff/orders/{wrong}")).text()
+    finally:
+        await client.close()
