@@ -5,28 +5,22 @@ with `bespoke orders --json`."""
 
 from __future__ import annotations
 
-import uuid
 
 import requests
 
-from tests.support.replies import texts
+from tests.support import replies
+from tests.support.replies import converse
 
 CONTACT = ["Jo Weber", "jo.weber@example.org", "Lindenstrasse 7, 10969 Berlin"]
 
 
 def sender(name: str) -> str:
-    return f"free-{name}-{uuid.uuid4().hex[:8]}"
-
-
-def converse(bot, who, messages):
-    return [texts(replies) for replies in bot.converse(who, messages)]
+    return replies.sender("free", name)
 
 
 def place(bot, who):
     """Confirm the summary and give the contact details; the stored order."""
-    done = converse(bot, who, ["yes", *CONTACT])[-1]
-    [order] = bot.orders_of(who)
-    assert order["number"] in done
+    order = replies.place(bot, who, CONTACT)
     assert (order["customer_name"], order["customer_email"], order["customer_address"]) == tuple(CONTACT)
     return order
 

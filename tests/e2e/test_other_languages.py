@@ -5,26 +5,21 @@ Orders are read back field by field."""
 
 from __future__ import annotations
 
-import uuid
 
 from bot.core.language import other_language_reply
-from tests.support.replies import texts
+from tests.support import replies
+from tests.support.replies import converse
 
 CONTACT = ["Lucía Fernández", "lucia.fernandez@example.org", "Lindenstrasse 7, 10969 Berlin"]
 
 
 def sender(name: str) -> str:
-    return f"lang-{name}-{uuid.uuid4().hex[:8]}"
-
-
-def converse(bot, who, messages):
-    return [texts(replies) for replies in bot.converse(who, messages)]
+    return replies.sender("lang", name)
 
 
 def place(bot, who):
-    done = converse(bot, who, ["yes", *CONTACT])[-1]
-    [order] = bot.orders_of(who)
-    assert order["number"] in done
+    """Confirm the summary and give the contact details; the stored order."""
+    order = replies.place(bot, who, CONTACT)
     return order
 
 

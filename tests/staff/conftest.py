@@ -14,6 +14,15 @@ def store(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def web_store(monkeypatch, tmp_path):
+    """The order store of a staff console with one staff account (the order page tests)."""
+    store = staff_environment(monkeypatch, tmp_path)
+    add_staff(store)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
 def tracker(store, tmp_path):
     return Tracker(tmp_path / "tracker.db")
 

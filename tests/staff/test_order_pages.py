@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.staff.accounts import StaffAccounts
-from tests.support.staff import STAFF_NAME, add_staff, page_csrf, sign_in, staff_client, staff_environment
+from tests.support.staff import STAFF_NAME, page_csrf, sign_in, staff_client
 from tests.support.staff import (
     make_orders,
     pc_order,
@@ -25,12 +25,6 @@ ORDER_LINK = re.compile(r'<td class="nowrap"><a href="/staff/orders/(BSP-[0-9A-Z
 # ---------------------------------------------------------------------------- pages
 
 
-@pytest.fixture
-def web_store(monkeypatch, tmp_path):
-    store = staff_environment(monkeypatch, tmp_path)
-    add_staff(store)
-    yield store
-    store.dispose()
 
 
 @pytest.fixture

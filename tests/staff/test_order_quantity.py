@@ -5,24 +5,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 
 from bot.core.catalog import load_catalog
 from bot.core.pricing import quote
 from bot.local import DEMO_CATALOG
 from bot.staff.accounts import StaffAccounts
-from tests.support.staff import STAFF_NAME, add_staff, pc_order, sign_in, staff_client, staff_environment
+from tests.support.staff import STAFF_NAME, pc_order, sign_in, staff_client
 
 SHIRTS = {"fabric": "oxford_white", "fit": "slim", "collar": "spread", "cuffs": "french", "neck": 39, "chest": 100,
           "waist": 90, "sleeve_length": 64, "shirt_length": 75, "monogram": None, "quantity": 2}
 
 
-@pytest.fixture
-def web_store(monkeypatch, tmp_path):
-    store = staff_environment(monkeypatch, tmp_path)
-    add_staff(store)
-    yield store
-    store.dispose()
 
 
 def two_shirts():
