@@ -161,6 +161,7 @@ def answer_prompts(args: List[str], data_dir: Path, answers: List[str]) -> str:
         os.execve(sys.executable, [sys.executable, "-m", "bot.cli", *args], env)
     seen = b""
     pending = list(answers)
+    answered_at = 0  # where the output stood when the last answer was typed
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
@@ -174,10 +175,15 @@ def answer_prompts(args: List[str], data_dir: Path, answers: List[str]) -> str:
             if not chunk:
                 break
             seen += chunk
-            if pending and seen.rstrip().endswith(b":"):
+            # Only a new prompt gets the next answer: getpass discards what was typed ahead.
+            if pending and seen[answered_at:].rstrip().endswith(b":"):
                 os.write(fd, pending.pop(0).encode() + b"\n")
+                answered_at = len(seen)
     finally:
-        _, status = os.waitpid(pid, 0)
+        reaped, status = os.waitpid(pid, os.WNOHANG)
+        if reaped == 0:  # still waiting for input after the deadline: stop it
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0, seen.decode(errors="replace")
     assert not pending, f"prompts never came: {seen!r}"
