@@ -34,6 +34,7 @@ from typing import Dict, Iterable, List, Optional, Set
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from bot.core.catalog import Catalog
+from bot.core.life import ORDER_NUMBER_IN_TEXT
 
 # The languages we have words for, by ISO 639-1 code. English is detected too, to compete.
 LANGUAGES: Dict[str, Language] = {
@@ -84,8 +85,9 @@ def detector() -> LanguageDetector:
 
 def plain_tokens(text: str) -> List[str]:
     """The message's tokens that can be words of a language: not "39cm", "BSP-4D6F8H",
-    "a@b.de" or "t-online.de"."""
-    tokens = (token.strip(EDGE_PUNCTUATION) for token in text.split())
+    "BSP-MYXHBM" (an order number of letters only is random trigrams: "where is my order
+    BSP-MYXHBM?" was German 0.99), "a@b.de" or "t-online.de"."""
+    tokens = (token.strip(EDGE_PUNCTUATION) for token in ORDER_NUMBER_IN_TEXT.sub(" ", text).split())
     return [token for token in tokens
             if token and "@" not in token and "." not in token and not any(ch.isdigit() for ch in token)]
 

@@ -38,6 +38,7 @@ from bot.core.language import (
     sentence_words,
 )
 from bot.core.catalog import load_catalog
+from bot.core.life import new_order_number
 from bot.local import ROOT
 
 # The words of the shop's catalog, as the actions pass them.
@@ -172,6 +173,22 @@ def test_sizes_order_numbers_addresses_and_catalog_words_do_not_count():
     assert detect_language("linen natural oxford white", known_words=CATALOG_WORDS) is None
     assert sentence_words("quiero lino natural", known_words=["natural"]) == ["quiero", "lino"]
     assert {"linen", "oxford", "ryzen", "shirt"} <= CATALOG_WORDS and not {"a", "to", "no"} & CATALOG_WORDS
+
+
+def test_an_order_number_of_letters_only_is_not_a_word():
+    # "where is my order BSP-MYXHBM?" was German 0.99: random letters are random trigrams.
+    assert letter_words("where is my order BSP-MYXHBM?") == ["where", "is", "my", "order"]
+    assert letter_words("order bspmyxhbm please") == ["order", "please"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_no_question_about_an_order_number_is_another_language(seed):
+    numbers = [new_order_number() for _ in range(200)]
+    phrasings = ["where is my order {}?", "status of {}", "cancel order {} please", "what about {}, is it ready",
+                 "can you check {} for me"]
+    taken = [(phrasing.format(number), code) for number in numbers for phrasing in phrasings
+             if (code := detect_language(phrasing.format(number), known_words=CATALOG_WORDS))]
+    assert taken == []
 
 
 def test_every_language_has_its_words():
