@@ -41,6 +41,10 @@ class Extraction:
     values: Dict[str, Parsed] = field(default_factory=dict)  # option id -> accepted reading
     focus_error: Optional[Parsed] = None  # why the asked option could not be read, if it wasn't
     problems: Dict[str, Parsed] = field(default_factory=dict)  # named but refused: "silk" (out of stock)
+    # Several values of one choice option, each with its count ("1 linen and 2 poplin"):
+    # option id -> [(count, value id)]. One order holds one configuration, so none of
+    # them is in `values`; the form says so.
+    split: Dict[str, List[Tuple[int, str]]] = field(default_factory=dict)
 
 
 def cue_words(option: Option) -> List[str]:
