@@ -6,12 +6,25 @@
 - Rasa checks every action server reply with `jsonschema.validate`, which first re-checks
   the schema itself against its meta-schema: 80 % of the CPU of a turn here (two action
   calls per turn). The replies are still validated, by a validator built once.
+
+And two things Rasa's REST channel does not do, the entry of every customer message (the
+web chat and the Telegram bridge send through it):
+- a request is at most MAX_REQUEST_BYTES (64 KB; Sanic's default is 100 MB, and one 10 MB
+  message kept another customer's "hi" waiting a minute): larger gets 413 at once;
+- the body must be a JSON object with a text `message` and `sender` (Rasa answered 500 to
+  `[]` or `"hi"`): otherwise 400 saying so; and the message and sender are cleaned once,
+  here (bot.core.limits.clean_text: no lone surrogate, no control character), so nothing
+  a customer sends can break storing the order or the staff console.
 """
 
 from __future__ import annotations
 
 import importlib.abc
+import os
 import sys
+from typing import Any, Optional
+
+from bot.core.limits import MAX_REQUEST_BYTES, clean_text
 
 
 class _RefuseJax(importlib.abc.MetaPathFinder):
@@ -42,9 +55,63 @@ def _validate_action_replies_with_one_validator() -> None:
     RemoteAction._validate_action_result = validate_action_result
 
 
+def _json_object(request: Any) -> dict:
+    """The request's JSON body, which must be an object; Sanic's 400 otherwise."""
+    from sanic.exceptions import InvalidUsage
+
+    body = request.json  # not JSON at all: Sanic's own 400
+    if not isinstance(body, dict):
+        raise InvalidUsage('The request must be a JSON object like {"sender": "me", "message": "hi"}.')
+    return body
+
+
+def _text_field(body: dict, name: str) -> Optional[str]:
+    from sanic.exceptions import InvalidUsage
+
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidUsage(f'"{name}" must be text.')
+    return clean_text(value)
+
+
+async def _extract_sender(self: Any, request: Any) -> Optional[str]:
+    return _text_field(_json_object(request), "sender")
+
+
+def _extract_message(self: Any, request: Any) -> Optional[str]:
+    return _text_field(_json_object(request), "message")
+
+
+def _get_metadata(self: Any, request: Any) -> Optional[dict]:
+    from sanic.exceptions import InvalidUsage
+
+    metadata = _json_object(request).get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise InvalidUsage('"metadata" must be a JSON object.')
+    return metadata
+
+
+def check_rest_input() -> None:
+    """Rasa's REST channel (RestInput and its subclasses) reads its body through these."""
+    from rasa.core.channels.rest import RestInput
+
+    RestInput._extract_sender = _extract_sender
+    RestInput._extract_message = _extract_message
+    RestInput.get_metadata = _get_metadata
+
+
+def cap_request_size() -> None:
+    """Sanic reads SANIC_-prefixed settings from the environment when Rasa makes its app."""
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(MAX_REQUEST_BYTES)
+
+
 def main() -> None:
     sys.meta_path.insert(0, _RefuseJax())
     _validate_action_replies_with_one_validator()
+    check_rest_input()
+    cap_request_size()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", "run", *sys.argv[1:]]

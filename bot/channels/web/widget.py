@@ -11,6 +11,7 @@ whether staff have the conversation.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import re
@@ -23,7 +24,7 @@ from aiohttp import web
 
 from bot.channels.rasa import RasaBadReply, RasaError, RasaTimeout, button_titles, reply_buttons, reply_image, timeout
 from bot.channels.web.kit import RASA, SETTINGS, client_address
-from bot.core.limits import MAX_MESSAGE_CHARS
+from bot.core.limits import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
 
 STATIC = Path(__file__).resolve().parent / "static"
 # Made by the widget: "web:" + crypto.randomUUID().
@@ -113,11 +114,26 @@ def valid_sender(sender: Any) -> bool:
     return isinstance(sender, str) and bool(SENDER_PATTERN.match(sender))
 
 
-async def post_message(request: web.Request) -> web.Response:
+TOO_LARGE = (413, "request_too_large", f"The request is larger than {MAX_REQUEST_BYTES // 1024} KB.")
+
+
+async def json_body(request: web.Request) -> Any:
+    """The request's JSON, read up to MAX_REQUEST_BYTES; a web.Response when it cannot be."""
+    if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
+        return error(*TOO_LARGE, limit=MAX_REQUEST_BYTES)
+    raw = await request.content.read(MAX_REQUEST_BYTES + 1)  # sent without a length: read no more than that
+    if len(raw) > MAX_REQUEST_BYTES:
+        return error(*TOO_LARGE, limit=MAX_REQUEST_BYTES)
     try:
-        body = await request.json()
-    except ValueError:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         return error(400, "bad_request", "The request was not JSON.")
+
+
+async def post_message(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if isinstance(body, web.Response):
+        return body
     if not isinstance(body, dict):
         return error(400, "bad_request", "The request must be a JSON object.")
     sender, message = body.get("sender"), body.get("message")

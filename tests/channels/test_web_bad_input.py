@@ -1,0 +1,52 @@
+"""Malformed requests to the web chat's /api/messages: 400 or 413 with a clear message,
+never a 500, and the server goes on answering (against a fake Rasa)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.limits import MAX_REQUEST_BYTES
+from tests.channels.test_web_limits import SENDER_A, web_app_with_fake_rasa
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 30_000 + "]" * 30_000,  # under the size limit, far over Python's recursion limit
+    '{"sender": ' + "[" * 20_000 + "]" * 20_000 + "}",
+    '{"a":' * 10_000 + "1" + "}" * 10_000,
+    "{not json",
+    "\udcff\udcfe",  # bytes that are not UTF-8
+], ids=["nested-lists", "nested-in-object", "nested-objects", "not-json", "not-utf8"])
+async def test_malformed_or_deeply_nested_json_is_a_400(body):
+    async with web_app_with_fake_rasa() as (rasa, client):
+        response = await client.post("/api/messages", data=body.encode("utf-8", "surrogateescape"),
+                                     headers={"Content-Type": "application/json"})
+        assert response.status == 400, await response.text()
+        assert (await response.json())["error"] == "bad_request"
+        assert rasa.received == []
+        ok = await client.post("/api/messages", json={"sender": SENDER_A, "message": "hi"})
+        assert ok.status == 200
+
+
+@pytest.mark.parametrize("body", ["[]", '"hi"', "42", "null", '[{"sender": "web:aaaaaaaa1", "message": "hi"}]'],
+                         ids=["list", "string", "number", "null", "list-of-object"])
+async def test_json_that_is_not_an_object_is_a_400(body):
+    async with web_app_with_fake_rasa() as (rasa, client):
+        response = await client.post("/api/messages", data=body, headers={"Content-Type": "application/json"})
+        assert response.status == 400
+        assert (await response.json())["message"] == "The request must be a JSON object."
+
+
+async def test_a_body_over_the_request_limit_is_a_413_with_or_without_a_length():
+    big = b'{"sender": "web:aaaaaaaa1", "message": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+
+    async def chunks():
+        for start in range(0, len(big), 65536):
+            yield big[start:start + 65536]
+
+    async with web_app_with_fake_rasa() as (rasa, client):
+        sized = await client.post("/api/messages", data=big, headers={"Content-Type": "application/json"})
+        assert sized.status == 413
+        assert (await sized.json())["limit"] == MAX_REQUEST_BYTES
+        chunked = await client.post("/api/messages", data=chunks(), headers={"Content-Type": "application/json"})
+        assert chunked.status == 413
+        assert rasa.received == []
