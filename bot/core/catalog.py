@@ -41,11 +41,21 @@ class ChoiceValue(_Model):
     in_stock: bool = True
     synonyms: List[str] = []
     description: str = ""
+    # What the value is good for, in the customer's words ("gaming", "video editing"): the
+    # bot answers "which is best for ...?" and "is it enough for ...?" from these, never
+    # choosing for the customer.
+    uses: List[str] = []
     attributes: Dict[str, Any] = {}
 
-    @validator("synonyms", each_item=True, pre=True)
+    @validator("synonyms", "uses", each_item=True, pre=True)
     def _synonym_is_text(cls, value: Any) -> str:
         return str(value)
+
+    @validator("uses", each_item=True)
+    def _use_is_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a use is a word or phrase, not empty")
+        return value
 
 
 class Option(_Model):
@@ -54,6 +64,8 @@ class Option(_Model):
     kind: Literal["choice", "number", "text", "yesno"]
     question: str = ""
     description: str = ""
+    # How to measure or choose it, as the bot gives it for "how do I measure my neck?".
+    help: str = ""
     optional: bool = False
     synonyms: List[str] = []
     # choice
@@ -206,6 +218,21 @@ class Product(_Model):
         return [option.id for option in self.options]
 
 
+class FaqEntry(_Model):
+    """One thing customers ask the shop: the ways they ask it and the shop's answer. The
+    questions are matched by meaning, so a few different phrasings help more than one."""
+
+    id: str = Field(..., regex=IDENTIFIER)
+    questions: List[str] = Field(..., min_items=1)
+    answer: str = Field(..., min_length=1)
+
+    @validator("questions", each_item=True)
+    def _question_is_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a question is a sentence, not empty")
+        return value
+
+
 class Shop(_Model):
     name: str = "Bespoke"
     currency: str = Field(default="EUR", regex=r"^[A-Z]{3}$")
@@ -215,6 +242,17 @@ class Shop(_Model):
     # alpha-2). Empty: anywhere. delivery_area names them all in the bot's replies ("the EU").
     delivery_countries: Tuple[str, ...] = ()
     delivery_area: Optional[str] = None
+    # The shop's answers to what customers ask besides the order (payment, warranty, VAT,
+    # returns, ...): matched by meaning (bot/core/knowledge.py).
+    faq: List[FaqEntry] = []
+
+    @validator("faq")
+    def _unique_faq_ids(cls, entries: List[FaqEntry]) -> List[FaqEntry]:
+        ids = [entry.id for entry in entries]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate faq ids: {', '.join(duplicates)}")
+        return entries
 
     @validator("delivery_countries", pre=True)
     def _known_countries(cls, codes: Any) -> Tuple[str, ...]:
@@ -290,11 +328,13 @@ def _where(raw: Any, loc: tuple) -> str:
             continue
         if isinstance(key, int) and isinstance(node, dict) and "id" in node:
             label = {"products": "product", "options": "option", "values": "value",
-                     "rules": "rule", "derived": "derived part"}.get(str(parent_key), "item")
+                     "rules": "rule", "derived": "derived part", "faq": "faq entry"}.get(str(parent_key), "item")
             parts.append(f"{label} '{node['id']}'")
+        elif key == "shop" and index == 0 and index < len(loc) - 1:
+            parts.append("shop")
         elif isinstance(key, int):
             fields.append(f"{parent_key}[{key}]" if not fields else f"[{key}]")
-        elif key not in ("products", "options", "values", "rules", "derived") or index == len(loc) - 1:
+        elif key not in ("products", "options", "values", "rules", "derived", "faq") or index == len(loc) - 1:
             fields.append(str(key))
     if fields and fields[0] == "__root__":
         fields = fields[1:]

@@ -336,6 +336,22 @@ MALFORMED = [
                      {"id": "lacquer_short", "kind": "requires", "if": "finish == 'lacqured'",
                       "then": "length <= 200", "message": "Lacquered tables are up to 200 cm."}),
                  ["product 'oak_table'", "rule 'lacquer_short'", "lacqured"], id="rule-unknown-value-id"),
+    # The shop's knowledge: FAQ entries, uses of values, help on options.
+    pytest.param(_set("shop", {"faq": [{"id": "pay", "questions": [], "answer": "By card."}]}),
+                 ["shop", "faq entry 'pay'", "questions", "at least 1"], id="faq-without-questions"),
+    pytest.param(_set("shop", {"faq": [{"id": "pay", "questions": ["How do I pay?"]}]}),
+                 ["shop", "faq entry 'pay'", "answer", "required"], id="faq-without-answer"),
+    pytest.param(_set("shop", {"faq": [{"id": "pay", "questions": ["  "], "answer": "By card."}]}),
+                 ["shop", "faq entry 'pay'", "questions", "not empty"], id="faq-empty-question"),
+    pytest.param(_set("shop", {"faq": [{"id": "pay", "questions": ["How?"], "answer": "Card."},
+                                       {"id": "pay", "questions": ["When?"], "answer": "Later."}]}),
+                 ["shop", "faq", "duplicate faq ids: pay"], id="faq-duplicate-ids"),
+    pytest.param(_set("shop", {"faq": [{"id": "pay", "question": "How?", "answer": "Card."}]}),
+                 ["shop", "faq entry 'pay'", "questions", "required"], id="faq-typo-question-for-questions"),
+    pytest.param(_set("uses", ["dining", ""], lambda raw: _choice(raw)["values"][1]),
+                 ["product 'oak_table'", "option 'finish'", "value 'waxed'", "uses", "not empty"], id="value-empty-use"),
+    pytest.param(_set("halp", "Measure it.", _length), ["product 'oak_table'", "option 'length'", "halp", "not permitted"],
+                 id="option-help-typo"),
 ]
 
 
@@ -344,6 +360,28 @@ def test_malformed_catalog_says_where_and_what(tmp_path, mutate, fragments):
     path = write_catalog(tmp_path, mutate)
     message = load_error(path)
     assert_mentions(message, [str(path), *fragments])
+
+
+def test_demo_catalog_carries_the_shops_knowledge(demo):
+    """FAQ entries, help on every measurement and uses on the values advice is given from."""
+    faq = {entry.id: entry for entry in demo.shop.faq}
+    assert {"payment", "vat", "warranty", "returns", "delivery_cost"} <= faq.keys()
+    assert all(len(entry.questions) >= 2 and entry.answer for entry in faq.values())
+    shirt = demo.product("tailored_shirt")
+    measured = [o for o in shirt.options if o.kind == "number" and o.unit == "cm"]
+    assert measured and all(o.help for o in measured)
+    assert "shoulder seam" in shirt.option("sleeve_length").help
+    assert demo.product("conveyor").option("load").help
+    graphics = demo.product("custom_pc").option("graphics")
+    assert "video editing" in graphics.value("rtx_4070_super").uses
+
+
+def test_knowledge_fields_are_optional(tmp_path):
+    """A catalog without faq, help or uses loads as before (older catalogs keep working)."""
+    catalog = load_catalog(write_catalog(tmp_path, lambda raw: None))
+    assert catalog.shop.faq == []
+    assert all(not o.help for p in catalog.products for o in p.options)
+    assert all(not v.uses for p in catalog.products for o in p.options for v in o.values)
 
 
 def test_unknown_field_typo_message_names_the_field_not_python(tmp_path):
