@@ -30,7 +30,7 @@ from bot.store import flags
 from bot.store.db import Database, OrderStoreError, utcnow
 from bot.store.models import STAFF_NAME_MAX_LENGTH, Order, OrderNote, OrderStatusChange
 from bot.store.search import EXPORT_COLUMNS, SUMMARY_COLUMNS, OrderQuery, order_conditions, order_ordering
-from bot.store.serialize import jsonable, money_text, note_as_dict, order_as_dict, order_row_as_dict
+from bot.store.serialize import jsonable, money_text, note_as_dict, order_as_dict, order_row_as_dict, storable
 
 STATUS_REASON_MAX_LENGTH = 1000
 NOTE_MAX_LENGTH = 4000
@@ -139,17 +139,17 @@ class OrderStore(Database):
         (a retried message, two workers at once) returns the order already stored."""
         values = {
             "draft_id": new.draft_id,
-            "conversation_id": new.conversation_id,
+            "conversation_id": storable(new.conversation_id),
             "kind": OrderKind(new.kind).value,
-            "product_id": new.product_id,
-            "product_name": new.product_name,
+            "product_id": storable(new.product_id),
+            "product_name": storable(new.product_name),
             "options": jsonable(dict(new.options), "options"),
             "option_details": jsonable(list(new.option_details), "option_details"),
             "derived_parts": jsonable(list(new.derived_parts), "derived_parts"),
             "price_lines": [
                 {
                     **jsonable(dict(line), f"price_lines[{index}]"),
-                    "label": str(line["label"]),
+                    "label": storable(line["label"]),
                     "amount": money_text(line["amount"], f"price_lines[{index}].amount"),
                 }
                 for index, line in enumerate(new.price_lines)
@@ -157,9 +157,10 @@ class OrderStore(Database):
             "total": None if new.total is None else Decimal(money_text(new.total, "total")),
             "currency": new.currency.upper(),
             "lead_time_days": int(new.lead_time_days),
-            "customer_name": new.customer_name,
-            "customer_email": new.customer_email,
-            "customer_address": new.customer_address,
+            # Storable whatever a caller sends: one character never stops an order.
+            "customer_name": storable(new.customer_name),
+            "customer_email": storable(new.customer_email),
+            "customer_address": storable(new.customer_address),
         }
         existing = self._find_by_draft_id(new.draft_id)
         if existing is not None:

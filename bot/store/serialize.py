@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, Mapping, Optional
 
+from bot.core.limits import clean_text
 from bot.store.db import CENT
 from bot.store.models import ConversationFlag, ConversationTakeover, Order, OrderNote
 
@@ -33,14 +34,25 @@ def money_text(value: Any, what: str) -> str:
     return format(cents, "f")
 
 
+def storable(text: Any) -> Any:
+    """Text any database stores and any page or terminal shows: the core's clean_text (a
+    lone surrogate, which no encoding can store, becomes U+FFFD; NUL, which PostgreSQL
+    refuses, and the other control characters are removed). Customer text is cleaned where
+    it enters Rasa already; this is the store's own guarantee for any caller."""
+    return None if text is None else clean_text(str(text))
+
+
 def jsonable(value: Any, where: str) -> Any:
-    """A deep copy of value made of JSON types only; Decimals become decimal strings."""
-    if value is None or isinstance(value, (str, bool, int, float)):
+    """A deep copy of value made of JSON types only; Decimals become decimal strings and
+    text is storable()."""
+    if isinstance(value, str):
+        return storable(value)
+    if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, Mapping):
-        return {str(key): jsonable(item, f"{where}.{key}") for key, item in value.items()}
+        return {storable(key): jsonable(item, f"{where}.{key}") for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(item, f"{where}[{index}]") for index, item in enumerate(value)]
     raise TypeError(f"{where} holds a {type(value).__name__}, which cannot be stored as JSON")

@@ -203,3 +203,26 @@ def test_cancel_only_while_received(order_store):
     with pytest.raises(OrderNotCancellableError, match="in_production"):
         order_store.cancel(placed["number"], "conversation-1", None)
     assert order_store.get(placed["number"])["status"] == "in_production"
+
+
+# Text no encoding can store (a lone surrogate, JSON's "\ud800") and NUL (PostgreSQL refuses
+# it in text): whatever reached the order is stored, the one bad character made visible.
+UNSTORABLE = ["\ud800", "Anna \udfff Schmidt", "\x00", "Anna\x1b[31m", "\ud83d", "ok \ud800\udc00 pair"]
+
+
+@pytest.mark.parametrize("text", UNSTORABLE, ids=["surrogate", "low-surrogate", "nul", "esc", "half-emoji", "pair"])
+def test_text_no_database_can_store_never_stops_an_order(order_store, text):
+    placed = order_store.place_order(new_order(
+        customer_name=text, customer_email=f"a{text}@example.com", customer_address=f"Street {text} 1",
+        product_name=f"Table {text}",
+        options={"wood": text, "size": 3},
+        option_details=[{"id": "wood", "name": "Wood", "value": text, "label": f"Oak {text}", "unit": ""}],
+        price_lines=[{"label": f"Base {text}", "amount": Decimal("450.00")}, {"label": "Oak", "amount": Decimal("0")}],
+    ))
+    stored = order_store.get(placed["number"])
+    for value in (stored["customer_name"], stored["customer_email"], stored["customer_address"],
+                  stored["product_name"], stored["options"]["wood"], stored["option_details"][0]["label"],
+                  stored["price_lines"][0]["label"]):
+        value.encode("utf-8")  # storable, printable everywhere
+        assert "\x00" not in value and "\x1b" not in value
+    assert stored["customer_name"].replace("\ufffd", "?") in {"?", "Anna ? Schmidt", "", "Anna[31m", "ok 𐀀 pair"}
