@@ -1,0 +1,528 @@
+"""The shop's knowledge, answered by meaning: what a customer asks besides the order.
+
+Everything comes from the catalog: the shop's FAQ entries, its products, each option's
+help ("how do I measure my neck?") and each value's description and uses ("which is best
+for video editing?"). Questions are matched against those texts by TF-IDF over character
+n-grams (scikit-learn): misspellings, plurals and other word forms still match, and a new
+entry is matched as soon as the catalog has it, with nothing to train. The threshold and
+the figures behind it are measured on a labelled set in tests/core/test_knowledge.py.
+
+What a question is after (the cheapest, a comparison, "is it enough for", "do you make")
+is read the same way, against a few general example questions of each kind.
+
+Answers only: nothing here chooses a value for the customer. A question nothing covers
+gets `Answer.known = False`: the caller says it does not know and flags the conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from bot.core.catalog import Catalog, ChoiceValue, Option, Product
+from bot.core.phrases import name_list
+from bot.core.pricing import money, quote
+from bot.core.rules import violations
+from bot.core.values import match_choice, normalize
+
+# Cosine similarity a question needs with a catalog text to count as about it (measured:
+# tests/core/test_knowledge.py reports precision and recall around it).
+MATCH_THRESHOLD = 0.42
+# ... with a kind's example questions to count as of that kind.
+KIND_THRESHOLD = 0.40
+# ... with a use ("video editing") named in the catalog.
+USE_THRESHOLD = 0.45
+# The best hit must lead the best hit of another topic by this much to be taken alone.
+MARGIN = 0.02
+# Combinations tried for a product's lowest price before giving up (the demo PC has 4,500).
+MAX_COMBINATIONS = 200_000
+
+
+class TopicKind(str, Enum):
+    FAQ = "faq"
+    PRODUCT = "product"
+    OPTION = "option"
+    VALUE = "value"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What in the catalog a question is about."""
+
+    kind: TopicKind
+    product_id: str = ""
+    option_id: str = ""
+    key: str = ""  # the FAQ entry's id or the value's id
+
+
+@dataclass(frozen=True)
+class Hit:
+    topic: Topic
+    score: float
+
+
+class QuestionKind(str, Enum):
+    """What a question is after, beside what it is about."""
+
+    MAKES = "makes"  # "do you make tables?"
+    CHEAPEST = "cheapest"  # "what's the cheapest PC?"
+    COMPARE = "compare"  # "what's the difference between A and B?"
+    ENOUGH = "enough"  # "is A enough for B?"
+    RECOMMEND = "recommend"  # "which is best for B?", "what do you recommend for B?"
+
+
+# General English questions of each kind: no product, option or value in them (those come
+# from the catalog), so they hold for any shop.
+KIND_EXAMPLES: Dict[QuestionKind, Tuple[str, ...]] = {
+    QuestionKind.MAKES: (
+        "do you make", "do you sell", "do you do", "do you offer", "can you make me one", "do you build",
+        "do you have any", "can I order one from you", "can I buy one", "is that something you make",
+        "do you also make", "do you produce",
+    ),
+    QuestionKind.CHEAPEST: (
+        "what is the cheapest", "how much is the cheapest one", "lowest price", "least expensive",
+        "what does the most basic one cost", "starting price", "what is the minimum price", "prices start from",
+        "how much at least", "the budget option",
+    ),
+    QuestionKind.COMPARE: (
+        "what is the difference between", "compare", "versus", "vs", "which is better, this or that",
+        "how do they differ", "is it better than", "what do I get for the extra money",
+    ),
+    QuestionKind.ENOUGH: (
+        "is it enough for", "is it good enough for", "can it handle", "will it be fine for", "is it suitable for",
+        "will it run", "is it powerful enough for", "can I use it for", "does it work for",
+    ),
+    QuestionKind.RECOMMEND: (
+        "what do you recommend for", "which is best for", "what should I get for", "which one for",
+        "what would you suggest for", "best choice for", "most powerful", "the best you have", "top of the range",
+        "what is good for", "I need it for",
+    ),
+}
+
+
+class TextIndex:
+    """TF-IDF over character n-grams (3 to 5 letters, within words) of short texts, each
+    with a label; a query's score for a label is its best cosine with that label's texts."""
+
+    def __init__(self, documents: Sequence[Tuple[Any, str]]):
+        from sklearn.feature_extraction.text import TfidfVectorizer  # 4 s to import: only when built
+
+        self.labels = [label for label, _ in documents]
+        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                                           preprocessor=normalize)
+        self._matrix = self._vectorizer.fit_transform([text for _, text in documents]) if documents else None
+
+    def scores(self, text: str) -> List[Tuple[Any, float]]:
+        """Labels with their best score, best first (only those above zero)."""
+        if self._matrix is None or not normalize(text):
+            return []
+        similarities = (self._matrix @ self._vectorizer.transform([text]).T).toarray().ravel()
+        best: Dict[Any, float] = {}
+        for label, score in zip(self.labels, similarities, strict=True):
+            if score > best.get(label, 0.0):
+                best[label] = float(score)
+        return sorted(best.items(), key=lambda item: -item[1])
+
+
+def _topic_documents(catalog: Catalog) -> List[Tuple[Topic, str]]:
+    documents: List[Tuple[Topic, str]] = []
+    for entry in catalog.shop.faq:
+        topic = Topic(TopicKind.FAQ, key=entry.id)
+        documents += [(topic, question) for question in entry.questions]
+    for product in catalog.products:
+        topic = Topic(TopicKind.PRODUCT, product.id)
+        documents += [(topic, text) for text in (product.name, *product.synonyms)]
+        for option in product.options:
+            topic = Topic(TopicKind.OPTION, product.id, option.id)
+            texts = [option.name, *option.synonyms, option.question]
+            if option.help:
+                texts += [f"how do I measure the {name}" for name in (option.name, *option.synonyms)]
+            documents += [(topic, text) for text in texts if text]
+            for value in option.values:
+                topic = Topic(TopicKind.VALUE, product.id, option.id, value.id)
+                documents += [(topic, text) for text in (value.name, *value.synonyms)]
+    return documents
+
+
+class Knowledge:
+    """The matchers of one catalog, built once when the catalog is read."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.topics = TextIndex(_topic_documents(catalog))
+        self.kinds = TextIndex([(kind, text) for kind, texts in KIND_EXAMPLES.items() for text in texts])
+        uses = sorted({use for product in catalog.products for option in product.options
+                       for value in option.values for use in value.uses})
+        self.uses = TextIndex([(use, use) for use in uses])
+
+    def match(self, text: str) -> List[Hit]:
+        """Topics the question is about, best first, above the threshold."""
+        return [Hit(topic, score) for topic, score in self.topics.scores(text) if score >= MATCH_THRESHOLD]
+
+    def best(self, text: str, kinds: Iterable[TopicKind] = tuple(TopicKind)) -> Optional[Hit]:
+        wanted = set(kinds)
+        return next((hit for hit in self.match(text) if hit.topic.kind in wanted), None)
+
+    def kind(self, text: str) -> Optional[QuestionKind]:
+        scored = self.kinds.scores(text)
+        if scored and scored[0][1] >= KIND_THRESHOLD:
+            return scored[0][0]
+        return None
+
+    def uses_named(self, text: str) -> List[str]:
+        """The catalog's uses the text names ("for editing videos" -> "video editing"), best first."""
+        scored = self.uses.scores(text)
+        if not scored or scored[0][1] < USE_THRESHOLD:
+            return []
+        top = scored[0][1]
+        return [use for use, score in scored if score >= max(USE_THRESHOLD, top - 0.1)]
+
+
+_built: Dict[int, Tuple[Catalog, Knowledge]] = {}
+
+
+def knowledge_of(catalog: Catalog) -> Knowledge:
+    """The catalog's Knowledge, built on first use (about 0.1 s) and kept while the catalog
+    is the one in use (a changed catalog file is a new Catalog object and so a new index)."""
+    found = _built.get(id(catalog))
+    if found is None or found[0] is not catalog:
+        _built.clear()
+        found = (catalog, Knowledge(catalog))
+        _built[id(catalog)] = found
+    return found[1]
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+class AnswerKind(str, Enum):
+    FAQ = "faq"
+    MAKES = "makes"  # "Yes, we make ..."
+    DOES_NOT_MAKE = "does_not_make"  # "No, we make ..."
+    HELP = "help"  # how to measure or choose an option
+    VALUE = "value"  # what a value is, costs and is listed for
+    FROM_PRICE = "from_price"
+    COMPARISON = "comparison"
+    ENOUGH = "enough"
+    RECOMMENDATION = "recommendation"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Answer:
+    kind: AnswerKind
+    text: str
+    topics: List[Topic] = field(default_factory=list)
+
+    @property
+    def known(self) -> bool:
+        return self.kind != AnswerKind.UNKNOWN
+
+
+UNKNOWN_TEXT = "I don't know that; I've passed your question to the team, and someone will reply here."
+
+
+def unknown() -> Answer:
+    return Answer(AnswerKind.UNKNOWN, UNKNOWN_TEXT)
+
+
+def _product_list(catalog: Catalog) -> str:
+    return name_list((product.name for product in catalog.products), "and")
+
+
+def _price(product: Product, value: ChoiceValue) -> str:
+    return money(value.price, product.currency) if value.price else "no extra charge"
+
+
+def _value_line(product: Product, option: Option, value: ChoiceValue) -> str:
+    stock = "" if value.in_stock else ", out of stock at the moment"
+    detail = f" {value.description}" if value.description else ""
+    uses = f" Listed for {name_list(value.uses, 'and')}." if value.uses else ""
+    return f"- **{value.name}** ({option.name}, {_price(product, value)}{stock}).{detail}{uses}"
+
+
+def help_answer(product: Product, option: Option) -> Answer:
+    """How to measure or choose one option."""
+    topic = Topic(TopicKind.OPTION, product.id, option.id)
+    if option.help:
+        return Answer(AnswerKind.HELP, f"{option.name} ({product.name}): {option.help}", [topic])
+    from bot.core.wording import describe_option  # the option's values or range as the form words them
+
+    return Answer(AnswerKind.HELP, describe_option(product, option), [topic])
+
+
+def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) -> Answer:
+    """A question about the shop: its FAQ, whether it makes something, how to measure.
+
+    `product`: the order in progress, whose options come first for "how do I measure ...".
+    """
+    knowledge = knowledge_of(catalog)
+    hits = knowledge.match(text)
+    if product is not None:  # the order's own options and values before other products' of the same name
+        hits.sort(key=lambda hit: (-round(hit.score, 2), hit.topic.product_id not in ("", product.id)))
+    hit = hits[0] if hits else None
+    if hit is not None and hit.topic.kind == TopicKind.FAQ:
+        entry = next(e for e in catalog.shop.faq if e.id == hit.topic.key)
+        return Answer(AnswerKind.FAQ, entry.answer, [hit.topic])
+    if hit is not None and hit.topic.kind == TopicKind.PRODUCT:
+        found = catalog.product(hit.topic.product_id)
+        return Answer(AnswerKind.MAKES, f"Yes, we make the {found.name}: {found.description}".rstrip(": ")
+                      + _from_clause(found), [hit.topic])
+    if hit is not None and hit.topic.kind == TopicKind.OPTION:
+        found = catalog.product(hit.topic.product_id)
+        return help_answer(found, found.option(hit.topic.option_id))
+    if hit is not None and hit.topic.kind == TopicKind.VALUE:
+        found = catalog.product(hit.topic.product_id)
+        option = found.option(hit.topic.option_id)
+        value = option.value(hit.topic.key)
+        yes = "Yes: " if value.in_stock else "We list it, but it is out of stock at the moment: "
+        return Answer(AnswerKind.VALUE, f"{yes}the {found.name} can have\n{_value_line(found, option, value)}", [hit.topic])
+    if knowledge.kind(text) == QuestionKind.MAKES:
+        return Answer(AnswerKind.DOES_NOT_MAKE, f"No, we make {_product_list(catalog)}, each to order.")
+    return unknown()
+
+
+def _from_clause(product: Product) -> str:
+    lowest = from_price(product)
+    return f" From {money(lowest, product.currency)}." if lowest is not None else ""
+
+
+# --- prices -----------------------------------------------------------------------------------
+
+
+def _candidates(option: Option) -> List[Any]:
+    """The answers worth trying for an option's lowest price, cheapest first: every in-stock
+    value of a choice; the smallest number first (the largest too, in case a rule needs it)."""
+    if option.kind == "choice":
+        return [value.id for value in sorted(option.in_stock_values, key=lambda v: v.price)]
+    if option.kind == "number":
+        if option.allowed:
+            return [_number(value) for value in sorted(option.allowed)]
+        low, high = option.bounds
+        return [_number(low), _number(high)]
+    if option.kind == "yesno":
+        return [False, True]
+    return [None] if option.optional else ["x"]  # a text's price does not depend on the text
+
+
+def _number(value: Decimal) -> Any:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _least_extra(option: Option) -> Decimal:
+    """The least an option adds to a price built from the values' own prices."""
+    if option.kind == "choice":
+        return min(value.price for value in option.in_stock_values)
+    return Decimal(0) if option.kind in ("number", "yesno") or option.optional else option.price
+
+
+_lowest: Dict[int, Tuple[Product, Optional[Decimal]]] = {}
+
+
+def from_price(product: Product) -> Optional[Decimal]:
+    """The lowest total the product can have: base price and the cheapest in-stock answer of
+    each option that the rules allow, priced by the order's own pricing (None when no
+    combination has an instant price). Kept per product once worked out."""
+    found = _lowest.get(id(product))
+    if found is not None and found[0] is product:
+        return found[1]
+    lowest = _search_lowest(product)
+    if len(_lowest) > 64:
+        _lowest.clear()
+    _lowest[id(product)] = (product, lowest)
+    return lowest
+
+
+def _search_lowest(product: Product) -> Optional[Decimal]:
+    """Depth first over the options' candidates, cheapest first, dropping a branch as soon
+    as a rule is broken; where the price is the sum of the values' prices (no price lines),
+    also a branch that cannot beat the best found (derived parts only ever add)."""
+    options = list(product.options)
+    additive = not product.pricing.lines
+    rest = [sum((_least_extra(option) for option in options[index:]), Decimal(0)) for index in range(len(options) + 1)]
+    best: List[Optional[Decimal]] = [None]
+    tried = [0]
+
+    def visit(index: int, selections: Dict[str, Any], spent: Decimal) -> None:
+        if tried[0] >= MAX_COMBINATIONS:
+            return
+        if best[0] is not None and additive and product.base_price + spent + rest[index] >= best[0]:
+            return
+        if index == len(options):
+            tried[0] += 1
+            total = quote(product, selections).total
+            if total is not None and (best[0] is None or total < best[0]):
+                best[0] = total
+            return
+        option = options[index]
+        for candidate in _candidates(option):
+            chosen = {**selections, option.id: candidate}
+            if violations(product, chosen, option.id):
+                continue
+            extra = option.value(candidate).price if option.kind == "choice" else (
+                option.price if candidate and option.kind in ("text", "yesno") else Decimal(0))
+            visit(index + 1, chosen, spent + extra)
+            if option.kind == "number" and best[0] is not None and not additive:
+                break  # the smallest number that works is the cheapest for a price by formula
+
+    visit(0, {}, Decimal(0))
+    return best[0]
+
+
+def price_answer(catalog: Catalog, text: str) -> Answer:
+    """ "How much is the cheapest PC?" outside an order: the from-price of the product named,
+    or of every product."""
+    products = _products_named(catalog, text) or list(catalog.products)
+    rows = []
+    for product in products:
+        lowest = from_price(product)
+        rows.append(f"the {product.name} from {money(lowest, product.currency)}" if lowest is not None
+                    else f"the {product.name} priced by our engineers for each order")
+    return Answer(AnswerKind.FROM_PRICE, "The price depends on what you choose: " + name_list(rows, "and")
+                  + ", VAT included. Tell me what you'd like and I'll show the price as we go.",
+                  [Topic(TopicKind.PRODUCT, p.id) for p in products])
+
+
+def _products_named(catalog: Catalog, text: str) -> List[Product]:
+    chooser = Option(id="product", name="product", kind="choice", decimals=0,
+                      values=[ChoiceValue(id=p.id, name=p.name, synonyms=p.synonyms) for p in catalog.products])
+    matches, certain = match_choice(chooser, text)
+    if not matches:
+        return []
+    return [catalog.product(value.id) for value in matches] if certain or len(matches) > 1 else []
+
+
+# --- advice ---------------------------------------------------------------------------------------
+
+
+def _values_named(product: Product, text: str) -> Dict[str, List[ChoiceValue]]:
+    """Per choice option, the values whose whole name or a synonym appears in the text; else
+    those whose name has a number the text has ("16 or 32?")."""
+    words = set(normalize(text).split())
+    found: Dict[str, List[ChoiceValue]] = {}
+    for option in product.options:
+        for value in option.values:
+            phrases = [value.name, *value.synonyms]
+            if any(set(normalize(p).split()) <= words for p in phrases if normalize(p)):
+                found.setdefault(option.id, []).append(value)
+    # The longest phrase wins inside one option: "4070 super" is not also "4070".
+    for option_id, values in list(found.items()):
+        found[option_id] = _widest(values, words)
+    if found:
+        return found
+    numbers = {word for word in words if any(ch.isdigit() for ch in word)}
+    for option in product.options:
+        for value in option.values:
+            if numbers & set(normalize(value.name).split()):
+                found.setdefault(option.id, []).append(value)
+    return found
+
+
+def _widest(values: List[ChoiceValue], words: set) -> List[ChoiceValue]:
+    def coverage(value: ChoiceValue) -> int:
+        return max(len(set(normalize(p).split()) & words) for p in [value.name, *value.synonyms])
+
+    kept = []
+    for value in values:
+        mine = {w for p in [value.name, *value.synonyms] for w in normalize(p).split() if set(normalize(p).split()) <= words}
+        others = [{w for p in [v.name, *v.synonyms] for w in normalize(p).split() if set(normalize(p).split()) <= words}
+                  for v in values if v is not value]
+        if not any(mine < other for other in others):
+            kept.append(value)
+    return sorted(kept, key=lambda v: -coverage(v)) or values
+
+
+ADVICE_KINDS = (QuestionKind.CHEAPEST, QuestionKind.COMPARE, QuestionKind.ENOUGH, QuestionKind.RECOMMEND)
+
+
+def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advice_first: bool = False) -> Answer:
+    """Any question the shop's knowledge may cover: advice when the question is after a
+    price, a comparison or a use (or the caller's intent says so), else the FAQ, products,
+    options and values; what neither covers is `unknown()`."""
+    knowledge = knowledge_of(catalog)
+    tries = [advice_answer, shop_answer]
+    if not advice_first and knowledge.kind(text) not in ADVICE_KINDS:
+        tries.reverse()
+    for attempt in tries:
+        found = attempt(catalog, text, product)
+        if found.known:
+            return found
+    return unknown()
+
+
+def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None) -> Answer:
+    """Cheapest, comparisons, "is it enough for", "which is best for": from the catalog's
+    prices, descriptions and uses. Lists and compares; never chooses."""
+    knowledge = knowledge_of(catalog)
+    kind = knowledge.kind(text)
+    products = [product] if product is not None else (_products_named(catalog, text) or list(catalog.products))
+    if kind == QuestionKind.CHEAPEST and not any(_values_named(p, text) for p in products):
+        return price_answer(catalog, text if product is None else product.name)
+    uses = knowledge.uses_named(text)
+    named = [(p, p.option(option_id), values) for p in products for option_id, values in _values_named(p, text).items()]
+    several = [(p, option, values) for p, option, values in named if len(values) >= 2]
+    if several and kind != QuestionKind.ENOUGH:
+        return _comparison(*max(several, key=lambda item: len(item[2])))
+    single = [(p, option, values[0]) for p, option, values in named if len(values) == 1]
+    if single and (uses or kind == QuestionKind.ENOUGH):
+        return _enough(*single[0], uses)
+    if several:
+        return _comparison(*several[0])
+    if uses:
+        return _recommendation(products, uses)
+    if single:
+        p, option, value = single[0]
+        return Answer(AnswerKind.VALUE, _value_line(p, option, value).lstrip("- "),
+                      [Topic(TopicKind.VALUE, p.id, option.id, value.id)])
+    return unknown()
+
+
+def _comparison(product: Product, option: Option, values: List[ChoiceValue]) -> Answer:
+    rows = [_value_line(product, option, value) for value in values]
+    text = "\n".join(rows)
+    if len(values) == 2:
+        first, second = sorted(values, key=lambda v: v.price)
+        difference = second.price - first.price
+        text += (f"\nThe {second.name} costs {money(difference, product.currency)} more than the {first.name}."
+                 if difference else "\nBoth cost the same.")
+    text += "\nWhich one you take is up to you."
+    return Answer(AnswerKind.COMPARISON, text, [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in values])
+
+
+def _enough(product: Product, option: Option, value: ChoiceValue, uses: List[str]) -> Answer:
+    topic = Topic(TopicKind.VALUE, product.id, option.id, value.id)
+    listed = f"listed for {name_list(value.uses, 'and')}" if value.uses else "not listed for any particular use"
+    head = f"The {value.name} ({_price(product, value)}) is {listed}."
+    if not uses:
+        return Answer(AnswerKind.ENOUGH, head + " That is all our catalog says about it; ask to talk to a person "
+                      "for more.", [topic])
+    use = uses[0]
+    if use in value.uses:
+        verdict = f" So yes, we list it for {use}."
+    else:
+        verdict = f" We don't list it for {use}."
+    others = [v for v in option.in_stock_values if use in v.uses and v.id != value.id]
+    if others:
+        verdict += f" For {use} we also list: " + name_list(
+            (f"{v.name} ({_price(product, v)})" for v in sorted(others, key=lambda v: v.price)), "and") + "."
+    return Answer(AnswerKind.ENOUGH, head + verdict, [topic])
+
+
+def _recommendation(products: List[Product], uses: List[str]) -> Answer:
+    rows = []
+    topics = []
+    for product in products:
+        for option in product.options:
+            fitting = [v for v in option.in_stock_values if any(use in v.uses for use in uses)]
+            if not fitting:
+                continue
+            listed = name_list((f"{v.name} ({_price(product, v)})" for v in sorted(fitting, key=lambda v: v.price)), "or")
+            rows.append(f"- {option.name}" + (f" ({product.name})" if len(products) > 1 else "") + f": {listed}")
+            topics += [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in fitting]
+    if not rows:
+        return unknown()
+    text = f"For {name_list(uses[:2], 'or')} our catalog lists:\n" + "\n".join(rows) + \
+        "\nThe choice is yours; I'll check whatever you pick against the rest of the order."
+    return Answer(AnswerKind.RECOMMENDATION, text, topics)
