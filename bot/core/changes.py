@@ -17,6 +17,8 @@ class Change:
     old: Any
     new: Any
     was_filled: bool
+    cleared_by: str = ""  # for an answer a change cleared: the option whose change did it
+    reason: str = ""  # ... and the rule's message
 
 
 @dataclass
@@ -52,7 +54,8 @@ def apply_answers(product: Product, selections: Selections, answers: Mapping[str
                 involved = sorted(involved_options(product, violation.rule_id), key=product.option_ids.index)
                 for other in reversed(involved):  # the latest question in the catalog's order
                     if other != option.id and other in trial and other not in answers:
-                        result.cleared.append(Change(product.option(other), trial.pop(other), None, True))
+                        result.cleared.append(Change(product.option(other), trial.pop(other), None, True,
+                                                     option.id, violation.message))
                         violation.option_id = other
                         break
             broken = violations(product, trial, option.id)

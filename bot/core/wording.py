@@ -4,19 +4,20 @@ summary to confirm, an option's choices, what is chosen so far, a placed order's
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence
 
 from bot.core.catalog import Option, Product
 from bot.core.changes import Applied, Change
-from bot.core.expressions import format_number
+from bot.core.expressions import format_number, names_in
 from bot.core.extract import Extraction
 from bot.core.lead_time import ready_date
 from bot.core.phrases import amount, name_list, singular
 from bot.core.life import BEFORE_SHIPPING, OrderStatus, status_label
-from bot.core.pricing import Quote, money, price_so_far
+from bot.core.pricing import DerivedChange, PriceChange, Quote, money, price_change, price_so_far
 from bot.core.rules import valid_values
 from bot.core.selections import Selections, next_missing_option
-from bot.core.values import display_value, number_range
+from bot.core.values import display_value, noun, number_range
 
 
 def question_text(product: Product, option: Option, hint: bool = False) -> str:
@@ -54,17 +55,26 @@ def example_answer(option: Option) -> str:
 def answers_reply(product: Product, before: Selections, found: Extraction, applied: Applied,
                   focus: Optional[Option]) -> str:
     """What the customer is told after a message's answers were taken ("" for nothing):
-    conversions, refusals, what was filled besides the question asked, what changed."""
+    conversions, refusals, what was filled besides the question asked, what changed.
+
+    A change of an earlier answer is told part by part, each with its own price: the
+    option changed, each answer it cleared, each derived part it moved, then the total."""
     lines: List[str] = [f"{v.note}." for v in found.values.values() if v.note]
     lines += [problem.error for problem in found.problems.values()]
     new = [c for c in applied.changes if not c.was_filled]
-    if new and (focus is None or len(new) > 1 or new[0].option.id != focus.id):
-        lines.append("Got it: " + "; ".join(f"{c.option.name}: {display_value(c.option, c.new)}" for c in new) + ".")
-    for change in (c for c in applied.changes if c.was_filled):
-        lines.append(describe_change(product, change, before, applied.selections))
+    changed = [c for c in applied.changes if c.was_filled]
+    costs = price_change(product, before, applied.selections) if changed or applied.cleared else None
+    priced_new = [c for c in new if costs is not None and _amount(product, costs, c.option.id)]
+    if new and (focus is None or len(new) > 1 or new[0].option.id != focus.id or priced_new):
+        lines.append("Got it: " + "; ".join(f"{c.option.name}: {display_value(c.option, c.new)}"
+                                            f"{_amount(product, costs, c.option.id, brackets=True)}" for c in new) + ".")
+    for change in changed:
+        lines.append(describe_change(product, change, costs))
     for cleared in applied.cleared:
-        lines.append(f"That no longer fits your {cleared.option.name.lower()} ({display_value(cleared.option, cleared.old)}), "
-                     f"so I'll ask for it again.")
+        lines.append(describe_cleared(product, cleared, applied.selections, costs))
+    if costs is not None:
+        lines += [describe_derived(product, part, applied.selections, costs) for part in costs.derived]
+        lines.append(total_line(product, costs))
     for option_id in dict.fromkeys(v.option_id for v in applied.refused):
         option = product.option(option_id)
         message = " ".join(v.message for v in applied.refused if v.option_id == option_id)
@@ -73,18 +83,87 @@ def answers_reply(product: Product, before: Selections, found: Extraction, appli
             if fitting:
                 message += " With your other choices these would work: " + name_list((v.name for v in fitting), "or") + "."
         lines.append(message)
-    return "\n".join(lines)
+    return "\n".join(line for line in lines if line)
 
 
-def describe_change(product: Product, change: Change, before: Selections, after: Selections) -> str:
-    """'Memory: 32 GB DDR5 -> 64 GB DDR5, +100 EUR' (with the price difference when known)."""
+def signed(difference: Decimal, currency: str) -> str:
+    """A price difference: "+10 EUR", "-4,350 EUR", "+12.50 EUR"."""
+    size = abs(difference)
+    figure = f"{int(size):,}" if size == size.to_integral_value() else f"{size:,.2f}"
+    return f"{'+' if difference > 0 else '-'}{figure} {currency}"
+
+
+def _amount(product: Product, costs: Optional[PriceChange], option_id: str, brackets: bool = False) -> str:
+    """An option's part of a change's price difference: ", +90 EUR for 3 shirts" ("" for none)."""
+    if costs is None or not costs.priced or not costs.options.get(option_id):
+        return ""
+    text = signed(costs.options[option_id], product.currency)
+    times = costs.times.get(option_id)
+    if times is not None and product.pricing.multiply_by:
+        text += f" for {amount(times, product.option(product.pricing.multiply_by).unit)}"
+    return f" ({text})" if brackets else f", {text}"
+
+
+def describe_change(product: Product, change: Change, costs: Optional[PriceChange] = None) -> str:
+    """'Memory: 32 GB DDR5 -> 64 GB DDR5, +100 EUR': the option's own price difference
+    (what the new value costs against the old one), when the order has an instant price."""
     option = change.option
     text = f"{option.name}: {display_value(option, change.old)} -> {display_value(option, change.new)}"
-    old_price, new_price = price_so_far(product, before), price_so_far(product, after)
-    if old_price is not None and new_price is not None and old_price != new_price:
-        difference = new_price - old_price
-        text += f", {'+' if difference > 0 else '-'}{format_number(abs(difference))} {product.currency}"
+    return text + _amount(product, costs, option.id)
+
+
+def _the(option: Option, value: Any) -> str:
+    """'the AMD Ryzen 5 7600', 'a load of 120 kg/m': a value inside a sentence."""
+    if option.kind == "choice" and value is not None:
+        return f"the {display_value(option, value)}"
+    return f"a {noun(option)} of {display_value(option, value)}"
+
+
+def describe_cleared(product: Product, cleared: Change, after: Selections, costs: Optional[PriceChange] = None) -> str:
+    """'Memory 16 GB DDR4 (-45 EUR) no longer fits the AMD Ryzen 5 7600, so I'll ask for it
+    again: AMD Ryzen processors (socket AM5) take DDR5 memory only.'"""
+    option = cleared.option
+    text = f"{option.name} {display_value(option, cleared.old)}{_amount(product, costs, option.id, brackets=True)} no longer fits"
+    if cleared.cleared_by and cleared.cleared_by in after:
+        cause = product.option(cleared.cleared_by)
+        text += f" {_the(cause, after[cause.id])}"
+    else:
+        text += " your other choices"
+    text += ", so I'll ask for it again"
+    return text + (f": {cleared.reason}" if cleared.reason else ".")
+
+
+def describe_derived(product: Product, part: DerivedChange, after: Selections, costs: PriceChange) -> str:
+    """'Motor: 1.5 kW motor -> 2.2 kW motor, +300 EUR, because the load is now 120 kg/m.'"""
+    difference = signed(part.amount, product.currency) if costs.priced and part.amount else ""
+    if difference and part.times is not None and product.pricing.multiply_by:
+        difference += f" for {amount(part.times, product.option(product.pricing.multiply_by).unit)}"
+    inputs = [o for o in product.options if o.id in names_in(product.derived_part(part.part_id).needed)]
+    if part.new is None:  # an answer it follows from was cleared
+        missing = [noun(o) for o in inputs if o.id not in after]
+        old = f"{part.old.label} " if part.old else ""
+        return (f"{part.name} {old}{f'({difference}) ' if difference else ''}is chosen again once "
+                f"the {name_list(missing, 'and')} {'is' if len(missing) == 1 else 'are'} given.")
+    text = f"{part.name}: {part.old.label + ' -> ' if part.old else ''}{part.new.label}"
+    text += " (chosen for you)" if part.old is None else ""
+    text += f", {difference}" if difference else ""
+    moved = [o for o in inputs if o.id in costs.options and o.id in after]
+    if moved:
+        first, *rest = moved
+        text += f", because the {noun(first)} is now {display_value(first, after[first.id])}"
+        text += "".join(f"{' and' if n == len(rest) - 1 else ','} the {noun(o)} {display_value(o, after[o.id])}"
+                        for n, o in enumerate(rest))
+    text += "."
+    if part.new.value is None:
+        text += " " + product.derived_part(part.part_id).none_fits_message
     return text
+
+
+def total_line(product: Product, costs: PriceChange) -> str:
+    """'Total now: €1,313.00' (or 'so far' while options are still to choose)."""
+    if costs.after is None:
+        return "" if costs.before is None else "This order has no instant price now: our engineers will quote it."
+    return f"Total {'now' if costs.complete else 'so far'}: {money(costs.after, product.currency)}"
 
 
 # The summary message carries the selections it showed in its Rasa metadata ({"summary_of":
