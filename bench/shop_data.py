@@ -205,7 +205,7 @@ def new_order(product: Product, selections: Dict[str, Any], conversation_id: str
                          "label": display_value(o, selections.get(o.id)), "unit": o.unit} for o in product.options],
         derived_parts=[{"id": c.part_id, "name": c.name, "value": c.value.id if c.value else None, "label": c.label,
                         "price": str(c.value.price) if c.value else None} for c in priced.derived],
-        price_lines=[{"label": line["label"], "amount": str(line["amount"])} for line in priced.lines],
+        price_lines=priced.stored_lines(),  # as the order form stores them: with the quantity line
         total=priced.total, currency=priced.currency, lead_time_days=product.lead_time_days,
         customer_name=f"{first} {last}",
         customer_email=f"{first}.{re.sub('[^a-z]', '', last.lower())}{rng.randint(1, 999)}@example.com".lower(),

@@ -195,8 +195,8 @@ def summary_text(product: Product, selections: Selections, priced: Quote) -> str
     if priced.total is None:  # a quote request
         rows.extend(["", *priced.notes])
     else:
-        if priced.multiplier is not None and priced.unit_total is not None:
-            rows.append(f"- {money(priced.unit_total, currency)} x {format_number(priced.multiplier)}")
+        if priced.quantity_label:  # the staff page's and the stored order's quantity line
+            rows.append(f"- {priced.quantity_label}: {money(priced.total, currency)}")
         rows.append(f"**Total: {money(priced.total, currency)}**")
     rows.append(f"Lead time: {amount(product.lead_time_days, 'business days')}.")
     return "\n".join(rows)

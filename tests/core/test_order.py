@@ -410,10 +410,21 @@ def test_shirt_summary_shows_the_price_per_shirt(shirt):
     text = summary_text(shirt, SHIRT, quote(shirt, SHIRT))
     for row in ["- Neck: 39.5 cm", "- Monogram: JFK", "- Quantity: 3 shirts", "Price per shirt:",
                 "- Fabric: Linen, natural: €89.00", "- Cuffs: French: €10.00", "- Monogram: JFK: €9.00",
-                "- €108.00 x 3", "**Total: €324.00**", "Lead time: 15 business days."]:
+                "- 3 shirts × €108.00: €324.00", "**Total: €324.00**", "Lead time: 15 business days."]:
         assert row in text
+    assert " x 3" not in text
     no_monogram = {**SHIRT, "monogram": None}
     assert "- Monogram: none" in summary_text(shirt, no_monogram, quote(shirt, no_monogram))
+    one = {**SHIRT, "quantity": 1}
+    assert "- 1 shirt × €108.00: €108.00" in summary_text(shirt, one, quote(shirt, one))
+
+
+def test_the_summary_quantity_row_is_the_stored_quantity_line(shirt):
+    """The customer's summary, the stored order and the staff page say the same line."""
+    priced = quote(shirt, SHIRT)
+    stored = priced.stored_lines()[-1]
+    assert stored["kind"] == "quantity" and stored["label"] == "3 shirts × €108.00"
+    assert f"- {stored['label']}: €{stored['amount']}" in summary_text(shirt, SHIRT, priced)
 
 
 # --- helpers the form uses -------------------------------------------------------------
@@ -446,3 +457,17 @@ def test_an_answered_optional_none_is_not_missing(shirt):
 )
 def test_display_value(catalog, product_id, option_id, value, shown):
     assert display_value(catalog.product(product_id).option(option_id), value) == shown
+
+
+def test_the_benchmark_shop_stores_quantity_lines_as_the_order_form_does(shirt):
+    """bench/shop_data.py's orders (the staff benchmark's and the dashboard's data) carry the
+    quantity line, so their pages add up like a real two-shirt order's."""
+    import random
+
+    from bench.shop_data import new_order
+
+    order = new_order(shirt, SHIRT, "web:bench", random.Random(1))
+    assert order.price_lines == quote(shirt, SHIRT).stored_lines()
+    *lines, quantity = order.price_lines
+    assert quantity["kind"] == "quantity" and quantity["label"] == "3 shirts × €108.00"
+    assert sum(line["amount"] for line in lines) * 3 == quantity["amount"] == order.total == D("324.00")
