@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.store.db import OrderStoreError, utcnow
 from bot.store.models import STAFF_NAME_MAX_LENGTH, ConversationFlag
 from bot.store.serialize import flag_as_dict
+from bot.core.limits import clean_text
 
 # Open flags are unique per (conversation, reason) through a btree index, so a reason is
 # kept well under PostgreSQL's limit on the size of an index entry (about 2700 bytes).
@@ -33,7 +34,8 @@ def raise_flag(sessions: sessionmaker, conversation_id: str, reason: str) -> Dic
     second one (a retried message, a customer asking again, two workers at once)."""
     if not conversation_id or len(conversation_id) > 255:
         raise ValueError("conversation_id must be 1 to 255 characters")
-    reason = (reason or "").strip()
+    conversation_id = clean_text(conversation_id)
+    reason = clean_text(reason or "").strip()  # may quote the customer: storable whatever they sent
     if not reason or len(reason) > FLAG_REASON_MAX_LENGTH:
         raise ValueError(f"reason must be 1 to {FLAG_REASON_MAX_LENGTH} characters")
     existing = _open_flag(sessions, conversation_id, reason)

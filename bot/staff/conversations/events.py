@@ -19,6 +19,7 @@ from sqlalchemy import Column, Integer, String, Text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
+from bot.core.limits import clean_text
 from bot.core.refusals import NOT_UNDERSTOOD_KEY
 
 CHANNELS = ("web", "telegram", "rest")
@@ -79,14 +80,27 @@ def iso(when: Optional[datetime]) -> Optional[str]:
 
 
 def event_data(data: Optional[str]) -> Dict[str, Any]:
-    """An event's JSON (the `data` column) as a dict; {} when it is missing or not an object."""
+    """An event's JSON (the `data` column) as a dict; {} when it is missing, not an object
+    or nested too deep to read. Its text is cleaned (bot.core.limits.clean_text): events
+    stored before Rasa's input was cleaned, or written past it, may hold a lone surrogate
+    ("\\ud800" in the JSON), which no database stores and no page can be encoded with."""
     if not data:
         return {}
     try:
         value = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
-    return value if isinstance(value, dict) else {}
+    return _cleaned(value) if isinstance(value, dict) else {}
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(key) if isinstance(key, str) else key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
 
 
 def first_name(event: Dict[str, Any]) -> Optional[str]:

@@ -17,13 +17,13 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import case, delete, func, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.store.models import ConversationIndexState, ConversationSummary
 from bot.store.db import utcnow
@@ -240,7 +240,7 @@ def refresh_index(store: OrderStore, tracker_url: str, time_budget_s: Optional[f
                                 if key not in {row.id for row in late} and now - seen < GAP_WAIT_S}
                         if late or left != gaps:
                             changes = _changes_of(connection, late, look_back=True)
-                            if not _save_batch(store, state, state.watermark, left, changes):
+                            if not _save_or_skip(store, state, state.watermark, left, changes):
                                 return result
                             result.read += len(late)
                             result.conversations += len(changes)
@@ -269,7 +269,7 @@ def refresh_index(store: OrderStore, tracker_url: str, time_budget_s: Optional[f
                 if rows[-1].id - low + 1 - len(rows) <= MAX_GAPS else []
             now = time.time()
             new_gaps = {**gaps, **dict.fromkeys(missing, now)}
-            if not _save_batch(store, state, rows[-1].id, new_gaps, changes):
+            if not _save_or_skip(store, state, rows[-1].id, new_gaps, changes):
                 return result  # another process refreshed meanwhile; its summaries are the answer
             result.read += len(rows)
             result.conversations += len(changes)
@@ -278,6 +278,39 @@ def refresh_index(store: OrderStore, tracker_url: str, time_budget_s: Optional[f
             if time_budget_s is not None and time.monotonic() - started > time_budget_s:
                 result.caught_up = False
                 return result
+
+
+def _bad_data(error: Exception) -> bool:
+    """An error about what was written (text the database cannot take), not about the
+    database: a connection lost or a lock is tried again at the next refresh instead."""
+    if isinstance(error, DataError):
+        return True
+    if isinstance(error, DBAPIError):
+        return False
+    return isinstance(error, (ValueError, StatementError))  # UnicodeEncodeError, NUL, a wrapped one
+
+
+def _save_or_skip(store: OrderStore, state: _State, new_watermark: int, gaps: Dict[int, float],
+                  changes: Dict[str, _Changes]) -> bool:
+    """_save_batch; a batch the database refuses for its data is saved again without the
+    names read from the events (the only free text), and if even that fails, skipped with
+    the watermark moved past it: one bad event never stops the index, and it is logged."""
+    try:
+        return _save_batch(store, state, new_watermark, gaps, changes)
+    except Exception as error:  # noqa: BLE001 - only bad data is handled; the rest is raised
+        if not _bad_data(error):
+            raise
+        logger.exception("could not save the conversation index up to event %s (conversations %s); "
+                         "saving it again without the names read from the events", new_watermark, sorted(changes))
+    nameless = {key: replace(change, customer_name=None, first_name=None) for key, change in changes.items()}
+    try:
+        return _save_batch(store, state, new_watermark, gaps, nameless)
+    except Exception as error:  # noqa: BLE001
+        if not _bad_data(error):
+            raise
+        logger.exception("could not save the conversation index up to event %s even without names: "
+                         "skipping these events for conversations %s", new_watermark, sorted(changes))
+    return _save_batch(store, state, new_watermark, gaps, {})
 
 
 def _save_batch(store: OrderStore, state: _State, new_watermark: int, gaps: Dict[int, float],
