@@ -8,6 +8,7 @@ what was filled and the next question is always asked again.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from typing import Any, Dict, List, Optional, Text
@@ -32,13 +33,14 @@ from actions.kit import (
     say_too_long,
 )
 from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, within_rules
+from bot.core.clauses import ClauseKind, Reading, read_message, split_reply, unclear_reply
 from bot.core.extract import Extraction, find_values
 from bot.core.phrases import amount, name_list
 from bot.core.pricing import money, quote
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
 from bot.core.selections import next_missing_option
-from bot.core.values import Parsed, display_value, normalize
+from bot.core.values import Parsed, display_value, normalize, noun
 from bot.core.wording import SUMMARY_KEY, place_question, question_text, summary_text
 
 logger = logging.getLogger(__name__)
@@ -99,20 +101,65 @@ def record_refusals(conversation_id: str, draft_id: Optional[str], product: Prod
 
 
 def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Message,
-                conversation_id: str = "") -> List[EventType]:
-    """A fresh order of `product`, with whatever options the message already names."""
+                tracker: Tracker) -> List[EventType]:
+    """A fresh order of `product`, with whatever options the message already names (and
+    an answer to what it asks)."""
+    conversation_id = tracker.sender_id
     events = start_order_events(product, message)
     dispatcher.utter_message(
         text=f"Great, let's put together your {product.name}. It takes {amount(product.lead_time_days, 'business days')} to make."
     )
-    found = find_values(product, message.text)
+    reading = read_clauses(product, message, find_values(product, message.text), None)
+    if reading.split:
+        dispatcher.utter_message(text=split_reply(product, reading.split))
+        return events
+    found = reading.taken
+    selections: Dict[str, Any] = {}
     if found.values or found.problems:
         taken = say_taken(dispatcher, product, {}, found, None)
-        events.append(SlotSet("selections", taken.applied.selections))
+        selections = taken.applied.selections
+        events.append(SlotSet("selections", selections))
         if conversation_id:
             draft_id = next(e["value"] for e in events if e.get("name") == "draft_id")
             record_refusals(conversation_id, draft_id, product, message.text, taken)
+    if asks_something(message, reading):
+        answer_question(dispatcher, tracker, question_of(message, reading),
+                        Draft(product, selections))
     return events
+
+
+def read_clauses(product: Product, message: Message, found: Extraction, focus: Optional[Option]) -> Reading:
+    """The message clause by clause (the core decides what is a pick and what a question);
+    a button's payload is one pick."""
+    if message.text.startswith("/"):
+        return Reading([], found)
+    return read_message(product, message.text, found, focus)
+
+
+# The question part of a message the NLU read as an answer ("does the linen wrinkle?" as
+# inform) is answered as a request for advice: answer_question matches it by meaning
+# against the catalog (an option's help, a value's description and uses, comparisons),
+# which covers "which is better", "is X enough" and "how do I measure" alike.
+QUESTION_INTENT = "ask_advice"
+
+
+def question_of(message: Message, reading: Reading) -> Message:
+    """The message as answer_question reads it: its own intent when the NLU read it as a
+    question, otherwise the kind of question its question part is."""
+    text = reading.question_text(message.text)
+    if message.is_question:
+        return dataclasses.replace(message, text=text)
+    if text != message.text and not reading.names_catalog():
+        text = f"{text} ({reading.picked_text()})"  # "is that enough?" beside "I'll take the 4080"
+    return dataclasses.replace(message, text=text, intent=QUESTION_INTENT, confidence=max(message.confidence, 0.5))
+
+
+def asks_something(message: Message, reading: Reading) -> bool:
+    """The message has a part to answer: a question in its words, or a request the NLU is
+    sure of beside the values it names (not a plain answer the NLU took for a question)."""
+    if reading.asks:
+        return True
+    return message.is_question and (not reading.picks or any(c.kind == ClauseKind.OTHER for c in reading.clauses))
 
 
 def product_for(message: Message) -> Optional[Product]:
@@ -148,7 +195,7 @@ class ActionStartOrder(Action):
             return [SlotSet("pending", None)]
         if product is None:
             return start_order_events(None, message)
-        return begin_order(dispatcher, product, message, tracker.sender_id)
+        return begin_order(dispatcher, product, message, tracker)
 
 
 class ActionAskProduct(Action):
@@ -304,21 +351,25 @@ class ValidateOrderForm(Action):
         if product is None:
             dispatcher.utter_message(text="Sorry, I didn't recognise that product.", **NOT_UNDERSTOOD)
             return [SlotSet("product", None)]
-        return begin_order(dispatcher, product, message, tracker.sender_id)
+        return begin_order(dispatcher, product, message, tracker)
 
     def _answer(self, dispatcher, tracker, message: Message, draft: Draft) -> List[EventType]:
         product, selections = draft.product, draft.selections
         focus = next_missing_option(product, selections)
-        if message.is_question:
-            answer_question(dispatcher, tracker, message, draft)
-            return []
         found = find_values(product, message.text, focus)
         button_value = message.entity("choice")
         if focus is not None and focus.kind == "choice" and button_value in {v.id for v in focus.values}:
             found.values = {focus.id: found.values.get(focus.id) or Parsed(value=button_value, ok=True)}
         if focus is not None and focus.kind == "yesno" and message.intent in ("affirm", "deny") and not found.values:
             found.values = {focus.id: Parsed(value=message.intent == "affirm", ok=True)}
-        found = within_rules(product, selections, found, focus, message.text)
+        # Clause by clause: a question fills nothing, a pick beside it is taken, and every
+        # other part is answered or said to be not understood.
+        reading = read_clauses(product, message, found, focus)
+        if reading.split:
+            dispatcher.utter_message(text=split_reply(product, reading.split))
+            return []
+        asks = asks_something(message, reading)
+        found = within_rules(product, selections, reading.taken, focus, message.text)
         if found.values or found.problems:
             changing = tracker.get_slot("changing") or {}
             before = dict(selections)
@@ -326,15 +377,30 @@ class ValidateOrderForm(Action):
                 before[changing["option"]] = changing["old"]  # report "old -> new" for a reopened option
             taken = say_taken(dispatcher, product, before, found, focus)
             record_refusals(tracker.sender_id, tracker.get_slot("draft_id"), product, message.text, taken)
-            return [
-                SlotSet("selections", taken.applied.selections),
+            after = taken.applied.selections
+            events: List[EventType] = [
+                SlotSet("selections", after),
                 SlotSet("changing", None),
                 SlotSet("failures", taken.failures(tracker.get_slot("failures") or {})),
                 # Complete or not, the form goes on: to the next question or to the summary.
                 SlotSet("specs_complete", None),
             ]
+            reopen = [option_id for _, option_id in reading.named_without_value()] if focus is None else []
+            if reopen and reopen[0] in after:
+                events += self._reopen(dispatcher, product, after, product.option(reopen[0]))
+            if asks:
+                answer_question(dispatcher, tracker, question_of(message, reading), Draft(product, after))
+            elif reading.unclear():
+                dispatcher.utter_message(text=unclear_reply(reading.unclear()), **NOT_UNDERSTOOD)
+            return events
+        if asks:
+            answer_question(dispatcher, tracker, question_of(message, reading), draft)
+            return []
+        reopen = [option_id for _, option_id in reading.named_without_value(to_change=True) if option_id in selections]
+        if focus is not None and reopen:  # "can we change the cpu?" before the summary
+            return self._reopen(dispatcher, product, selections, product.option(reopen[0]))
         if focus is None:
-            return self._confirm_summary(dispatcher, tracker, message, product, selections)
+            return self._confirm_summary(dispatcher, tracker, message, product, selections, reading)
         if message.intent in ("greet", "thank") and message.confidence >= SMALL_TALK_CONFIDENCE:
             answer_question(dispatcher, tracker, message, draft)
             return []
@@ -352,7 +418,7 @@ class ValidateOrderForm(Action):
         return [SlotSet("failures", refused.failures), SlotSet("specs_complete", None)]
 
     def _confirm_summary(self, dispatcher, tracker, message: Message, product: Product,
-                         selections: Dict[str, Any]) -> List[EventType]:
+                         selections: Dict[str, Any], reading: Reading) -> List[EventType]:
         """Every option is valid: the customer confirms the summary, or says what to change."""
         if (tracker.get_slot("changing") or {}).get("mode") == "which":
             if says_yes(message) or normalize(message.text) in ("nothing", "none", "its fine", "all good", "no"):
@@ -369,8 +435,29 @@ class ValidateOrderForm(Action):
             return [SlotSet("specs_complete", True), SlotSet("order_confirmed", True)]
         if says_no(message):
             return [SlotSet("changing", {"mode": "which"})]
-        dispatcher.utter_message(text="Sorry, I didn't get that: say \"yes\" to place it, or tell me what to change.")
+        named = reading.named_without_value()
+        if named:  # "change the storage": that question again
+            return self._reopen(dispatcher, product, selections, product.option(named[0][1]))
+        unclear = reading.unclear()
+        said = f"Sorry, I didn't understand {name_list((repr_quoted(c.text) for c in unclear), 'or')}" if unclear \
+            else "Sorry, I didn't get that"
+        dispatcher.utter_message(text=f"{said}: say \"yes\" to place it, or tell me what to change.", **NOT_UNDERSTOOD)
         return []
+
+    def _reopen(self, dispatcher, product: Product, selections: Dict[str, Any], option: Option) -> List[EventType]:
+        """The customer wants to change an option without saying to what: its question again,
+        the current answer said back."""
+        if option.id not in selections:
+            return []
+        dispatcher.utter_message(text=f"OK, let's change the {noun(option)} "
+                                      f"(now {display_value(option, selections[option.id])}).")
+        remaining = {k: v for k, v in selections.items() if k != option.id}
+        return [SlotSet("selections", remaining), SlotSet("changing", {"option": option.id, "old": selections[option.id]}),
+                SlotSet("specs_complete", None)]
+
+
+def repr_quoted(text: str) -> str:
+    return f'"{text.strip()}"'
 
 
 def summary_seen(tracker: Tracker, selections: Dict[str, Any]) -> bool:

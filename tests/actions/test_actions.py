@@ -123,7 +123,7 @@ async def test_naming_an_option_and_its_new_value_changes_it_at_once():
     events, messages = await run(ValidateOrderForm(), order_form_tracker("64GB memory", dict(FULL_PC)))
     slots = slot_events(events)
     assert slots["selections"]["memory"] == "ddr5_64gb"
-    assert messages[0]["text"] == "Memory: 32 GB DDR5 -> 64 GB DDR5, +100 EUR"
+    assert messages[0]["text"].splitlines()[0] == "Memory: 32 GB DDR5 -> 64 GB DDR5, +100 EUR"
 
 
 async def test_several_values_in_one_message_fill_several_options():

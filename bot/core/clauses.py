@@ -1,0 +1,395 @@
+"""One message read clause by clause: which parts pick values, which ask something, and
+which the bot could not place, so that every part of a message is taken, answered or
+said to be not understood, and a question never fills an option.
+
+"full tower. when would it be ready if I order today?" is a pick and a question: the case
+is taken and the lead time answered. "is the 4070 super enough or do I need the 4080?"
+is a question only: it fills nothing, however sure the NLU is that it names a card.
+"can I have the 4080?" is a question in form and a pick in meaning: it is taken.
+
+The reading is data (clauses with a kind, the options each names, an Extraction of what
+may be taken); the actions word it. Interrogative and pick words are English grammar,
+never catalog words: products, options and values come from the catalog.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+
+from bot.core.catalog import Option, Product
+from bot.core.extract import Extraction, cue_words, find_values
+from bot.core.phrases import name_list
+from bot.core.refusals import RefusalReason
+from bot.core.values import FILLER, NONE_WORDS, Parsed, describe_valid, noun, normalize, number_mentions, parse_answer, \
+    prepare_numbers
+
+
+class ClauseKind(str, Enum):
+    PICK = "pick"  # names values the customer chooses (a statement, or "can I have ...?")
+    QUESTION = "question"  # asks something: answered, never taken
+    OTHER = "other"  # names no value: an aside, an option without a value, or not understood
+
+
+# Words that open a question. A few only when a person follows ("do I need", not "do the
+# white oxford"), since they also open requests.
+INTERROGATIVES: FrozenSet[str] = frozenset({
+    "what", "whats", "which", "how", "hows", "why", "whys", "when", "where", "wheres", "who", "whos", "whose",
+    "is", "isnt", "are", "arent", "was", "wasnt", "were", "does", "doesnt", "did", "didnt", "has", "hasnt",
+    "would", "wouldnt", "could", "couldnt", "can", "cant", "will", "wont", "should", "shouldnt", "shall",
+    "may", "might", "whether",
+})
+NEEDS_A_PERSON_AFTER: FrozenSet[str] = frozenset({"do", "dont"})
+PEOPLE: FrozenSet[str] = frozenset({"i", "you", "we", "they", "u", "ya", "it", "these", "those", "that", "this"})
+# "can I have ...", "could you make it ...", "can it be ...": a question that picks.
+PICK_MODALS: FrozenSet[str] = frozenset({"can", "could", "may", "would", "will"})
+PICK_SUBJECTS: FrozenSet[str] = frozenset({"i", "we", "you", "u", "it"})
+PICK_VERBS: FrozenSet[str] = frozenset({
+    "have", "get", "take", "go", "make", "change", "switch", "swap", "order", "add", "do", "choose", "pick",
+    "use", "put", "set", "upgrade", "be", "want", "like", "book",
+})
+# Words that make a clause a pick even inside a question: "... , the i7 please", "I'll take it".
+PICK_MARKERS: FrozenSet[str] = frozenset({
+    "please", "pls", "plz", "ill", "id", "want", "take", "lets", "choose", "pick", "prefer", "go", "gimme", "give",
+})
+# Words that ask to change an answer given: "change the storage", "a different case".
+CHANGE_WORDS: FrozenSet[str] = frozenset({
+    "change", "switch", "swap", "redo", "different", "another", "modify", "edit", "update", "replace", "revisit",
+})
+# Words a clause may open with before its question: "so, which ...", "ok and how ...".
+LEAD_INS: FrozenSet[str] = frozenset({
+    "so", "ok", "okay", "and", "but", "also", "hmm", "um", "uh", "oh", "well", "btw", "hey", "sorry", "then",
+    "actually", "wait", "right", "quick", "question", "just", "curious", "wondering", "or", "please",
+})
+# Words that account for themselves: asides, politeness, change words. A clause of these
+# (and catalog words) alone needs no answer.
+ASIDES: FrozenSet[str] = frozenset({
+    "actually", "instead", "also", "too", "wait", "change", "switch", "swap", "set", "put", "oh", "sorry", "yes",
+    "no", "right", "well", "great", "cool", "perfect", "good", "fine", "sure", "hi", "hello", "hey", "thanks",
+    "cheers", "lot", "much", "very", "really", "yeah", "yep", "alright", "nice", "awesome", "lovely", "sounds",
+    "both", "all", "them", "those", "these", "there", "here", "now", "again", "same", "other", "rest", "order",
+    "go", "do", "done", "something", "update", "please", "thx", "ty", "bye", "anyway", "first", "next", "after",
+    "before", "as", "dont", "not", "skip", "without", "none", "nothing", "leave", "out", "need",
+    "can", "could", "will", "would", "shall", "what", "which", "how", "about", "from", "at", "by", "or", "if",
+})
+# Where a sentence divides into clauses: commas that are not decimal commas, "and", "but"
+# ("15 and a half" stays one number).
+SPLIT_MARKS = re.compile(r"(?<!\d),|,(?!\d)|;|\b(?:and|but|plus|while|whereas)\b"
+                         r"(?!\s+(?:a\s+half|a\s+quarter|three\s+quarters)\b)", re.IGNORECASE)
+SENTENCE = re.compile(r"(?:\d[.,]\d|[^.?!\n])+[.?!\n]*")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One part of a message."""
+
+    text: str  # as written, without the punctuation around it
+    kind: ClauseKind
+    values: Tuple[str, ...] = ()  # option ids whose values it names
+    options: Tuple[str, ...] = ()  # option ids it names by the option's own name ("the cuffs")
+    counts: Tuple[int, ...] = ()  # whole numbers without a unit: "2 in white"
+    content: bool = False  # has words that are neither catalog words nor asides
+    bare: bool = True  # says nothing besides catalog words and asides ("change the storage")
+    changes: bool = False  # says to change something ("change", "swap", "a different ...")
+
+
+@dataclass
+class Reading:
+    """A message read clause by clause, and what of it may be taken."""
+
+    clauses: List[Clause]
+    taken: Extraction  # the values of the clauses that pick (nothing from questions)
+    split: Dict[str, List[Tuple[int, str]]] = field(default_factory=dict)  # option -> [(count, value id)]
+    dropped: List[str] = field(default_factory=list)  # option ids named only inside questions
+
+    @property
+    def questions(self) -> List[Clause]:
+        return [c for c in self.clauses if c.kind == ClauseKind.QUESTION]
+
+    @property
+    def asks(self) -> bool:
+        return bool(self.questions)
+
+    @property
+    def picks(self) -> List[Clause]:
+        return [c for c in self.clauses if c.kind == ClauseKind.PICK]
+
+    def unclear(self) -> List[Clause]:
+        """Parts that neither pick, nor ask, nor name an option: not understood."""
+        return [c for c in self.clauses if c.kind == ClauseKind.OTHER and c.content and not c.options]
+
+    def named_without_value(self, to_change: bool = False) -> List[Tuple[Clause, str]]:
+        """Options a part names with nothing else ("change the storage", "the case"), not
+        given a value elsewhere; `to_change`: only where the part says to change it."""
+        return [(c, option_id) for c in self.clauses if c.kind == ClauseKind.OTHER and c.bare
+                and (c.changes or not to_change) for option_id in c.options if option_id not in self.taken.values]
+
+    def question_text(self, text: str) -> str:
+        """What to answer: the whole message, or beside picks only its other parts
+        ("full tower. when would it be ready?" asks "when would it be ready")."""
+        if not self.picks:
+            return text
+        return ". ".join(c.text for c in self.clauses if c.kind != ClauseKind.PICK) or text
+
+    def picked_text(self) -> str:
+        return ", ".join(c.text for c in self.picks)
+
+    def names_catalog(self) -> bool:
+        """Whether the question part names an option or a value of the product."""
+        return any(c.values or c.options for c in self.questions)
+
+
+def split_clauses(text: str) -> List[Tuple[str, bool, int]]:
+    """The clauses of `text`: each with whether its sentence ends in a question mark, and
+    the sentence's number. Decimal points and commas ("15.5", "39,5") do not split."""
+    clauses: List[Tuple[str, bool, int]] = []
+    for number, sentence in enumerate(SENTENCE.findall(text or "")):
+        asked = "?" in sentence
+        body = sentence.strip().rstrip(".?!\n").strip()
+        for part in SPLIT_MARKS.split(body):
+            part = (part or "").strip(" \t-:")
+            if normalize(part):
+                clauses.append((part, asked, number))
+    return clauses
+
+
+def _opening(words: List[str]) -> List[str]:
+    start = 0
+    while start < len(words) - 1 and words[start] in LEAD_INS:
+        start += 1
+    return words[start:]
+
+
+def is_interrogative(words: List[str]) -> bool:
+    """The clause opens like a question: "what ...", "is the ...", "do I need ..."."""
+    opening = _opening(words)
+    if not opening:
+        return False
+    first = opening[0]
+    if first in INTERROGATIVES:
+        return True
+    return first in NEEDS_A_PERSON_AFTER and len(opening) > 1 and opening[1] in PEOPLE
+
+
+def is_pick_request(words: List[str]) -> bool:
+    """"can I have the 4080", "could you please make it 64gb", "can it be linen"."""
+    opening = [w for w in _opening(words) if w not in ("please", "pls", "plz", "just", "maybe", "also")]
+    return (len(opening) >= 3 and opening[0] in PICK_MODALS and opening[1] in PICK_SUBJECTS
+            and opening[2] in PICK_VERBS)
+
+
+def catalog_words(product: Product) -> Set[str]:
+    """Every word of the product's name, options and values: a clause of these says
+    nothing the bot could not place."""
+    phrases = [product.name, product.id.replace("_", " "), *product.synonyms]
+    for option in product.options:
+        phrases += [option.name, option.id.replace("_", " "), *option.synonyms, option.unit]
+        for value in option.values:
+            phrases += [value.name, value.id.replace("_", " "), *value.synonyms]
+    return {word for phrase in phrases for word in normalize(phrase).split()}
+
+
+def _names_options(product: Product, words: List[str]) -> List[str]:
+    named = []
+    for option in product.options:
+        for cue in cue_words(option):
+            cue_list = cue.split()
+            if any(words[i:i + len(cue_list)] == cue_list for i in range(len(words) - len(cue_list) + 1)):
+                named.append(option.id)
+                break
+    return named
+
+
+def _counts(text: str) -> Tuple[int, ...]:
+    """Whole numbers without a unit: "1 of them", "the other 2 in poplin" ("in" there is a
+    preposition, not inches)."""
+    counts = []
+    for number, unit, match in number_mentions(prepare_numbers(text)):
+        preposition = unit == "in" and re.match(r"\s+[a-z]", match.string[match.end():])
+        if (unit is None or preposition) and number == number.to_integral_value() and 0 < number < 1000:
+            counts.append(int(number))
+    return tuple(counts)
+
+
+def number_in(text: str) -> bool:
+    return any(True for _ in number_mentions(prepare_numbers(text)))
+
+
+def none_value(option: Option) -> Tuple[bool, Optional[str]]:
+    """(whether the option can be "none", the value that means it): an optional option's
+    None, or the choice whose id or synonym is "none" ("No graphics card")."""
+    if option.kind == "yesno":
+        return False, None
+    if option.kind == "choice":
+        for value in option.values:
+            if value.id == "none" or "none" in (normalize(s) for s in value.synonyms):
+                return True, value.id
+    return option.optional, None
+
+
+def _says_none(words: List[str], option: Option) -> bool:
+    """"skip the graphics card", "without a monogram", "I don't need the graphics"."""
+    single = {w for w in NONE_WORDS if " " not in w}
+    pairs = {tuple(w.split()) for w in NONE_WORDS if " " in w}
+    for cue in cue_words(option):
+        cue_list = cue.split()
+        for index in range(len(words) - len(cue_list) + 1):
+            if words[index:index + len(cue_list)] != cue_list:
+                continue
+            before = words[max(0, index - 4):index]
+            if any(w in single for w in before) or any(tuple(before[i:i + 2]) in pairs for i in range(len(before) - 1)):
+                return True
+    return False
+
+
+def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option],
+                vocabulary: Set[str]) -> Tuple[Clause, Extraction]:
+    """One clause: its kind and what it names, and its own values (as find_values reads it)."""
+    words = normalize(text).split()
+    found = find_values(product, text, focus)
+    if not found.values and is_pick_request(words):
+        # "can I have the 4080": the value read without the request's opening words.
+        opening = _opening(words)
+        found = find_values(product, " ".join(opening[3:]), focus)
+    values = list(found.values) + [o for o in found.problems if o not in found.values]
+    options = [o for o in _names_options(product, words) if o not in values]
+    interrogative = is_interrogative(words)
+    # "can I have the 4080" picks; "can we change the case" asks to change, not about it.
+    question = interrogative and not (is_pick_request(words) and (values or options))
+    if asked and not interrogative and not values:
+        question = True  # "hmm, which ...?": an aside inside a question
+    leftover = [w for w in words if w not in FILLER and w not in ASIDES and w not in vocabulary
+                and w not in INTERROGATIVES and not (values and w.replace(".", "").isdigit())]
+    kind = ClauseKind.QUESTION if question else (ClauseKind.PICK if values else ClauseKind.OTHER)
+    clause = Clause(text=text, kind=kind, values=tuple(values), options=tuple(options), counts=_counts(text),
+                    content=bool(leftover), bare=not leftover, changes=any(w in CHANGE_WORDS for w in words))
+    return clause, found
+
+
+def read_message(product: Product, text: str, found: Extraction, focus: Optional[Option] = None) -> Reading:
+    """`text` (whose values the whole-message extraction `found` holds) read clause by clause.
+
+    Without a question part, everything found is taken, plus what single clauses name on
+    their own ("skip the graphics card", "normal buttoned cuffs"). With one, only the
+    values of the picking parts are taken; a question alone takes nothing.
+    """
+    vocabulary = catalog_words(product)
+    parts = split_clauses(text)
+    # A question sentence's parts after its first interrogative part continue the question
+    # ("what's the difference between 16 and 32 for gaming?").
+    read: List[Tuple[Clause, Extraction]] = []
+    asking_in: Set[int] = set()  # sentences whose question has begun
+    interrogative_sentences = {sentence for part, _, sentence in parts if is_interrogative(normalize(part).split())}
+    for part, asked, sentence in parts:
+        clause, own = read_clause(product, part, asked, focus, vocabulary)
+        words = normalize(part).split()
+        picks = is_pick_request(words) or any(w in PICK_MARKERS for w in words)
+        # After a question's opening, the sentence's parts continue it ("which is faster,
+        # the ryzen 9 or the i7"); a question mark without one asks about what it names
+        # ("the 4080 super?"); unless a part says it picks.
+        continues = sentence in asking_in or (asked and sentence not in interrogative_sentences)
+        if continues and clause.kind != ClauseKind.QUESTION and not picks:
+            clause = dataclasses.replace(clause, kind=ClauseKind.QUESTION)
+        if clause.kind == ClauseKind.QUESTION and is_interrogative(words):
+            asking_in.add(sentence)
+        read.append((clause, own))
+    clauses = [clause for clause, _ in read]
+    asking = any(c.kind == ClauseKind.QUESTION for c in clauses)
+    picked = {option_id for c in clauses if c.kind == ClauseKind.PICK for option_id in c.values}
+    in_questions = {option_id for c in clauses if c.kind == ClauseKind.QUESTION for option_id in c.values}
+    taken = Extraction(dict(found.values), found.focus_error, dict(found.problems))
+    if asking:
+        taken.values = {k: v for k, v in found.values.items() if k in picked}
+        taken.problems = {k: v for k, v in found.problems.items() if k in picked}
+        taken.focus_error = None
+    # What one clause names on its own that the whole message did not give.
+    for clause, own in read:
+        if clause.kind == ClauseKind.QUESTION:
+            continue
+        for option_id, parsed in own.values.items():
+            if option_id not in taken.values and option_id not in taken.problems and option_id in clause.values:
+                taken.values[option_id] = parsed
+        words = normalize(clause.text).split()
+        for option_id in list(clause.options):
+            option = product.option(option_id)
+            can_be_none, none_id = none_value(option)
+            if can_be_none and _says_none(words, option) and option_id not in taken.values:
+                taken.values[option_id] = Parsed(value=none_id, ok=True)
+                clauses[clauses.index(clause)] = clause = _with_value(clause, option_id)
+            elif clause.content and option_id not in taken.values and option_id not in taken.problems:
+                parsed = described(option, clause.text)
+                if parsed.ok:
+                    taken.values[option_id] = parsed
+                else:
+                    taken.problems[option_id] = parsed
+                clauses[clauses.index(clause)] = clause = _with_value(clause, option_id)
+    if taken.values and taken.focus_error is not None and focus is not None and focus.id in taken.values:
+        taken.focus_error = None
+    dropped = sorted(in_questions - picked)
+    reading = Reading(clauses, taken, dict(getattr(found, "split", None) or {}), dropped)
+    if not reading.split:
+        reading.split = clause_split(product, read)
+    return reading
+
+
+def _with_value(clause: Clause, option_id: str) -> Clause:
+    return dataclasses.replace(clause, kind=ClauseKind.PICK, values=clause.values + (option_id,),
+                               options=tuple(o for o in clause.options if o != option_id), content=False, bare=False)
+
+
+def described(option: Option, text: str) -> Parsed:
+    """An option named in a clause with words of its own ("normal buttoned cuffs"): the
+    value those words certainly name, or why not, quoting the clause."""
+    parsed = parse_answer(option, text)
+    if parsed.ok:
+        if option.kind == "choice" and parsed.value is not None:
+            parsed.note = f'I took "{text.strip()}" as {option.value(parsed.value).name} for the {noun(option)}'
+        return parsed
+    if parsed.reason == RefusalReason.AMBIGUOUS:
+        return Parsed.refused(RefusalReason.AMBIGUOUS, f'I didn\'t understand "{text.strip()}" for the {noun(option)}: '
+                              f"did you mean {name_list((v.name for v in parsed.candidates), 'or')}?", parsed.candidates)
+    specific = (RefusalReason.OUT_OF_STOCK, RefusalReason.OUT_OF_RANGE, RefusalReason.MISSING_UNIT)
+    if parsed.reason in specific and (option.kind != "number" or number_in(text)):
+        return parsed
+    return Parsed.refused(RefusalReason.NOT_UNDERSTOOD,
+                          f'I didn\'t understand "{text.strip()}" for the {noun(option)}. {describe_valid(option)}',
+                          option.in_stock_values if option.kind == "choice" else (), not_understood=True)
+
+
+def clause_split(product: Product, read: List[Tuple[Clause, Extraction]]) -> Dict[str, List[Tuple[int, str]]]:
+    """Two values of one choice option, each in its own clause with a count ("one in
+    linen and the other 2 in poplin"): a split of the quantity over two configurations."""
+    by_option: Dict[str, List[Tuple[int, str]]] = {}
+    for clause, own in read:
+        for option_id, parsed in own.values.items():
+            option = product.option(option_id)
+            if option.kind != "choice" or parsed.value is None:
+                continue
+            value = option.value(parsed.value)
+            named = {w for phrase in (value.name, *value.synonyms) for w in normalize(phrase).split()}
+            counts = [c for c in clause.counts if str(c) not in named]  # "ryzen 5" is a name, not five
+            if len(counts) == 1:
+                by_option.setdefault(option_id, []).append((counts[0], parsed.value))
+    return {option_id: pairs for option_id, pairs in by_option.items() if len({value for _, value in pairs}) > 1}
+
+
+def split_reply(product: Product, split: Dict[str, List[Tuple[int, str]]]) -> str:
+    """One order holds one configuration: nothing changed, the rest can be another order."""
+    parts = []
+    for option_id, pairs in split.items():
+        option = product.option(option_id)
+        parts.append(name_list((f"{count} × {option.value(value).name}" for count, value in pairs), "and"))
+    return (f"One order holds one configuration, so I haven't changed anything: {'; '.join(parts)} would be "
+            f"separate orders. Let's finish this {product.name} with one "
+            f"{' and one '.join(noun(product.option(o)) for o in split)}; once it's placed I can take the rest "
+            "as another order.")
+
+
+def unclear_reply(clauses: List[Clause]) -> str:
+    """The parts of a message that were neither taken nor answered."""
+    quoted = name_list((f'"{c.text.strip()}"' for c in clauses), "or")
+    return f"I didn't understand {quoted}; could you say that another way?"
+

@@ -1,0 +1,187 @@
+"""A message read clause by clause (order core, no Rasa): questions fill nothing, a pick
+beside a question is taken, an option's "none" or its description words named in a clause
+are taken, a split over the quantity is found, and what is left is marked not understood."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pytest
+import yaml
+
+from bot.core.catalog import load_catalog
+from bot.core.clauses import ClauseKind, read_message, split_clauses, split_reply
+from bot.core.extract import find_values
+
+
+def read(catalog, product_id: str, text: str, focus: Optional[str] = None):
+    product = catalog.product(product_id)
+    option = product.option(focus) if focus else None
+    return read_message(product, text, find_values(product, text, option), option)
+
+
+def taken(reading) -> dict:
+    return {option: parsed.value for option, parsed in reading.taken.values.items()}
+
+
+@pytest.mark.parametrize("product, focus, text", [
+    # The issue's questions, whatever the NLU says of them ...
+    ("custom_pc", "graphics", "is the 4070 super enough for resolve or do I need the 4080?"),
+    ("custom_pc", "memory", "what's the difference between 16 and 32 for gaming?"),
+    ("tailored_shirt", "neck", "how do I measure my neck?"),
+    ("custom_pc", "cpu", "would the ryzen 7 be better?"),
+    ("tailored_shirt", "fabric", "does the linen wrinkle?"),
+    # ... and our own: no question mark, lead-ins, a bare value asked about, at the summary.
+    ("custom_pc", "cpu", "so which is faster for compiling, the ryzen 9 or the i7"),
+    ("custom_pc", "graphics", "the 4080 super?"),
+    ("tailored_shirt", "fabric", "hmm, is twill warmer than oxford"),
+    ("custom_pc", "storage", "do you think 1tb is enough for a few games?"),
+    ("custom_pc", None, "would a full tower be quieter?"),
+    ("tailored_shirt", "collar", "ok and what does a cutaway collar look like?"),
+    ("conveyor", "length", "how long can it be, 12 m?"),
+])
+def test_a_question_fills_nothing(demo_catalog, product, focus, text):
+    reading = read(demo_catalog, product, text, focus)
+    assert taken(reading) == {} and reading.taken.problems == {}
+    assert reading.asks and all(c.kind != ClauseKind.PICK for c in reading.clauses)
+
+
+@pytest.mark.parametrize("product, focus, text, expected", [
+    ("custom_pc", "graphics", "can I have the 4080?", {"graphics": "rtx_4080_super"}),
+    ("custom_pc", "memory", "could you make it 64gb?", {"memory": "ddr5_64gb"}),
+    ("custom_pc", "graphics", "I'll take the 4080 super, is that enough?", {"graphics": "rtx_4080_super"}),
+    ("tailored_shirt", "fabric", "could I please get it in navy twill?", {"fabric": "twill_navy"}),
+    ("custom_pc", "case", "full tower. when would it be ready if I order today?", {"case": "full_tower"}),
+    ("tailored_shirt", "fabric", "linen please - does it wrinkle a lot?", {"fabric": "linen_natural"}),
+])
+def test_a_clear_pick_beside_or_inside_a_question_is_taken(demo_catalog, product, focus, text, expected):
+    reading = read(demo_catalog, product, text, focus)
+    assert taken(reading) == expected
+
+
+def test_the_pick_is_taken_and_the_question_beside_it_kept_to_answer(demo_catalog):
+    reading = read(demo_catalog, "custom_pc", "full tower. when would it be ready if I order today?", "case")
+    assert [c.kind for c in reading.clauses] == [ClauseKind.PICK, ClauseKind.QUESTION]
+    assert [c.text for c in reading.questions] == ["when would it be ready if I order today"]
+
+
+def test_a_value_named_only_in_the_question_is_not_taken_beside_a_pick(demo_catalog):
+    reading = read(demo_catalog, "custom_pc", "32gb ddr5, and would the 4080 super fit a compact case?", "memory")
+    assert taken(reading) == {"memory": "ddr5_32gb"}
+    assert set(reading.dropped) == {"graphics", "case"}
+
+
+@pytest.mark.parametrize("product, focus, text, expected", [
+    ("custom_pc", "storage", "2tb and skip the graphics card", {"storage": "ssd_2tb", "graphics": "none"}),
+    ("custom_pc", "storage", "2 tb, without a graphics card", {"storage": "ssd_2tb", "graphics": "none"}),
+    ("custom_pc", "case", "mid tower, and I don't need an operating system", {"case": "mid_tower", "os": "none"}),
+    ("tailored_shirt", "collar", "spread collar and normal buttoned cuffs", {"collar": "spread", "cuffs": "barrel"}),
+])
+def test_a_clause_naming_an_option_gives_its_value_or_none(demo_catalog, product, focus, text, expected):
+    assert taken(read(demo_catalog, product, text, focus)) == expected
+
+
+def test_a_value_read_from_description_words_is_said_back(demo_catalog):
+    reading = read(demo_catalog, "tailored_shirt", "spread collar and normal buttoned cuffs", "collar")
+    assert reading.taken.values["cuffs"].note == 'I took "normal buttoned cuffs" as Barrel for the cuffs'
+
+
+def test_an_option_named_with_words_that_name_no_value_says_which_part(demo_catalog):
+    reading = read(demo_catalog, "tailored_shirt", "spread collar and cuffs with little pearls", "collar")
+    assert taken(reading) == {"collar": "spread"}
+    problem = reading.taken.problems["cuffs"]
+    assert 'I didn\'t understand "cuffs with little pearls" for the cuffs' in problem.error
+    assert "Barrel or French" in problem.error
+
+
+def test_changing_an_option_without_a_value_names_it(demo_catalog):
+    reading = read(demo_catalog, "custom_pc", "change the storage")
+    assert [option for _, option in reading.named_without_value()] == ["storage"]
+    assert taken(reading) == {} and reading.unclear() == []
+
+
+def test_two_changes_at_the_summary_are_both_read(demo_catalog):
+    reading = read(demo_catalog, "custom_pc", "change the cpu to the ryzen 5 and the memory to 64gb")
+    assert taken(reading) == {"cpu": "ryzen5_7600", "memory": "ddr5_64gb"}
+    assert reading.split == {}
+
+
+@pytest.mark.parametrize("text, focus, expected", [
+    ("can 1 of them be linen and the other 2 in the light blue poplin?", None,
+     {"fabric": [(1, "linen_natural"), (2, "poplin_light_blue")]}),
+    ("two in white and one in blue", "fabric", {"fabric": [(2, "oxford_white"), (1, "poplin_light_blue")]}),
+    ("make 3 of them navy twill, and 1 in linen", "fabric", {"fabric": [(3, "twill_navy"), (1, "linen_natural")]}),
+])
+def test_two_values_of_one_choice_with_counts_are_a_split(demo_catalog, text, focus, expected):
+    reading = read(demo_catalog, "tailored_shirt", text, focus)
+    assert reading.split == expected
+
+
+def test_numbers_in_value_names_are_not_counts(demo_catalog):
+    assert read(demo_catalog, "custom_pc", "the ryzen 5, not the ryzen 7", "cpu").split == {}
+
+
+def test_the_split_reply_changes_nothing_and_offers_another_order(demo_catalog):
+    shirt = demo_catalog.product("tailored_shirt")
+    text = split_reply(shirt, {"fabric": [(1, "linen_natural"), (2, "poplin_light_blue")]})
+    assert "One order holds one configuration" in text and "haven't changed anything" in text
+    assert "1 × Linen, natural" in text and "2 × Poplin, light blue" in text and "another order" in text
+
+
+@pytest.mark.parametrize("text, unclear", [
+    ("the 7800X3D please, and make it snappy", ["make it snappy"]),
+    ("2tb ssd, and my cat says hi", ["my cat says hi"]),
+])
+def test_a_part_that_is_neither_taken_nor_asked_is_unclear(demo_catalog, text, unclear):
+    reading = read(demo_catalog, "custom_pc", text, "cpu")
+    assert [c.text for c in reading.unclear()] == unclear
+
+
+@pytest.mark.parametrize("text", ["the 7800X3D please, thanks", "ok, 32 gigs of ddr5 then", "hmm let me think, the i5"])
+def test_asides_and_politeness_are_not_unclear(demo_catalog, text):
+    assert read(demo_catalog, "custom_pc", text, "cpu").unclear() == []
+
+
+@pytest.mark.parametrize("text, clauses", [
+    ("neck 39,5 cm, chest 102", ["neck 39,5 cm", "chest 102"]),
+    ("15.5 inches. and 1,200 mm?", ["15.5 inches", "1,200 mm"]),
+    ("15 and a half", ["15 and a half"]),
+    ("white oxford; slim and spread", ["white oxford", "slim", "spread"]),
+])
+def test_clauses_split_at_sentence_and_clause_marks_not_in_numbers(text, clauses):
+    assert [part for part, _, _ in split_clauses(text)] == clauses
+
+
+SHED = {
+    "shop": {"name": "Sheds", "currency": "EUR", "delivery": "We deliver.", "delivery_countries": ["DE"]},
+    "products": [{
+        "id": "garden_shed", "name": "Garden shed", "synonyms": ["shed"], "lead_time_days": 10, "currency": "EUR",
+        "base_price": 500,
+        "options": [
+            {"id": "roof", "name": "Roof", "kind": "choice", "values": [
+                {"id": "felt", "name": "Bitumen felt", "price": 0, "synonyms": ["felt"]},
+                {"id": "shingles", "name": "Cedar shingles", "price": 300, "synonyms": ["shingles", "cedar"]}]},
+            {"id": "floor", "name": "Floor", "kind": "choice", "values": [
+                {"id": "none", "name": "No floor", "price": 0, "synonyms": ["none", "no floor"]},
+                {"id": "plywood", "name": "Plywood floor", "price": 120, "synonyms": ["plywood"]}]},
+            {"id": "sheds", "name": "Number of sheds", "synonyms": ["sheds"], "kind": "number", "unit": "sheds",
+             "min": 1, "max": 5},
+        ],
+        "pricing": {"multiply_by": "sheds"},
+    }],
+}
+
+
+@pytest.fixture(scope="module")
+def shed_catalog(tmp_path_factory):
+    path = tmp_path_factory.mktemp("shed") / "catalog.yml"
+    path.write_text(yaml.safe_dump(SHED))
+    return load_catalog(path)
+
+
+def test_a_product_the_code_has_never_seen_is_read_the_same_way(shed_catalog):
+    assert taken(read(shed_catalog, "garden_shed", "are cedar shingles worth it?", "roof")) == {}
+    assert taken(read(shed_catalog, "garden_shed", "felt, and skip the floor", "roof")) == {"roof": "felt", "floor": "none"}
+    assert taken(read(shed_catalog, "garden_shed", "could I get the shingles?", "roof")) == {"roof": "shingles"}
+    split = read(shed_catalog, "garden_shed", "2 with felt and 1 with cedar shingles", "roof").split
+    assert split == {"roof": [(2, "felt"), (1, "shingles")]}
