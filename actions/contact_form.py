@@ -18,8 +18,7 @@ from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, reset_or
 from bot.core.contact import delivery_answer, read_address, read_email, read_name, read_name_and_email
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
-from bot.core.rules import violations
-from bot.core.selections import next_missing_option
+from bot.core.placement import PlacementProblem, check_contact, check_order
 from bot.core.values import display_value
 from actions.order_form import ask_pending, says_no, says_yes
 from bot.channels.staff_notice import announce_order
@@ -178,6 +177,9 @@ class ActionPlaceOrder(Action):
         return "action_place_order"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if not isinstance(tracker.get_slot("selections") or {}, dict):  # only a forged tracker has that
+            product = resources.catalog().find_product(tracker.get_slot("product"))
+            return self._refuse(dispatcher, tracker, check_order(product, tracker.get_slot("selections")))
         draft = Draft.of(tracker)
         if not draft.started:
             if tracker.get_slot("last_order"):
@@ -186,12 +188,11 @@ class ActionPlaceOrder(Action):
                                               "Anything else I can make for you?")
             return []  # otherwise the order was cancelled in the contact form, which said so
         product, selections = draft.product, draft.selections
-        if next_missing_option(product, selections) is not None or any(
-            violations(product, selections, option.id) for option in product.options
-        ):
-            # Rules are checked again here: nothing invalid is ever stored.
-            dispatcher.utter_message(text="Sorry, that combination is not possible; nothing was stored. Let's start again.")
-            return reset_order()
+        # Everything is checked again here, whoever sent the tracker: nothing invalid is stored.
+        problems = check_order(product, tracker.get_slot("selections")) + check_contact(
+            tracker.get_slot("customer_name"), tracker.get_slot("customer_email"), tracker.get_slot("customer_address"))
+        if problems:
+            return self._refuse(dispatcher, tracker, problems)
         priced = quote(product, selections)
         new = NewOrder(
             draft_id=tracker.get_slot("draft_id") or uuid.uuid4().hex,
@@ -239,3 +240,13 @@ class ActionPlaceOrder(Action):
                     f"business days and send updates to {new.customer_email}.")
         dispatcher.utter_message(text=text)
         return reset_order() + [SlotSet("last_order", stored["number"])]
+
+    @staticmethod
+    def _refuse(dispatcher: CollectingDispatcher, tracker: Tracker, problems: List[PlacementProblem]) -> List[EventType]:
+        """Nothing stored: the reasons to the customer (the first three) and all to the log."""
+        logger.warning("refused to place the order of conversation %s: %s", tracker.sender_id,
+                       "; ".join(f"{problem.reason.value} {problem.option_id}: {problem.message}" for problem in problems))
+        reasons = "; ".join(problem.message for problem in problems[:3])
+        dispatcher.utter_message(text=f"Sorry, I can't place this order ({reasons}), so nothing was stored. "
+                                      "Let's start again.")
+        return reset_order()

@@ -121,6 +121,8 @@ class NewOrder:
             raise ValueError("an order needs a total; without one it is a quote_request")
         if self.total is not None and not isinstance(self.total, Decimal):
             raise TypeError(f"total must be a Decimal or None, not {type(self.total).__name__}")
+        if self.total is not None and (not self.total.is_finite() or self.total < 0):  # the store's floor
+            raise ValueError(f"total must not be negative (nor infinite), not {self.total}")
         if len(self.currency or "") != 3:
             raise ValueError(f"currency must be a 3-letter code, not {self.currency!r}")
 

@@ -168,3 +168,76 @@ async def test_a_delivery_question_without_a_country_gets_the_delivery_text():
     dispatcher = CollectingDispatcher()
     answer_question(dispatcher, tracker, Message.of(tracker), Draft(None, {}))
     assert dispatcher.messages[0]["text"].startswith("We deliver across the EU. Shipping is free")
+
+
+# ---------------------------------------------------------------------------- placement
+
+SHIRT = {"fabric": "oxford_white", "fit": "slim", "collar": "spread", "cuffs": "barrel", "neck": 39.5, "chest": 100,
+         "waist": 90, "sleeve_length": 64, "shirt_length": 76, "monogram": None, "quantity": 2}
+CONVEYOR = {"length": 12, "belt_width": 600, "load": 40, "belt": "pvc", "environment": "standard",
+            "power": "230v_single_phase"}
+CONTACT = {"customer_name": "Aiko Tanaka", "customer_email": "aiko@example.jp",
+           "customer_address": "Hauptstrasse 12, 10115 Berlin"}
+
+
+def placing_tracker(product: str, selections, sender: str = "test-forged", **contact):
+    """A tracker as a forged call to the action server sends it: next action
+    action_place_order, every slot chosen by the caller."""
+    return make_tracker("yes", intent="affirm", sender=sender, slots={
+        "product": product, "selections": selections, "specs_complete": True, "draft_id": f"forged-{sender}",
+        **CONTACT, **contact})
+
+
+async def place(tracker):
+    from actions.contact_form import ActionPlaceOrder
+
+    events, messages = await run(ActionPlaceOrder(), tracker)
+    return slot_events(events), " ".join(message["text"] for message in messages)
+
+
+FORGED = [
+    ("silk, -3 shirts", "tailored_shirt", {**SHIRT, "fabric": "silk_ivory", "quantity": -3}, {},
+     ["Silk, ivory is out of stock", "Quantity: -3 shirts is outside"]),
+    ("-12 m conveyor", "conveyor", {**CONVEYOR, "length": -12}, {}, ["Length: -12 m is outside"]),
+    ("a belt width not made", "conveyor", {**CONVEYOR, "belt_width": 700}, {}, ["not one of the sizes made"]),
+    ("an unknown CPU and an option the PC has not", "custom_pc", {**FULL_PC, "cpu": "ryzen99", "turbo": True}, {},
+     ["'ryzen99' is not one of the choices", "has no option 'turbo'"]),
+    ("a neck as text, two decimals, a lower-case monogram", "tailored_shirt",
+     {**SHIRT, "neck": "39.5", "chest": 100.25, "monogram": "abc"}, {},
+     ["is text, not a number", "more than 1 decimal", "'abc' is not a valid monogram"]),
+    ("DDR4 with a Ryzen (a rule)", "custom_pc", {**FULL_PC, "memory": "ddr4_32gb"}, {},
+     ["AMD Ryzen processors (socket AM5) take DDR5 memory only"]),
+    ("a memory option missing", "custom_pc", {k: v for k, v in FULL_PC.items() if k != "memory"}, {},
+     ["is not given"]),
+    ("no name, a surrogate in the address", "tailored_shirt", SHIRT,
+     {"customer_name": None, "customer_address": "Street \ud800 1, Berlin"},
+     ["the name is missing", "the delivery address holds characters"]),
+    ("quantity a float", "tailored_shirt", {**SHIRT, "quantity": 1.5}, {}, ["more than 0 decimals"]),
+    ("selections not a mapping of options", "tailored_shirt", ["fabric", "silk"], {}, ["not a set of options"]),
+]
+
+
+@pytest.mark.parametrize("case, product, selections, contact, reasons", FORGED, ids=[case[0] for case in FORGED])
+async def test_a_forged_order_is_refused_with_its_reasons_and_nothing_is_stored(order_database, caplog, case, product,
+                                                                                selections, contact, reasons):
+    slots, said = await place(placing_tracker(product, selections, **contact))
+    assert order_database.all_orders() == []
+    assert said.startswith("Sorry, I can't place this order (") and "nothing was stored" in said
+    for reason in reasons[:3]:
+        assert reason in said
+    for reason in reasons:
+        assert reason in caplog.text
+    assert "refused to place the order of conversation test-forged" in caplog.text
+    assert slots["product"] is None and slots["selections"] is None  # the order starts again
+
+
+@pytest.mark.parametrize("product, selections, total", [
+    ("tailored_shirt", SHIRT, "118.00"), ("conveyor", CONVEYOR, None), ("custom_pc", FULL_PC, "1622.00")])
+async def test_a_valid_order_sent_the_same_way_is_placed_once_and_priced_by_the_core(order_database, product,
+                                                                                     selections, total):
+    slots, said = await place(placing_tracker(product, selections))
+    [order] = order_database.all_orders()
+    assert order["number"] in said and slots["last_order"] == order["number"]
+    if total is not None:
+        assert order["total"] == total
+    assert order["customer_name"] == "Aiko Tanaka"

@@ -226,3 +226,10 @@ def test_text_no_database_can_store_never_stops_an_order(order_store, text):
         value.encode("utf-8")  # storable, printable everywhere
         assert "\x00" not in value and "\x1b" not in value
     assert stored["customer_name"].replace("\ufffd", "?") in {"?", "Anna ? Schmidt", "", "Anna[31m", "ok 𐀀 pair"}
+
+
+@pytest.mark.parametrize("total", [Decimal("-447.00"), Decimal("-0.01"), Decimal("NaN")])
+def test_a_negative_total_is_never_stored(order_store, total):
+    with pytest.raises(ValueError, match="total must not be negative"):
+        order_store.place_order(new_order(total=total))
+    assert count_orders(order_store) == 0
