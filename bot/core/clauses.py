@@ -256,13 +256,14 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
         found = find_values(product, " ".join(opening[3:]), focus)
     values = list(found.values) + [o for o in found.problems if o not in found.values]
     options = [o for o in _names_options(product, words) if o not in values]
+    leftover = [w for w in words if w not in FILLER and w not in ASIDES and w not in vocabulary
+                and w not in INTERROGATIVES and not (values and w.replace(".", "").isdigit())]
     interrogative = is_interrogative(words)
     # "can I have the 4080" picks; "can we change the case" asks to change, not about it.
     question = interrogative and not (is_pick_request(words) and (values or options))
-    if asked and not interrogative and not values:
-        question = True  # "hmm, which ...?": an aside inside a question
-    leftover = [w for w in words if w not in FILLER and w not in ASIDES and w not in vocabulary
-                and w not in INTERROGATIVES and not (values and w.replace(".", "").isdigit())]
+    says_something = bool(values or options or leftover)
+    if asked and not interrogative and not values and says_something:
+        question = True  # "the sleeve, from where?": asked about, not picked
     kind = ClauseKind.QUESTION if question else (ClauseKind.PICK if values else ClauseKind.OTHER)
     clause = Clause(text=text, kind=kind, values=tuple(values), options=tuple(options), counts=_counts(text),
                     content=bool(leftover), bare=not leftover, changes=any(w in CHANGE_WORDS for w in words))
@@ -291,7 +292,8 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         # the ryzen 9 or the i7"); a question mark without one asks about what it names
         # ("the 4080 super?"); unless a part says it picks.
         continues = sentence in asking_in or (asked and sentence not in interrogative_sentences)
-        if continues and clause.kind != ClauseKind.QUESTION and not picks:
+        says_something = bool(clause.values or clause.options or clause.content)
+        if continues and says_something and clause.kind != ClauseKind.QUESTION and not picks:
             clause = dataclasses.replace(clause, kind=ClauseKind.QUESTION)
         if clause.kind == ClauseKind.QUESTION and is_interrogative(words):
             asking_in.add(sentence)

@@ -179,3 +179,33 @@ async def test_a_question_at_the_summary_changes_nothing():
 async def test_an_unclear_message_at_the_summary_quotes_what_was_not_understood():
     _, messages = await run(ValidateOrderForm(), form("paint it purple", dict(FULL_PC)))
     assert said(messages).startswith('Sorry, I didn\'t understand "paint it purple"')
+
+
+async def test_a_question_in_the_first_message_fills_nothing_but_the_product():
+    from actions.order_form import ActionStartOrder
+
+    tracker = make_tracker("a gaming pc - would the 4080 super be enough for 4k?", intent="order_product")
+    events, messages = await run(ActionStartOrder(), tracker)
+    slots = slot_events(events)
+    assert slots["product"] == "custom_pc" and slots["selections"] == {}
+    assert len(messages) >= 2  # the order begins, and the question gets an answer
+
+
+async def test_a_pick_in_the_first_message_beside_a_question_is_taken():
+    from actions.order_form import ActionStartOrder
+
+    tracker = make_tracker("a linen shirt please, how long do you need for it?", intent="order_product")
+    events, _ = await run(ActionStartOrder(), tracker)
+    assert slot_events(events)["selections"] == {"fabric": "linen_natural"}
+
+
+async def test_a_yes_with_a_question_mark_still_confirms_the_summary():
+    events, _ = await run(ValidateOrderForm(), form("yes?", dict(FULL_PC), intent="affirm"))
+    assert slot_events(events)["order_confirmed"] is True
+
+
+async def test_changing_an_earlier_answer_mid_order_asks_it_again():
+    events, messages = await run(ValidateOrderForm(), form("can we change the cpu?", UP_TO_GRAPHICS))
+    slots = slot_events(events)
+    assert "cpu" not in slots["selections"] and slots["changing"] == {"option": "cpu", "old": "ryzen7_7800x3d"}
+    assert said(messages) == "OK, let's change the CPU (now AMD Ryzen 7 7800X3D)."
