@@ -45,6 +45,8 @@ class ContactProblem(str, Enum):
     EMAIL_AS_NAME = "email_as_name"
     CODE = "code"
     CONTROL = "control"
+    BROKEN = "broken"  # a character that did not come through (U+FFFD, a lone surrogate)
+    NOT_PLAUSIBLE = "not_plausible"  # "NaN", "null", "aaaa", "asdfgh": no name or place is written so
     SYMBOLS = "symbols"
     NO_LETTERS = "no_letters"
     TITLE_ONLY = "title_only"
@@ -116,6 +118,17 @@ NOT_NAMES = frozenset({
     "n/a", "na", "idk", "test", "hi", "hello", "hey", "thanks", "thank you", "cancel", "stop", "skip", "why",
     "what", "anonymous", "no name", "asdf", "qwerty", "me", "name", "my name",
 })
+# Words a program or a test writes where a name or a place should be, and keyboard rows: a
+# name or an address made only of these is not one ("NaN", "null null", "lorem ipsum").
+JUNK_WORDS = frozenset({
+    "nan", "null", "nil", "none", "undefined", "true", "false", "infinity", "inf", "void", "object", "lorem",
+    "ipsum", "dolor", "test", "testing", "foo", "bar", "baz", "qux", "xxx", "xyz", "abc", "asdf", "qwerty", "dummy",
+    "sample", "example", "placeholder", "blah", "bla",
+})
+KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "yxcvbnm", "azertyuiop", "qsdfghjklm", "wxcvbn")
+# What confirms the order: at the name question, the order was confirmed already.
+AFFIRMATIONS = frozenset({"yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "confirm", "confirmed", "correct",
+                          "right", "fine", "go", "ahead", "please", "do", "it", "place", "order", "the"})
 CODE_CHARACTERS = set("<>{}[]`;=$\\|")
 NAME_PUNCTUATION = set("'’‘-‐.,&()")
 # English names a customer uses that pycountry does not give (it has names, common names
@@ -159,6 +172,31 @@ def _unquote(text: str) -> str:
     return text
 
 
+def _broken(text: str) -> bool:
+    """A character that did not come through: U+FFFD (what the input channel makes of
+    invalid text) or a lone surrogate (when nothing cleaned it)."""
+    return any(ch == "\ufffd" or unicodedata.category(ch) == "Cs" for ch in text)
+
+
+BROKEN_REPLY = "Part of that didn't come through (a broken character)."
+
+
+def _words(text: str) -> List[str]:
+    """The words of a text, folded for comparing ("ＮａＮ" is "nan")."""
+    return re.findall(r"[^\W\d_]+", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _implausible(text: str) -> bool:
+    """Written by a program or a keyboard, not a person: only junk words, a letter four
+    times in a row ("aaaa", "AAAAAAAA"), a run of keys along a keyboard row ("asdfgh")."""
+    words = _words(text)
+    if words and all(word in JUNK_WORDS or word in NOT_NAMES for word in words):
+        return True
+    if re.search(r"([^\W\d_])\1{3}", unicodedata.normalize("NFKC", text).casefold()):
+        return True
+    return any(len(word) >= 4 and any(word in row or word in row[::-1] for row in KEYBOARD_ROWS) for word in words)
+
+
 def _control(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\t\n\r\u200c\u200d" for ch in text)
 
@@ -169,6 +207,8 @@ def _quoted(characters: Iterable[str]) -> str:
 
 def read_name(text: str) -> Reading:
     """The name in the customer's answer to the name question, as typed."""
+    if _broken(text):
+        return _refuse_name(ContactProblem.BROKEN, BROKEN_REPLY)
     if _control(text):
         return _refuse_name(ContactProblem.CONTROL, "That contains invisible control characters.")
     name = _collapse(text)
@@ -183,6 +223,9 @@ def read_name(text: str) -> Reading:
     parts = FIRST_AND_LAST.match(stripped)
     if parts:  # "first name Aiko, last name Tanaka"
         stripped = f"{parts['first']} {parts['last']}"
+    if _words(name) and all(word in AFFIRMATIONS for word in _words(name)):  # a second "yes" to the summary
+        return _refuse_name(ContactProblem.NOT_A_NAME, "You've confirmed the order; I only need the name that "
+                                                       "should go on it.")
     if not stripped and name.casefold().strip(" .!") in NOT_NAMES:
         return _refuse_name(ContactProblem.NOT_A_NAME, f"“{name}” isn't a name.")
     name = _unquote(stripped.strip(" ,!?"))
@@ -214,6 +257,8 @@ def read_name(text: str) -> Reading:
                             f"That's longer than a name (up to {MAX_NAME_WORDS} words, {MAX_NAME_CHARS} characters).")
     if any(word in SENTENCE_WORDS for word in re.findall(r"[\w'’]+", name.casefold().replace("’", "'"))):
         return _refuse_name(ContactProblem.SENTENCE, "That reads like a sentence, not a name.")
+    if _implausible(name) or not any(len(word) >= 2 for word in _words(name)):
+        return _refuse_name(ContactProblem.NOT_PLAUSIBLE, f"“{name}” doesn't look like a name.")
     parsed = HumanName(name)
     if not (parsed.first or parsed.last):
         return _refuse_name(ContactProblem.TITLE_ONLY, f"“{name}” is a title; what's the name that goes with it?",
@@ -231,6 +276,8 @@ EMAIL_EXAMPLE = "name@example.com"
 
 def read_email(text: str) -> Reading:
     """The email address in the customer's answer, normalised by email-validator."""
+    if _broken(text):
+        return _refuse_email(ContactProblem.BROKEN, BROKEN_REPLY)
     if _control(text):
         return _refuse_email(ContactProblem.CONTROL, "That contains invisible control characters.")
     candidates = list(dict.fromkeys(
@@ -295,6 +342,8 @@ ADDRESS_QUESTION = "Please give the full delivery address: street and number, po
 def read_address(text: str, shop: Shop) -> Reading:
     """The delivery address in the customer's answer, refused when it is not an address or
     is in a country the shop does not deliver to."""
+    if _broken(text):
+        return Reading(None, f"{BROKEN_REPLY} {ADDRESS_QUESTION}", ContactProblem.BROKEN)
     if _control(text):
         return Reading(None, f"That contains invisible control characters. {ADDRESS_QUESTION}",
                        ContactProblem.CONTROL)
@@ -320,7 +369,10 @@ def read_address(text: str, shop: Shop) -> Reading:
     if country is not None and not delivers_to(shop, country):
         return Reading(None, f"That address is in {country_name(country)}. {delivery_policy(shop)} "
                              "Please give an address there, or ask to talk to a person.", ContactProblem.OUTSIDE_DELIVERY)
-    if (len(address) < MIN_ADDRESS_CHARS or not any(ch.isalpha() for ch in address)
+    if _implausible(address):
+        return Reading(None, f"“{address}” doesn't look like an address. {ADDRESS_QUESTION}",
+                       ContactProblem.NOT_PLAUSIBLE)
+    if (len(address) < MIN_ADDRESS_CHARS or not any(len(word) >= 3 for word in _words(address))
             or not (any(ch.isdigit() for ch in address) or "," in address)):
         return Reading(None, ADDRESS_QUESTION, ContactProblem.ADDRESS_INCOMPLETE)
     return Reading(address, f"We'll deliver to: {address}.")
