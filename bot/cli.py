@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from pathlib import Path
 from typing import List, Optional
 
@@ -61,6 +62,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def terminal_safe(text: str) -> str:
+    """Text for the staff's terminal: control and format characters (ESC, CSI, a bidi
+    override) written as escapes, so what a customer typed can never move the cursor,
+    recolour or rewrite the screen; everything else as it is."""
+    return "".join(ch if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+                   else f"\\u{ord(ch):04x}" for ch in text)
+
+
 def cmd_orders(args: argparse.Namespace) -> int:
     from bot.store.orders import OrderStore
 
@@ -68,15 +77,16 @@ def cmd_orders(args: argparse.Namespace) -> int:
     store.migrate()
     orders = store.all_orders()
     if args.json:
-        json.dump(orders, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        # Valid JSON either way: the escapes terminal_safe writes are JSON's own.
+        sys.stdout.write(terminal_safe(json.dumps(orders, indent=2, ensure_ascii=False)) + "\n")
         return 0
     if not orders:
         print("No orders yet.")
     for order in orders:
         total = f"{order['total']} {order['currency']}" if order["total"] is not None else "quote request"
-        print(f"{order['number']}  {order['created_at'][:16]}  {order['status']:<10} {order['product_name']:<24} "
-              f"{total:>14}  {order['customer_name']} <{order['customer_email']}>")
+        print(terminal_safe(f"{order['number']}  {order['created_at'][:16]}  {order['status']:<10} "
+                            f"{order['product_name']:<24} {total:>14}  {order['customer_name']} "
+                            f"<{order['customer_email']}>").replace("\n", " "))
     return 0
 
 
