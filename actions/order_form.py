@@ -147,10 +147,10 @@ def question_of(message: Message, reading: Reading) -> Message:
     """The message as answer_question reads it: its own intent when the NLU read it as a
     question, otherwise the kind of question its question part is."""
     text = reading.question_text(message.text)
-    if message.is_question:
-        return dataclasses.replace(message, text=text)
     if text != message.text and not reading.names_catalog():
         text = f"{text} ({reading.picked_text()})"  # "is that enough?" beside "I'll take the 4080"
+    if message.is_question:
+        return dataclasses.replace(message, text=text)
     return dataclasses.replace(message, text=text, intent=QUESTION_INTENT, confidence=max(message.confidence, 0.5))
 
 
@@ -389,6 +389,11 @@ class ValidateOrderForm(Action):
             if reopen and reopen[0] in after:
                 events += self._reopen(dispatcher, product, after, product.option(reopen[0]))
             if asks:
+                focus_taken = [c for c in taken.applied.changes if focus is not None and c.option.id == focus.id
+                               and not c.was_filled and f"{c.option.name}:" not in taken.reply]
+                if focus_taken:  # the answer comes between: say what was taken first
+                    change = focus_taken[0]
+                    dispatcher.utter_message(text=f"Got it: {change.option.name}: {display_value(change.option, change.new)}.")
                 answer_question(dispatcher, tracker, question_of(message, reading), Draft(product, after))
             elif reading.unclear():
                 dispatcher.utter_message(text=unclear_reply(reading.unclear()), **NOT_UNDERSTOOD)

@@ -85,6 +85,7 @@ async def test_a_value_beside_a_question_is_taken_and_the_question_answered():
     tracker = form("full tower. when would it be ready if I order today?", selections, intent="ask_lead_time")
     events, messages = await run(ValidateOrderForm(), tracker)
     assert slot_events(events)["selections"]["case"] == "full_tower"
+    assert messages[0]["text"] == "Got it: Case: Full tower."  # said back before the answer
     assert "ready around" in said(messages)
     # The form's next question follows: the operating system.
     _, asked = await run(ActionAskSpecsComplete(), form("", slot_events(events)["selections"]))
