@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product
 from bot.core.contact import delivery_answer
 from bot.core.extract import find_values
+from bot.core import knowledge
 from bot.core.language import catalog_words, detect_language, other_language_reply
 from bot.core.life import find_order_number, status_label
 from bot.core.limits import MAX_MESSAGE_CHARS
@@ -205,11 +206,12 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
     product = draft.product
     say = dispatcher.utter_message
     if intent == "ask_price":
-        if not draft.started:
-            say(text="The price depends on what you choose; tell me what you'd like and I'll show it as we go.",
-                buttons=product_buttons(catalog))
+        if not draft.started:  # "how much is the cheapest PC?": the from-price, worked out from the catalog
+            say(text=knowledge.price_answer(catalog, message.text).text, buttons=product_buttons(catalog))
         else:
             say(text=price_so_far_text(product, draft.selections))
+    elif intent in ("ask_shop", "ask_advice"):
+        say_knowledge(dispatcher, tracker, message, product, advice_first=intent == "ask_advice")
     elif intent == "ask_summary":  # "what did you put for the load?" gets that option, "what have I chosen?" all
         option = named_option(product, message) if product else None
         if option is not None and option.id in draft.selections:
@@ -220,10 +222,16 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
         say(text=lead_time_text([product] if product else catalog.products))
     elif intent == "ask_options":
         option = named_option(product, message) if product else None
+        if option is None and product is None:  # "how do I measure my neck?" before any order: any product's option
+            found = knowledge.shop_answer(catalog, message.text)
+            if found.kind in (knowledge.AnswerKind.HELP, knowledge.AnswerKind.VALUE, knowledge.AnswerKind.MAKES):
+                say(text=found.text)
+                return []
         if option is None and product is not None:
             option = next_missing_option(product, draft.selections)
         if option is not None:
-            say(text=describe_option(product, option))
+            help_text = f"\n{option.help}" if option.help else ""
+            say(text=describe_option(product, option) + help_text)
         elif product is not None:
             say(text=f"The {product.name} has these options: " + name_list((o.name for o in product.options), "and") + ".")
         else:
@@ -258,10 +266,24 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
                  "\"how much so far?\", \"what have I chosen?\", \"what are the options?\", \"how long does it take?\", "
                  "say \"cancel\" or \"start over\", or ask to talk to a person.")
     else:
+        found = knowledge.answer(catalog, message.text, product) if message.text.strip() else knowledge.unknown()
+        if found.known:
+            say(text=found.text)
+            return []
         names = name_list((p.name for p in catalog.products), "or")
         say(text=f"I'm the order assistant of {catalog.shop.name}: I can take your order for a {names}, "
                  "and answer questions about prices, options, lead times and delivery.")
     return []
+
+
+def say_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message, product: Optional[Product],
+                  advice_first: bool = False) -> None:
+    """A shop question or a request for advice, answered from the catalog's knowledge; what it
+    does not cover is said plainly and the conversation flagged for the team."""
+    found = knowledge.answer(resources.catalog(), message.text, product, advice_first=advice_first)
+    if not found.known:
+        resources.store().flag_conversation(tracker.sender_id, f"question the catalog does not answer: {message.text[:200]}")
+    dispatcher.utter_message(text=found.text)
 
 
 def say_orders(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> None:

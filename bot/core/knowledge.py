@@ -29,9 +29,9 @@ from bot.core.values import match_choice, normalize
 
 # Cosine similarity a question needs with a catalog text to count as about it (measured:
 # tests/core/test_knowledge.py reports precision and recall around it).
-MATCH_THRESHOLD = 0.42
+MATCH_THRESHOLD = 0.50
 # ... with a kind's example questions to count as of that kind.
-KIND_THRESHOLD = 0.40
+KIND_THRESHOLD = 0.50
 # ... with a use ("video editing") named in the catalog.
 USE_THRESHOLD = 0.45
 # The best hit must lead the best hit of another topic by this much to be taken alone.
@@ -84,7 +84,7 @@ KIND_EXAMPLES: Dict[QuestionKind, Tuple[str, ...]] = {
     QuestionKind.CHEAPEST: (
         "what is the cheapest", "how much is the cheapest one", "lowest price", "least expensive",
         "what does the most basic one cost", "starting price", "what is the minimum price", "prices start from",
-        "how much at least", "the budget option",
+        "how much at least", "the budget option", "the least I can spend",
     ),
     QuestionKind.COMPARE: (
         "what is the difference between", "compare", "versus", "vs", "which is better, this or that",
@@ -301,7 +301,10 @@ def _candidates(option: Option) -> List[Any]:
         if option.allowed:
             return [_number(value) for value in sorted(option.allowed)]
         low, high = option.bounds
-        return [_number(low), _number(high)]
+        if option.decimals == 0 and high - low <= 50:
+            return [_number(Decimal(step)) for step in range(int(low), int(high) + 1)]
+        steps = [low + (high - low) * Decimal(k) / 8 for k in range(9)]  # a rule may need more than the least
+        return list(dict.fromkeys(_number(round(step, option.decimals)) for step in steps))
     if option.kind == "yesno":
         return [False, True]
     return [None] if option.optional else ["x"]  # a text's price does not depend on the text
@@ -442,6 +445,9 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     price, a comparison or a use (or the caller's intent says so), else the FAQ, products,
     options and values; what neither covers is `unknown()`."""
     knowledge = knowledge_of(catalog)
+    hits = knowledge.match(text)
+    if hits and hits[0].topic.kind == TopicKind.FAQ:  # the shop's own answer to this question comes first
+        return shop_answer(catalog, text, product)
     tries = [advice_answer, shop_answer]
     if not advice_first and knowledge.kind(text) not in ADVICE_KINDS:
         tries.reverse()
