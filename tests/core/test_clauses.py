@@ -8,6 +8,8 @@ from typing import Optional
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.core.catalog import load_catalog
 from bot.core.clauses import ClauseKind, read_message, split_clauses, split_reply
@@ -185,3 +187,40 @@ def test_a_product_the_code_has_never_seen_is_read_the_same_way(shed_catalog):
     assert taken(read(shed_catalog, "garden_shed", "could I get the shingles?", "roof")) == {"roof": "shingles"}
     split = read(shed_catalog, "garden_shed", "2 with felt and 1 with cedar shingles", "roof").split
     assert split == {"roof": [(2, "felt"), (1, "shingles")]}
+
+
+QUESTION_FORMS = ["is the {} any good?", "what's the {} like", "does the {} cost extra?", "how is {} different?",
+                  "would {} be better for me?", "{}?"]
+PICK_FORMS = ["can I have the {}?", "I'll take {}, is that ok?", "could you make it {} please"]
+
+
+def catalog_values(catalog):
+    return [(p.id, o.id, v) for p in catalog.products for o in p.options if o.kind == "choice" for v in o.values]
+
+
+def test_every_value_asked_about_fills_nothing_and_every_clear_pick_is_taken(demo_catalog):
+    """Over every choice value of every product: a question naming it takes nothing; a pick
+    naming it takes it (when the value's name alone names it at all)."""
+    wrong = []
+    for product_id, option_id, value in catalog_values(demo_catalog):
+        product = demo_catalog.product(product_id)
+        alone = find_values(product, value.name, product.option(option_id)).values.get(option_id)
+        for form in QUESTION_FORMS:
+            reading = read(demo_catalog, product_id, form.format(value.name), option_id)
+            if reading.taken.values:
+                wrong.append(form.format(value.name))
+        if alone is None or not alone.ok:
+            continue
+        for form in PICK_FORMS:
+            got = taken(read(demo_catalog, product_id, form.format(value.name), option_id)).get(option_id)
+            if got != value.id and value.in_stock:
+                wrong.append(f"{form.format(value.name)} -> {got}")
+    assert wrong == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=200))
+def test_any_text_is_read_without_error(demo_catalog, text):
+    product = demo_catalog.product("tailored_shirt")
+    reading = read_message(product, text, find_values(product, text, product.option("fabric")), product.option("fabric"))
+    assert set(reading.taken.values) <= set(product.option_ids)
