@@ -15,7 +15,20 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.core.limits import clean_text
+
 Timeout = Optional[httpx.Timeout]
+
+
+def _cleaned(value: Any) -> Any:
+    """JSON with every string in it clean_text'ed."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, Mapping):
+        return {clean_text(str(key)): _cleaned(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_cleaned(item) for item in value]
+    return value
 
 
 class RasaError(Exception):
@@ -104,11 +117,15 @@ class RasaClient:
 
     async def send_message(self, sender: str, text: str, metadata: Optional[Mapping[str, Any]] = None,
                            timeout: Timeout = None) -> List[Dict[str, Any]]:
-        """The customer's message to the REST channel; Rasa's reply items (dicts only)."""
+        """The customer's message to the REST channel; Rasa's reply items (dicts only).
+
+        The text and metadata are cleaned here, where every channel's messages leave for
+        Rasa (bot.core.limits.clean_text): a lone surrogate from a browser's JSON cannot
+        even be encoded for the request. Rasa's REST input cleans again for any other caller."""
         what = "a message"
         response = await self._request(
             "POST", f"{self.base_url}/webhooks/rest/webhook", what, timeout,
-            json={"sender": sender, "message": text, "metadata": dict(metadata or {})},
+            json={"sender": clean_text(sender), "message": clean_text(text), "metadata": _cleaned(dict(metadata or {}))},
         )
         self._check(response, what)
         replies = self._json(response, what)

@@ -50,3 +50,12 @@ async def test_a_body_over_the_request_limit_is_a_413_with_or_without_a_length()
         chunked = await client.post("/api/messages", data=chunks(), headers={"Content-Type": "application/json"})
         assert chunked.status == 413
         assert rasa.received == []
+
+
+async def test_a_lone_surrogate_or_control_characters_reach_rasa_cleaned_not_as_a_500():
+    body = '{"sender": "%s", "message": "Anna \\ud800 \\u001b[2JSchmidt", "lang": "de"}' % SENDER_A
+    async with web_app_with_fake_rasa() as (rasa, client):
+        response = await client.post("/api/messages", data=body, headers={"Content-Type": "application/json"})
+        assert response.status == 200, await response.text()
+        assert rasa.received[-1]["message"] == "Anna \ufffd [2JSchmidt"
+        assert rasa.received[-1]["metadata"] == {"language": "de"}
