@@ -399,6 +399,8 @@ class ValidateOrderForm(Action):
                 dispatcher.utter_message(text=unclear_reply(reading.unclear()), **NOT_UNDERSTOOD)
             return events
         if asks:
+            if found.focus_error is not None:  # "32 gb, does the type matter?": "Did you mean ...?" and the answer
+                dispatcher.utter_message(text=found.focus_error.error)
             answer_question(dispatcher, tracker, question_of(message, reading), draft)
             return []
         reopen = [option_id for _, option_id in reading.named_without_value(to_change=True) if option_id in selections]

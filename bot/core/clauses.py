@@ -55,6 +55,16 @@ PICK_VERBS: FrozenSet[str] = frozenset({
 PICK_MARKERS: FrozenSet[str] = frozenset({
     "please", "pls", "plz", "ill", "id", "want", "take", "lets", "choose", "pick", "prefer", "go", "gimme", "give",
 })
+# Words of a customer still deciding: beside a question, a value they name is not picked
+# ("I was thinking the 4070 super but not sure, is it good for streaming?").
+HEDGES: FrozenSet[str] = frozenset({
+    "maybe", "perhaps", "possibly", "thinking", "considering", "unsure", "undecided", "torn", "wondering", "guess",
+    "probably", "either", "sure",  # "not sure"
+})
+# Refusals worth saying even when the message also asks something: the part was read as
+# an answer and what is wrong with it is specific ("Did you mean 32 GB DDR4 or 32 GB DDR5?").
+SPECIFIC = frozenset({RefusalReason.AMBIGUOUS, RefusalReason.OUT_OF_RANGE, RefusalReason.OUT_OF_STOCK,
+                      RefusalReason.MISSING_UNIT, RefusalReason.HEDGED, RefusalReason.OTHER_SUBJECT})
 # Words that ask to change an answer given: "change the storage", "a different case".
 CHANGE_WORDS: FrozenSet[str] = frozenset({
     "change", "switch", "swap", "redo", "different", "another", "modify", "edit", "update", "replace", "revisit",
@@ -261,9 +271,6 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
     interrogative = is_interrogative(words)
     # "can I have the 4080" picks; "can we change the case" asks to change, not about it.
     question = interrogative and not (is_pick_request(words) and (values or options))
-    says_something = bool(values or options or leftover)
-    if asked and not interrogative and not values and says_something:
-        question = True  # "the sleeve, from where?": asked about, not picked
     kind = ClauseKind.QUESTION if question else (ClauseKind.PICK if values else ClauseKind.OTHER)
     clause = Clause(text=text, kind=kind, values=tuple(values), options=tuple(options), counts=_counts(text),
                     content=bool(leftover), bare=not leftover, changes=any(w in CHANGE_WORDS for w in words))
@@ -287,19 +294,21 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
     for part, asked, sentence in parts:
         clause, own = read_clause(product, part, asked, focus, vocabulary)
         words = normalize(part).split()
-        picks = is_pick_request(words) or any(w in PICK_MARKERS for w in words)
         # After a question's opening, the sentence's parts continue it ("which is faster,
         # the ryzen 9 or the i7"); a question mark without one asks about what it names
         # ("the 4080 super?"); unless a part says it picks.
         continues = sentence in asking_in or (asked and sentence not in interrogative_sentences)
         says_something = bool(clause.values or clause.options or clause.content)
-        if continues and says_something and clause.kind != ClauseKind.QUESTION and not picks:
+        if continues and says_something and clause.kind != ClauseKind.QUESTION and not _picks(words):
             clause = dataclasses.replace(clause, kind=ClauseKind.QUESTION)
         if clause.kind == ClauseKind.QUESTION and is_interrogative(words):
             asking_in.add(sentence)
         read.append((clause, own))
     clauses = [clause for clause, _ in read]
     asking = any(c.kind == ClauseKind.QUESTION for c in clauses)
+    if asking:
+        clauses = _deliberating(product, clauses, parts)
+        read = [(clause, own) for clause, (_, own) in zip(clauses, read, strict=True)]
     picked = {option_id for c in clauses if c.kind == ClauseKind.PICK for option_id in c.values}
     in_questions = {option_id for c in clauses if c.kind == ClauseKind.QUESTION for option_id in c.values}
     taken = Extraction(dict(found.values), found.focus_error, dict(found.problems))
@@ -328,6 +337,12 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
                 else:
                     taken.problems[option_id] = parsed
                 clauses[clauses.index(clause)] = clause = _with_value(clause, option_id)
+    if asking and focus is not None and focus.id not in taken.values:
+        # "my neck is about 40, how much room do you leave?": what is wrong with the answer
+        # part is said beside the answer to the question.
+        errors = [own.focus_error for clause, own in read if clause.kind != ClauseKind.QUESTION
+                  and own.focus_error is not None and own.focus_error.reason in SPECIFIC]
+        taken.focus_error = errors[0] if errors else None
     if taken.values and taken.focus_error is not None and focus is not None and focus.id in taken.values:
         taken.focus_error = None
     dropped = sorted(in_questions - picked)
@@ -335,6 +350,31 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
     if not reading.split:
         reading.split = clause_split(product, read)
     return reading
+
+
+def _picks(words: List[str]) -> bool:
+    return is_pick_request(words) or any(w in PICK_MARKERS for w in words)
+
+
+def _deliberating(product: Product, clauses: List[Clause], parts: List[Tuple[str, bool, int]]) -> List[Clause]:
+    """Beside a question, a value named without a word that picks it is still being
+    decided on when its sentence hedges ("... but not sure, is it good for streaming?") or
+    the question names another value of the same option ("I like linen, but would twill
+    be better?"): it is part of the question."""
+    asked_values: Dict[str, Set[str]] = {}
+    for clause in clauses:
+        if clause.kind == ClauseKind.QUESTION:
+            for option_id in clause.values:
+                asked_values.setdefault(option_id, set()).add(clause.text)
+    hedged = {sentence for (part, _, sentence) in parts if any(w in HEDGES for w in normalize(part).split())}
+    result = []
+    for clause, (part, _, sentence) in zip(clauses, parts, strict=True):
+        words = normalize(part).split()
+        weighing = any(option_id in asked_values for option_id in clause.values)
+        if clause.kind == ClauseKind.PICK and not _picks(words) and (sentence in hedged or weighing):
+            clause = dataclasses.replace(clause, kind=ClauseKind.QUESTION)
+        result.append(clause)
+    return result
 
 
 def _with_value(clause: Clause, option_id: str) -> Clause:

@@ -210,3 +210,19 @@ async def test_changing_an_earlier_answer_mid_order_asks_it_again():
     slots = slot_events(events)
     assert "cpu" not in slots["selections"] and slots["changing"] == {"option": "cpu", "old": "ryzen7_7800x3d"}
     assert said(messages) == "OK, let's change the CPU (now AMD Ryzen 7 7800X3D)."
+
+
+@pytest.mark.parametrize("text", [
+    "i was thinking the 4070 super but not sure, is it good for streaming?",
+    "I like the rx 7800 xt, but would the 4070 super be better for streaming?",
+])
+async def test_a_value_still_being_decided_on_beside_a_question_is_not_taken(text):
+    events, messages = await run(ValidateOrderForm(), form(text, UP_TO_GRAPHICS))
+    assert "selections" not in slot_events(events) and messages
+
+
+async def test_what_is_wrong_with_an_answer_beside_a_question_is_said_with_the_answer():
+    events, messages = await run(ValidateOrderForm(), form("32 gb, but does the type matter for gaming?",
+                                                           {"cpu": "core_i5_14400f"}))
+    assert "selections" not in slot_events(events)
+    assert messages[0]["text"] == "Did you mean 32 GB DDR4 or 32 GB DDR5?" and len(messages) == 2

@@ -224,3 +224,17 @@ def test_any_text_is_read_without_error(demo_catalog, text):
     product = demo_catalog.product("tailored_shirt")
     reading = read_message(product, text, find_values(product, text, product.option("fabric")), product.option("fabric"))
     assert set(reading.taken.values) <= set(product.option_ids)
+
+
+@pytest.mark.parametrize("text", [
+    "i was thinking the 4070 super but not sure, is it good for streaming?",
+    "maybe the rx 7800 xt? or is that loud",
+    "I like the 4060, but would the 4070 super be better?",
+])
+def test_a_value_still_being_decided_on_beside_a_question_is_not_taken(demo_catalog, text):
+    assert taken(read(demo_catalog, "custom_pc", text, "graphics")) == {}
+
+
+def test_a_picking_word_keeps_the_pick_beside_a_comparison(demo_catalog):
+    reading = read(demo_catalog, "custom_pc", "I'll take the rx 7800 xt, is it better than the 4070 super?", "graphics")
+    assert taken(reading) == {"graphics": "rx_7800_xt"}
