@@ -34,8 +34,8 @@ MATCH_THRESHOLD = 0.50
 KIND_THRESHOLD = 0.50
 # ... with a use ("video editing") named in the catalog.
 USE_THRESHOLD = 0.45
-# The best hit must lead the best hit of another topic by this much to be taken alone.
-MARGIN = 0.02
+# An FAQ entry above the threshold is answered when it is this close to the best hit.
+FAQ_LEAD = 0.15
 # Combinations tried for a product's lowest price before giving up (the demo PC has 4,500).
 MAX_COMBINATIONS = 200_000
 
@@ -103,15 +103,17 @@ KIND_EXAMPLES: Dict[QuestionKind, Tuple[str, ...]] = {
 
 
 class TextIndex:
-    """TF-IDF over character n-grams (3 to 5 letters, within words) of short texts, each
-    with a label; a query's score for a label is its best cosine with that label's texts."""
+    """TF-IDF of short texts, each with a label; a query's score for a label is its best
+    cosine with that label's texts. By default over character n-grams (2 to 4 letters,
+    within words), so misspellings and other forms of a word still share most of them."""
 
-    def __init__(self, documents: Sequence[Tuple[Any, str]]):
+    def __init__(self, documents: Sequence[Tuple[Any, str]], analyzer: str = "char_wb",
+                 ngram_range: Tuple[int, int] = (2, 4)):
         from sklearn.feature_extraction.text import TfidfVectorizer  # 4 s to import: only when built
 
         self.labels = [label for label, _ in documents]
-        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                                           preprocessor=normalize)
+        self._vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, sublinear_tf=True,
+                                           preprocessor=normalize, token_pattern=r"(?u)\b\w+\b")
         self._matrix = self._vectorizer.fit_transform([text for _, text in documents]) if documents else None
 
     def scores(self, text: str) -> List[Tuple[Any, float]]:
@@ -152,7 +154,8 @@ class Knowledge:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
         self.topics = TextIndex(_topic_documents(catalog))
-        self.kinds = TextIndex([(kind, text) for kind, texts in KIND_EXAMPLES.items() for text in texts])
+        self.kinds = TextIndex([(kind, text) for kind, texts in KIND_EXAMPLES.items() for text in texts],
+                               ngram_range=(3, 5))  # measured: longer n-grams tell the kinds apart better
         uses = sorted({use for product in catalog.products for option in product.options
                        for value in option.values for use in value.uses})
         self.uses = TextIndex([(use, use) for use in uses])
@@ -264,8 +267,7 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
         hits.sort(key=lambda hit: (-round(hit.score, 2), hit.topic.product_id not in ("", product.id)))
     hit = hits[0] if hits else None
     if hit is not None and hit.topic.kind == TopicKind.FAQ:
-        entry = next(e for e in catalog.shop.faq if e.id == hit.topic.key)
-        return Answer(AnswerKind.FAQ, entry.answer, [hit.topic])
+        return _faq_answer(catalog, hit.topic)
     if hit is not None and hit.topic.kind == TopicKind.PRODUCT:
         found = catalog.product(hit.topic.product_id)
         return Answer(AnswerKind.MAKES, f"Yes, we make the {found.name}: {found.description}".rstrip(": ")
@@ -282,6 +284,11 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
     if knowledge.kind(text) == QuestionKind.MAKES:
         return Answer(AnswerKind.DOES_NOT_MAKE, f"No, we make {_product_list(catalog)}, each to order.")
     return unknown()
+
+
+def _faq_answer(catalog: Catalog, topic: Topic) -> Answer:
+    entry = next(e for e in catalog.shop.faq if e.id == topic.key)
+    return Answer(AnswerKind.FAQ, entry.answer, [topic])
 
 
 def _from_clause(product: Product) -> str:
@@ -446,28 +453,39 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     options and values; what neither covers is `unknown()`."""
     knowledge = knowledge_of(catalog)
     hits = knowledge.match(text)
-    if hits and hits[0].topic.kind == TopicKind.FAQ:  # the shop's own answer to this question comes first
-        return shop_answer(catalog, text, product)
+    faq = next((hit for hit in hits if hit.topic.kind == TopicKind.FAQ), None)
+    if faq is not None and faq.score >= hits[0].score - FAQ_LEAD:
+        # The shop's own answer first: "how many years of warranty on a gaming pc" is about the
+        # warranty, though "gaming pc" alone matches the product better.
+        return _faq_answer(catalog, faq.topic)
+    products = [product] if product is not None else (_products_named(catalog, text) or list(catalog.products))
+    compares = any(len(values) >= 2 for p in products for values in _values_named(p, text).values())
     tries = [advice_answer, shop_answer]
-    if not advice_first and knowledge.kind(text) not in ADVICE_KINDS:
+    if not advice_first and not compares and knowledge.kind(text) not in ADVICE_KINDS:
         tries.reverse()
     for attempt in tries:
-        found = attempt(catalog, text, product)
+        found = attempt(catalog, text, product, asked=advice_first) if attempt is advice_answer else \
+            attempt(catalog, text, product)
         if found.known:
             return found
     return unknown()
 
 
-def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None) -> Answer:
+def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None, asked: bool = True) -> Answer:
     """Cheapest, comparisons, "is it enough for", "which is best for": from the catalog's
-    prices, descriptions and uses. Lists and compares; never chooses."""
+    prices, descriptions and uses. Lists and compares; never chooses.
+
+    `asked`: the caller knows advice is wanted (the NLU's intent); otherwise a use the text
+    names counts only in a question after a use ("which is best for", "is it enough for")
+    or about a value it names, not in any sentence with a word like "food" in it."""
     knowledge = knowledge_of(catalog)
     kind = knowledge.kind(text)
     products = [product] if product is not None else (_products_named(catalog, text) or list(catalog.products))
     if kind == QuestionKind.CHEAPEST and not any(_values_named(p, text) for p in products):
         return price_answer(catalog, text if product is None else product.name)
-    uses = knowledge.uses_named(text)
     named = [(p, p.option(option_id), values) for p in products for option_id, values in _values_named(p, text).items()]
+    wants_use = asked or named or kind in (QuestionKind.RECOMMEND, QuestionKind.ENOUGH)
+    uses = knowledge.uses_named(text) if wants_use else []
     several = [(p, option, values) for p, option, values in named if len(values) >= 2]
     if several and kind != QuestionKind.ENOUGH:
         return _comparison(*max(several, key=lambda item: len(item[2])))
@@ -480,6 +498,9 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
         return _recommendation(products, uses)
     if single:
         p, option, value = single[0]
+        best = knowledge.best(text, (TopicKind.OPTION, TopicKind.VALUE))
+        if best is not None and best.topic.kind == TopicKind.OPTION and best.topic.option_id != option.id:
+            return unknown()  # "how wide should the belt be": about the belt's width, not the fit called "wide"
         return Answer(AnswerKind.VALUE, _value_line(p, option, value).lstrip("- "),
                       [Topic(TopicKind.VALUE, p.id, option.id, value.id)])
     return unknown()

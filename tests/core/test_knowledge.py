@@ -176,6 +176,61 @@ NOT_COVERED: List[str] = [
     "what is your favourite colour",
 ]
 
+# Written after the thresholds were chosen on the sets above and never tuned on: the figures
+# a shop can expect for questions phrased unlike anything it wrote.
+HELDOUT_COVERED: List[Tuple[str, str]] = [
+    ("hi! quick one - paypal ok?", "faq:payment"),
+    ("do I have to pay upfront", "faq:payment"),
+    ("are the prices you show with or without vat", "faq:vat"),
+    ("my company is in austria, can you do reverse charge", "faq:vat"),
+    ("how many years of warranty on a gaming pc", "faq:warranty"),
+    ("what's covered if the motor fails", "faq:warranty"),
+    ("the shirt doesnt fit, what now?", "faq:returns"),
+    ("can i return a custom order", "faq:returns"),
+    ("do I pay for postage", "faq:delivery_cost"),
+    ("is shipping included?", "faq:delivery_cost"),
+    ("are these made in germany", "faq:made_where"),
+    ("who actually sews the shirts", "faq:made_where"),
+    ("I want to cancel the order I placed yesterday", "faq:change_after_order"),
+    ("do you send a receipt", "faq:invoice"),
+    ("is the pc stress tested", "faq:pc_testing"),
+    ("does it come with windows activated", "faq:pc_testing"),
+    ("washing instructions for linen?", "faq:shirt_care"),
+    ("could I get swatches of the twill", "faq:fabric_samples"),
+    ("who installs the conveyor on site", "faq:conveyor_installation"),
+    ("is my data safe with you", "faq:privacy"),
+    ("do you make tailored shirts", "product:tailored_shirt"),
+    ("do you build desktops", "product:custom_pc"),
+    ("how should i measure around my neck", "option:neck"),
+    ("where exactly do I measure the sleeves from", "option:sleeve_length"),
+    ("how do I take my chest measurement", "option:chest"),
+    ("what does load per metre mean", "option:load"),
+    ("how long should I make the conveyor, how do I measure it", "option:length"),
+    ("do you offer mandarin collars", "value:mandarin"),
+    ("what's the cheapest shirt you make", "from_price"),
+    ("which cpu for 3d rendering", "advice"),
+    ("is 32gb ddr5 enough for video editing", "advice"),
+    ("rtx 4060 or rx 7800 xt?", "advice"),
+]
+HELDOUT_NOT_COVERED: List[str] = [
+    "do you have a shop in berlin I can visit",
+    "can I talk to you on whatsapp",
+    "are you a real person",
+    "what are your opening hours",
+    "do you do black friday deals",
+    "is there a referral bonus",
+    "can you fix my laptop screen",
+    "how is the weather",
+    "what's your favourite food",
+    "who is the ceo",
+    "do you accept cash on delivery in cyprus at night",
+    "which football team do you support",
+    "can I pay in instalments over 12 months",
+    "do you have a loyalty programme",
+    "how do I bake bread",
+    "do you recycle old electronics",
+]
+
 # Things the shop does not make: a plain "No, we make ...".
 NOT_MADE = ["do you make dining tables?", "do you sell bicycles", "can you build me a kitchen", "do you do engraving?"]
 
@@ -203,9 +258,10 @@ def is_right(catalog: Catalog, question: str, target: str) -> Tuple[bool, bool]:
     return True, key in (topic.key, topic.option_id, topic.product_id)
 
 
-def measure(catalog: Catalog) -> Dict[str, float]:
+def measure(catalog: Catalog, covered: List[Tuple[str, str]] = COVERED,
+            not_covered: List[str] = NOT_COVERED) -> Dict[str, float]:
     answered_right = answered_wrong = missed = 0
-    for question, target in COVERED:
+    for question, target in covered:
         answered, right = is_right(catalog, question, target)
         if right:
             answered_right += 1
@@ -213,12 +269,12 @@ def measure(catalog: Catalog) -> Dict[str, float]:
             answered_wrong += 1
         else:
             missed += 1
-    false_alarms = sum(1 for question in NOT_COVERED if answer(catalog, question).kind
+    false_alarms = sum(1 for question in not_covered if answer(catalog, question).kind
                        not in (AnswerKind.UNKNOWN, AnswerKind.DOES_NOT_MAKE))
     answered = answered_right + answered_wrong + false_alarms
     return {
         "precision": answered_right / answered if answered else 1.0,
-        "recall": answered_right / len(COVERED),
+        "recall": answered_right / len(covered),
         "wrong": answered_wrong, "missed": missed, "false_alarms": false_alarms,
     }
 
@@ -236,8 +292,15 @@ def test_the_labelled_set_is_the_size_the_measure_needs():
 def test_precision_and_recall_on_the_labelled_set(demo):
     figures = measure(demo)
     print(f"\nknowledge matcher at {knowledge.MATCH_THRESHOLD}: {figures}")
-    assert figures["precision"] >= 0.88, figures
+    assert figures["precision"] >= 0.92, figures
     assert figures["recall"] >= 0.88, figures
+
+
+def test_precision_and_recall_on_questions_never_tuned_on(demo):
+    figures = measure(demo, HELDOUT_COVERED, HELDOUT_NOT_COVERED)
+    print(f"\nheld out: {figures}")
+    assert figures["precision"] >= 0.80, figures
+    assert figures["recall"] >= 0.65, figures
 
 
 @pytest.mark.parametrize("question", NOT_MADE)
@@ -391,12 +454,13 @@ def _report(argv: List[str]) -> None:  # pragma: no cover - a measuring tool
         knowledge.MATCH_THRESHOLD = threshold
         print(threshold, measure(catalog))
     knowledge.MATCH_THRESHOLD = 0.50
-    for question, target in COVERED:
+    print("held out", measure(catalog, HELDOUT_COVERED, HELDOUT_NOT_COVERED))
+    for question, target in COVERED + HELDOUT_COVERED:
         answered, right = is_right(catalog, question, target)
         if not right:
             found = answer(catalog, question)
             print("MISS" if not answered else "WRONG", question, target, found.kind.value, found.text[:80])
-    for question in NOT_COVERED:
+    for question in NOT_COVERED + HELDOUT_NOT_COVERED:
         found = answer(catalog, question)
         if found.kind not in (AnswerKind.UNKNOWN, AnswerKind.DOES_NOT_MAKE):
             print("FALSE", question, found.kind.value, found.text[:80])
