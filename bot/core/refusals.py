@@ -20,6 +20,8 @@ class RefusalReason(str, Enum):
     MISSING_UNIT = "missing_unit"
     INVALID_ANSWER = "invalid_answer"
     RULE = "rule"
+    HEDGED = "hedged"  # "about 40", "at least 800", "40 or 41": a figure that is not exact
+    OTHER_SUBJECT = "other_subject"  # "the trays are 60 cm wide", "30 kilos each": about something else
 
     def __str__(self) -> str:
         return self.value
@@ -39,6 +41,8 @@ REASON_WORDS: Dict[RefusalReason, str] = {
     RefusalReason.MISSING_UNIT: "a number without a clear unit",
     RefusalReason.INVALID_ANSWER: "could not be read as an answer",
     RefusalReason.RULE: "does not fit the other choices (a product rule)",
+    RefusalReason.HEDGED: "a figure that was not exact (about, at least, a range)",
+    RefusalReason.OTHER_SUBJECT: "a figure about something else (another thing, per item)",
 }
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Iterator, List, Optional, Sequence, Tuple
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
@@ -32,6 +32,7 @@ class Parsed:
     candidates: List[ChoiceValue] = field(default_factory=list)  # choices to offer as buttons
     reason: Optional[RefusalReason] = None  # why it was refused (with the error)
     not_understood: bool = False  # the error tells the customer the answer was not understood
+    typed: str = ""  # the customer's figure as written when it was converted ("15.5 in", "15½ inches")
 
     @classmethod
     def refused(cls, reason: RefusalReason, error: str, candidates: Sequence[ChoiceValue] = (),
@@ -197,22 +198,39 @@ def describe_valid(option: Option) -> str:
     return "Please answer yes or no."
 
 
-def number_range(option: Option) -> str:
-    unit = f" {unit_word(option.unit)}" if option.unit else ""
+def number_range(option: Option, unit: Optional[str] = None) -> str:
+    """'from 55 to 75 cm'; in the customer's `unit` when they used another one the option
+    accepts: 'from 21.7 to 29.5 in (55 to 75 cm)' (rounded inwards, so both ends fit)."""
+    shop_unit = f" {unit_word(option.unit)}" if option.unit else ""
     if option.allowed:
-        return "one of " + name_list((format_number(a) for a in option.allowed), "or") + unit
+        return "one of " + name_list((format_number(a) for a in option.allowed), "or") + shop_unit
     low, high = option.bounds
-    return f"from {format_number(low)} to {amount(high, option.unit)}"
+    in_shop_unit = f"from {format_number(low)} to {amount(high, option.unit)}"
+    if not _other_accepted_unit(option, unit):
+        return in_shop_unit
+    assert unit is not None
+    step = Decimal("0.1")
+    their_low = convert(low, option.unit, unit).quantize(step, rounding=ROUND_CEILING)
+    their_high = convert(high, option.unit, unit).quantize(step, rounding=ROUND_FLOOR)
+    return (f"from {format_number(their_low)} to {format_number(their_high)} {unit}"
+            f" ({format_number(low)} to {amount(high, option.unit)})")
 
 
-def display_value(option: Option, value: Any) -> str:
-    """A filled value as the customer reads it: "32 GB DDR5", "39.5 cm", "yes", "none"."""
+def _other_accepted_unit(option: Option, unit: Optional[str]) -> bool:
+    return bool(unit) and unit != option.unit and unit in option.accept_units \
+        and is_physical(option.unit) and is_physical(unit or "")
+
+
+def display_value(option: Option, value: Any, typed: Optional[str] = None) -> str:
+    """A filled value as the customer reads it: "32 GB DDR5", "39.5 cm", "yes", "none";
+    with the figure the customer typed beside it when it was converted: "39.4 cm (15.5 in)"."""
     if value is None:
         return "none"
     if option.kind == "choice":
         return option.value(value).name
     if option.kind == "number":
-        return amount(value, option.unit)
+        shown = amount(value, option.unit)
+        return f"{shown} ({typed.strip()})" if typed and typed.strip() else shown
     if option.kind == "yesno":
         return "yes" if value else "no"
     return str(value)
@@ -241,6 +259,11 @@ def _parse_choice(option: Option, text: str) -> Parsed:
 _NUMBER = r"-?\d+(?:[.,]\d+)?(?:\s+\d+/\d+|\s*/\s*\d+)?"
 
 
+# Words after which "one" is a pronoun ("the current one", "a bigger one"), not a count.
+_NOT_A_COUNT = (r"the|this|that|which|each|every|any|no|current|old|new|other|another|same|existing|previous|"
+                r"first|last|right|wrong|nice|good|blue|white|\w+er|\w+est")
+
+
 def _words_to_digits(text: str) -> str:
     """'forty five' -> '45', 'twelve and a half' -> '12.5': enough for sizes and counts."""
     pattern = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
@@ -252,7 +275,14 @@ def _words_to_digits(text: str) -> str:
             value = value * amount if amount == 100 and value else value + amount
         return format_number(value)
 
-    return re.sub(rf"\b(?:(?:{pattern})(?:[\s-]+(?:and\s+)?)?)+\b", lambda m: total(m) + " ", text).strip()
+    # "the current one", "that one": a pronoun, not the number 1 (kept out in capitals: the
+    # text is in lower case, the number words are matched in lower case).
+    text = re.sub(rf"\b(?:{_NOT_A_COUNT})\s+one\b", lambda m: m.group(0)[:-3] + "ONE", text)
+    # Number words in a row ("forty five", "twenty-one"), but not one glued to a word by a
+    # hyphen: "three-phase" and "one-off" are names, not numbers.
+    words = rf"\b(?:{pattern})(?:(?:[\s-]+(?:and\s+)?)(?:{pattern}))*\b(?!-[a-z])"
+    spelled = re.sub(words, total, text)
+    return spelled.replace("ONE", "one").strip()
 
 
 def prepare_numbers(text: str) -> str:
@@ -265,6 +295,7 @@ def prepare_numbers(text: str) -> str:
                   lambda m: str(Decimal(m.group(1)) + {"a half": Decimal("0.5"), "a quarter": Decimal("0.25"),
                                                        "three quarters": Decimal("0.75")}[m.group(2)]), text)
     text = _words_to_digits(text)
+    text = re.sub(r"(?<=\d)(?=ish\b)", " ", text)  # "40ish" -> "40 ish"
     # 1,200 is a thousand and two hundred; 39,5 is a decimal comma.
     return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
 
@@ -332,19 +363,104 @@ def _json_number(value: Decimal) -> Any:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+# Words that make a figure approximate, a bound or a guess: grammar, not catalog data.
+# A hedged figure is never stored: the customer is asked for the exact one.
+_COMPARATIVE = r"(?:more|less|fewer|\w+er)\s+than"
+HEDGE_BEFORE = re.compile(
+    r"(?:\b(?:about|around|round about|roughly|approximately|approx|circa|ca|nearly|almost|maybe|"
+    r"perhaps|probably|possibly|something like|somewhere around|in the region of|close to|"
+    r"more or less|give or take|at least|at most|at the most|no more than|not more than|no less than|"
+    r"not less than|upwards of|up to|max|maximum|min|minimum|between|"
+    r"i (?:think|guess|believe|reckon)(?: it'?s| it is)?|(?:it'?s|it is|is|are|was|something|maybe|probably) like|"
+    rf"(?:(?:a (?:bit|little|tad)|slightly|just|somewhat|much|way|well)\s+)?(?:{_COMPARATIVE}|over|under|above|below))"
+    r"|~|≈|<=?|>=?|±|\+/-)\s*$"
+)
+HEDGE_AFTER = re.compile(
+    r"^\s*(?:-\s*ish\b|ish\b|or so\b|or thereabouts\b|or (?:more|less|above|over|under|below|bigger|larger|"
+    r"smaller|higher|lower|wider|longer|heavier)\b|(?:or )?(?:a bit|a little|slightly) (?:more|less|over|under)\b|"
+    r"plus\b|\+(?!\s*\d)|max\b|maximum\b|at most\b|at the most\b|at least\b|minimum\b|min\b|tops\b|roughly\b|"
+    r"approximately\b|approx\b|give or take\b|more or less\b|maybe\b|perhaps\b|or something\b|"
+    r"i (?:think|guess|believe|reckon)\b|(?:is|would be) (?:about|around|roughly|approximately)\b)"
+)
+# What between two numbers makes them one hedged figure: "40 or 41", "600-800", "12 to 15 m",
+# "around 40, maybe 41", "between 600 and 800".
+_RANGE_GAP = re.compile(r"\s*(?:-|–|—|to|till|until|or|,?\s*(?:or\s+)?(?:maybe|perhaps|possibly|probably|or))\s*")
+
+
+def hedges(prepared: str, mentions: Sequence[Tuple[Decimal, Optional[str], "re.Match[str]"]]) -> Dict[int, str]:
+    """The mentions (by index) that are not exact figures, each with what the customer said:
+    {0: "a bit more than 60"}; in text from prepare_numbers()."""
+    found: Dict[int, str] = {}
+    starts = [match.start() for _, _, match in mentions]  # where each figure's words begin
+    ends = [match.end() for _, _, match in mentions]
+    for index, (_, _, match) in enumerate(mentions):
+        before = HEDGE_BEFORE.search(prepared[max(0, match.start() - 40):match.start()])
+        after = HEDGE_AFTER.match(prepared[match.end():])
+        if before:
+            starts[index] = match.start() - len(before.group(0))
+        if after:
+            ends[index] = match.end() + after.end()
+        if before or after:
+            found[index] = prepared[starts[index]:ends[index]]
+    for index in range(len(mentions) - 1):
+        first, second = mentions[index][2], mentions[index + 1][2]
+        gap = prepared[first.end():second.start()]
+        between = index in found and found[index].lstrip().startswith("between")
+        if _RANGE_GAP.fullmatch(gap) or (between and gap.strip() == "and"):
+            found[index] = found[index + 1] = prepared[starts[index]:max(ends[index + 1], second.end())]
+            starts[index + 1] = starts[index]
+    return {index: " ".join(said.split()) for index, said in found.items()}
+
+
+def hedged_refusal(option: Option, said: str, unit: Optional[str] = None) -> Parsed:
+    """'I need an exact belt width: you said "a bit more than 60". ...'"""
+    return Parsed.refused(RefusalReason.HEDGED,
+                          f'I need an exact {noun(option)}: you said "{said}". '
+                          f"{ask_figure(option, unit)}")
+
+
+def ask_figure(option: Option, unit: Optional[str] = None) -> str:
+    """'Please give one figure from 33 to 50 cm.' / 'Please give one of 300, 400 ... mm.'"""
+    figure = "" if option.allowed else "one figure "
+    return f"Please give {figure}{number_range(option, unit)}."
+
+
+# Larger than any measurement or count a catalog holds, and far below where Decimal rounding
+# gives up (a 51-digit number used to raise InvalidOperation).
+_HUGE = Decimal(10) ** 15
+
+
+def _figure(number: Decimal, unit: Optional[str]) -> str:
+    """The customer's number as we say it back; a very long one by its size only."""
+    written = format_number(number)
+    if len(written) > 20:
+        return f"That number ({len(written.lstrip('-').split('.')[0])} digits)"
+    return f"{written} {unit}".strip() if unit else written
+
+
 def _parse_number(option: Option, text: str) -> Parsed:
-    numbers = _read_numbers(text)
-    if not numbers:
+    prepared = prepare_numbers(text)
+    mentions = list(number_mentions(prepared))
+    if not mentions:
         return Parsed.refused(RefusalReason.OUT_OF_RANGE, f"I need a number {number_range(option)}.")
+    hedged = hedges(prepared, mentions)
+    if hedged:
+        unit = next((u for _, u, _ in mentions if u), None)
+        return hedged_refusal(option, next(iter(hedged.values())), unit)
+    numbers = [(number, unit) for number, unit, _ in mentions]
     if len({n for n, _ in numbers}) > 1:
         listed = name_list((format_number(n) for n, _ in numbers), "and")
         return Parsed.refused(RefusalReason.OUT_OF_RANGE,
                               f"I found several numbers ({listed}). Please give just the {noun(option)}, {number_range(option)}.")
     number, unit = numbers[0]
     target = option.unit
-    note = ""
     if unit and "/" in target and "/" not in unit and unit == target.split("/")[0]:
         unit = target  # "40 kilos" for a load in kg/m
+    if abs(number) >= _HUGE:
+        return Parsed.refused(RefusalReason.OUT_OF_RANGE, f"{_figure(number, unit)} is out of range: "
+                              f"the {noun(option)} must be {number_range(option, unit)}.")
+    note = ""
+    typed = ""
     if unit and unit != target:
         accepted = option.accept_units or [target]
         if unit not in accepted or not is_physical(target):
@@ -353,7 +469,8 @@ def _parse_number(option: Option, text: str) -> Parsed:
                                   f"Please give the {noun(option)} in {listed}: {number_range(option)}.")
         value = _rounded(option, convert(number, unit, target))
         note = f"{format_number(number)} {unit} = {format_number(value)} {target}"
-    elif unit == target or not unit:
+        typed = typed_figure(text, number, unit)
+    else:
         value = number
         if not unit and not _fits(option, _rounded(option, number)) and option.accept_units:
             # No unit given and the number does not fit the catalog's unit: try the others.
@@ -366,6 +483,7 @@ def _parse_number(option: Option, text: str) -> Parsed:
             if len(plausible) == 1:
                 other, value = plausible[0]
                 note = f"I took {format_number(number)} as {UNIT_NAMES.get(other, other)} = {format_number(value)} {target}"
+                typed = f"{format_number(number)} {other}"
             elif len(plausible) > 1:
                 units = name_list((other for other, _ in plausible), "or")
                 return Parsed.refused(RefusalReason.MISSING_UNIT,
@@ -376,11 +494,31 @@ def _parse_number(option: Option, text: str) -> Parsed:
     if not _fits(option, value):
         if unit and unit != target:
             said = f"{format_number(number)} {unit}"
+            if option.allowed:
+                said += f" = {amount(value, target)}"  # the sizes are the shop's: say it in its unit
         else:
             said = amount(value, target)
         return Parsed.refused(RefusalReason.OUT_OF_RANGE,
-                              f"{said.strip()} is out of range: the {noun(option)} must be {number_range(option)}.")
-    return Parsed(value=_json_number(value), ok=True, note=note)
+                              f"{said.strip()} is out of range: the {noun(option)} must be {number_range(option, unit)}.")
+    return Parsed(value=_json_number(value), ok=True, note=note, typed=typed)
+
+
+_FRACTION_SIGNS = "".join(VULGAR_FRACTIONS)
+
+
+def typed_figure(text: str, number: Decimal, unit: str) -> str:
+    """The customer's figure for `number` `unit` as they wrote it ("15½ inches", "40 ft");
+    "15.5 in" when it was written in words."""
+    pattern = re.compile(
+        rf"(?<![\w.])\d[\d.,]*(?:\s*[{_FRACTION_SIGNS}]|\s+\d+\s*/\s*\d+)?\s*(?P<unit>{_UNIT_ALTERNATIVES})(?![a-z])",
+        re.IGNORECASE)
+    for match in pattern.finditer(text or ""):
+        if UNIT_WORDS.get(match.group("unit").lower()) != unit:
+            continue
+        read = [n for n, _, _ in number_mentions(prepare_numbers(match.group(0)))]
+        if read and read[0] == number:
+            return match.group(0).strip()
+    return f"{format_number(number)} {unit}"
 
 
 def _parse_text(option: Option, text: str) -> Parsed:

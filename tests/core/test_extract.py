@@ -29,7 +29,9 @@ def values(found) -> dict:
     ("tailored_shirt", "neck 39, chest 102, waist 86", {"neck": 39, "chest": 102, "waist": 86}),
     ("tailored_shirt", "light blue poplin, neck 15½\", sleeve 25 in",
      {"fabric": "poplin_light_blue", "neck": 39.4, "sleeve_length": 63.5}),
-    ("conveyor", "12 metre conveyor, 600mm wide, for about 40 kilos a metre", {"length": 12, "belt_width": 600, "load": 40}),
+    ("conveyor", "12 metre conveyor, 600mm wide, for 40 kilos a metre", {"length": 12, "belt_width": 600, "load": 40}),
+    # "about 40" is not a figure to store: the load is asked about (tests/core/test_numbers_hedges.py)
+    ("conveyor", "12 metre conveyor, 600mm wide, for about 40 kilos a metre", {"length": 12, "belt_width": 600}),
     ("conveyor", "40 feet long, 1200 mm belt, rubber, 400V", {"length": 12.19, "belt_width": 1200, "belt": "rubber",
                                                              "power": "400v_three_phase"}),
     ("conveyor", "a conveyor for our bakery", {"environment": "food_grade"}),
