@@ -84,7 +84,10 @@ ASIDES: FrozenSet[str] = frozenset({
     "go", "do", "done", "something", "update", "please", "thx", "ty", "bye", "anyway", "first", "next", "after",
     "before", "as", "dont", "not", "skip", "without", "none", "nothing", "leave", "out", "need",
     "can", "could", "will", "would", "shall", "what", "which", "how", "about", "from", "at", "by", "or", "if",
+    "looks", "seems", "ready",
 })
+# Words that turn a value named right after them down: "I don't want windows", "not the 4060".
+NEGATIONS: FrozenSet[str] = frozenset({"no", "not", "dont", "without", "skip", "never", "nor", "except", "instead"})
 # Where a sentence divides into clauses: commas that are not decimal commas, "and", "but"
 # ("15 and a half" stays one number).
 SPLIT_MARKS = re.compile(r"(?<!\d),|,(?!\d)|;|\b(?:and|but|plus|while|whereas)\b"
@@ -104,6 +107,7 @@ class Clause:
     content: bool = False  # has words that are neither catalog words nor asides
     bare: bool = True  # says nothing besides catalog words and asides ("change the storage")
     changes: bool = False  # says to change something ("change", "swap", "a different ...")
+    negated: Tuple[Tuple[str, str], ...] = ()  # (option id, value id) it turns down: "I don't want windows"
 
 
 @dataclass
@@ -255,6 +259,29 @@ def _says_none(words: List[str], option: Option) -> bool:
     return False
 
 
+def _negated(product: Product, words: List[str], found: Extraction) -> List[Tuple[str, str]]:
+    """The choice values the clause names right after a negation: "I don't want windows"
+    turns Windows down, "no graphics card" (a value's own name) picks it."""
+    negated = []
+    for option_id, parsed in found.values.items():
+        option = product.option(option_id)
+        if option.kind != "choice" or parsed.value is None:
+            continue
+        value = option.value(parsed.value)
+        for phrase in (value.name, value.id.replace("_", " "), *value.synonyms):
+            phrase_words = normalize(phrase).split()
+            for index in range(len(words) - len(phrase_words) + 1):
+                if phrase_words and words[index:index + len(phrase_words)] == phrase_words:
+                    before = [w for w in words[max(0, index - 3):index] if w not in ("the", "a", "an", "any")]
+                    if any(w in NEGATIONS for w in before[-2:]):
+                        negated.append((option_id, value.id))
+                        break
+            else:
+                continue
+            break
+    return negated
+
+
 def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option],
                 vocabulary: Set[str]) -> Tuple[Clause, Extraction]:
     """One clause: its kind and what it names, and its own values (as find_values reads it)."""
@@ -265,6 +292,10 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
         opening = _opening(words)
         found = find_values(product, " ".join(opening[3:]), focus)
     values = list(found.values) + [o for o in found.problems if o not in found.values]
+    negated = _negated(product, words, found)
+    for option_id, _ in negated:
+        found.values.pop(option_id, None)
+    values = [o for o in values if o not in dict(negated)]
     options = [o for o in _names_options(product, words) if o not in values]
     leftover = [w for w in words if w not in FILLER and w not in ASIDES and w not in vocabulary
                 and w not in INTERROGATIVES and not (values and w.replace(".", "").isdigit())]
@@ -273,7 +304,8 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
     question = interrogative and not (is_pick_request(words) and (values or options))
     kind = ClauseKind.QUESTION if question else (ClauseKind.PICK if values else ClauseKind.OTHER)
     clause = Clause(text=text, kind=kind, values=tuple(values), options=tuple(options), counts=_counts(text),
-                    content=bool(leftover), bare=not leftover, changes=any(w in CHANGE_WORDS for w in words))
+                    content=bool(leftover), bare=not leftover, changes=any(w in CHANGE_WORDS for w in words),
+                    negated=tuple(negated))
     return clause, found
 
 
@@ -345,11 +377,45 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         taken.focus_error = errors[0] if errors else None
     if taken.values and taken.focus_error is not None and focus is not None and focus.id in taken.values:
         taken.focus_error = None
+    for clause in clauses:
+        for option_id, value_id in clause.negated:
+            if taken.values.get(option_id) is not None and taken.values[option_id].value == value_id:
+                del taken.values[option_id]
+            instead = [own.values[option_id] for c, (_, own) in zip(clauses, read, strict=True)
+                       if c.kind == ClauseKind.PICK and option_id in c.values and option_id in own.values
+                       and own.values[option_id].value != value_id]
+            if option_id not in taken.values and instead:
+                taken.values[option_id] = instead[0]  # "not windows, ubuntu"
+            elif option_id not in taken.values:
+                option = product.option(option_id)
+                taken.problems[option_id] = Parsed.refused(
+                    RefusalReason.INVALID_ANSWER, f"Noted: not {option.value(value_id).name}. "
+                    f"{'I' if focus is not None and focus.id == option_id else 'When we get to it, I'}'ll ask which "
+                    f"{noun(option)} you'd like instead.")
+    if focus is not None and focus.id not in taken.values and not asking:
+        _none_for_focus(focus, clauses, taken)
     dropped = sorted(in_questions - picked)
     reading = Reading(clauses, taken, dict(getattr(found, "split", None) or {}), dropped)
     if not reading.split:
         reading.split = clause_split(product, read)
     return reading
+
+
+NONE_FILLER = frozenset({"it", "that", "this", "one", "please", "thanks", "thank", "you", "for", "now", "i", "ill", "the"})
+
+
+def _none_for_focus(focus: Option, clauses: List[Clause], taken: Extraction) -> None:
+    """"skip it", "none for now" to a question whose option has a "none" value."""
+    can_be_none, none_id = none_value(focus)
+    if not can_be_none or focus.kind != "choice":
+        return
+    for clause in clauses:
+        words = [w for w in normalize(clause.text).split() if w not in NONE_FILLER]
+        if clause.kind != ClauseKind.QUESTION and words and " ".join(words) in NONE_WORDS:
+            taken.values[focus.id] = Parsed(value=none_id, ok=True,
+                                            note=f"I took that as {focus.value(none_id).name}" if none_id else "")
+            taken.focus_error = None
+            return
 
 
 def _picks(words: List[str]) -> bool:
@@ -415,6 +481,21 @@ def clause_split(product: Product, read: List[Tuple[Clause, Extraction]]) -> Dic
             counts = [c for c in clause.counts if str(c) not in named]  # "ryzen 5" is a name, not five
             if len(counts) == 1:
                 by_option.setdefault(option_id, []).append((counts[0], parsed.value))
+    # Common words name a value only when asked ("two in white and one in navy" at the
+    # summary): each counted part read as an answer to each choice.
+    counted = [(clause, own) for clause, own in read if len(clause.counts) == 1]
+    if len(counted) >= 2:
+        for option in product.options:
+            if option.kind != "choice" or option.id in by_option:
+                continue
+            pairs = []
+            for clause, _ in counted:
+                rest = re.sub(r"\b\d+\b", " ", prepare_numbers(clause.text))
+                value_id = find_values(product, rest, option).values.get(option.id)
+                if value_id is not None and value_id.value is not None:
+                    pairs.append((clause.counts[0], value_id.value))
+            if len(pairs) >= 2:
+                by_option[option.id] = pairs
     return {option_id: pairs for option_id, pairs in by_option.items() if len({value for _, value in pairs}) > 1}
 
 

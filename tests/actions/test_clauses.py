@@ -226,3 +226,9 @@ async def test_what_is_wrong_with_an_answer_beside_a_question_is_said_with_the_a
                                                            {"cpu": "core_i5_14400f"}))
     assert "selections" not in slot_events(events)
     assert messages[0]["text"] == "Did you mean 32 GB DDR4 or 32 GB DDR5?" and len(messages) == 2
+
+
+async def test_a_value_turned_down_is_not_taken_and_said():
+    events, messages = await run(ValidateOrderForm(), form("the 4070 super, and I don't want windows", UP_TO_GRAPHICS))
+    assert slot_events(events)["selections"] == {**UP_TO_GRAPHICS, "graphics": "rtx_4070_super"}
+    assert "Noted: not Windows 11 Home" in said(messages)

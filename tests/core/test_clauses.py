@@ -238,3 +238,29 @@ def test_a_value_still_being_decided_on_beside_a_question_is_not_taken(demo_cata
 def test_a_picking_word_keeps_the_pick_beside_a_comparison(demo_catalog):
     reading = read(demo_catalog, "custom_pc", "I'll take the rx 7800 xt, is it better than the 4070 super?", "graphics")
     assert taken(reading) == {"graphics": "rx_7800_xt"}
+
+
+@pytest.mark.parametrize("text, focus, expected, refused", [
+    ("the 4070 super, and I don't want windows", "graphics", {"graphics": "rtx_4070_super"}, ["os"]),
+    ("not the 4060, the 4070 super", "graphics", {"graphics": "rtx_4070_super"}, []),
+    ("mid tower but no windows, ubuntu instead", "case", {"case": "mid_tower", "os": "ubuntu_24_04"}, []),
+    ("no graphics card", "graphics", {"graphics": "none"}, []),  # a value's own name that starts with "no"
+])
+def test_a_value_turned_down_is_not_taken(demo_catalog, text, focus, expected, refused):
+    reading = read(demo_catalog, "custom_pc", text, focus)
+    assert taken(reading) == expected and list(reading.taken.problems) == refused
+
+
+@pytest.mark.parametrize("text", ["skip it", "none for now", "no thanks", "I'll skip that one"])
+def test_a_none_answer_to_a_question_with_a_none_value_takes_it(demo_catalog, text):
+    assert taken(read(demo_catalog, "custom_pc", text, "graphics")) == {"graphics": "none"}
+
+
+def test_a_none_answer_read_from_words_of_refusal_says_what_it_took(demo_catalog):
+    reading = read(demo_catalog, "custom_pc", "skip it", "graphics")
+    assert reading.taken.values["graphics"].note == "I took that as No graphics card"
+
+
+def test_a_split_in_common_words_is_found_at_the_summary(demo_catalog):
+    reading = read(demo_catalog, "tailored_shirt", "two in white and one in navy")
+    assert reading.split == {"fabric": [(2, "oxford_white"), (1, "twill_navy")]}
