@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from bot.core.catalog import Option, Product
 from bot.core.changes import Applied, Change
@@ -16,7 +16,7 @@ from bot.core.phrases import amount, name_list, singular
 from bot.core.life import BEFORE_SHIPPING, OrderStatus, status_label
 from bot.core.pricing import DerivedChange, PriceChange, Quote, money, price_change, price_so_far
 from bot.core.rules import valid_values
-from bot.core.selections import Selections, next_missing_option
+from bot.core.selections import DerivedChoice, Selections, next_missing_option
 from bot.core.values import display_value, noun, number_range
 
 
@@ -133,6 +133,14 @@ def describe_cleared(product: Product, cleared: Change, after: Selections, costs
     return text + (f": {cleared.reason}" if cleared.reason else ".")
 
 
+def derived_label(choice: DerivedChoice) -> str:
+    """'1.5 kW motor', or 'above motor range (needs 5.23 kW)' when nothing fits."""
+    if choice.value is not None:
+        return choice.value.name
+    needed = format_number(choice.needed.quantize(Decimal("0.01")).normalize())
+    return f"above {choice.name.lower()} range (needs {needed} {choice.unit})".replace(" )", ")")
+
+
 def describe_derived(product: Product, part: DerivedChange, after: Selections, costs: PriceChange) -> str:
     """'Motor: 1.5 kW motor -> 2.2 kW motor, +300 EUR, because the load is now 120 kg/m.'"""
     difference = signed(part.amount, product.currency) if costs.priced and part.amount else ""
@@ -141,10 +149,10 @@ def describe_derived(product: Product, part: DerivedChange, after: Selections, c
     inputs = [o for o in product.options if o.id in names_in(product.derived_part(part.part_id).needed)]
     if part.new is None:  # an answer it follows from was cleared
         missing = [noun(o) for o in inputs if o.id not in after]
-        old = f"{part.old.label} " if part.old else ""
+        old = f"{derived_label(part.old)} " if part.old else ""
         return (f"{part.name} {old}{f'({difference}) ' if difference else ''}is chosen again once "
                 f"the {name_list(missing, 'and')} {'is' if len(missing) == 1 else 'are'} given.")
-    text = f"{part.name}: {part.old.label + ' -> ' if part.old else ''}{part.new.label}"
+    text = f"{part.name}: {derived_label(part.old) + ' -> ' if part.old else ''}{derived_label(part.new)}"
     text += " (chosen for you)" if part.old is None else ""
     text += f", {difference}" if difference else ""
     moved = [o for o in inputs if o.id in costs.options and o.id in after]
@@ -176,11 +184,16 @@ def place_question(priced: Quote) -> str:
     return f"Shall I {'send this quote request' if priced.is_quote_request else 'place this order'}?"
 
 
-def summary_text(product: Product, selections: Selections, priced: Quote) -> str:
-    """The order as the customer sees it before confirming."""
+def summary_text(product: Product, selections: Selections, priced: Quote, typed: Optional[Mapping[str, str]] = None) -> str:
+    """The order as the customer sees it before confirming; `typed` (option id -> the figure
+    as the customer typed it, when it was converted) shows theirs beside the shop's unit:
+    "Neck: 39.4 cm (15.5 in)"."""
+    typed = typed or {}
     rows = [f"**{product.name}**"]
     for option in product.options:
-        rows.append(f"- {option.name}: {display_value(option, selections.get(option.id))}")
+        value = selections.get(option.id)
+        shown = display_value(option, value, typed[option.id]) if typed.get(option.id) else display_value(option, value)
+        rows.append(f"- {option.name}: {shown}")
     for choice in priced.derived:
         rows.append(f"- {choice.name} (chosen for you): {choice.label}")
     rows.append("")

@@ -264,3 +264,12 @@ def test_a_change_with_nothing_to_price_says_only_the_change(built):
     assert lines == ["Shade: Paper -> Brass, +71.50 EUR for 2 lamps",
                      "Driver: 30 W driver -> 120 W driver, +23 EUR for 2 lamps, because the shade is now Brass.",
                      "Total now: €139.28"]  # 2 x (48.15 + 21.49)
+
+
+def test_a_derived_part_nothing_fits_says_the_need_in_round_figures(demo_catalog):
+    conveyor = demo_catalog.product("conveyor")
+    before = {"length": 22.22, "belt_width": 600, "load": 40, "belt": "rubber", "environment": "standard",
+              "power": "400v_three_phase"}
+    # 22.22 x 117.6 x 0.002 = 5.226144 kW: above the 4 kW motor
+    text = reply(conveyor, before, {"load": 117.6})
+    assert "Motor: 2.2 kW motor -> above motor range (needs 5.23 kW), because the load is now 117.6 kg/m." in text
