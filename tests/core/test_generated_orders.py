@@ -90,20 +90,25 @@ def unit_is_its_own(product: Product, option: Option) -> bool:
                    for o in product.options)
 
 
-def plain_texts(product: Product, option: Option, value: Any, focus: bool) -> List[Tuple[str, str]]:
-    """How a customer states `value` plainly; `focus`: it is the answer to the question asked."""
+def plain_texts(product: Product, option: Option, value: Any, focus: bool, answered: bool = False) -> List[Tuple[str, str]]:
+    """How a customer states `value` plainly; `focus`: it is the answer to the question asked;
+    `answered`: the option has an answer already (the customer changes it)."""
     if option.kind == "choice":
         name = option.value(value).name
         texts = [("name", name), ("id_like", f"I'd like the {name}"), ("please", f"{name} please"),
                  ("go_with", f"let's go with the {name}")]
-        texts += [("synonym", s) for s in distinct_synonyms(product, option, value)[:2]]
-        texts = [(NUMBER_WORD if NUMBER_WORDS & set(text.lower().replace("-", " ").split()) else template, text)
-                 for template, text in texts]
+        phrases = [name] * len(texts)
+        if answered:
+            texts += [("change_to", f"change the {noun(option)} to {name}"), ("make_it", f"actually, make it the {name}")]
+            phrases += [f"{noun(option)} {name}", name]
+        synonyms = distinct_synonyms(product, option, value)[:2]
+        texts += [("synonym", s) for s in synonyms]
+        phrases += synonyms
         if not focus:  # a one-word value ("small", "Standard") for an option not asked
-            texts = [(ONE_WORD_ELSEWHERE if len(phrase.split()) == 1 and not any(c.isdigit() for c in phrase)
-                      and template != NUMBER_WORD else template, text)
-                     for (template, text), phrase in zip(texts, [name] * 4 + [t for _, t in texts[4:]], strict=True)]
-        return texts
+            texts = [(ONE_WORD_ELSEWHERE if len(phrase.split()) == 1 and not any(c.isdigit() for c in phrase) else template,
+                      text) for (template, text), phrase in zip(texts, phrases, strict=True)]
+        return [(NUMBER_WORD if NUMBER_WORDS & set(text.lower().replace("-", " ").split()) else template, text)
+                for template, text in texts]
     if option.kind == "number":
         n = with_unit(option, value)
         texts = [("option_figure", f"{noun(option)} {n}"), ("my_option_is", f"my {noun(option)} is {n}")]
@@ -111,6 +116,8 @@ def plain_texts(product: Product, option: Option, value: Any, focus: bool) -> Li
             texts += [("with_unit", n), ("unit_please", f"{n} please")]
         if focus:
             texts.append(("bare", figure(option, value)))
+        if answered:
+            texts += [("change_to", f"change the {noun(option)} to {n}"), ("make_it", f"actually, make the {noun(option)} {n}")]
         converted = other_unit(option, value)
         if converted:
             texts.append(("other_unit", f"{noun(option)} {converted}"))
@@ -126,6 +133,8 @@ def plain_texts(product: Product, option: Option, value: Any, focus: bool) -> Li
 # affirm or deny, and the order form takes for the yes-or-no question asked).
 YES_NO, TEXT = "yes_no", "text"
 ONE_WORD_ELSEWHERE = "one_word_elsewhere"
+OTHER_AT_TEXT = "other_at_text_question"  # a message about other options while a free text is asked
+HEDGED_VALUE_NUMBER = "hedged_value_number"  # a hedged figure that is also a value's synonym
 NUMBER_WORD = "number_word"  # a value whose name has a number word: "400 V three-phase", "one terabyte"
 NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                 "half", "quarter", "dozen"}
@@ -158,7 +167,7 @@ def noise_texts(product: Product, option: Option, value: Any) -> List[Tuple[str,
 # the readers learn them.
 TEMPLATES: Set[str] = {
     "name", "id_like", "please", "go_with", "synonym", "with_unit", "option_figure", "unit_please", "my_option_is",
-    "bare", "other_unit", "yes_no", "text",
+    "bare", "other_unit", "yes_no", "text", "change_to", "make_it",
     "around", "bit_more", "roughly", "old_one", "good_for", "difference", "how_much",
 }
 # Phrasings the core does not pass yet, with what goes wrong (see the module's survey).
@@ -170,6 +179,8 @@ PENDING: Set[str] = {
     "about_maybe",  # "about 89.2, maybe more" at a free-text question: "maybe more" taken as the text
     "too_much",  # "would 50.5 cm be too much? my width is 158 cm": the question's figure taken
     "normal",  # "is 88.3 cm normal for the shirt length?": "normal" picks the Regular fit
+    OTHER_AT_TEXT,  # "actually, make the height 52.8 cm" at the engraving question: "actually" engraved
+    HEDGED_VALUE_NUMBER,  # "roughly 400 mm" at the belt width: the width refused, 400 V taken, unsaid
 }
 if os.environ.get("BESPOKE_PENDING_PHRASINGS"):
     TEMPLATES |= PENDING
@@ -202,18 +213,22 @@ def message(product: Product, selections: Dict[str, Any], pick: Pick, allowed: S
     mentioned = {target.id}
     if pick([True, True, True, False]):  # most messages answer
         value = random_value(target, pick)
-        phrasings = [(t, text) for t, text in plain_texts(product, target, value, focus is not None) if t in allowed]
+        phrasings = [(t, text) for t, text in plain_texts(product, target, value, focus is not None,
+                                                           target.id in selections) if t in allowed]
         if phrasings:
             template, text = pick(phrasings)
             parts.append(Part(text, {target.id: value}, "plain", template, target.id))
             if template in (YES_NO, TEXT):
                 return parts
+    if focus is not None and focus.kind == "text" and not parts and OTHER_AT_TEXT not in allowed:
+        return []  # something else while a free text is asked
     others = [o for o in product.options if o.id not in mentioned and o.kind in ("choice", "number")]
     if others and pick([True, False, False]):
         extra = pick(others)
         mentioned.add(extra.id)
         value = random_value(extra, pick)
-        phrasings = [(t, text) for t, text in plain_texts(product, extra, value, False) if t in allowed]
+        phrasings = [(t, text) for t, text in plain_texts(product, extra, value, False, extra.id in selections)
+                      if t in allowed]
         if phrasings:
             template, text = pick(phrasings)
             parts.append(Part(text, {extra.id: value}, "plain", template, extra.id))
@@ -223,8 +238,21 @@ def message(product: Product, selections: Dict[str, Any], pick: Pick, allowed: S
         noise = [(k, t, text) for k, t, text in noise_texts(product, about, random_value(about, pick)) if t in allowed]
         if noise:
             kind, template, text = pick(noise)
+            if kind == "hedge" and about.kind == "number" and figure(about, value_of(text)) in numeric_synonyms(product):
+                template = HEDGED_VALUE_NUMBER  # "roughly 400 mm" where "400" names a value (400 V)
+                if template not in allowed:
+                    return parts
             parts.insert(pick(range(len(parts) + 1)), Part(text, {}, kind, template, about.id))
     return parts
+
+
+def value_of(text: str) -> Decimal:
+    """The first figure of a generated text."""
+    return Decimal(next(word for word in text.replace(",", " ").split() if word[0].isdigit()))
+
+
+def numeric_synonyms(product: Product) -> Set[str]:
+    return {s for o in product.options for v in o.values for s in v.synonyms if s.replace(".", "").isdigit()}
 
 
 def joined(parts: List[Part], pick: Pick) -> str:
@@ -415,7 +443,7 @@ def test_generated_conversations_in_generated_catalogs(generated, data):
 
 
 PLAIN = {"name", "id_like", "please", "go_with", "synonym", "with_unit", "option_figure", "unit_please", "my_option_is",
-         "bare", "other_unit", YES_NO, TEXT}
+         "bare", "other_unit", YES_NO, TEXT, "change_to", "make_it"}
 
 
 def survey(catalogs: Sequence[Catalog], conversations: int, allowed: Set[str], seed: int = 1) -> Dict[str, List[Failure]]:
