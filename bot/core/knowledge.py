@@ -112,12 +112,21 @@ class TextIndex:
         from sklearn.feature_extraction.text import TfidfVectorizer  # 4 s to import: only when built
 
         self.labels = [label for label, _ in documents]
+        self._cache: Dict[str, List[Tuple[Any, float]]] = {}  # a turn asks about one text several times
         self._vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, sublinear_tf=True,
                                            preprocessor=normalize, token_pattern=r"(?u)\b\w+\b")
         self._matrix = self._vectorizer.fit_transform([text for _, text in documents]) if documents else None
 
     def scores(self, text: str) -> List[Tuple[Any, float]]:
         """Labels with their best score, best first (only those above zero)."""
+        cached = self._cache.get(text)
+        if cached is None:
+            if len(self._cache) > 32:
+                self._cache.clear()
+            cached = self._cache[text] = self._scores(text)
+        return list(cached)
+
+    def _scores(self, text: str) -> List[Tuple[Any, float]]:
         if self._matrix is None or not normalize(text):
             return []
         similarities = (self._matrix @ self._vectorizer.transform([text]).T).toarray().ravel()
@@ -195,6 +204,14 @@ def knowledge_of(catalog: Catalog) -> Knowledge:
         found = (catalog, Knowledge(catalog))
         _built[id(catalog)] = found
     return found[1]
+
+
+def prepare(catalog: Catalog) -> None:
+    """Builds what the first question would otherwise wait for (scikit-learn's import, about
+    3 s, the indexes and each product's lowest total): for a server's start."""
+    knowledge_of(catalog)
+    for product in catalog.products:
+        from_price(product)
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -407,41 +424,44 @@ def _products_named(catalog: Catalog, text: str) -> List[Product]:
 # --- advice ---------------------------------------------------------------------------------------
 
 
+_phrase_words: Dict[int, Tuple[Product, List[Tuple[str, ChoiceValue, List[frozenset], frozenset]]]] = {}
+
+
+def _phrases_of(product: Product) -> List[Tuple[str, ChoiceValue, List[frozenset], frozenset]]:
+    """Per choice value: its option id, the words of each of its names, the words of its name
+    (worked out once per product: normalizing every phrase per question took most of a turn)."""
+    found = _phrase_words.get(id(product))
+    if found is None or found[0] is not product:
+        rows = [(option.id, value, [frozenset(normalize(p).split()) for p in (value.name, *value.synonyms) if normalize(p)],
+                 frozenset(normalize(value.name).split()))
+                for option in product.options for value in option.values]
+        if len(_phrase_words) > 64:
+            _phrase_words.clear()
+        found = (product, rows)
+        _phrase_words[id(product)] = found
+    return found[1]
+
+
 def _values_named(product: Product, text: str) -> Dict[str, List[ChoiceValue]]:
     """Per choice option, the values whose whole name or a synonym appears in the text; else
     those whose name has a number the text has ("16 or 32?")."""
     words = set(normalize(text).split())
-    found: Dict[str, List[ChoiceValue]] = {}
-    for option in product.options:
-        for value in option.values:
-            phrases = [value.name, *value.synonyms]
-            if any(set(normalize(p).split()) <= words for p in phrases if normalize(p)):
-                found.setdefault(option.id, []).append(value)
-    # The longest phrase wins inside one option: "4070 super" is not also "4070".
-    for option_id, values in list(found.items()):
-        found[option_id] = _widest(values, words)
+    found: Dict[str, List[Tuple[ChoiceValue, frozenset]]] = {}
+    rows = _phrases_of(product)
+    for option_id, value, phrases, _ in rows:
+        inside = [phrase for phrase in phrases if phrase <= words]
+        if inside:
+            found.setdefault(option_id, []).append((value, frozenset().union(*inside)))
     if found:
-        return found
+        # The widest match wins inside one option: "4070 super" is not also "4070".
+        return {option_id: [value for value, covered in values if not any(covered < other for _, other in values)]
+                for option_id, values in found.items()}
     numbers = {word for word in words if any(ch.isdigit() for ch in word)}
-    for option in product.options:
-        for value in option.values:
-            if numbers & set(normalize(value.name).split()):
-                found.setdefault(option.id, []).append(value)
-    return found
-
-
-def _widest(values: List[ChoiceValue], words: set) -> List[ChoiceValue]:
-    def coverage(value: ChoiceValue) -> int:
-        return max(len(set(normalize(p).split()) & words) for p in [value.name, *value.synonyms])
-
-    kept = []
-    for value in values:
-        mine = {w for p in [value.name, *value.synonyms] for w in normalize(p).split() if set(normalize(p).split()) <= words}
-        others = [{w for p in [v.name, *v.synonyms] for w in normalize(p).split() if set(normalize(p).split()) <= words}
-                  for v in values if v is not value]
-        if not any(mine < other for other in others):
-            kept.append(value)
-    return sorted(kept, key=lambda v: -coverage(v)) or values
+    by_number: Dict[str, List[ChoiceValue]] = {}
+    for option_id, value, _, name_words in rows:
+        if numbers & name_words:
+            by_number.setdefault(option_id, []).append(value)
+    return by_number
 
 
 ADVICE_KINDS = (QuestionKind.CHEAPEST, QuestionKind.COMPARE, QuestionKind.ENOUGH, QuestionKind.RECOMMEND)
