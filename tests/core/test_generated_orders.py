@@ -425,7 +425,7 @@ def drawn(data) -> Pick:
     return pick
 
 
-@GENERATED
+@settings(GENERATED, max_examples=10)  # the demo's products are longer: fewer, within the time
 @given(st.data())
 def test_generated_conversations_in_the_demo_catalog(demo_catalog, data):
     product = demo_catalog.products[data.draw(st.integers(0, len(demo_catalog.products) - 1))]
@@ -433,7 +433,7 @@ def test_generated_conversations_in_the_demo_catalog(demo_catalog, data):
     assert not failures, "\n".join(map(str, failures))
 
 
-@GENERATED
+@settings(GENERATED, max_examples=20)
 @given(st.data())
 def test_generated_conversations_in_generated_catalogs(generated, data):
     catalog = generated[data.draw(st.integers(0, len(generated) - 1))]
