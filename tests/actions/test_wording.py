@@ -136,3 +136,23 @@ async def test_a_placed_order_of_two_shirts_keeps_its_quantity_line(order_databa
     assert [line["amount"] for line in order["price_lines"]] == ["59.00", "10.00", "138.00"]
     assert order["price_lines"][-1]["kind"] == "quantity" and order["price_lines"][-1]["label"] == "2 shirts × €69.00"
     assert order["total"] == "138.00"
+
+
+@pytest.mark.parametrize("text", ["change the cpu to the ryzen 5", "actually make it a Ryzen 5 7600 instead"])
+async def test_a_change_tells_each_part_with_its_own_price(text):
+    """Issue 10: 'CPU: ... -> AMD Ryzen 5 7600, -35 EUR' folded the cleared DDR4 into the CPU's
+    price; now the CPU is +10, the memory it cleared -45, and the total follows."""
+    from actions.order_form import ValidateOrderForm
+    from tests.support.trackers import FULL_PC, slot_events
+
+    before = dict(FULL_PC, cpu="core_i5_14400f", memory="ddr4_16gb")
+    tracker = make_tracker(text, slots={"product": "custom_pc", "selections": before,
+                                        "requested_slot": "specs_complete", "answered_turn": 2})
+    events, messages = await run(ValidateOrderForm(), tracker)
+    selections = slot_events(events)["selections"]
+    assert selections["cpu"] == "ryzen5_7600" and "memory" not in selections
+    said = "\n".join(m["text"] for m in messages)
+    assert "CPU: Intel Core i5-14400F -> AMD Ryzen 5 7600, +10 EUR" in said
+    assert "Memory 16 GB DDR4 (-45 EUR) no longer fits the AMD Ryzen 5 7600, so I'll ask for it again" in said
+    assert "Total so far: €1,313.00" in said  # 1348 + 10 - 45
+    assert "-35 EUR" not in said
