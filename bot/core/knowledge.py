@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.phrases import name_list
 from bot.core.pricing import money, quote
-from bot.core.rules import violations
+from bot.core.rules import valid_values, violations
 from bot.core.values import match_choice, normalize
 
 # Cosine similarity a question needs with a catalog text to count as about it (measured:
@@ -501,21 +501,30 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     knowledge = knowledge_of(catalog)
     kind = knowledge.kind(text)
     products = [product] if product is not None else (_products_named(catalog, text) or list(catalog.products))
-    if kind == QuestionKind.CHEAPEST and not any(_values_named(p, text) for p in products):
-        return price_answer(catalog, text if product is None else product.name)
     named = [(p, p.option(option_id), values) for p in products for option_id, values in _values_named(p, text).items()]
+    # An option the question names ("which case ...", "the cheapest graphics card") whose
+    # values it does not name: the answer is about that option.
+    about = [(p, option) for p in products for option in _options_named(p, text)
+             if option.kind == "choice" and not any(o.id == option.id and p is q for q, o, _ in named)]
+    if kind == QuestionKind.CHEAPEST and about and not named:
+        return _cheapest_values(*about[0])
+    if kind == QuestionKind.CHEAPEST and not named:
+        return price_answer(catalog, text if product is None else product.name)
     wants_use = asked or named or kind in (QuestionKind.RECOMMEND, QuestionKind.ENOUGH)
     uses = knowledge.uses_named(text) if wants_use else []
     several = [(p, option, values) for p, option, values in named if len(values) >= 2]
     if several and kind != QuestionKind.ENOUGH:
         return _comparison(*max(several, key=lambda item: len(item[2])))
     single = [(p, option, values[0]) for p, option, values in named if len(values) == 1]
+    fits = [(p, option, value, target) for p, option, value in single for q, target in about if q is p]
+    if fits and not uses:  # "which case do I need for the 4080?": what the rules allow beside it
+        return _what_fits(*fits[0])
     if single and (uses or kind == QuestionKind.ENOUGH):
         return _enough(*single[0], uses)
     if several:
         return _comparison(*several[0])
     if uses:
-        return _recommendation(products, uses)
+        return _recommendation(products, uses, [option for _, option in about])
     if single:
         p, option, value = single[0]
         best = knowledge.best(text, (TopicKind.OPTION, TopicKind.VALUE))
@@ -557,17 +566,58 @@ def _enough(product: Product, option: Option, value: ChoiceValue, uses: List[str
     return Answer(AnswerKind.ENOUGH, head + verdict, [topic])
 
 
-def _recommendation(products: List[Product], uses: List[str]) -> Answer:
+def _options_named(product: Product, text: str) -> List[Option]:
+    """Options whose whole name or a synonym is in the text ("graphics card" names Graphics)."""
+    words = set(normalize(text).split())
+    return [option for option in product.options
+            if any(set(normalize(name).split()) <= words for name in (option.name, *option.synonyms) if normalize(name))]
+
+
+def _cheapest_values(product: Product, option: Option) -> Answer:
+    values = sorted(option.in_stock_values, key=lambda v: v.price)
+    listed = name_list((f"{v.name} ({_price(product, v)})" for v in values[:3]), "then")
+    text = f"{option.name} for the {product.name}, from the lowest price: {listed}."
+    return Answer(AnswerKind.FROM_PRICE, text, [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in values[:3]])
+
+
+def _what_fits(product: Product, option: Option, value: ChoiceValue, target: Option) -> Answer:
+    """The values of `target` the product's rules allow beside `value` alone."""
+    fitting = valid_values(product, {option.id: value.id}, target)
+    listed = name_list((f"{v.name} ({_price(product, v)})" for v in sorted(fitting, key=lambda v: v.price)), "and")
+    others = [v for v in target.in_stock_values if v not in fitting]
+    if not fitting:
+        text = f"With the {value.name}, no {target.name.lower()} we make fits."
+    elif not others:
+        text = f"Every {target.name.lower()} goes with the {value.name}: {listed}."
+    else:
+        reasons = {violation.message for v in others
+                   for violation in violations(product, {option.id: value.id, target.id: v.id}, target.id)}
+        text = (f"With the {value.name}, these {target.name.lower()} options fit: {listed}. "
+                f"Not {name_list((v.name for v in others), 'or')}: {' '.join(sorted(reasons))}")
+    return Answer(AnswerKind.RECOMMENDATION, text.rstrip() + " The choice is yours.",
+                  [Topic(TopicKind.VALUE, product.id, target.id, v.id) for v in fitting])
+
+
+def _recommendation(products: List[Product], uses: List[str], only: Sequence[Option] = ()) -> Answer:
     rows = []
     topics = []
+    wanted = {option.id for option in only}
     for product in products:
         for option in product.options:
+            if wanted and option.id not in wanted:
+                continue
             fitting = [v for v in option.in_stock_values if any(use in v.uses for use in uses)]
             if not fitting:
                 continue
             listed = name_list((f"{v.name} ({_price(product, v)})" for v in sorted(fitting, key=lambda v: v.price)), "or")
             rows.append(f"- {option.name}" + (f" ({product.name})" if len(products) > 1 else "") + f": {listed}")
             topics += [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in fitting]
+    if not rows and wanted:  # "which collar goes with a suit?": none of the collars is listed for it
+        broader = _recommendation(products, uses)
+        if not broader.known:
+            return broader
+        names = name_list((option.name.lower() for option in only), "or")
+        return Answer(broader.kind, f"Our catalog lists no {names} for {uses[0]}. " + broader.text, broader.topics)
     if not rows:
         return unknown()
     text = f"For {name_list(uses[:2], 'or')} our catalog lists:\n" + "\n".join(rows) + \

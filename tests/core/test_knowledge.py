@@ -410,6 +410,31 @@ def test_enough_for_a_use_not_listed_says_so_and_names_what_is(demo):
     assert "We don't list it for video editing" in found.text and "GeForce RTX 4070 Super" in found.text
 
 
+def test_what_fits_beside_a_value_comes_from_the_rules_with_their_reasons(demo):
+    pc = demo.product("custom_pc")
+    found = answer(demo, "which case do I need for the 4080?", pc, advice_first=True)
+    assert "Mid tower (€99.00) and Full tower (€149.00)" in found.text
+    assert "Not Compact: That graphics card is too long for this case." in found.text
+    memory = answer(demo, "what memory can go with a ryzen 5 7600", pc, advice_first=True)
+    assert "16 GB DDR4" in memory.text and "take DDR5 memory only" in memory.text
+
+
+def test_the_cheapest_of_a_named_option_lists_its_values_by_price(demo):
+    found = answer(demo, "what's the cheapest graphics card?", demo.product("custom_pc"), advice_first=True)
+    assert found.text.startswith("Graphics for the Custom PC, from the lowest price: No graphics card (no extra charge), "
+                                 "GeForce RTX 4060 (€299.00)")
+
+
+def test_a_recommendation_keeps_to_the_option_asked_about(demo, bakery):
+    pc = demo.product("custom_pc")
+    found = answer(demo, "which graphics card is best for video editing?", pc, advice_first=True)
+    assert found.kind == AnswerKind.RECOMMENDATION and "Graphics" in found.text and "CPU" not in found.text
+    collar = answer(demo, "which collar goes with a suit?", demo.product("tailored_shirt"), advice_first=True)
+    assert collar.text.startswith("Our catalog lists no collar for suit.") and "Poplin" in collar.text
+    sponge = answer(bakery, "which sponge for a christmas party?", advice_first=True)
+    assert "Rich fruit" in sponge.text and "Vanilla" not in sponge.text
+
+
 def test_question_kinds_are_read_by_meaning(demo):
     kinds = knowledge_of(demo)
     assert kinds.kind("what is the least I can spend on one?") == QuestionKind.CHEAPEST
