@@ -24,7 +24,7 @@ import os
 import sys
 from typing import Any, Optional
 
-from bot.core.limits import MAX_REQUEST_BYTES, clean_text
+from bot.core.limits import MAX_REQUEST_BYTES, clean_json, clean_text
 
 
 class _RefuseJax(importlib.abc.MetaPathFinder):
@@ -90,7 +90,7 @@ def _get_metadata(self: Any, request: Any) -> Optional[dict]:
     metadata = _json_object(request).get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidUsage('"metadata" must be a JSON object.')
-    return metadata
+    return None if metadata is None else clean_json(metadata)
 
 
 def check_rest_input() -> None:

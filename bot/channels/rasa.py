@@ -15,20 +15,10 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.core.limits import clean_text
+from bot.core.limits import clean_json, clean_text
 
 Timeout = Optional[httpx.Timeout]
 
-
-def _cleaned(value: Any) -> Any:
-    """JSON with every string in it clean_text'ed."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, Mapping):
-        return {clean_text(str(key)): _cleaned(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_cleaned(item) for item in value]
-    return value
 
 
 class RasaError(Exception):
@@ -125,7 +115,7 @@ class RasaClient:
         what = "a message"
         response = await self._request(
             "POST", f"{self.base_url}/webhooks/rest/webhook", what, timeout,
-            json={"sender": clean_text(sender), "message": clean_text(text), "metadata": _cleaned(dict(metadata or {}))},
+            json={"sender": clean_text(sender), "message": clean_text(text), "metadata": clean_json(dict(metadata or {}))},
         )
         self._check(response, what)
         replies = self._json(response, what)

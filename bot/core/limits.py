@@ -1,5 +1,7 @@
 """Limits the whole bot shares, so each channel and the actions refuse at the same line."""
 
+from typing import Any
+
 # A customer's message longer than this is refused politely (the web chat answers 413,
 # the order form says so); long enough for any real order, short enough for the parser.
 MAX_MESSAGE_CHARS = 2000
@@ -28,3 +30,14 @@ def clean_text(text: str) -> str:
 def _is_control(ch: str) -> bool:
     code = ord(ch)
     return code < 0x20 or 0x7F <= code <= 0x9F
+
+
+def clean_json(value: Any) -> Any:
+    """JSON (dicts, lists, scalars) with clean_text applied to every string in it, keys too."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(key) if isinstance(key, str) else key: clean_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(item) for item in value]
+    return value

@@ -54,6 +54,8 @@ async def test_metadata_must_be_an_object():
     with pytest.raises(InvalidUsage, match='"metadata" must be a JSON object'):
         RestInput().get_metadata(request({"sender": "me", "message": "hi", "metadata": "x"}))
     assert RestInput().get_metadata(request({"sender": "me", "metadata": {"language": "de"}})) == {"language": "de"}
+    dirty = {"first_name": "Ann\ud800\x1b", "list": ["\x00x"], "n": 3}
+    assert RestInput().get_metadata(request({"metadata": dirty})) == {"first_name": "Ann\ufffd", "list": ["x"], "n": 3}
 
 
 async def test_the_message_and_sender_are_cleaned_once_here():

@@ -19,7 +19,7 @@ from sqlalchemy import Column, Integer, String, Text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.core.limits import clean_text
+from bot.core.limits import clean_json
 from bot.core.refusals import NOT_UNDERSTOOD_KEY
 
 CHANNELS = ("web", "telegram", "rest")
@@ -90,17 +90,8 @@ def event_data(data: Optional[str]) -> Dict[str, Any]:
         value = json.loads(data)
     except (ValueError, RecursionError):
         return {}
-    return _cleaned(value) if isinstance(value, dict) else {}
+    return clean_json(value) if isinstance(value, dict) else {}
 
-
-def _cleaned(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, dict):
-        return {clean_text(key) if isinstance(key, str) else key: _cleaned(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_cleaned(item) for item in value]
-    return value
 
 
 def first_name(event: Dict[str, Any]) -> Optional[str]:
