@@ -442,7 +442,7 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
     if focus is not None and focus.id not in result.values and result.focus_error is None \
             and focus.id not in result.split:
         if focus.kind == "number":
-            if not result.values and not result.split:  # no figure, or none for any option ("12 m" for a load)
+            if not mentions and not result.values and not result.split:
                 result.focus_error = parse_answer(focus, text)
         elif not result.values and not result.split:
             _keep(result, focus, parse_answer(focus, text), focus)
