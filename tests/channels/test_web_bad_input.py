@@ -4,8 +4,13 @@ never a 500, and the server goes on answering (against a fake Rasa)."""
 from __future__ import annotations
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
+from bot.channels.web.widget import TAKEN_OVER
 from bot.core.limits import MAX_REQUEST_BYTES
+from bot.server import create_widget_app
+from bot.settings import Settings
 from tests.channels.test_web_limits import SENDER_A, web_app_with_fake_rasa
 
 
@@ -59,3 +64,46 @@ async def test_a_lone_surrogate_or_control_characters_reach_rasa_cleaned_not_as_
         assert response.status == 200, await response.text()
         assert rasa.received[-1]["message"] == "Anna \ufffd [2JSchmidt"
         assert rasa.received[-1]["metadata"] == {"language": "de"}
+
+
+
+class SilentRasa:
+    """Rasa's REST channel when an action failed: an empty list of replies."""
+
+    def __init__(self):
+        self.received: list = []
+        self.app = web.Application()
+        self.app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        self.server = TestServer(self.app, host="127.0.0.1")
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        self.received.append(await request.json())
+        return web.json_response([])
+
+
+@pytest.mark.parametrize("staff_have_it", [False, True])
+async def test_no_reply_from_rasa_is_an_apology_with_try_again_unless_staff_have_the_conversation(staff_have_it):
+    rasa = SilentRasa()
+    await rasa.server.start_server()
+    app = create_widget_app(Settings(rasa_port=rasa.server.port, web_rasa_timeout_s=5))
+
+    async def taken_over(sender: str) -> bool:
+        return staff_have_it
+
+    app[TAKEN_OVER] = taken_over
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        message = {"sender": SENDER_A, "message": "32 GB", "id": "message-id-0001"}
+        response = await client.post("/api/messages", json=message)
+        if staff_have_it:  # paused for staff: no answer from the bot is right
+            assert response.status == 200 and (await response.json())["messages"] == []
+            return
+        assert response.status == 502
+        body = await response.json()
+        assert body["error"] == "no_answer" and "Please try again" in body["message"]
+        again = await client.post("/api/messages", json=message)  # "Try again": the message reaches Rasa again
+        assert again.status == 502 and len(rasa.received) == 2
+    finally:
+        await client.close()
+        await rasa.server.close()

@@ -69,6 +69,8 @@ RASA_DOWN = (502, "rasa_unavailable", "The shop's assistant is not reachable rig
 RASA_SLOW = (504, "rasa_timeout", "The shop's assistant is taking too long to answer. Please try again in a moment.")
 TOO_FAST = (429, "rate_limited", "You are sending messages faster than we can answer. Please wait a few seconds and try again.")
 BAD_SENDER = (400, "bad_sender", "The conversation id is not valid. Please start a new conversation.")
+NO_ANSWER = (502, "no_answer", "Sorry, something went wrong on our side and that message got no answer. "
+                               "Please try again in a moment.")
 
 
 def error(status: int, code: str, message: str, **details: Any) -> web.Response:
@@ -171,13 +173,24 @@ async def post_message(request: web.Request) -> web.Response:
     except RasaError as exc:
         logger.warning("Rasa not reachable: %s", exc)
         return error(*RASA_DOWN)
+    if not replies and not await taken_over(request.app, sender):
+        # Rasa answered nothing: an action failed (the action server down or restarting).
+        # Staff holding the conversation is the one time no answer is right.
+        logger.warning("Rasa gave no reply to a message of %s", sender)
+        return error(*NO_ANSWER)
     now = time.time()
     return web.json_response({"messages": [bot_message(item, now) for item in replies]})
 
 
+async def taken_over(app: web.Application, sender: str) -> bool:
+    check = app.get(TAKEN_OVER)
+    return check is not None and await check(sender)
+
+
 def forget_answer(answers: Dict[Any, asyncio.Future], key: Any, task: asyncio.Future) -> None:
-    """A failed attempt is forgotten at once (the retry asks Rasa again), an answer later."""
-    if task.cancelled() or task.exception() is not None:
+    """A failed attempt or no reply at all is forgotten at once (the retry asks Rasa again),
+    an answer later."""
+    if task.cancelled() or task.exception() is not None or not task.result():
         answers.pop(key, None)
     else:
         asyncio.get_running_loop().call_later(ANSWER_KEPT_S, answers.pop, key, None)
