@@ -147,7 +147,7 @@ def question_of(message: Message, reading: Reading) -> Message:
     """The message as answer_question reads it: its own intent when the NLU read it as a
     question, otherwise the kind of question its question part is."""
     text = reading.question_text(message.text)
-    if text != message.text and not reading.names_catalog():
+    if text != message.text and not reading.names_catalog() and reading.points_back():
         text = f"{text} ({reading.picked_text()})"  # "is that enough?" beside "I'll take the 4080"
     if message.is_question:
         return dataclasses.replace(message, text=text)
@@ -399,7 +399,7 @@ class ValidateOrderForm(Action):
                 dispatcher.utter_message(text=unclear_reply(reading.unclear()), **NOT_UNDERSTOOD)
             return events
         if asks:
-            if found.focus_error is not None:  # "32 gb, does the type matter?": "Did you mean ...?" and the answer
+            if reading.asks and found.focus_error is not None:  # "32 gb, does the type matter?": "Did you mean ...?"
                 dispatcher.utter_message(text=found.focus_error.error)
             answer_question(dispatcher, tracker, question_of(message, reading), draft)
             return []

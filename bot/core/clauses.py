@@ -65,6 +65,7 @@ HEDGES: FrozenSet[str] = frozenset({
 # an answer and what is wrong with it is specific ("Did you mean 32 GB DDR4 or 32 GB DDR5?").
 SPECIFIC = frozenset({RefusalReason.AMBIGUOUS, RefusalReason.OUT_OF_RANGE, RefusalReason.OUT_OF_STOCK,
                       RefusalReason.MISSING_UNIT, RefusalReason.HEDGED, RefusalReason.OTHER_SUBJECT})
+DEMONSTRATIVES: FrozenSet[str] = frozenset({"that", "this", "those", "these", "thats"})
 # Words that ask to change an answer given: "change the storage", "a different case".
 CHANGE_WORDS: FrozenSet[str] = frozenset({
     "change", "switch", "swap", "redo", "different", "another", "modify", "edit", "update", "replace", "revisit",
@@ -88,6 +89,7 @@ ASIDES: FrozenSet[str] = frozenset({
 })
 # Words that turn a value named right after them down: "I don't want windows", "not the 4060".
 NEGATIONS: FrozenSet[str] = frozenset({"no", "not", "dont", "without", "skip", "never", "nor", "except", "instead"})
+WANT_WORDS: FrozenSet[str] = frozenset({"want", "need", "like", "have", "take", "use", "get", "choose", "pick"})
 # Where a sentence divides into clauses: commas that are not decimal commas, "and", "but"
 # ("15 and a half" stays one number).
 SPLIT_MARKS = re.compile(r"(?<!\d),|,(?!\d)|;|\b(?:and|but|plus|while|whereas)\b"
@@ -108,6 +110,7 @@ class Clause:
     bare: bool = True  # says nothing besides catalog words and asides ("change the storage")
     changes: bool = False  # says to change something ("change", "swap", "a different ...")
     negated: Tuple[Tuple[str, str], ...] = ()  # (option id, value id) it turns down: "I don't want windows"
+    instead: Tuple[str, ...] = ()  # options it gives another value beside the one turned down: "linux, not windows"
 
 
 @dataclass
@@ -147,6 +150,10 @@ class Reading:
         if not self.picks:
             return text
         return ". ".join(c.text for c in self.clauses if c.kind != ClauseKind.PICK) or text
+
+    def points_back(self) -> bool:
+        """The question part points at something said beside it: "is that enough?"."""
+        return any(w in DEMONSTRATIVES for c in self.questions for w in normalize(c.text).split())
 
     def picked_text(self) -> str:
         return ", ".join(c.text for c in self.picks)
@@ -259,9 +266,10 @@ def _says_none(words: List[str], option: Option) -> bool:
     return False
 
 
-def _negated(product: Product, words: List[str], found: Extraction) -> List[Tuple[str, str]]:
-    """The choice values the clause names right after a negation: "I don't want windows"
-    turns Windows down, "no graphics card" (a value's own name) picks it."""
+def _negated(product: Product, words: List[str], found: Extraction) -> List[Tuple[str, str, str]]:
+    """The choice values the clause names right after a negation, with the clause's words
+    without that phrase: "I don't want windows" turns Windows down, "no graphics card" (a
+    value's own name) picks it."""
     negated = []
     for option_id, parsed in found.values.items():
         option = product.option(option_id)
@@ -272,9 +280,11 @@ def _negated(product: Product, words: List[str], found: Extraction) -> List[Tupl
             phrase_words = normalize(phrase).split()
             for index in range(len(words) - len(phrase_words) + 1):
                 if phrase_words and words[index:index + len(phrase_words)] == phrase_words:
-                    before = [w for w in words[max(0, index - 3):index] if w not in ("the", "a", "an", "any")]
-                    if any(w in NEGATIONS for w in before[-2:]):
-                        negated.append((option_id, value.id))
+                    before = [w for w in words[max(0, index - 4):index] if w not in ("the", "a", "an", "any", "of")]
+                    # "not the 4060", "I don't want windows"; not "no wait, the 4070"
+                    if (before[-1:] and before[-1] in NEGATIONS) or \
+                            (len(before) >= 2 and before[-2] in NEGATIONS and before[-1] in WANT_WORDS):
+                        negated.append((option_id, value.id, " ".join(words[:index] + words[index + len(phrase_words):])))
                         break
             else:
                 continue
@@ -292,10 +302,16 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
         opening = _opening(words)
         found = find_values(product, " ".join(opening[3:]), focus)
     values = list(found.values) + [o for o in found.problems if o not in found.values]
-    negated = _negated(product, words, found)
-    for option_id, _ in negated:
+    negated, instead = [], []
+    for option_id, value_id, rest in _negated(product, words, found):
         found.values.pop(option_id, None)
-    values = [o for o in values if o not in dict(negated)]
+        other = find_values(product, rest, focus).values.get(option_id)
+        if other is not None and other.value != value_id:
+            found.values[option_id] = other  # "linux instead of windows"
+            instead.append(option_id)
+        else:
+            negated.append((option_id, value_id))
+    values = [o for o in values if o in found.values or o not in dict(negated)]
     options = [o for o in _names_options(product, words) if o not in values]
     leftover = [w for w in words if w not in FILLER and w not in ASIDES and w not in vocabulary
                 and w not in INTERROGATIVES and not (values and w.replace(".", "").isdigit())]
@@ -305,7 +321,7 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
     kind = ClauseKind.QUESTION if question else (ClauseKind.PICK if values else ClauseKind.OTHER)
     clause = Clause(text=text, kind=kind, values=tuple(values), options=tuple(options), counts=_counts(text),
                     content=bool(leftover), bare=not leftover, changes=any(w in CHANGE_WORDS for w in words),
-                    negated=tuple(negated))
+                    negated=tuple(negated), instead=tuple(instead))
     return clause, found
 
 
@@ -377,6 +393,9 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         taken.focus_error = errors[0] if errors else None
     if taken.values and taken.focus_error is not None and focus is not None and focus.id in taken.values:
         taken.focus_error = None
+    for clause, (_, own) in zip(clauses, read, strict=True):
+        for option_id in clause.instead if clause.kind != ClauseKind.QUESTION else ():
+            taken.values[option_id] = own.values[option_id]
     for clause in clauses:
         for option_id, value_id in clause.negated:
             if taken.values.get(option_id) is not None and taken.values[option_id].value == value_id:

@@ -245,6 +245,8 @@ def test_a_picking_word_keeps_the_pick_beside_a_comparison(demo_catalog):
     ("not the 4060, the 4070 super", "graphics", {"graphics": "rtx_4070_super"}, []),
     ("mid tower but no windows, ubuntu instead", "case", {"case": "mid_tower", "os": "ubuntu_24_04"}, []),
     ("no graphics card", "graphics", {"graphics": "none"}, []),  # a value's own name that starts with "no"
+    ("no wait the 4070 super", "graphics", {"graphics": "rtx_4070_super"}, []),
+    ("linux instead of windows", "os", {"os": "ubuntu_24_04"}, []),
 ])
 def test_a_value_turned_down_is_not_taken(demo_catalog, text, focus, expected, refused):
     reading = read(demo_catalog, "custom_pc", text, focus)
