@@ -280,10 +280,16 @@ def say_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, message: M
                   advice_first: bool = False) -> None:
     """A shop question or a request for advice, answered from the catalog's knowledge; what it
     does not cover is said plainly and the conversation flagged for the team."""
-    found = knowledge.answer(resources.catalog(), message.text, product, advice_first=advice_first)
+    catalog = resources.catalog()
+    found = knowledge.answer(catalog, message.text, product, advice_first=advice_first)
     if not found.known:
         resources.store().flag_conversation(tracker.sender_id, f"question the catalog does not answer: {message.text[:200]}")
-    dispatcher.utter_message(text=found.text)
+    buttons: List[Dict[str, str]] = []
+    if product is None and found.kind in (knowledge.AnswerKind.MAKES, knowledge.AnswerKind.DOES_NOT_MAKE):
+        # Outside an order the way on is a product (inside one, the form asks its question again).
+        named = {topic.product_id for topic in found.topics}
+        buttons = [b for b in product_buttons(catalog) if not named or any(f'"{p}"' in b["payload"] for p in named)]
+    dispatcher.utter_message(text=found.text, buttons=buttons)
 
 
 def say_orders(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> None:

@@ -286,9 +286,7 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
     if hit is not None and hit.topic.kind == TopicKind.FAQ:
         return _faq_answer(catalog, hit.topic)
     if hit is not None and hit.topic.kind == TopicKind.PRODUCT:
-        found = catalog.product(hit.topic.product_id)
-        return Answer(AnswerKind.MAKES, f"Yes, we make the {found.name}: {found.description}".rstrip(": ")
-                      + _from_clause(found), [hit.topic])
+        return _makes(catalog.product(hit.topic.product_id), text)
     if hit is not None and hit.topic.kind == TopicKind.OPTION:
         found = catalog.product(hit.topic.product_id)
         return help_answer(found, found.option(hit.topic.option_id))
@@ -299,8 +297,21 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
         yes = "Yes: " if value.in_stock else "We list it, but it is out of stock at the moment: "
         return Answer(AnswerKind.VALUE, f"{yes}the {found.name} can have\n{_value_line(found, option, value)}", [hit.topic])
     if knowledge.kind(text) == QuestionKind.MAKES:
+        named = _products_named(catalog, text)  # the order's own product matcher: "pcs" is the PC
+        if len(named) == 1:
+            return _makes(named[0], text)
         return Answer(AnswerKind.DOES_NOT_MAKE, f"No, we make {_product_list(catalog)}, each to order.")
     return unknown()
+
+
+def _makes(product: Product, text: str) -> Answer:
+    """ "Yes, we make the ...", with what the question names of it ("silk shirts": the silk)."""
+    reply = f"Yes, we make the {product.name}: {product.description}".rstrip(": ") + _from_clause(product)
+    named = [(product.option(option_id), value) for option_id, values in _values_named(product, text).items()
+             for value in values]
+    if named and len(named) <= 3:
+        reply += "\n" + "\n".join(_value_line(product, option, value) for option, value in named)
+    return Answer(AnswerKind.MAKES, reply, [Topic(TopicKind.PRODUCT, product.id)])
 
 
 def _faq_answer(catalog: Catalog, topic: Topic) -> Answer:
@@ -474,9 +485,11 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     knowledge = knowledge_of(catalog)
     hits = knowledge.match(text)
     faq = next((hit for hit in hits if hit.topic.kind == TopicKind.FAQ), None)
-    if faq is not None and faq.score >= hits[0].score - FAQ_LEAD:
+    makes = hits and hits[0].topic.kind in (TopicKind.PRODUCT, TopicKind.VALUE) and knowledge.kind(text) == QuestionKind.MAKES
+    if faq is not None and faq.score >= hits[0].score - FAQ_LEAD and not makes:
         # The shop's own answer first: "how many years of warranty on a gaming pc" is about the
-        # warranty, though "gaming pc" alone matches the product better.
+        # warranty, though "gaming pc" alone matches the product better; but "do you make
+        # conveyors?" is about the product, not "do you install the conveyor?".
         return _faq_answer(catalog, faq.topic)
     products = [product] if product is not None else (_products_named(catalog, text) or list(catalog.products))
     compares = any(len(values) >= 2 for p in products for values in _values_named(p, text).values())

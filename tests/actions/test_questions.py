@@ -49,11 +49,18 @@ async def test_do_you_make_shirts_names_the_product_and_its_price(order_database
     _, [message] = ask("do you make shirts?", "ask_shop")
     assert message["text"].startswith("Yes, we make the Made-to-measure shirt")
     assert "From €59.00" in message["text"]
+    assert [b["title"] for b in message["buttons"]] == ["Made-to-measure shirt"]  # the way on: order it
 
 
 async def test_a_thing_the_shop_does_not_make_gets_a_plain_no_with_what_it_makes(order_database):
     _, [message] = ask("do you make dining tables?", "ask_shop")
     assert message["text"] == "No, we make Custom PC, Made-to-measure shirt and Custom conveyor, each to order."
+    assert len(message["buttons"]) == 3
+
+
+async def test_inside_an_order_an_answer_brings_no_buttons_of_its_own():
+    _, [message] = ask("do you make conveyors?", "ask_shop", slots={"product": "tailored_shirt", "selections": {}})
+    assert message["text"].startswith("Yes, we make the Custom conveyor") and not message["buttons"]
 
 
 @pytest.mark.parametrize("text", ["who founded the company?", "is it going to rain tomorrow", "are you open on sundays?"])

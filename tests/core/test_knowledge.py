@@ -303,6 +303,14 @@ def test_precision_and_recall_on_questions_never_tuned_on(demo):
     assert figures["recall"] >= 0.65, figures
 
 
+def test_a_product_named_by_the_orders_own_matcher_is_never_a_no(demo):
+    """ "pcs" is too short for the n-grams to be sure; the product matcher knows it is the PC."""
+    found = answer(demo, "do you build pcs")
+    assert found.kind == AnswerKind.MAKES and found.text.startswith("Yes, we make the Custom PC")
+    silk = answer(demo, "do you make silk shirts?")
+    assert silk.kind == AnswerKind.MAKES and "Silk, ivory** (Fabric, €149.00, out of stock at the moment)" in silk.text
+
+
 @pytest.mark.parametrize("question", NOT_MADE)
 def test_what_the_shop_does_not_make_gets_a_plain_no(demo, question):
     found = answer(demo, question)
