@@ -191,9 +191,7 @@ def summary_text(product: Product, selections: Selections, priced: Quote, typed:
     typed = typed or {}
     rows = [f"**{product.name}**"]
     for option in product.options:
-        value = selections.get(option.id)
-        shown = display_value(option, value, typed[option.id]) if typed.get(option.id) else display_value(option, value)
-        rows.append(f"- {option.name}: {shown}")
+        rows.append(f"- {option.name}: {display_value(option, selections.get(option.id), typed.get(option.id))}")
     for choice in priced.derived:
         rows.append(f"- {choice.name} (chosen for you): {choice.label}")
     rows.append("")

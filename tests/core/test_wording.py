@@ -103,3 +103,24 @@ def test_a_lead_time_of_one_day_is_one_business_day(catalog):
     assert summary_text(pc, FULL_PC, quote(pc, FULL_PC)).endswith("Lead time: 1 business day.")
     assert "- Custom PC: 1 business day (ready around" in lead_time_text([pc])
     assert "7 business days" in lead_time_text([catalog.product("custom_pc")])
+
+
+def test_the_summary_shows_the_customers_figure_beside_the_shops(catalog):
+    """Both units (issue 10, 6b): a converted figure is said in the shop's unit with the
+    customer's own beside it; figures given in the shop's unit, and choices, as they are."""
+    from bot.core.extract import find_values
+    from bot.core.pricing import quote
+    from bot.core.wording import summary_text
+
+    shirt = catalog.product("tailored_shirt")
+    neck = parse_answer(shirt.option("neck"), "15.5 in")
+    chest = find_values(shirt, "my chest is 40 inches", shirt.option("chest")).values["chest"]
+    selections = {"fabric": "twill_navy", "fit": "regular", "collar": "spread", "cuffs": "barrel", "neck": neck.value,
+                  "chest": chest.value, "waist": 88, "sleeve_length": 64, "shirt_length": 76, "monogram": None,
+                  "quantity": 1}
+    typed = {"neck": neck.typed, "chest": chest.typed, "waist": ""}
+    text = summary_text(shirt, selections, quote(shirt, selections), typed)
+    assert "- Neck: 39.4 cm (15.5 in)\n" in text
+    assert f"- Chest: {display_value(shirt.option('chest'), chest.value)} (40 in" in text
+    assert "- Waist: 88 cm\n" in text and "- Fabric: Twill, navy\n" in text
+    assert summary_text(shirt, selections, quote(shirt, selections)).count("(15.5 in)") == 0  # without: as before
