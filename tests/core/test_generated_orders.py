@@ -7,7 +7,8 @@ mixed in, run through the core the way the order form reads a message
 within_rules -> take_answers, the question asked being next_missing_option).
 
 Asserted after every message: no selection holds a value the customer did not state
-plainly, and every value stated plainly is held or refused with its reason in the reply.
+plainly, every value stated plainly is held or refused with its reason in the reply, and
+every value taken or changed besides the answer to the question asked is said back.
 Over every product of the demo catalog and of catalogs generated here.
 
 A phrasing joins TEMPLATES only once the core passes it; the ones it does not pass yet are
@@ -33,7 +34,7 @@ from bot.core.clauses import read_message
 from bot.core.expressions import format_number
 from bot.core.extract import find_values
 from bot.core.selections import next_missing_option
-from bot.core.values import Parsed, noun
+from bot.core.values import Parsed, display_value, noun
 
 Pick = Callable[[Sequence[Any]], Any]  # chooses one of a sequence (hypothesis's draw, or a seeded Random)
 
@@ -348,6 +349,12 @@ def converse(product: Product, pick: Pick, allowed: Optional[Set[str]] = None) -
             if not same(product.option(option_id), turn.selections.get(option_id, ABSENT), value) \
                     and option_id not in turn.refused:
                 problems.append((option_id, f"{option_id} = {value!r} stated plainly, neither held nor refused with a reason"))
+        asked = next_missing_option(product, selections)
+        for option in product.options:  # said back: every value taken or changed besides the answer to the question
+            held = turn.selections.get(option.id, ABSENT)
+            if held is not ABSENT and not same(option, held, selections.get(option.id, ABSENT)) \
+                    and (asked is None or option.id != asked.id) and display_value(option, held) not in turn.reply:
+                problems.append((option.id, f"{option.id} = {held!r} taken without being said back"))
         noise = [f"{p.kind}:{p.template}" for p in parts if p.kind != "plain"]
         for option_id, problem in problems:
             culprit = next((f"{p.kind}:{p.template}" for p in parts if p.about == option_id), "unmentioned")
