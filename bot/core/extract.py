@@ -76,13 +76,16 @@ QUESTION_WORDS = {
 _UNIT_TOKENS = {normalize(word) for word in UNIT_WORDS} | set(UNIT_WORDS.values())
 # Words before a figure that name it as the option itself.
 _SELF_WORDS = {"it", "that", "this", "mine", "ours", "one", "size", "measurement", "figure", "number", "value",
-               "i", "we", "they", "he", "she", "total", "overall"}
+               "i", "we", "they", "he", "she", "total", "overall", "both", "answer", "amount", "measure",
+               "reading", "result", "order"}
 # A thing we had or have is not the one being ordered: "my old belt was 500mm".
 _OTHER_THING = {"old", "current", "existing", "previous", "former", "present", "other", "last", "original"}
-_DETERMINERS = {"the", "a", "an", "my", "our", "your", "their", "its", "his", "her", "this", "that", "these", "those"}
+_QUANTIFIERS = {"each", "every", "all", "both", "some", "any"}
+_DETERMINERS = {"the", "a", "an", "my", "our", "your", "their", "its", "his", "her", "this", "that", "these", "those",
+                *_QUANTIFIERS}
 _SUBJECT_BEFORE = re.compile(
-    r"(?:^|\b)(?P<subject>[a-z][a-z ]*?)\s+(?P<verb>is|are|was|were|measures?|measured|will be|would be|should be|"
-    r"must be|needs? to be|has to be|have to be|can be|could be)\s+(?:(?:exactly|only|just)\s+)?$")
+    r"(?:^|\b)(?P<subject>[a-z][a-z ]*?)\s+(?P<verb>is|are|was|were|measures?|measured|weighs?|weighed|will be|would be|"
+    r"should be|must be|needs? to be|has to be|have to be|can be|could be)\s+(?:(?:exactly|only|just)\s+)?$")
 _LETTER_UNITS = "|".join(sorted((re.escape(w) for w in UNIT_WORDS if w.isalpha()), key=len, reverse=True))
 _PER_ITEM = re.compile(rf"^\s*(?:each|apiece|a piece|per piece|(?:per|a|an|every|for each|for every)\s+"
                        rf"(?!(?:{_LETTER_UNITS})\b)(?P<thing>[a-z]+))\b")
@@ -257,10 +260,11 @@ def _something_else(option: Option, product: Product, prepared: str, match: "re.
                       or _singular(head) in {_singular(w) for w in own}):
         return None
     said = " ".join(prepared[clause_start:clause_end].split())
-    thing = " ".join(words)
+    quantifier = next((w for w in normalize(subject.group("subject")).split() if w in _QUANTIFIERS), "the")
+    thing = f"{quantifier} {' '.join(words)}"
     return Parsed.refused(RefusalReason.OTHER_SUBJECT,
                           f'I haven\'t taken {figure} as the {noun(option)}: you said "{said}", which is about '
-                          f"the {thing}. {ask}{ask_figure(option, unit)}")
+                          f"{thing}. {ask}{ask_figure(option, unit)}")
 
 
 def _choice_phrases(product: Product) -> Set[str]:

@@ -259,8 +259,9 @@ def _parse_choice(option: Option, text: str) -> Parsed:
 _NUMBER = r"-?\d+(?:[.,]\d+)?(?:\s+\d+/\d+|\s*/\s*\d+)?"
 
 
-# Words after which "one" is a pronoun ("the current one", "a bigger one"), not a count.
-_NOT_A_COUNT = (r"the|this|that|which|each|every|any|no|current|old|new|other|another|same|existing|previous|"
+# Words after which "one" is a pronoun ("the current one", "a bigger one"), not a count
+# ("just the one" is a count).
+_NOT_A_COUNT = (r"this|that|which|each|every|any|no|current|old|new|other|another|same|existing|previous|"
                 r"first|last|right|wrong|nice|good|blue|white|\w+er|\w+est")
 
 

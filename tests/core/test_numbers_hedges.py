@@ -78,6 +78,12 @@ def test_the_hedged_reply_gives_the_range_in_the_customers_unit(demo_catalog):
     ("conveyor", "length", "the conveyor is 12 m long"),
     ("conveyor", "load", "40 kg per metre"),
     ("tailored_shirt", "sleeve_length", "my arms are 64 cm"),
+    ("tailored_shirt", "neck", "the answer is 40"),
+    ("tailored_shirt", "neck", "my collar size is 40"),
+    ("tailored_shirt", "quantity", "just the one"),
+    ("conveyor", "belt_width", "the new one should be 800mm"),
+    ("conveyor", "length", "the length of the belt is 12 m"),
+    ("conveyor", "load", "the load is 40 kg per metre"),
 ])
 def test_an_exact_figure_is_still_taken(demo_catalog, product_id, option_id, text):
     product = demo_catalog.product(product_id)
@@ -118,6 +124,8 @@ OTHER_SUBJECT = [
     ("conveyor", "length", "the room is 3 m", "which is about the room"),
     ("conveyor", "length", "our hall is 25 metres long", "which is about the hall"),
     ("tailored_shirt", "chest", "my jacket is 104 cm", "which is about the jacket"),
+    ("conveyor", "load", "each parcel weighs 30 kg", "which is about each parcel"),
+    ("conveyor", "load", "every item is 20 kilos", "which is about every item"),
 ]
 
 
