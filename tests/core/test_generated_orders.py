@@ -204,10 +204,11 @@ def random_value(option: Option, pick: Pick) -> Any:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def message(product: Product, selections: Dict[str, Any], pick: Pick, allowed: Set[str]) -> List[Part]:
-    """One customer message: the answer to the question asked (or a change at the summary),
-    maybe another option's value, maybe a hedge, question or aside about a third."""
-    focus = next_missing_option(product, selections)
+def message(product: Product, selections: Dict[str, Any], pick: Pick, allowed: Set[str], starting: bool = False) -> List[Part]:
+    """One customer message: the answer to the question asked (or a change at the summary,
+    or, `starting`, the message that starts the order), maybe another option's value, maybe
+    a hedge, question or aside about a third."""
+    focus = None if starting else next_missing_option(product, selections)
     target = focus or pick(product.options)
     parts: List[Part] = []
     mentioned = {target.id}
@@ -275,9 +276,10 @@ class Turn:
     refused: Set[str]  # option ids refused with a reason said in the reply
 
 
-def answer(product: Product, selections: Dict[str, Any], text: str) -> Turn:
-    """What ValidateOrderForm._answer does with a typed message (no buttons, no NLU intent)."""
-    focus = next_missing_option(product, selections)
+def answer(product: Product, selections: Dict[str, Any], text: str, starting: bool = False) -> Turn:
+    """What ValidateOrderForm._answer does with a typed message (no buttons, no NLU intent);
+    `starting`: what begin_order does with the message that starts the order (no question asked)."""
+    focus = None if starting else next_missing_option(product, selections)
     found = find_values(product, text, focus)
     if focus is not None and focus.kind == "yesno" and text in YES | NO and not found.values:
         found.values = {focus.id: Parsed(value=text in YES, ok=True)}  # the form's affirm / deny
@@ -329,12 +331,13 @@ def converse(product: Product, pick: Pick, allowed: Optional[Set[str]] = None) -
     selections: Dict[str, Any] = {}
     stated: Dict[str, List[Any]] = {}  # option id -> every value stated plainly so far
     failures: List[Failure] = []
-    for _ in range(turns):
-        parts = message(product, selections, pick, allowed)
+    for number in range(turns):
+        starting = number == 0 and pick([True, False])  # half the orders start with values in the first message
+        parts = message(product, selections, pick, allowed, starting)
         if not parts:
             continue
         text = joined(parts, pick)
-        turn = answer(product, selections, text)
+        turn = answer(product, selections, text, starting)
         plain = {k: v for part in parts for k, v in part.plain.items()}
         for option_id, value in plain.items():
             stated.setdefault(option_id, []).append(value)
@@ -349,7 +352,7 @@ def converse(product: Product, pick: Pick, allowed: Optional[Set[str]] = None) -
             if not same(product.option(option_id), turn.selections.get(option_id, ABSENT), value) \
                     and option_id not in turn.refused:
                 problems.append((option_id, f"{option_id} = {value!r} stated plainly, neither held nor refused with a reason"))
-        asked = next_missing_option(product, selections)
+        asked = None if starting else next_missing_option(product, selections)
         for option in product.options:  # said back: every value taken or changed besides the answer to the question
             held = turn.selections.get(option.id, ABSENT)
             if held is not ABSENT and not same(option, held, selections.get(option.id, ABSENT)) \
