@@ -194,6 +194,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         pipeline = Pipeline(overrides=overrides).train(training_data)
         print(f"\ntrained on all of data/ in {time.perf_counter() - started:.1f} s")
         for path in args.heldout:
+            path = path if path.is_absolute() else (Path.cwd() / path).resolve()
             texts, expected = load_heldout(path)
             started = time.perf_counter()
             predicted = pipeline.predict(texts)

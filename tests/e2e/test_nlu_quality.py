@@ -1,8 +1,10 @@
-"""NLU quality on the held-out set (tests/nlu/heldout.yml), which is never trained on.
+"""NLU quality on the held-out sets, which are never trained on.
 
+tests/nlu/heldout.yml (the first batch: intents and values) and tests/nlu/heldout_2026_12.yml
+(a second batch written after ask_advice and ask_shop were added: intents, a higher target).
 The intents come from the session's trained model, the values from the catalog through
 bot.core.extract.find_values; bench/nlu_eval.py does the scoring and prints the same report
-(`python -m bench.nlu_eval`).
+(`python -m bench.nlu_eval [--heldout FILE]`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ import yaml
 from bench.nlu_eval import HELDOUT, TARGET_INTENT_F1, TARGET_VALUE_F1, evaluate, load_heldout
 from bot.local import DEMO_CATALOG, ROOT
 
-MIN_PER_INTENT = 15
+MIN_PER_INTENT = 15  # over both batches
+MIN_PER_INTENT_NEW = 8  # in the second batch alone
 MIN_WITH_VALUES = 40
+HELDOUT_2026_12 = ROOT / "tests" / "nlu" / "heldout_2026_12.yml"
+TARGET_INTENT_F1_2026_12 = 0.97
+BATCHES = (HELDOUT, HELDOUT_2026_12)
 
 
 def normalized(text: str) -> str:
@@ -45,37 +51,75 @@ def training_examples() -> Dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def report(trained_model):
-    return evaluate(Path(trained_model), HELDOUT, DEMO_CATALOG)
+def classifier(trained_model):
+    from bench.nlu_eval import IntentClassifier
+
+    loaded = IntentClassifier(Path(trained_model))
+    yield loaded
+    loaded.close()
+
+
+@pytest.fixture(scope="module")
+def report(trained_model, classifier):
+    return evaluate(Path(trained_model), HELDOUT, DEMO_CATALOG, classifier=classifier)
+
+
+@pytest.fixture(scope="module")
+def report_2026_12(trained_model, classifier):
+    return evaluate(Path(trained_model), HELDOUT_2026_12, DEMO_CATALOG, classifier=classifier)
 
 
 def test_intent_macro_f1_on_the_heldout_set(report):
     assert report.intent_macro_f1 >= TARGET_INTENT_F1, "\n" + report.format()
 
 
+def test_intent_macro_f1_on_the_second_heldout_batch(report_2026_12):
+    assert report_2026_12.intent_macro_f1 >= TARGET_INTENT_F1_2026_12, "\n" + report_2026_12.format()
+
+
 def test_value_f1_on_the_heldout_set(report):
     assert report.value_f1 >= TARGET_VALUE_F1, "\n" + report.format()
 
 
-def test_no_heldout_text_is_in_the_training_data():
+@pytest.mark.parametrize("batch", BATCHES, ids=lambda path: path.name)
+def test_no_heldout_text_is_in_the_training_data(batch):
     trained = training_examples()
     assert trained, "no NLU training examples found under data/"
     leaked: List[str] = [
         f"{example.text!r} (held out as {example.intent}, trained as {trained[normalized(example.text)]})"
-        for example in load_heldout(HELDOUT)
+        for example in load_heldout(batch)
         if normalized(example.text) in trained
     ]
     assert not leaked, "held-out texts found in the training data:\n" + "\n".join(leaked)
 
 
+def test_the_second_batch_repeats_no_text_of_the_first():
+    first = {normalized(example.text) for example in load_heldout(HELDOUT)}
+    repeated = [example.text for example in load_heldout(HELDOUT_2026_12) if normalized(example.text) in first]
+    assert not repeated, repeated
+
+
+def domain_intents() -> List[str]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return [i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]]
+
+
+def test_the_second_batch_covers_every_intent(demo_catalog):
+    examples = load_heldout(HELDOUT_2026_12, demo_catalog)
+    intents = domain_intents()
+    assert {e.intent for e in examples} <= set(intents), "held-out intents missing from domain.yml"
+    too_few = {intent: n for intent in intents if (n := sum(1 for e in examples if e.intent == intent)) < MIN_PER_INTENT_NEW}
+    assert not too_few, f"add messages to the second batch (at least {MIN_PER_INTENT_NEW} per intent) for: {too_few}"
+
+
 def test_heldout_set_covers_every_intent_and_names_real_catalog_values(demo_catalog):
     examples = load_heldout(HELDOUT, demo_catalog)  # raises on unknown products, options or value ids
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    intents = [i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]]
-    counts = {intent: sum(1 for e in examples if e.intent == intent) for intent in intents}
+    intents = domain_intents()
+    both = examples + load_heldout(HELDOUT_2026_12, demo_catalog)
+    counts = {intent: sum(1 for e in both if e.intent == intent) for intent in intents}
     assert {e.intent for e in examples} <= set(intents), "held-out intents missing from domain.yml"
     too_few = {intent: n for intent, n in counts.items() if n < MIN_PER_INTENT}
-    assert not too_few, f"add held-out messages (at least {MIN_PER_INTENT} per intent) for: {too_few}"
+    assert not too_few, f"add held-out messages (at least {MIN_PER_INTENT} per intent over both batches) for: {too_few}"
     with_values = [e for e in examples if e.values]
     assert len(with_values) >= MIN_WITH_VALUES
     assert {e.product for e in with_values} == {p.id for p in demo_catalog.products}
