@@ -65,3 +65,16 @@ def apply_answers(product: Product, selections: Selections, answers: Mapping[str
         result.selections = trial
         result.changes.append(Change(option, old, new, was_filled))
     return result
+
+
+def typed_after(applied: Applied, typed: Mapping[str, str], given: Mapping[str, str]) -> Dict[str, str]:
+    """The customer's figures as typed (option id -> "15.5 in") once `applied` is taken: a new or
+    changed answer keeps what was typed with it (`given`, from Parsed.typed; nothing for a
+    figure typed in the shop's unit), an answer cleared or changed loses the old one. What a
+    `typed` slot would hold beside `selections`, for the summary and the stored order."""
+    result = {option_id: text for option_id, text in typed.items() if option_id in applied.selections}
+    for change in applied.changes:
+        result.pop(change.option.id, None)
+        if given.get(change.option.id):
+            result[change.option.id] = given[change.option.id]
+    return result

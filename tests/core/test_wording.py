@@ -124,3 +124,19 @@ def test_the_summary_shows_the_customers_figure_beside_the_shops(catalog):
     assert f"- Chest: {display_value(shirt.option('chest'), chest.value)} (40 in" in text
     assert "- Waist: 88 cm\n" in text and "- Fabric: Twill, navy\n" in text
     assert summary_text(shirt, selections, quote(shirt, selections)).count("(15.5 in)") == 0  # without: as before
+
+
+def test_what_was_typed_follows_the_answers(catalog):
+    """typed_after: the figure as typed goes with its answer, and goes when the answer does."""
+    from bot.core.changes import apply_answers, typed_after
+
+    shirt = catalog.product("tailored_shirt")
+    before = {"fabric": "twill_navy", "neck": 39.4, "chest": 101.6}
+    typed = {"neck": "15.5 in", "chest": "40 in"}
+    applied = apply_answers(shirt, before, {"neck": 41, "waist": 86.4, "fit": "slim"})
+    assert typed_after(applied, typed, {"waist": "34 in", "neck": ""}) == {"chest": "40 in", "waist": "34 in"}
+    unchanged = apply_answers(shirt, before, {"neck": 39.4})  # the same figure again: what was typed stays
+    assert typed_after(unchanged, typed, {}) == typed
+    pc = catalog.product("custom_pc")
+    cleared = apply_answers(pc, {"cpu": "core_i5_14400f", "memory": "ddr4_16gb"}, {"cpu": "ryzen5_7600"})
+    assert typed_after(cleared, {"memory": "sixteen gigs"}, {}) == {}  # a cleared answer loses it
