@@ -289,6 +289,8 @@ def say_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, message: M
         # Outside an order the way on is a product (inside one, the form asks its question again).
         named = {topic.product_id for topic in found.topics}
         buttons = [b for b in product_buttons(catalog) if not named or any(f'"{p}"' in b["payload"] for p in named)]
+    elif product is None and found.suggestions:  # pressing one asks that question in the shop's own words
+        buttons = [{"title": question, "payload": question} for question in found.suggestions]
     dispatcher.utter_message(text=found.text, buttons=buttons)
 
 

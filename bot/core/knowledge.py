@@ -34,6 +34,11 @@ MATCH_THRESHOLD = 0.50
 KIND_THRESHOLD = 0.50
 # ... with a use ("video editing") named in the catalog.
 USE_THRESHOLD = 0.45
+# Below the threshold but above this, an FAQ entry is offered as what the customer may have
+# meant, beside the honest "I don't know" (measured in tests/core/test_knowledge.py).
+SUGGEST_THRESHOLD = 0.35
+# "No, we make ..." only when the question is this much nearer "do you make" than any FAQ entry.
+MAKES_LEAD = 0.15
 # An FAQ entry above the threshold is answered when it is this close to the best hit.
 FAQ_LEAD = 0.15
 # Combinations tried for a product's lowest price before giving up (the demo PC has 4,500).
@@ -235,6 +240,9 @@ class Answer:
     kind: AnswerKind
     text: str
     topics: List[Topic] = field(default_factory=list)
+    # With an unknown answer: FAQ questions the customer may have meant (a guess is a
+    # question: offered, never answered in their place).
+    suggestions: List[str] = field(default_factory=list)
 
     @property
     def known(self) -> bool:
@@ -300,6 +308,10 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
         named = _products_named(catalog, text)  # the order's own product matcher: "pcs" is the PC
         if len(named) == 1:
             return _makes(named[0], text)
+        makes = knowledge.kinds.scores(text)[0][1]
+        near_faq = max((score for topic, score in knowledge.topics.scores(text) if topic.kind == TopicKind.FAQ), default=0.0)
+        if makes - near_faq < MAKES_LEAD:  # "how do I pay for my order?" is nearer the FAQ than "do you make"
+            return unknown()
         return Answer(AnswerKind.DOES_NOT_MAKE, f"No, we make {_product_list(catalog)}, each to order.")
     return unknown()
 
@@ -501,7 +513,18 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
             attempt(catalog, text, product)
         if found.known:
             return found
-    return unknown()
+    return _unknown_with_suggestions(catalog, knowledge, text)
+
+
+def _unknown_with_suggestions(catalog: Catalog, knowledge: Knowledge, text: str) -> Answer:
+    near = [topic for topic, score in knowledge.topics.scores(text)
+            if topic.kind == TopicKind.FAQ and SUGGEST_THRESHOLD <= score < MATCH_THRESHOLD][:2]
+    questions = [next(e for e in catalog.shop.faq if e.id == topic.key).questions[0] for topic in near]
+    if not questions:
+        return unknown()
+    offer = name_list((f"“{question}”" for question in questions), "or")
+    return Answer(AnswerKind.UNKNOWN, f"{UNKNOWN_TEXT} If you meant {offer}, I can answer that now.",
+                  near, questions)
 
 
 def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None, asked: bool = True) -> Answer:
