@@ -32,6 +32,7 @@ from bot.core.values import (
     number_mentions,
     parse_answer,
     prepare_numbers,
+    replaced_figures,
     typed_figure,
 )
 from bot.core.units import is_physical, registry
@@ -267,9 +268,19 @@ def _something_else(option: Option, product: Product, prepared: str, match: "re.
                           f"{thing}. {ask}{ask_figure(option, unit)}")
 
 
+_PHRASES: Dict[Tuple[Any, ...], Set[str]] = {}
+
+
 def _choice_phrases(product: Product) -> Set[str]:
-    return {" ".join(prepare_numbers(normalize(phrase)).split()) for option in product.options if option.kind == "choice"
-            for value in option.values for phrase in [value.name, value.id.replace("_", " "), *value.synonyms]}
+    """Every choice value's name and synonyms as prepare_numbers writes them, once per product."""
+    key = (product.id, tuple((o.id, tuple((v.id, v.name, tuple(v.synonyms)) for v in o.values)) for o in product.options))
+    if key not in _PHRASES:
+        if len(_PHRASES) > 256:
+            _PHRASES.clear()
+        _PHRASES[key] = {" ".join(prepare_numbers(normalize(phrase)).split()) for option in product.options
+                         if option.kind == "choice"
+                         for value in option.values for phrase in [value.name, value.id.replace("_", " "), *value.synonyms]}
+    return _PHRASES[key]
 
 
 def _in_a_choice_name(product: Product, prepared: str, match: "re.Match[str]") -> bool:
@@ -366,7 +377,7 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
 
     # Each number with the option it is for: its word, its unit, or the question asked.
     assigned: List[Tuple[int, Optional[Option], bool]] = []  # (mention index, option, cued by a word)
-    skip: Set[int] = set()
+    skip: Set[int] = set(replaced_figures(prepared, mentions))  # "from 39 to 40": the 39 is the old figure
     for index in range(len(mentions) - 1):
         pair = _dimension_pair(numbers, prepared, mentions, index, cues)
         if pair is not None:

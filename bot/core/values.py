@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from rapidfuzz import fuzz, process
 
@@ -374,7 +374,7 @@ HEDGE_BEFORE = re.compile(
     r"not less than|upwards of|up to|max|maximum|min|minimum|between|"
     r"i (?:think|guess|believe|reckon)(?: it'?s| it is)?|(?:it'?s|it is|is|are|was|something|maybe|probably) like|"
     rf"(?:(?:a (?:bit|little|tad)|slightly|just|somewhat|much|way|well)\s+)?(?:{_COMPARATIVE}|over|under|above|below))"
-    r"|~|≈|<=?|>=?|±|\+/-)\s*$"
+    r"|~|≈|(?<![-=])(?:<=?|>=?)|±|\+/-)\s*$"
 )
 HEDGE_AFTER = re.compile(
     r"^\s*(?:-\s*ish\b|ish\b|or so\b|or thereabouts\b|or (?:more|less|above|over|under|below|bigger|larger|"
@@ -388,10 +388,34 @@ HEDGE_AFTER = re.compile(
 _RANGE_GAP = re.compile(r"\s*(?:-|–|—|to|till|until|or|,?\s*(?:or\s+)?(?:maybe|perhaps|possibly|probably|or))\s*")
 
 
+_CHANGE_GAP = re.compile(r"\s*(?:to|->|→|=>|>)\s*")
+_FROM = re.compile(r"\bfrom\s*$")
+_RANGE_FROM = re.compile(r"\b(?:anywhere|somewhere|between|range|ranging|ranges|varies|varying|vary)\s+from\s*$")
+_INSTEAD_OF = re.compile(r"\b(?:instead of|rather than|not)\s*$")
+
+
+def replaced_figures(prepared: str, mentions: Sequence[Tuple[Decimal, Optional[str], "re.Match[str]"]]) -> Set[int]:
+    """The mentions (by index) that are the figure being replaced, not the one wanted: the 39
+    of "change the neck from 39 to 40", "39 -> 40", "40 instead of 39" (the 39)."""
+    old: Set[int] = set()
+    for index in range(len(mentions) - 1):
+        first, second = mentions[index][2], mentions[index + 1][2]
+        gap = prepared[first.end():second.start()]
+        before = prepared[max(0, first.start() - 40):first.start()]
+        arrow = gap.strip() in ("->", "→", "=>", ">")
+        if _CHANGE_GAP.fullmatch(gap) and (arrow or (_FROM.search(before) and not _RANGE_FROM.search(before))):
+            old.add(index)
+    for index, (_, _, match) in enumerate(mentions):
+        if index and _INSTEAD_OF.search(prepared[max(0, match.start() - 20):match.start()]):
+            old.add(index)  # "40 instead of 39": 40 came first and is the one wanted
+    return old
+
+
 def hedges(prepared: str, mentions: Sequence[Tuple[Decimal, Optional[str], "re.Match[str]"]]) -> Dict[int, str]:
     """The mentions (by index) that are not exact figures, each with what the customer said:
     {0: "a bit more than 60"}; in text from prepare_numbers()."""
     found: Dict[int, str] = {}
+    old = replaced_figures(prepared, mentions)
     starts = [match.start() for _, _, match in mentions]  # where each figure's words begin
     ends = [match.end() for _, _, match in mentions]
     for index, (_, _, match) in enumerate(mentions):
@@ -407,6 +431,8 @@ def hedges(prepared: str, mentions: Sequence[Tuple[Decimal, Optional[str], "re.M
         first, second = mentions[index][2], mentions[index + 1][2]
         gap = prepared[first.end():second.start()]
         between = index in found and found[index].lstrip().startswith("between")
+        if index in old:
+            continue
         if _RANGE_GAP.fullmatch(gap) or (between and gap.strip() == "and"):
             found[index] = found[index + 1] = prepared[starts[index]:max(ends[index + 1], second.end())]
             starts[index + 1] = starts[index]
@@ -442,9 +468,15 @@ def _figure(number: Decimal, unit: Optional[str]) -> str:
 def _parse_number(option: Option, text: str) -> Parsed:
     prepared = prepare_numbers(text)
     mentions = list(number_mentions(prepared))
+    old = replaced_figures(prepared, mentions)
+    if old and len(old) < len(mentions):
+        hedged_all = hedges(prepared, mentions)
+        hedged = {i: said for i, said in hedged_all.items() if i not in old}
+        mentions = [m for i, m in enumerate(mentions) if i not in old]
+    else:
+        hedged = hedges(prepared, mentions)
     if not mentions:
         return Parsed.refused(RefusalReason.OUT_OF_RANGE, f"I need a number {number_range(option)}.")
-    hedged = hedges(prepared, mentions)
     if hedged:
         unit = next((u for _, u, _ in mentions if u), None)
         return hedged_refusal(option, next(iter(hedged.values())), unit)

@@ -148,3 +148,23 @@ def test_a_figure_about_something_else_beside_the_answer(demo_catalog):
     # A room given beside the answer for the same option: the answer is taken.
     found = find_values(conveyor, "the room is 30 m, so 25 m long", conveyor.option("length"))
     assert values(found) == {"length": 25}
+
+
+@pytest.mark.parametrize("product_id, focus, text, expected", [
+    ("tailored_shirt", None, "change the neck from 39 to 40", {"neck": 40}),
+    ("tailored_shirt", "chest", "neck 39 -> 40", {"neck": 40}),
+    ("tailored_shirt", "neck", "41, not 40", {"neck": 41}),
+    ("tailored_shirt", "neck", "40 instead of 39", {"neck": 40}),
+    ("conveyor", None, "change the length from 12 to 15 m", {"length": 15}),
+])
+def test_from_one_figure_to_another_is_a_change_not_a_range(demo_catalog, product_id, focus, text, expected):
+    product = demo_catalog.product(product_id)
+    found = find_values(product, text, product.option(focus) if focus else None)
+    assert values(found) == expected and not found.problems and found.focus_error is None
+
+
+@pytest.mark.parametrize("text", ["it varies from 12 to 15 m", "anywhere from 12 to 15 m", "12 to 15 m"])
+def test_a_range_with_from_is_still_a_range(demo_catalog, text):
+    conveyor = demo_catalog.product("conveyor")
+    found = find_values(conveyor, text, conveyor.option("length"))
+    assert values(found) == {} and found.focus_error.reason == RefusalReason.HEDGED
