@@ -4,8 +4,10 @@ Everything comes from the catalog: the shop's FAQ entries, its products, each op
 help ("how do I measure my neck?") and each value's description and uses ("which is best
 for video editing?"). Questions are matched against those texts by TF-IDF over character
 n-grams (scikit-learn): misspellings, plurals and other word forms still match, and a new
-entry is matched as soon as the catalog has it, with nothing to train. The threshold and
-the figures behind it are measured on a labelled set in tests/core/test_knowledge.py.
+entry is matched as soon as the catalog has it, with nothing to train. The thresholds and
+the figures behind them are measured on labelled questions in tests/core/test_knowledge.py
+(a set they were chosen on and a held-out one); a question just below the threshold gets
+the FAQ entry offered as a question, never answered in its place.
 
 What a question is after (the cheapest, a comparison, "is it enough for", "do you make")
 is read the same way, against a few general example questions of each kind.
@@ -26,6 +28,7 @@ from bot.core.phrases import name_list
 from bot.core.pricing import money, quote
 from bot.core.rules import valid_values, violations
 from bot.core.values import match_choice, normalize
+from bot.core.wording import describe_option
 
 # Cosine similarity a question needs with a catalog text to count as about it (measured:
 # tests/core/test_knowledge.py reports precision and recall around it).
@@ -41,7 +44,7 @@ SUGGEST_THRESHOLD = 0.35
 MAKES_LEAD = 0.15
 # An FAQ entry above the threshold is answered when it is this close to the best hit.
 FAQ_LEAD = 0.15
-# Combinations tried for a product's lowest price before giving up (the demo PC has 4,500).
+# Complete combinations priced in the search for a product's lowest total, at most.
 MAX_COMBINATIONS = 200_000
 
 
@@ -276,8 +279,6 @@ def help_answer(product: Product, option: Option) -> Answer:
     topic = Topic(TopicKind.OPTION, product.id, option.id)
     if option.help:
         return Answer(AnswerKind.HELP, f"{option.name} ({product.name}): {option.help}", [topic])
-    from bot.core.wording import describe_option  # the option's values or range as the form words them
-
     return Answer(AnswerKind.HELP, describe_option(product, option), [topic])
 
 
