@@ -117,12 +117,17 @@ def _product_heads(product: Product) -> Set[str]:
 
 
 def _own_words(option: Option, product: Optional[Product]) -> List[str]:
-    """Single words an option's name and question give it: the name's words, their
-    adjectives ("width" -> "wide") and the question's content words ("How deep ...?")."""
+    """Single words an option's name and question give it: the name's words ("width" of
+    "Shed width"), the adjectives of the measurement nouns in its name and synonyms ("wide")
+    and the question's content words ("How deep ...?"). A synonym's other words stay in
+    their phrase ("back" of "back length" cues nothing alone)."""
     words: List[str] = []
-    for phrase in [option.name, *option.synonyms]:
+    for at, phrase in enumerate([option.name, *option.synonyms]):
         for word in normalize(phrase).split():
-            words += [word, *DIMENSION_ADJECTIVES.get(_singular(word), ())]
+            dimension = _singular(word) in DIMENSION_ADJECTIVES or word in NOUN_OF_ADJECTIVE
+            if at == 0 or dimension:
+                words.append(word)
+            words += DIMENSION_ADJECTIVES.get(_singular(word), ())
             if word in NOUN_OF_ADJECTIVE:
                 words.append(NOUN_OF_ADJECTIVE[word])
     for word in normalize(option.question).split():

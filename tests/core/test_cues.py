@@ -147,3 +147,11 @@ def test_one_value_with_a_count_is_no_split(demo_catalog):
     shirt = demo_catalog.product("tailored_shirt")
     found = find_values(shirt, "2 linen shirts")
     assert found.split == {} and values(found) == {"fabric": "linen_natural", "quantity": 2}
+
+
+def test_a_synonyms_other_words_cue_nothing_alone(demo_catalog):
+    """'back length' is a synonym of the shirt length: 'back' alone ties no figure to it."""
+    shirt = demo_catalog.product("tailored_shirt")
+    assert "back" not in cue_words(shirt.option("shirt_length"), shirt)
+    found = find_values(shirt, "no, go back to 40", shirt.option("neck"))
+    assert {o: p.value for o, p in found.values.items()} == {"neck": 40}
