@@ -281,7 +281,7 @@ def _words_to_digits(text: str) -> str:
     text = re.sub(rf"\b(?:{_NOT_A_COUNT})\s+one\b", lambda m: m.group(0)[:-3] + "ONE", text)
     # Number words in a row ("forty five", "twenty-one"), but not one glued to a word by a
     # hyphen: "three-phase" and "one-off" are names, not numbers.
-    words = rf"\b(?:{pattern})(?:(?:[\s-]+(?:and\s+)?)(?:{pattern}))*\b(?!-[a-z])"
+    words = rf"\b(?:{pattern})(?:(?:[\s-]+(?:and\s+)?)(?:{pattern}))*\b(?!-(?!ish\b)[a-z])"
     spelled = re.sub(words, total, text)
     return spelled.replace("ONE", "one").strip()
 
@@ -368,7 +368,7 @@ def _json_number(value: Decimal) -> Any:
 # A hedged figure is never stored: the customer is asked for the exact one.
 _COMPARATIVE = r"(?:more|less|fewer|\w+er)\s+than"
 HEDGE_BEFORE = re.compile(
-    r"(?:\b(?:about|around|round about|roughly|approximately|approx|circa|ca|nearly|almost|maybe|"
+    r"(?:\bc\.|\bca\.|\b(?:about|around|round about|roughly|approximately|approx|apx|circa|ca|nearly|almost|maybe|"
     r"perhaps|probably|possibly|something like|somewhere around|in the region of|close to|"
     r"more or less|give or take|at least|at most|at the most|no more than|not more than|no less than|"
     r"not less than|upwards of|up to|max|maximum|min|minimum|between|"
@@ -377,10 +377,12 @@ HEDGE_BEFORE = re.compile(
     r"|~|≈|(?<![-=])(?:<=?|>=?)|±|\+/-)\s*$"
 )
 HEDGE_AFTER = re.compile(
-    r"^\s*(?:-\s*ish\b|ish\b|or so\b|or thereabouts\b|or (?:more|less|above|over|under|below|bigger|larger|"
+    r"^\s*(?:[,(]\s*(?:i (?:think|guess|believe|reckon)|more or less|give or take|roughly|approximately|approx|apx|"
+    r"or so|ish|max|maximum|at most|at the most|at least|tops|or thereabouts)\b|"
+    r"-\s*ish\b|ish\b|or so\b|or thereabouts\b|or (?:more|less|above|over|under|below|bigger|larger|"
     r"smaller|higher|lower|wider|longer|heavier)\b|(?:or )?(?:a bit|a little|slightly) (?:more|less|over|under)\b|"
     r"plus\b|\+(?!\s*\d)|max\b|maximum\b|at most\b|at the most\b|at least\b|minimum\b|min\b|tops\b|roughly\b|"
-    r"approximately\b|approx\b|give or take\b|more or less\b|maybe\b|perhaps\b|or something\b|"
+    r"approximately\b|approx\b|apx\b|give or take\b|more or less\b|maybe\b|perhaps\b|or something\b|"
     r"i (?:think|guess|believe|reckon)\b|(?:is|would be) (?:about|around|roughly|approximately)\b)"
 )
 # What between two numbers makes them one hedged figure: "40 or 41", "600-800", "12 to 15 m",

@@ -47,6 +47,14 @@ HEDGED = [
     ("tailored_shirt", "chest", "102 or so", "102 or so"),
     ("tailored_shirt", "sleeve_length", "slightly over 64cm", "slightly over 64cm"),
     ("tailored_shirt", "quantity", "at least three", "at least 3"),
+    ("tailored_shirt", "neck", "c. 40", "c. 40"),
+    ("tailored_shirt", "neck", "40, I think", "40, i think"),
+    ("tailored_shirt", "neck", "forty-ish", "40-ish"),
+    ("tailored_shirt", "neck", "40 cm, more or less", "40 cm, more or less"),
+    ("tailored_shirt", "neck", "give or take 40", "give or take 40"),
+    ("tailored_shirt", "neck", "somewhere around 40", "somewhere around 40"),
+    ("tailored_shirt", "neck", "40+", "40+"),
+    ("conveyor", "length", "in the region of 20 metres", "in the region of 20 metres"),
 ]
 
 
@@ -79,6 +87,8 @@ def test_the_hedged_reply_gives_the_range_in_the_customers_unit(demo_catalog):
     ("conveyor", "load", "40 kg per metre"),
     ("tailored_shirt", "sleeve_length", "my arms are 64 cm"),
     ("tailored_shirt", "neck", "the answer is 40"),
+    ("tailored_shirt", "neck", "40, thanks"),
+    ("tailored_shirt", "neck", "40 (cm)"),
     ("tailored_shirt", "neck", "my collar size is 40"),
     ("tailored_shirt", "quantity", "just the one"),
     ("conveyor", "belt_width", "the new one should be 800mm"),
