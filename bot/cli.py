@@ -34,25 +34,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not model.exists():
             print(f"bespoke: no trained model at {model}; run `bespoke train` first", file=sys.stderr)
             return 2
+    from sqlalchemy.engine import make_url
+
+    from bot.runner import secure_data
     from bot.store.orders import OrderStore
     from bot.staff.accounts import StaffAccounts
 
+    secure_data(settings)  # 0700 / 0600, umask 077, before the database is made
     # Migrated once here, before the servers that use the database start side by side.
     store = OrderStore(settings.database_url)
     store.migrate()
     staff_hint = "" if StaffAccounts(store).any_account() else "  (no staff account yet: `bespoke staff add NAME`)"
     store.dispose()
-    base = f"http://{settings.host}:{settings.rasa_port}"
-    print(
-        "bespoke: starting the action server, Rasa and the web chat.\n"
+    rasa = f"http://127.0.0.1:{settings.rasa_port}"
+    print("bespoke: starting the action server, Rasa and the web chat; Ctrl-C stops everything.", flush=True)
+    ready_text = (
         f"  web chat:  http://{settings.host}:{settings.web_port}/\n"
         f"  staff:     http://{settings.host}:{settings.web_port}/staff/{staff_hint}\n"
-        f"  REST:      POST {base}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"hi\"}}\n"
-        f"  orders:    {settings.database_url}\n"
-        "  Ctrl-C stops everything.",
-        flush=True,
+        f"  REST:      POST {rasa}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"hi\"}} (this machine only)\n"
+        f"  orders:    {make_url(settings.database_url).render_as_string(hide_password=True)}"
     )
-    return serve(settings, model)
+    return serve(settings, model, ready_text=ready_text)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -165,14 +167,15 @@ def cmd_shell(args: argparse.Namespace) -> int:
     """Chat in the terminal: the action server in the background, `rasa shell` in front."""
     import subprocess
 
-    from bot.runner import ROOT, ensure_model, process_env
+    from bot.runner import ROOT, ensure_model, process_env, secure_data
 
     settings = Settings.from_env()
+    secure_data(settings)
     _check_catalog(settings.catalog_path)
     model = ensure_model()
     env = process_env(settings, model)
     actions = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+        [sys.executable, "-m", "bot.action_server", "--port", str(settings.actions_port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

@@ -47,7 +47,10 @@ class BotServers:
 
     def __init__(self, data_dir: Path, catalog: Path = DEMO_CATALOG, extra_env: Optional[Dict[str, str]] = None):
         self.data_dir = data_dir
-        self.token = uuid.uuid4().hex
+        self.token = (extra_env or {}).get("BESPOKE_RASA_TOKEN") or uuid.uuid4().hex
+        # The secret Rasa sends the action server (a test that calls the action server as
+        # Rasa does sends it in ACTIONS_SECRET_HEADER).
+        self.actions_secret = (extra_env or {}).get("BESPOKE_ACTIONS_SECRET") or uuid.uuid4().hex
         self.rasa_port = free_port()
         self.actions_port = free_port()
         self.web_port = free_port()
@@ -59,6 +62,7 @@ class BotServers:
             "BESPOKE_ACTIONS_PORT": str(self.actions_port),
             "BESPOKE_WEB_PORT": str(self.web_port),
             "BESPOKE_RASA_TOKEN": self.token,
+            "BESPOKE_ACTIONS_SECRET": self.actions_secret,
             "RASA_TELEMETRY_ENABLED": "false",
         }
         self.env.pop("DATABASE_URL", None)

@@ -7,6 +7,9 @@
   the schema itself against its meta-schema: 80 % of the CPU of a turn here (two action
   calls per turn). The replies are still validated, by a validator built once.
 
+Rasa's API token comes from the environment (BESPOKE_RASA_TOKEN), never from the command
+line: see secret_arguments.
+
 And two things Rasa's REST channel does not do, the entry of every customer message (the
 web chat and the Telegram bridge send through it):
 - a request is at most MAX_REQUEST_BYTES (64 KB; Sanic's default is 100 MB, and one 10 MB
@@ -107,6 +110,15 @@ def cap_request_size() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = str(MAX_REQUEST_BYTES)
 
 
+def secret_arguments(env: Any = None) -> list:
+    """Rasa's API token, from BESPOKE_RASA_TOKEN, as arguments added inside this process:
+    never on the command line (`ps` and /proc/PID/cmdline would show it to every local
+    user), and in the `--auth-token=VALUE` form, so a token starting with "-" is a value,
+    not another option."""
+    token = (os.environ if env is None else env).get("BESPOKE_RASA_TOKEN", "")
+    return [f"--auth-token={token}"] if token else []
+
+
 def main() -> None:
     sys.meta_path.insert(0, _RefuseJax())
     _validate_action_replies_with_one_validator()
@@ -114,7 +126,7 @@ def main() -> None:
     cap_request_size()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", "run", *sys.argv[1:]]
+    sys.argv = ["rasa", "run", *sys.argv[1:], *secret_arguments()]
     rasa_main()
 
 

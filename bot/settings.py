@@ -128,8 +128,11 @@ class Settings:
         return urlsplit(self.telegram_webhook_url).path.strip("/")
 
     def data_file(self, name: str) -> Path:
-        """A file (or folder) in the data folder, which is made on first use."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """A file (or folder) in the data folder, which is made on first use (0700: only
+        this user reads what the bot keeps)."""
+        if not self.data_dir.is_dir():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.chmod(0o700)
         return self.data_dir / name
 
     def check_webhook(self) -> None:
