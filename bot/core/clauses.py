@@ -213,10 +213,22 @@ def catalog_words(product: Product) -> Set[str]:
     return {word for phrase in phrases for word in normalize(phrase).split()}
 
 
+def initials(product: Product) -> Dict[str, str]:
+    """Option id -> the initials of its name of several words, when no other option shares
+    them: "os" for "Operating system"."""
+    found: Dict[str, List[str]] = {}
+    for option in product.options:
+        words = normalize(option.name).split()
+        if len(words) >= 2:
+            found.setdefault("".join(w[0] for w in words), []).append(option.id)
+    return {ids[0]: letters for letters, ids in found.items() if len(ids) == 1}
+
+
 def _names_options(product: Product, words: List[str]) -> List[str]:
     named = []
+    short = initials(product)
     for option in product.options:
-        for cue in cue_words(option):
+        for cue in cue_words(option) + ([short[option.id]] if option.id in short else []):
             cue_list = cue.split()
             if any(words[i:i + len(cue_list)] == cue_list for i in range(len(words) - len(cue_list) + 1)):
                 named.append(option.id)

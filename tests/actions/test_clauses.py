@@ -232,3 +232,9 @@ async def test_a_value_turned_down_is_not_taken_and_said():
     events, messages = await run(ValidateOrderForm(), form("the 4070 super, and I don't want windows", UP_TO_GRAPHICS))
     assert slot_events(events)["selections"] == {**UP_TO_GRAPHICS, "graphics": "rtx_4070_super"}
     assert "Noted: not Windows 11 Home" in said(messages)
+
+
+async def test_an_option_named_by_its_initials_is_reopened_at_the_summary():
+    events, messages = await run(ValidateOrderForm(), form("looks good but change the os", dict(FULL_PC)))
+    assert slot_events(events)["changing"] == {"option": "os", "old": "windows_11_home"}
+    assert said(messages) == "OK, let's change the operating system (now Windows 11 Home)."
