@@ -70,6 +70,7 @@ DEMONSTRATIVES: FrozenSet[str] = frozenset({"that", "this", "those", "these", "t
 CHANGE_WORDS: FrozenSet[str] = frozenset({
     "change", "switch", "swap", "redo", "different", "another", "modify", "edit", "update", "replace", "revisit",
 })
+STATEMENT_VERBS: FrozenSet[str] = PICK_VERBS | frozenset({"love", "prefer", "need", "rather", "probably", "definitely"})
 # Words a clause may open with before its question: "so, which ...", "ok and how ...".
 LEAD_INS: FrozenSet[str] = frozenset({
     "so", "ok", "okay", "and", "but", "also", "hmm", "um", "uh", "oh", "well", "btw", "hey", "sorry", "then",
@@ -190,6 +191,8 @@ def is_interrogative(words: List[str]) -> bool:
     if not opening:
         return False
     first = opening[0]
+    if first in PICK_MODALS | {"should", "might", "shall"} and len(opening) > 1 and opening[1] in STATEMENT_VERBS:
+        return False  # "would like the linen", "will take the i7", "can do 64": a statement without its "I"
     if first in INTERROGATIVES:
         return True
     return first in NEEDS_A_PERSON_AFTER and len(opening) > 1 and opening[1] in PEOPLE

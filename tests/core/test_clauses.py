@@ -266,3 +266,13 @@ def test_a_none_answer_read_from_words_of_refusal_says_what_it_took(demo_catalog
 def test_a_split_in_common_words_is_found_at_the_summary(demo_catalog):
     reading = read(demo_catalog, "tailored_shirt", "two in white and one in navy")
     assert reading.split == {"fabric": [(2, "oxford_white"), (1, "twill_navy")]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("would like the 7800x3d", {"cpu": "ryzen7_7800x3d"}),
+    ("will take the i7 then", {"cpu": "core_i7_14700k"}),
+    ("can do the ryzen 9", {"cpu": "ryzen9_7950x"}),
+    ("would rather have the ryzen 5", {"cpu": "ryzen5_7600"}),
+])
+def test_a_statement_without_its_subject_is_not_a_question(demo_catalog, text, expected):
+    assert taken(read(demo_catalog, "custom_pc", text, "cpu")) == expected
