@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from bot.core.catalog import Option, Product
 from bot.core.expressions import format_number
 from bot.core.phrases import _engine as _inflect
+from bot.core.phrases import name_list
 from bot.core.refusals import RefusalReason
 from bot.core.values import (
     FILLER,
@@ -171,8 +172,17 @@ def _named_choice(option: Option, text: str, allow_generic: bool = False) -> Opt
     A common word ("standard") counts only for the option being asked, or next to the
     option's own name ("standard environment", "environment: standard").
     """
+    named = _named_values(option, text, allow_generic)
+    return named[0] if len(named) == 1 else None
+
+
+def _named_values(option: Option, text: str, allow_generic: bool = False) -> List[str]:
+    """Every value of a choice option the text names outright; a value named only inside a
+    longer name of another ("ddr5" in "32 gb ddr5") does not count, but two names side by
+    side ("linen or poplin") are both named: neither is picked for the customer."""
     words = normalize(text).split()
-    named: Dict[str, int] = {}
+    named: Dict[str, List[str]] = {}
+    turned_down: Set[str] = set()  # "no windows", "instead of windows", "not the ryzen 5"
     for value in option.values:
         for phrase in [value.name, value.id.replace("_", " "), *value.synonyms]:
             phrase_words = normalize(phrase).split()
@@ -183,13 +193,29 @@ def _named_choice(option: Option, text: str, allow_generic: bool = False) -> Opt
             else:
                 found = any(_contains(words, phrase_words + cue.split()) or _contains(words, cue.split() + phrase_words)
                             for cue in cue_words(option))
-            if found:
-                named[value.id] = max(named.get(value.id, 0), len(" ".join(phrase_words)))
-    if not named:
-        return None
-    longest = max(named.values())
-    winners = [value_id for value_id, size in named.items() if size == longest]
-    return winners[0] if len(winners) == 1 else None
+            if found and len(phrase_words) > len(named.get(value.id, [])):
+                named[value.id] = phrase_words
+            if found and _turned_down(words, phrase_words):
+                turned_down.add(value.id)
+    if len(named) > 1:
+        named = {value_id: phrase for value_id, phrase in named.items() if value_id not in turned_down} or named
+    return [value_id for value_id, phrase in named.items()
+            if not any(other != value_id and len(longer) > len(phrase) and _contains(longer, phrase)
+                       for other, longer in named.items())]
+
+
+_TURNED_DOWN = ({"no"}, {"not"}, {"without"}, {"instead", "of"}, {"rather", "than"}, {"not", "the"}, {"no", "the"},
+                {"dont", "want"}, {"except"}, {"than"})
+
+
+def _turned_down(words: List[str], phrase: List[str]) -> bool:
+    """The phrase appears right after words that turn it down: "no windows", "instead of windows"."""
+    for start in range(len(words) - len(phrase) + 1):
+        if words[start:start + len(phrase)] == phrase:
+            before = words[max(0, start - 2):start]
+            if any(set(before[-len(marker):]) == marker for marker in _TURNED_DOWN if len(before) >= len(marker)):
+                return True
+    return False
 
 
 def _contains(words: List[str], phrase: List[str]) -> bool:
@@ -442,9 +468,13 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
     # Choices named outright (the asked one may be a single common word: "spread").
     for option in product.options:
         if option.kind == "choice" and option.id not in result.values and option.id not in result.split:
-            value_id = _named_choice(option, text, allow_generic=option is focus)
-            if value_id is not None:
-                _keep(result, option, parse_answer(option, option.value(value_id).name), focus)
+            named = _named_values(option, text, allow_generic=option is focus)
+            if len(named) == 1:
+                _keep(result, option, parse_answer(option, option.value(named[0]).name), focus)
+            elif len(named) > 1 and option is not focus:  # the asked option is read below, as an answer
+                candidates = [option.value(value_id) for value_id in named]
+                result.problems.setdefault(option.id, Parsed.refused(
+                    RefusalReason.AMBIGUOUS, f"Did you mean {name_list((v.name for v in candidates), 'or')}?", candidates))
     # Texts and yes/no answers only with the option's name: "monogram JFK", "no monogram".
     for option in product.options:
         if option.kind in ("text", "yesno") and option.id not in result.values:

@@ -116,17 +116,19 @@ def match_choice(option: Option, text: str) -> Tuple[List[ChoiceValue], bool]:
     words = _tokens(text)
     if not words:
         return [], False
-    best: dict = {}
+    best: Dict[str, List[str]] = {}
     for value in option.values:
         for phrase in _phrases(value):
             phrase_words = _tokens(phrase)
             if phrase_words and all(any(_same_token(p, w) for w in words) for p in phrase_words):
-                weight = len(" ".join(phrase_words))
-                best[value.id] = max(best.get(value.id, 0), weight)
+                if len(" ".join(phrase_words)) > len(" ".join(best.get(value.id, []))):
+                    best[value.id] = phrase_words
     if best:
-        top = max(best.values())
-        winners = [option.value(v) for v, weight in best.items() if weight == top]
-        # "16 gb ddr5" fully names one value; "ddr5" alone names three.
+        # A value whose name is part of a longer one also named ("ddr5" in "32 gb ddr5") is
+        # not named itself; two names side by side ("linen or poplin") are both named.
+        winners = [option.value(v) for v, phrase in best.items()
+                   if not any(other != v and len(longer) > len(phrase) and set(phrase) <= set(longer)
+                              for other, longer in best.items())]
         return winners, len(winners) == 1
     # Every meaningful word of the answer appears in one value's name: "light" -> poplin.
     content = [w for w in words if w not in FILLER]

@@ -155,3 +155,31 @@ def test_a_synonyms_other_words_cue_nothing_alone(demo_catalog):
     assert "back" not in cue_words(shirt.option("shirt_length"), shirt)
     found = find_values(shirt, "no, go back to 40", shirt.option("neck"))
     assert {o: p.value for o, p in found.values.items()} == {"neck": 40}
+
+
+@pytest.mark.parametrize("text, focus", [
+    ("linen or poplin, 2 shirts", None),
+    ("linen or poplin", "fabric"),
+    ("poplin or maybe twill", "fabric"),
+])
+def test_two_values_named_side_by_side_are_asked_about_never_picked(demo_catalog, text, focus):
+    """The longer name used to win ('poplin' over 'linen'): a guess, now a question."""
+    shirt = demo_catalog.product("tailored_shirt")
+    found = find_values(shirt, text, shirt.option(focus) if focus else None)
+    assert "fabric" not in found.values
+    asked = found.problems.get("fabric") or found.focus_error
+    assert asked.reason == RefusalReason.AMBIGUOUS and asked.error.startswith("Did you mean")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("linux instead of windows", "ubuntu_24_04"),
+    ("no windows, ubuntu", "ubuntu_24_04"),
+    ("32 gigs of DDR5", None),  # one value named inside another's longer name: no question
+])
+def test_a_value_turned_down_leaves_the_other(demo_catalog, text, expected):
+    pc = demo_catalog.product("custom_pc")
+    found = find_values(pc, text)
+    if expected:
+        assert found.values["os"].value == expected and "os" not in found.problems
+    else:
+        assert found.values["memory"].value == "ddr5_32gb" and not found.problems
