@@ -4,7 +4,7 @@ summary to confirm, an option's choices, what is chosen so far, a placed order's
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from bot.core.catalog import Option, Product
@@ -134,10 +134,11 @@ def describe_cleared(product: Product, cleared: Change, after: Selections, costs
 
 
 def derived_label(choice: DerivedChoice) -> str:
-    """'1.5 kW motor', or 'above motor range (needs 5.23 kW)' when nothing fits."""
+    """'1.5 kW motor', or 'above motor range (needs 5.227 kW)' when nothing fits (the need
+    rounded up, so it never reads as what the largest part gives)."""
     if choice.value is not None:
         return choice.value.name
-    needed = format_number(choice.needed.quantize(Decimal("0.01")).normalize())
+    needed = format_number(choice.needed.quantize(Decimal("0.001"), rounding=ROUND_CEILING).normalize())
     return f"above {choice.name.lower()} range (needs {needed} {choice.unit})".replace(" )", ")")
 
 
@@ -193,7 +194,7 @@ def summary_text(product: Product, selections: Selections, priced: Quote, typed:
     for option in product.options:
         rows.append(f"- {option.name}: {display_value(option, selections.get(option.id), typed.get(option.id))}")
     for choice in priced.derived:
-        rows.append(f"- {choice.name} (chosen for you): {choice.label}")
+        rows.append(f"- {choice.name} (chosen for you): {derived_label(choice)}")
     rows.append("")
     currency = priced.currency
     if priced.multiplier is not None:

@@ -471,3 +471,10 @@ def test_the_benchmark_shop_stores_quantity_lines_as_the_order_form_does(shirt):
     *lines, quantity = order.price_lines
     assert quantity["kind"] == "quantity" and quantity["label"] == "3 shirts × €108.00"
     assert sum(line["amount"] for line in lines) * 3 == quantity["amount"] == order.total == D("324.00")
+
+
+def test_a_quote_request_summary_says_the_need_in_round_figures(conveyor):
+    # above the 4 kW motor: a quote request
+    selections = {**CONVEYOR, "length": 22.22, "load": 95.5, "belt": "rubber", "environment": "standard"}
+    text = summary_text(conveyor, selections, quote(conveyor, selections))
+    assert "- Motor (chosen for you): above motor range (needs 4.245 kW)" in text  # 22.22 x 95.5 x 0.002 = 4.24404, rounded up

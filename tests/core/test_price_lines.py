@@ -272,4 +272,4 @@ def test_a_derived_part_nothing_fits_says_the_need_in_round_figures(demo_catalog
               "power": "400v_three_phase"}
     # 22.22 x 117.6 x 0.002 = 5.226144 kW: above the 4 kW motor
     text = reply(conveyor, before, {"load": 117.6})
-    assert "Motor: 2.2 kW motor -> above motor range (needs 5.23 kW), because the load is now 117.6 kg/m." in text
+    assert "Motor: 2.2 kW motor -> above motor range (needs 5.227 kW), because the load is now 117.6 kg/m." in text
