@@ -33,7 +33,7 @@ from actions.kit import (
     say_too_long,
 )
 from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, within_rules
-from bot.core.clauses import ClauseKind, Reading, read_message, split_reply, unclear_reply
+from bot.core.clauses import ClauseKind, Reading, asks_in_words, read_message, split_reply, unclear_reply
 from bot.core.extract import Extraction, find_values
 from bot.core.phrases import amount, name_list
 from bot.core.pricing import money, quote
@@ -348,6 +348,9 @@ class ValidateOrderForm(Action):
         if message.is_question:
             return answer_question(dispatcher, tracker, message, Draft(None, {}))
         product = product_for(message)
+        if product is None and asks_in_words(message.text):  # "which one is best for video editing?" read as an answer
+            answer_question(dispatcher, tracker, dataclasses.replace(message, intent=QUESTION_INTENT), Draft(None, {}))
+            return [SlotSet("product", None)]
         if product is None:
             dispatcher.utter_message(text="Sorry, I didn't recognise that product.", **NOT_UNDERSTOOD)
             return [SlotSet("product", None)]

@@ -178,6 +178,16 @@ def split_clauses(text: str) -> List[Tuple[str, bool, int]]:
     return clauses
 
 
+def asks_in_words(text: str) -> bool:
+    """Whether the text asks something in its words (a question mark, or a part that opens
+    like a question and does not pick), whatever product it is about."""
+    for part, asked, _ in split_clauses(text):
+        words = normalize(part).split()
+        if not is_pick_request(words) and (asked or is_interrogative(words)):
+            return True
+    return False
+
+
 def _opening(words: List[str]) -> List[str]:
     start = 0
     while start < len(words) - 1 and words[start] in LEAD_INS:

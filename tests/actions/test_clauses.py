@@ -238,3 +238,11 @@ async def test_an_option_named_by_its_initials_is_reopened_at_the_summary():
     events, messages = await run(ValidateOrderForm(), form("looks good but change the os", dict(FULL_PC)))
     assert slot_events(events)["changing"] == {"option": "os", "old": "windows_11_home"}
     assert said(messages) == "OK, let's change the operating system (now Windows 11 Home)."
+
+
+async def test_a_question_at_the_product_question_is_answered_whatever_the_intent():
+    tracker = make_tracker("which one would you recommend for video editing?", intent="inform",
+                           slots={"requested_slot": "product", "answered_turn": 2})
+    events, messages = await run(ValidateOrderForm(), tracker)
+    assert slot_events(events)["product"] is None
+    assert messages and "didn't recognise" not in said(messages)
