@@ -63,6 +63,9 @@ def install_guard(secret: str) -> None:
 
 
 def main() -> None:
+    from bot.runner import quiet_third_party_warnings
+
+    quiet_third_party_warnings()
     secret = os.environ.get(ACTIONS_SECRET_ENV, "")
     if not secret:
         print(f"bespoke: {ACTIONS_SECRET_ENV} is not set; the action server answers only Rasa, with that "

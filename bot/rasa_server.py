@@ -120,6 +120,9 @@ def secret_arguments(env: Any = None) -> list:
 
 
 def main() -> None:
+    from bot.runner import quiet_third_party_warnings
+
+    quiet_third_party_warnings()
     sys.meta_path.insert(0, _RefuseJax())
     _validate_action_replies_with_one_validator()
     check_rest_input()

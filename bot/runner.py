@@ -161,6 +161,33 @@ def process_env(settings: Settings, model: Path) -> Dict[str, str]:
     return env
 
 
+def quiet_third_party_warnings() -> None:
+    """Called first in the servers' main(): the deprecation warnings Rasa's and rasa-sdk's
+    dependencies raise about their own code at every start (about 20: pkg_resources,
+    distutils versions, pyparsing, SQLAlchemy's URL()) are not shown; the project's own
+    (bot, actions) still are. PYTHONWARNINGS alone is not enough: Sanic, imported first
+    here, adds a filter of its own showing every DeprecationWarning once."""
+    import warnings
+
+    import sanic  # noqa: F401 - its filter first, so the ones below come before it
+
+    deprecations = (DeprecationWarning, PendingDeprecationWarning)
+    for category in deprecations:
+        warnings.filterwarnings("ignore", category=category)
+        warnings.filterwarnings("default", category=category, module=r"(bot|actions)(\.|$)")
+    # Some of Rasa's dependencies show warnings inside their own catch_warnings with their own
+    # filters (matplotlib's pyparsing ones): those are dropped where they are shown.
+    show = warnings.showwarning
+    own = (str(ROOT / "bot"), str(ROOT / "actions"))
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001 - warnings' signature
+        if issubclass(category, deprecations) and not str(filename).startswith(own):
+            return
+        show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = showwarning
+
+
 def procfile_processes() -> Dict[str, str]:
     from honcho.environ import parse_procfile
 
@@ -340,6 +367,7 @@ class Supervisor:
             async for raw in child.process.stdout:
                 self.say(child.name, raw.decode(errors="replace").rstrip())
             code = await child.process.wait()
+            child.serving = False
             ran = time.monotonic() - child.started_at
             child.fast_crashes = child.fast_crashes + 1 if ran < self.stable_s else 1
             how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
@@ -365,6 +393,8 @@ class Supervisor:
             while True:
                 for child in self.children.values():
                     running = child.process is not None and child.process.returncode is None
+                    if child.serving and running:
+                        continue  # asked until it serves, not after (no health line in its log every second)
                     up = running and (child.health is None or await child.health.ok(session))
                     if up and not child.serving and self.ready:
                         self.say("bespoke", f"{child.name} serves again")

@@ -44,13 +44,13 @@ class Settings:
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'bespoke.db'}"
     tracker_database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'tracker.db'}"
     models_dir: Path = REPO_ROOT / "models"
-    # Processes: Rasa listens on `host`; the action server, the web server's Rasa client and
-    # the Telegram bridge reach Rasa and the actions on 127.0.0.1.
+    # Processes: the web server listens on `host`; Rasa and the action server on 127.0.0.1
+    # only (the web server's Rasa client and the Telegram bridge reach them there).
     host: str = "127.0.0.1"
     rasa_port: int = 5005
     actions_port: int = 5055
     web_port: int = 8000
-    rasa_token: str = ""  # "": `bespoke run` makes a random one per start
+    rasa_token: str = ""  # "": `bespoke run` makes a random one per start (BESPOKE_ACTIONS_SECRET likewise)
     cors_origins: Tuple[str, ...] = ()
     # The web chat server.
     web_rasa_timeout_s: float = 30.0  # then the widget says the assistant is slow
