@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -149,3 +150,51 @@ async def test_output_is_relayed_with_the_process_name():
     finally:
         supervisor.stop()
         await asyncio.wait_for(running, 30)
+
+
+RUNNER = (
+    "import os, sys\n"
+    "from bot.runner import HealthCheck, Supervisor\n"
+    "supervisor = Supervisor(ready_text='all up', poll_s=0.05, stop_timeout_s=5)\n"
+    "supervisor.add_process('web', sys.executable + ' -c \"$SERVER_CODE\"', env=dict(os.environ), cwd='.',\n"
+    "                       health=HealthCheck('http://127.0.0.1:' + os.environ['PORT'] + '/'))\n"
+    "supervisor.loop()\n"
+    "sys.exit(supervisor.returncode)\n"
+)
+
+
+def start_runner():
+    import subprocess
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", RUNNER], cwd=str(Path(__file__).resolve().parents[1]),
+                               env={**os.environ, "SERVER_CODE": SERVER, "PORT": str(port)},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:  # ends when the runner exits (then the assertion below fails)
+        if "| ready" in line:
+            break
+    child = pid_at(port)
+    assert child, "the runner said ready without its process serving"
+    return process, child, port
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_the_processes_and_the_runner_cleanly(signum):
+    process, child, port = start_runner()
+    process.send_signal(signum)
+    assert process.wait(timeout=30) == 0
+    deadline = time.monotonic() + 10
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling interval
+    assert not alive(child) and pid_at(port) is None
+
+
+def test_a_runner_killed_outright_takes_its_processes_with_it():
+    process, child, port = start_runner()
+    process.kill()
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while pid_at(port) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling interval
+    assert pid_at(port) is None  # no orphan left serving (PR_SET_PDEATHSIG)
