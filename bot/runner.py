@@ -12,7 +12,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, TextIO, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, TextIO, Tuple, Type, Union
 
 if TYPE_CHECKING:
     import aiohttp
@@ -89,7 +89,7 @@ def ensure_model(models_dir: Path = ROOT / "models", force: bool = False) -> Pat
     return path
 
 
-def rasa_env(env) -> Dict[str, str]:
+def rasa_env(env: Mapping[str, str]) -> Dict[str, str]:
     """Rasa never reports telemetry: a shop's customer data stays on its machine."""
     env = dict(env)
     env["RASA_TELEMETRY_ENABLED"] = "false"
@@ -180,7 +180,8 @@ def quiet_third_party_warnings() -> None:
     show = warnings.showwarning
     own = (str(ROOT / "bot"), str(ROOT / "actions"))
 
-    def showwarning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001 - warnings' signature
+    def showwarning(message: Union[Warning, str], category: Type[Warning], filename: str, lineno: int,
+                    file: Optional[TextIO] = None, line: Optional[str] = None) -> None:
         if issubclass(category, deprecations) and not str(filename).startswith(own):
             return
         show(message, category, filename, lineno, file, line)
