@@ -66,7 +66,7 @@ def within_rules(product: Product, selections: Selections, found: Extraction, fo
     reasons = list(dict.fromkeys(violation.message.rstrip(".") for value in dropped
                                  for violation in violations(product, {**others, focus.id: value.id}, focus.id)))
     why = f"{name_list((v.name for v in dropped), 'and')} would not fit" + (f" ({'; '.join(reasons)})" if reasons else "")
-    narrowed = Extraction(dict(found.values), None, dict(found.problems))
+    narrowed = Extraction(dict(found.values), None, dict(found.problems), dict(found.split))
     if kept:
         matches, certain = match_choice(focus.copy(update={"values": kept}), text)
         if len(kept) == 1 or (certain and len(matches) == 1):

@@ -276,3 +276,16 @@ def test_a_split_in_common_words_is_found_at_the_summary(demo_catalog):
 ])
 def test_a_statement_without_its_subject_is_not_a_question(demo_catalog, text, expected):
     assert taken(read(demo_catalog, "custom_pc", text, "cpu")) == expected
+
+
+def test_narrowing_an_ambiguous_answer_keeps_a_split_beside_it():
+    # within_rules rebuilds the extraction: a split found in the same message must survive it.
+    from bot.core.answers import within_rules
+    from bot.local import ROOT
+
+    pc = load_catalog(ROOT / "catalog.yml").product("custom_pc")
+    memory = pc.option("memory")
+    found = find_values(pc, "ddr4", memory)
+    found.split = {"storage": [(1, "ssd_1tb"), (1, "ssd_2tb")]}
+    narrowed = within_rules(pc, {"cpu": "ryzen5_7600"}, found, memory, "ddr4")
+    assert narrowed is not found and narrowed.split == found.split

@@ -16,6 +16,8 @@ import uuid
 
 import requests
 
+from bot.action_server import ACTIONS_SECRET_HEADER
+
 from bot.local import ROOT
 from tests.support.replies import texts
 
@@ -154,7 +156,9 @@ def test_a_forged_call_to_the_action_server_stores_nothing(bot):
             "tracker": {"sender_id": sender, "slots": slots, "latest_message": {"text": "yes", "intent": {}},
                         "events": [], "paused": False, "followup_action": None, "active_loop": {},
                         "latest_action_name": "action_listen"}}
-    response = requests.post(f"http://127.0.0.1:{bot.actions_port}/webhook", json=call, timeout=30)
+    # With Rasa's secret: the order core's re-check, not the door, must refuse it.
+    response = requests.post(f"http://127.0.0.1:{bot.actions_port}/webhook", json=call, timeout=30,
+                             headers={ACTIONS_SECRET_HEADER: bot.actions_secret})
     said = " ".join(reply.get("text") or "" for reply in response.json().get("responses", []))
     assert "Sorry, I can't place this order" in said and "out of stock" in said
     assert bot.orders_of(sender) == []
