@@ -82,7 +82,7 @@ def test_a_conveyor_order_over_telegram(bot, telegram):
     api.wait_for(lambda: any(c["method"] == "getMe" for c in api.calls), "getMe", bridge)
     say_and_wait(api, bridge, chat_id, "/start", 1)
     assert api.calls_to(chat_id, "sendChatAction")[0]["action"] == "typing"
-    say_and_wait(api, bridge, chat_id, "12 metre conveyor, 600mm wide, for about 40 kilos a metre", 1)
+    say_and_wait(api, bridge, chat_id, "12 metre conveyor, 600mm wide, for 40 kilos a metre", 1)
     before = len(api.calls_to(chat_id, "sendMessage"))
     api.push(api.text_update(chat_id, "rubber belt, standard environment, 400V"))
 
@@ -152,22 +152,23 @@ def test_rasa_down_gives_an_apology_not_silence(bot, tmp_path):
 
 @pytest.mark.parametrize("token, started", [("", False), ("123:abc", True)])
 def test_serve_starts_telegram_only_with_a_token(monkeypatch, tmp_path, capsys, token, started):
-    import honcho.manager
-
     from bot import runner
 
     added: List[str] = []
 
-    class FakeManager:
+    class FakeSupervisor:
         returncode = 0
 
-        def add_process(self, name, command, env, cwd):
+        def __init__(self, ready_text=""):
+            pass
+
+        def add_process(self, name, command, env, cwd, health=None):
             added.append(name)
 
         def loop(self):
             pass
 
-    monkeypatch.setattr(honcho.manager, "Manager", FakeManager)
+    monkeypatch.setattr(runner, "Supervisor", FakeSupervisor)
     monkeypatch.setenv("BESPOKE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
     assert runner.serve(runner.Settings.from_env(), tmp_path / "model.tar.gz") == 0

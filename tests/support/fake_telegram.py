@@ -19,6 +19,12 @@ from aiohttp import web
 from bot.local import ROOT, free_port, stop_process_group
 
 DEADLINE_S = 90
+# What Telegram answers when it refuses a call (its description for each status).
+REFUSAL_DESCRIPTIONS = {
+    429: "Too Many Requests: retry after {retry_after}",
+    403: "Forbidden: bot was blocked by the user",
+    400: "Bad Request: can't parse entities: unsupported start tag \"x\" at byte offset 0",
+}
 
 
 class LoopServer:
@@ -61,12 +67,41 @@ class LoopServer:
         await self.runner.cleanup()
 
 
+class Refusal:
+    """The next `times` calls of `method` to `chat_id` (that have the parameter `only_with`,
+    when given) are refused with `status`."""
+
+    def __init__(self, chat_id: Any, status: int, times: int, method: str, retry_after: Optional[int],
+                 only_with: Optional[str], description: Optional[str]):
+        assert status in REFUSAL_DESCRIPTIONS, status
+        self.chat_id, self.status, self.times, self.method = str(chat_id), status, times, method
+        # 1 s at least, as Telegram: python-telegram-bot reads retry_after 0 as no retry_after at all.
+        self.retry_after = (1 if retry_after is None else retry_after) if status == 429 else None
+        assert self.retry_after is None or self.retry_after >= 1, "Telegram never asks to wait less than 1 s"
+        self.only_with = only_with
+        self.description = description or REFUSAL_DESCRIPTIONS[status].format(retry_after=self.retry_after)
+
+    def applies(self, method: str, params: Dict[str, Any]) -> bool:
+        return (self.times > 0 and method == self.method and str(params.get("chat_id")) == self.chat_id
+                and (self.only_with is None or params.get(self.only_with) not in (None, "")))
+
+    def answer(self) -> web.Response:
+        self.times -= 1
+        body: Dict[str, Any] = {"ok": False, "error_code": self.status, "description": self.description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return web.json_response(body, status=self.status)
+
+
 class FakeBotApi(LoopServer):
-    """Just enough of Telegram's Bot API for the bridge, recording every call."""
+    """Just enough of Telegram's Bot API for the bridge, recording every call; `refuse()`
+    makes it refuse calls as Telegram does (flood control, a blocked bot, a bad request)."""
 
     def __init__(self):
         super().__init__()
-        self.calls: List[Dict[str, Any]] = []
+        self.calls: List[Dict[str, Any]] = []  # the calls it took
+        self.refused: List[Dict[str, Any]] = []  # the calls it refused, with their "status"
+        self.refusals: List[Refusal] = []
         self.pending: List[Dict[str, Any]] = []
         self.lock = threading.Lock()
         self.message_ids = itertools.count(1000)
@@ -92,6 +127,15 @@ class FakeBotApi(LoopServer):
                 params[key] = value
         return params
 
+    def refuse(self, chat_id: Any, status: int, times: int = 1, method: str = "sendMessage",
+               retry_after: Optional[int] = None, only_with: Optional[str] = None,
+               description: Optional[str] = None) -> None:
+        """Refuse the next `times` calls of `method` to the chat with HTTP `status`: 429 with
+        parameters.retry_after (1 s unless given), 403 (the customer blocked the bot), 400 (a bad
+        request; `only_with="parse_mode"` refuses only calls that ask for formatting)."""
+        with self.lock:
+            self.refusals.append(Refusal(chat_id, status, times, method, retry_after, only_with, description))
+
     def message(self, chat_id: Any, **fields) -> Dict[str, Any]:
         return {"message_id": next(self.message_ids), "date": int(time.time()),
                 "chat": {"id": int(chat_id), "type": "private"}, **fields}
@@ -111,6 +155,10 @@ class FakeBotApi(LoopServer):
                 await asyncio.sleep(0.05)
             return web.json_response({"ok": True, "result": updates})
         with self.lock:
+            refusal = next((r for r in self.refusals if r.applies(method, params)), None)
+            if refusal is not None:
+                self.refused.append({"method": method, "status": refusal.status, **params})
+                return refusal.answer()
             self.calls.append({"method": method, **params})
         if method == "getMe":
             result: Any = {"id": 4242, "is_bot": True, "first_name": "Bespoke", "username": "bespoke_test_bot"}

@@ -9,12 +9,15 @@ import html
 import itertools
 import logging
 import re
+import warnings
 from collections import OrderedDict, deque
-from typing import Any, Awaitable, Deque, Dict, List, Optional, Set
+from datetime import timedelta
+from enum import Enum
+from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Set, Tuple
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, MessageLimit, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     BaseUpdateProcessor,
@@ -28,7 +31,9 @@ from telegram.ext import (
 )
 
 from bot.channels.rasa import RasaClient, RasaError, RasaTimeout, reply_buttons, timeout
+from bot.channels.telegram.sender import TelegramSendError, TelegramSender
 from bot.settings import Settings, SettingsError
+from bot.store.orders import OrderStore
 
 logger = logging.getLogger("bespoke.telegram")
 
@@ -44,6 +49,24 @@ TYPING_EVERY_S = 4.5  # Telegram shows "typing" for about 5 s
 MAX_CONCURRENT_UPDATES = 64  # chats answered side by side
 RASA_CONNECT_TIMEOUT_S = 5.0
 BOLD = re.compile(r"\*\*([^*\n]+)\*\*")  # the **bold** the bot's texts use (the web chat shows it too)
+MAX_SEND_ATTEMPTS = 3  # a message Telegram refuses for flood control is sent again at most twice
+MAX_RETRY_AFTER_S = 60.0  # a longer flood-control wait is not waited for: staff are told instead
+
+
+class SendProblem(Enum):
+    """Why a reply did not reach a Telegram chat: the reason of the conversation's staff flag."""
+
+    BLOCKED = "Telegram: the customer blocked the bot (or the chat is gone); the bot's replies cannot be delivered"
+    FLOOD = "Telegram: flood control kept refusing a reply (HTTP 429); the customer did not get it"
+    REFUSED = "Telegram: a reply was refused as a bad request (HTTP 400); the customer did not get it"
+
+
+def retry_after_s(error: RetryAfter) -> float:
+    """The seconds Telegram asked to wait (python-telegram-bot 22 gives an int or a timedelta)."""
+    with warnings.catch_warnings():  # the int form is deprecated since 22.2
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> List[str]:
@@ -154,19 +177,90 @@ class Bridge:
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token, timeout(late_limit, RASA_CONNECT_TIMEOUT_S))
         self.payloads = Payloads()
         self.seen = SeenUpdates()
+        self.unreachable: Set[int] = set()  # chats that refused with 403 (blocked), until they write again
+        self.told: Set[Tuple[int, SendProblem]] = set()  # staff heard of these already
+        self._store: Optional[OrderStore] = None
 
     async def post_init(self, application: Application) -> None:
         await self.rasa.open()
 
     async def post_shutdown(self, application: Application) -> None:
         await self.rasa.close()
+        if self._store is not None:
+            self._store.dispose()
+
+    def flag_for_staff(self, conversation_id: str, reason: str) -> None:
+        """Flag the conversation in the store (the staff console's queue shows it)."""
+        if self._store is None:
+            store = OrderStore(self.settings.database_url)
+            store.migrate()
+            self._store = store
+        self._store.flag_conversation(conversation_id, reason)
+
+    async def tell_staff(self, chat_id: int, problem: SendProblem, detail: str) -> None:
+        """A reply did not reach the chat: the log, a flag on the conversation and, when a staff
+        chat is set, a Telegram message to it; staff hear of each problem of a chat once."""
+        conversation_id = f"telegram:{chat_id}"
+        logger.error("%s: %s (%s)", conversation_id, problem.value, detail)
+        if (chat_id, problem) in self.told:
+            return
+        self.told.add((chat_id, problem))
+        try:
+            await asyncio.to_thread(self.flag_for_staff, conversation_id, problem.value)
+        except Exception:  # the log above still says it
+            logger.exception("could not flag %s for staff", conversation_id)
+        staff_chat = self.settings.staff_telegram_chat_id
+        if staff_chat and staff_chat != str(chat_id) and self.settings.telegram_token:
+            try:
+                await TelegramSender.from_settings(self.settings).send_message(
+                    staff_chat, f"{conversation_id}: {problem.value} ({detail})", disable_web_page_preview=True)
+            except TelegramSendError as error:
+                logger.error("staff Telegram chat not told (HTTP %s): %s", error.status, error.description)
+
+    async def deliver(self, chat_id: int, send: Callable[..., Awaitable[Any]], params: Dict[str, Any],
+                      plain: Optional[Dict[str, Any]] = None) -> bool:
+        """`await send(**params)` (a Bot method) until Telegram takes it; True when it did.
+
+        429 (flood control): wait the retry_after Telegram gives and send again, at most
+        MAX_SEND_ATTEMPTS times and never longer than MAX_RETRY_AFTER_S. 403 (blocked): the chat
+        is marked unreachable, nothing more is sent to it until it writes again. 400 (bad
+        request): sent once more with `plain` (the text without formatting) when given, the
+        likely cause being the markup. Each way of not getting through is told to staff."""
+        if chat_id in self.unreachable:
+            return False
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                await send(**params)
+                return True
+            except RetryAfter as error:
+                wait = retry_after_s(error)
+                if attempts >= MAX_SEND_ATTEMPTS or wait > MAX_RETRY_AFTER_S:
+                    await self.tell_staff(chat_id, SendProblem.FLOOD,
+                                          f"{attempts} attempts, last asked to wait {wait:g} s")
+                    return False
+                logger.warning("Telegram flood control for chat %s: sending again in %g s", chat_id, wait)
+                await asyncio.sleep(wait)
+            except Forbidden as error:
+                self.unreachable.add(chat_id)
+                await self.tell_staff(chat_id, SendProblem.BLOCKED, error.message)
+                return False
+            except BadRequest as error:
+                if plain is not None:
+                    logger.warning("Telegram refused a reply to chat %s (%s); sending it as plain text",
+                                   chat_id, error.message)
+                    params, plain = plain, None
+                    continue
+                await self.tell_staff(chat_id, SendProblem.REFUSED, error.message)
+                return False
 
     async def drop_duplicates(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not self.seen.first_time(update.update_id):
             logger.info("update %s delivered again; ignored", update.update_id)
             raise ApplicationHandlerStop
 
-    async def keep_typing(self, bot, chat_id: int) -> None:
+    async def keep_typing(self, bot: Bot, chat_id: int) -> None:
         while True:
             with contextlib.suppress(TelegramError):
                 await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
@@ -177,6 +271,10 @@ class Bridge:
         user = update.effective_user
         if chat is None or not text.strip():
             return
+        if chat.id in self.unreachable:  # it writes again: it no longer blocks the bot
+            logger.info("chat %s writes again after a 403; sending to it again", chat.id)
+            self.unreachable.discard(chat.id)
+            self.told.discard((chat.id, SendProblem.BLOCKED))
         metadata = {
             "first_name": user.first_name if user else None,
             "language": user.language_code if user else None,
@@ -191,8 +289,7 @@ class Bridge:
                 # message handled twice. Say the answer comes late, and wait for it.
                 logger.warning("Rasa slow for chat %s; waiting up to %s s", chat.id,
                                self.settings.telegram_rasa_late_limit_s)
-                with contextlib.suppress(TelegramError):
-                    await context.bot.send_message(chat_id=chat.id, text=STILL_WORKING)
+                await self.deliver(chat.id, context.bot.send_message, {"chat_id": chat.id, "text": STILL_WORKING})
                 replies = await asking
         except RasaTimeout:
             logger.warning("Rasa too slow for chat %s", chat.id)
@@ -205,23 +302,25 @@ class Bridge:
             with contextlib.suppress(asyncio.CancelledError):
                 await typing
         if replies is None:
-            await context.bot.send_message(chat_id=chat.id, text=apology)
+            await self.deliver(chat.id, context.bot.send_message, {"chat_id": chat.id, "text": apology})
             return
         for item in replies:
             await self.send_item(context.bot, chat.id, item)
 
-    async def send_item(self, bot, chat_id: int, item: Dict[str, Any]) -> None:
+    async def send_item(self, bot: Bot, chat_id: int, item: Dict[str, Any]) -> None:
         text = str(item.get("text") or "")
         markup = keyboard(item, self.payloads)
         if text or markup:
             pieces = split_text(text or NO_TEXT_WITH_BUTTONS)
             for index, piece in enumerate(pieces):
                 last = index == len(pieces) - 1
-                await bot.send_message(chat_id=chat_id, text=telegram_html(piece), parse_mode=ParseMode.HTML,
-                                       reply_markup=markup if last else None)
+                params = {"chat_id": chat_id, "reply_markup": markup if last else None}
+                await self.deliver(chat_id, bot.send_message,
+                                   {**params, "text": telegram_html(piece), "parse_mode": ParseMode.HTML},
+                                   plain={**params, "text": BOLD.sub(r"\1", piece)})
         image = item.get("image")
         if isinstance(image, str) and image.startswith(("http://", "https://")):
-            await bot.send_photo(chat_id=chat_id, photo=image)
+            await self.deliver(chat_id, bot.send_photo, {"chat_id": chat_id, "photo": image})
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message and update.effective_message.text:
@@ -234,15 +333,20 @@ class Bridge:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        await query.answer()
+        if query is None:
+            return
+        try:
+            await query.answer()
+        except TelegramError as error:  # e.g. too old after a restart: the press still counts
+            logger.warning("could not answer a button press: %s", error)
         with contextlib.suppress(TelegramError):
             await query.edit_message_reply_markup(reply_markup=None)
         payload = self.payloads.payload_of(query.data or "")
         if payload is None:  # pressed after a restart: the long payload is gone
             if query.message is not None:
-                await context.bot.send_message(
-                    chat_id=query.message.chat.id, text="Sorry, that button has expired. Please type your answer."
-                )
+                chat_id = query.message.chat.id
+                await self.deliver(chat_id, context.bot.send_message, {
+                    "chat_id": chat_id, "text": "Sorry, that button has expired. Please type your answer."})
             return
         await self.forward(update, context, payload)
 
