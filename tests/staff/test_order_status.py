@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import List
 
 import pytest
@@ -245,13 +245,13 @@ def bot_store(tmp_path, monkeypatch):
         yield shared.store()
 
 
-def test_the_customer_hears_the_status_staff_set(bot_store):
+def test_the_customer_hears_the_status_staff_set(bot_store, monkeypatch):
     sender = f"web:{uuid.uuid4().hex}"
+    # Placed on a Friday at 23:30 UTC: 10 business days later is Friday 11 Dec 2026.
+    monkeypatch.setattr("bot.store.orders.utcnow", lambda: datetime(2026, 11, 27, 23, 30, tzinfo=timezone.utc))
     placed = bot_store.place_order(pc_order(conversation_id=sender))
     number = placed["number"]
-    from bot.core.lead_time import ready_date
-
-    ready = ready_date(10, datetime.fromisoformat(placed["created_at"]).date()).strftime("%a %d %b %Y")
+    ready = "Fri 11 Dec 2026"
     heard = customer_hears(f"where is my order {number}?", sender)
     assert f"status: received, ready around {ready}" in heard
     for status, words in (("confirmed", "status: confirmed, ready around"),
