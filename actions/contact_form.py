@@ -33,7 +33,8 @@ CONTACT_QUESTIONS = {
     "customer_address": "And the delivery address (street and number, postcode, town)?",
 }
 # Only clear questions interrupt here: a name or an address can look like anything.
-CONTACT_QUESTION_INTENTS = {"ask_price", "ask_summary", "ask_lead_time", "ask_delivery", "human", "help", "ask_options"}
+CONTACT_QUESTION_INTENTS = {"ask_price", "ask_summary", "ask_lead_time", "ask_delivery", "human", "help", "ask_options",
+                            "ask_advice", "ask_shop"}
 CONTACT_QUESTION_CONFIDENCE = 0.8
 MAX_OFFERED_NAME = 64  # Telegram's first names are at most 64 characters
 

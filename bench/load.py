@@ -46,7 +46,7 @@ SCRIPTS: Dict[str, List[str]] = {
         "yes", *CONTACT,
     ],
     "conveyor:fewest_messages": [
-        "12 metre conveyor, 600mm wide, for about 40 kilos a metre, rubber belt, standard environment, 400V",
+        "12 metre conveyor, 600mm wide, for 40 kilos a metre, rubber belt, standard environment, 400V",
         "yes", *CONTACT,
     ],
 }

@@ -481,9 +481,14 @@ def _values_named(product: Product, text: str) -> Dict[str, List[ChoiceValue]]:
         return {option_id: [value for value, covered in values if not any(covered < other for _, other in values)]
                 for option_id, values in found.items()}
     numbers = {word for word in words if any(ch.isdigit() for ch in word)}
+    # The longest number named decides: "is the 4080 enough for 4k gaming?" is about the
+    # 4080, not the 4 TB SSD its "4k" also shares a number with.
+    matched = [(max(len(n) for n in numbers & name_words), option_id, value)
+               for option_id, value, _, name_words in rows if numbers & name_words]
+    longest = max((size for size, _, _ in matched), default=0)
     by_number: Dict[str, List[ChoiceValue]] = {}
-    for option_id, value, _, name_words in rows:
-        if numbers & name_words:
+    for size, option_id, value in matched:
+        if size == longest:
             by_number.setdefault(option_id, []).append(value)
     return by_number
 

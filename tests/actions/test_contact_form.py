@@ -133,6 +133,18 @@ async def test_do_you_ship_to_is_answered_in_the_contact_form_and_nothing_is_tak
     assert reply.startswith(answer)
 
 
+@pytest.mark.parametrize("slot", ["customer_name", "customer_email", "customer_address"])
+@pytest.mark.parametrize("question, intent, answer_part", [
+    ("can I pay with paypal?", "ask_shop", "PayPal"),
+    ("is the 4080 enough for 4k gaming?", "ask_advice", "4080"),
+])
+async def test_shop_questions_and_advice_are_answered_in_the_contact_form_and_nothing_is_taken(
+        slot, question, intent, answer_part):
+    slots, said = await validate(question, slot, intent=intent, confidence=0.95)
+    assert slot not in slots
+    assert answer_part in said[0] and "Thanks" not in said[0]
+
+
 @pytest.mark.parametrize("slot", ["customer_name", "customer_address"])
 async def test_a_less_confident_delivery_question_naming_a_country_is_answered_too(slot):
     # The trained model gives "can I get it in Switzerland" ask_delivery at 0.75.

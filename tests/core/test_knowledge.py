@@ -435,6 +435,13 @@ def test_enough_for_a_use_not_listed_says_so_and_names_what_is(demo):
     assert "We don't list it for video editing" in found.text and "GeForce RTX 4070 Super" in found.text
 
 
+@pytest.mark.parametrize("text", ["is the 4080 enough for 4k gaming?", "would a 4080 do for 4k editing", "4080 ok for 2k?"])
+def test_the_longest_number_named_decides_which_value_is_meant(demo, text):
+    # "4k" shares a 4 with the 4 TB SSD; the question is about the 4080 Super.
+    found = answer(demo, text)
+    assert "RTX 4080 Super" in found.text and "4 TB" not in found.text
+
+
 def test_what_fits_beside_a_value_comes_from_the_rules_with_their_reasons(demo):
     pc = demo.product("custom_pc")
     found = answer(demo, "which case do I need for the 4080?", pc, advice_first=True)
