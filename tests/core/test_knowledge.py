@@ -22,7 +22,8 @@ import yaml
 
 from bot.core import knowledge
 from bot.core.catalog import Catalog, load_catalog
-from bot.core.knowledge import AnswerKind, QuestionKind, answer, from_price, knowledge_of
+from bot.core.knowledge import AnswerKind, QuestionKind, answer, knowledge_of
+from bot.core.lowest_price import from_price
 from bot.local import ROOT
 
 DEMO = ROOT / "catalog.yml"
