@@ -41,11 +41,10 @@ def test_custom_pc_ordered_by_clicking_buttons(bot, page):
     # Answered questions keep their buttons, disabled; only the latest can be chosen.
     assert page.locator(".bespoke-choice:disabled").count() >= 6
     screenshot(page, "order-summary")
+    # The summary asks for confirmation with its buttons: "Yes, confirm" is pressed, not typed.
     yes = page.locator(".bespoke-choice:enabled").filter(has_text=re.compile(r"^yes", re.I))
-    if yes.count():
-        click_choice(page, "^yes")
-    else:
-        say(page, "yes")
+    assert yes.count() == 1, last_bot_text(page)
+    assert click_choice(page, "^yes").startswith("Yes")
     for line in CONTACT:
         say(page, line)
     done = last_bot_text(page)

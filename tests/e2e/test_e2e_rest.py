@@ -163,10 +163,18 @@ def test_an_invalid_email_is_asked_again(bot):
     assert order["customer_email"] == "max@example.com"
 
 
-@pytest.mark.parametrize("text", ["I'd like to buy a spaceship", "asdfgh"])
+@pytest.mark.parametrize("text", ["I'd like to buy a spaceship", "I want to order a submarine"])
 def test_an_unknown_product_gets_the_product_list_and_stores_nothing(bot, text):
     sender = new_sender("unknown")
     replies = bot.say(sender, text)
     buttons = [button["title"] for reply in replies for button in reply.get("buttons", [])]
-    assert {"Custom PC", "Made-to-measure shirt", "Custom conveyor"} <= set(buttons) or "didn't understand" in texts(replies)
+    assert {"Custom PC", "Made-to-measure shirt", "Custom conveyor"} <= set(buttons), texts(replies)
+    assert bot.orders_of(sender) == []
+
+
+@pytest.mark.parametrize("text", ["asdfgh", "qwpoeiruty zxmn"])
+def test_nonsense_is_not_understood_and_says_how_to_see_the_products(bot, text):
+    sender = new_sender("nonsense")
+    said = texts(bot.say(sender, text))
+    assert "didn't understand" in said and "what can you make?" in said
     assert bot.orders_of(sender) == []
