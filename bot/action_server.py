@@ -18,8 +18,8 @@ import os
 import sys
 from typing import Any, Optional, Tuple
 
-ACTIONS_SECRET_ENV = "BESPOKE_ACTIONS_SECRET"
-ACTIONS_SECRET_HEADER = "X-Bespoke-Actions-Secret"
+from bot.settings import ACTIONS_SECRET_ENV, ACTIONS_SECRET_HEADER
+
 OPEN_PATHS = frozenset({"/health"})
 
 

@@ -20,8 +20,7 @@ if TYPE_CHECKING:
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot.action_server import ACTIONS_SECRET_ENV, ACTIONS_SECRET_HEADER
-from bot.settings import REPO_ROOT, Settings
+from bot.settings import ACTIONS_SECRET_ENV, ACTIONS_SECRET_HEADER, REPO_ROOT, Settings
 
 ROOT = REPO_ROOT
 # What the trained model depends on; the catalog is not in it (products need no retraining).

@@ -23,6 +23,10 @@ IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 RateLimit = Optional[Tuple[float, float]]
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+# The secret Rasa sends the action server (bot/action_server.py checks it), by this header,
+# from this variable of both processes' environment.
+ACTIONS_SECRET_ENV = "BESPOKE_ACTIONS_SECRET"
+ACTIONS_SECRET_HEADER = "X-Bespoke-Actions-Secret"
 
 
 class SettingsError(ValueError):
