@@ -170,7 +170,7 @@ TEMPLATES: Set[str] = {
     "name", "id_like", "please", "go_with", "synonym", "with_unit", "option_figure", "unit_please", "my_option_is",
     "bare", "other_unit", "yes_no", "text", "change_to", "make_it",
     "around", "bit_more", "roughly", "old_one", "good_for", "difference", "how_much",
-    NUMBER_WORD, "about_maybe",
+    NUMBER_WORD, "about_maybe", HEDGED_VALUE_NUMBER,
 }
 # Phrasings the core does not pass yet, with what goes wrong (see the module's survey).
 PENDING: Set[str] = {
@@ -179,8 +179,7 @@ PENDING: Set[str] = {
     "brother",  # "my brother has the Hairpin": taken
     "too_much",  # "would 50.5 cm be too much? my width is 158 cm": the question's figure taken
     "normal",  # "is 88.3 cm normal for the shirt length?": "normal" picks the Regular fit
-    OTHER_AT_TEXT,  # "actually, make the height 52.8 cm" at the engraving question: "actually" engraved
-    HEDGED_VALUE_NUMBER,  # "roughly 400 mm" at the power question: the width refused, the 400 V supply taken
+    OTHER_AT_TEXT,  # "about 6, maybe more" or "actually, make the height 52.8 cm" at the engraving question: engraved
 }
 if os.environ.get("BESPOKE_PENDING_PHRASINGS"):
     TEMPLATES |= PENDING
