@@ -60,7 +60,7 @@ def test_shirt_order_converts_inches_and_multiplies_by_quantity(bot):
     assert "out of stock" in texts(replies[1])
     assert "I took 15.5 as inches = 39.4 cm" in texts(replies[6])
     summary = texts(replies[-1])
-    assert "€79.00 x 3" in summary and "Total: €237.00" in summary
+    assert "3 shirts × €79.00: €237.00" in summary and "Total: €237.00" in summary
     finish(bot, sender)
     [order] = bot.orders_of(sender)
     assert order["options"] == {
