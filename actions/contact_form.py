@@ -18,7 +18,7 @@ from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, reset_or
 from bot.core.contact import delivery_answer, read_address, read_email, read_name, read_name_and_email
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
-from bot.core.placement import PlacementProblem, check_contact, check_order
+from bot.core.placement import PlacementProblem, check_contact, check_order, typed_figures
 from bot.core.values import display_value
 from actions.order_form import ask_pending, says_no, says_yes
 from bot.channels.staff_notice import announce_order
@@ -195,6 +195,7 @@ class ActionPlaceOrder(Action):
         if problems:
             return self._refuse(dispatcher, tracker, problems)
         priced = quote(product, selections)
+        typed = typed_figures(product, selections, tracker.get_slot("typed"))  # only figures that read as the value
         new = NewOrder(
             draft_id=tracker.get_slot("draft_id") or uuid.uuid4().hex,
             conversation_id=tracker.sender_id,
@@ -204,7 +205,8 @@ class ActionPlaceOrder(Action):
             options={option.id: selections.get(option.id) for option in product.options},
             option_details=[
                 {"id": o.id, "name": o.name, "value": selections.get(o.id),
-                 "label": display_value(o, selections.get(o.id)), "unit": o.unit}
+                 "label": display_value(o, selections.get(o.id), typed.get(o.id)), "unit": o.unit,
+                 **({"typed": typed[o.id]} if o.id in typed else {})}
                 for o in product.options
             ],
             derived_parts=[

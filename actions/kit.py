@@ -30,7 +30,7 @@ from bot.store.orders import OrderStore, OrderStoreError
 # Intents that are answers (or may carry answers); anything else is a question or request.
 ANSWER_INTENTS = {"inform", "order_product", "affirm", "deny", "nlu_fallback", "greet", "thank"}
 QUESTION_CONFIDENCE = 0.5
-ORDER_SLOTS = ("product", "selections", "specs_complete", "draft_id", "answered_turn", "changing", "pending", "failures",
+ORDER_SLOTS = ("product", "selections", "typed", "specs_complete", "draft_id", "answered_turn", "changing", "pending", "failures",
                "order_confirmed")
 CONTACT_SLOTS = ("customer_name", "customer_email", "customer_address")
 

@@ -34,7 +34,9 @@ from actions.kit import (
 )
 from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, within_rules
 from bot.core.clauses import ClauseKind, Reading, asks_in_words, read_message, split_reply, unclear_reply
+from bot.core.changes import typed_after
 from bot.core.extract import Extraction, find_values
+from bot.core.placement import typed_figures
 from bot.core.phrases import amount, name_list
 from bot.core.pricing import money, quote
 from bot.core.refusals import NOT_UNDERSTOOD
@@ -77,6 +79,7 @@ def start_order_events(product: Optional[Product], message: Message) -> List[Eve
     return [
         SlotSet("product", product.id if product else None),
         SlotSet("selections", {}),
+        SlotSet("typed", {}),
         SlotSet("specs_complete", None),
         SlotSet("changing", None),
         SlotSet("pending", None),
@@ -118,7 +121,7 @@ def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Mes
     if found.values or found.problems:
         taken = say_taken(dispatcher, product, {}, found, None)
         selections = taken.applied.selections
-        events.append(SlotSet("selections", selections))
+        events += [SlotSet("selections", selections), SlotSet("typed", typed_after(taken.applied, {}, typed_in(found)))]
         if conversation_id:
             draft_id = next(e["value"] for e in events if e.get("name") == "draft_id")
             record_refusals(conversation_id, draft_id, product, message.text, taken)
@@ -256,7 +259,7 @@ class ActionAskSpecsComplete(Action):
             return []
         answered = sum(1 for o in draft.product.options if o.id in draft.selections)
         if option is None:
-            show_summary(dispatcher, draft, seen=summary_seen(tracker, draft.selections))
+            show_summary(dispatcher, draft, seen=summary_seen(tracker, draft.selections), typed=tracker.get_slot("typed"))
             analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
                                       analytics.SUMMARY_QUESTION, answered)
             return []
@@ -383,6 +386,7 @@ class ValidateOrderForm(Action):
             after = taken.applied.selections
             events: List[EventType] = [
                 SlotSet("selections", after),
+                SlotSet("typed", typed_after(taken.applied, tracker.get_slot("typed") or {}, typed_in(found))),
                 SlotSet("changing", None),
                 SlotSet("failures", taken.failures(tracker.get_slot("failures") or {})),
                 # Complete or not, the form goes on: to the next question or to the summary.
@@ -479,13 +483,19 @@ def summary_seen(tracker: Tracker, selections: Dict[str, Any]) -> bool:
     return False
 
 
-def show_summary(dispatcher: CollectingDispatcher, draft: Draft, seen: bool = False) -> None:
+def typed_in(found: Extraction) -> Dict[str, str]:
+    """The figures of a message as the customer typed them, where they were converted."""
+    return {option_id: parsed.typed for option_id, parsed in found.values.items() if parsed.typed}
+
+
+def show_summary(dispatcher: CollectingDispatcher, draft: Draft, seen: bool = False, typed: Any = None) -> None:
     """The priced summary and "shall I place it?": the order form's last question. A
     customer who has seen this very summary (and asked something meanwhile) gets the
-    question alone."""
+    question alone. Their own figures (`typed`) are shown beside the shop's unit."""
     priced = quote(draft.product, draft.selections)
     text = place_question(priced)
     if not seen:
-        text = summary_text(draft.product, draft.selections, priced) + "\n\n" + text
+        shown = typed_figures(draft.product, draft.selections, typed)
+        text = summary_text(draft.product, draft.selections, priced, shown) + "\n\n" + text
     dispatcher.utter_message(text=text, buttons=confirmation_buttons("Yes, confirm", "No, change something"),
                              **{SUMMARY_KEY: dict(draft.selections)})

@@ -18,13 +18,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from bot.core.catalog import Option, Product
 from bot.core.limits import clean_text
 from bot.core.pricing import quote
 from bot.core.rules import violations
-from bot.core.values import display_value
+from bot.core.values import display_value, parse_answer
 
 MAX_TEXT_CHARS = 200  # a text option's answer (the order form takes at most this)
 MAX_CONTACT_CHARS = 320  # the longest email address; names and addresses are shorter
@@ -152,6 +152,23 @@ def _check_number(option: Option, value: Any, problem: Any) -> Optional[Placemen
 def _plain(number: Decimal) -> Any:
     number = number.normalize()
     return int(number) if number == number.to_integral_value() else float(number)
+
+
+def typed_figures(product: Product, selections: Mapping[str, Any], typed: Any) -> Dict[str, str]:
+    """The customer's figures as typed ("15.5 in") that are kept with the order: only those
+    that read again as the very value selected (a figure sent with a forged tracker, or
+    left over from an earlier answer, is dropped, never shown to staff as the customer's)."""
+    if not isinstance(typed, Mapping):
+        return {}
+    kept = {}
+    for option in product.options:
+        text = typed.get(option.id)
+        if option.kind != "number" or not isinstance(text, str) or len(text) > MAX_TEXT_CHARS or clean_text(text) != text:
+            continue
+        parsed = parse_answer(option, text)
+        if parsed.ok and parsed.value == selections.get(option.id):
+            kept[option.id] = text
+    return kept
 
 
 def check_contact(name: Any, email: Any, address: Any) -> List[PlacementProblem]:
