@@ -152,7 +152,23 @@ def cue_words(option: Option, product: Optional[Product] = None) -> List[str]:
             if other.kind == "number" and other.id != option.id:
                 shared |= set(_own_words(other, product)) | {w for s in [other.name, *other.synonyms] for w in [normalize(s)]}
         words += [w for w in _own_words(option, product) if w not in shared]
+        # The name without the product's own words: "length" for the shirt's "Shirt
+        # length" (not the "Sleeve length", whose name keeps "sleeve"), "width" for the
+        # conveyor's "Belt width", unless another number option's name shortens the same way.
+        short = _short_name(option, product)
+        if short and all(_short_name(other, product) != short
+                         for other in product.options if other.kind == "number" and other.id != option.id):
+            words.append(short)
     return list(dict.fromkeys(w for w in words if w))
+
+
+def _short_name(option: Option, product: Product) -> str:
+    """The option's name without the words of the product's name and synonyms ("" when
+    nothing is left or nothing was taken away)."""
+    own = {w for name in (product.name, *product.synonyms) for w in normalize(name).split()}
+    words = normalize(option.name).split()
+    kept = [w for w in words if w not in own]
+    return " ".join(kept) if kept and len(kept) < len(words) else ""
 
 
 def _distinctive(phrase_words: List[str]) -> bool:

@@ -11,6 +11,7 @@ import yaml
 from bot.core.catalog import load_catalog
 from bot.core.extract import cue_words, find_values
 from bot.core.refusals import RefusalReason
+from bot.local import ROOT
 
 SHED = {
     "shop": {"name": "Shed Works", "currency": "EUR"},
@@ -183,3 +184,16 @@ def test_a_value_turned_down_leaves_the_other(demo_catalog, text, expected):
         assert found.values["os"].value == expected and "os" not in found.problems
     else:
         assert found.values["memory"].value == "ddr5_32gb" and not found.problems
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("length 76", {"shirt_length": 76}),
+    ("sleeve 25 in, length 30 in", {"sleeve_length": 63.5, "shirt_length": 76.2}),
+    ("sleeve length 64, length 76", {"sleeve_length": 64, "shirt_length": 76}),
+])
+def test_an_options_name_without_the_products_words_cues_it(text, expected):
+    # "length" is the shirt's "Shirt length" ("shirt" is the product's word); the
+    # "Sleeve length" keeps its "sleeve". The one-message order missed "length 76".
+    shirt = load_catalog(ROOT / "catalog.yml").product("tailored_shirt")
+    found = find_values(shirt, text, shirt.option("fabric"))
+    assert {option_id: parsed.value for option_id, parsed in found.values.items()} == expected
