@@ -65,7 +65,10 @@ def answers_reply(product: Product, before: Selections, found: Extraction, appli
     changed = [c for c in applied.changes if c.was_filled]
     costs = price_change(product, before, applied.selections) if changed or applied.cleared else None
     priced_new = [c for c in new if costs is not None and _amount(product, costs, c.option.id)]
-    if new and (focus is None or len(new) > 1 or new[0].option.id != focus.id or priced_new):
+    # The answer to the question asked goes unsaid only when it is all the reply would say:
+    # beside a refusal ("barrel cuffs, sleeve 34 in") the customer hears what was taken.
+    refusing = bool(found.problems or applied.refused)
+    if new and (focus is None or len(new) > 1 or new[0].option.id != focus.id or priced_new or refusing):
         lines.append("Got it: " + "; ".join(f"{c.option.name}: {display_value(c.option, c.new)}"
                                             f"{_amount(product, costs, c.option.id, brackets=True)}" for c in new) + ".")
     for change in changed:

@@ -140,3 +140,18 @@ def test_what_was_typed_follows_the_answers(catalog):
     pc = catalog.product("custom_pc")
     cleared = apply_answers(pc, {"cpu": "core_i5_14400f", "memory": "ddr4_16gb"}, {"cpu": "ryzen5_7600"})
     assert typed_after(cleared, {"memory": "sixteen gigs"}, {}) == {}  # a cleared answer loses it
+
+
+def test_the_answer_to_the_question_asked_is_said_beside_a_refusal(catalog):
+    # "barrel cuffs, sleeve 34 in": the sleeve is refused, so the reply must also say the
+    # cuffs were taken, or the customer cannot tell what of the message counted.
+    from bot.core.answers import take_answers
+    from bot.core.extract import find_values
+
+    shirt = catalog.product("tailored_shirt")
+    selections = {"fabric": "linen_natural", "fit": "slim", "collar": "spread"}
+    cuffs = shirt.option("cuffs")
+    refused = take_answers(shirt, selections, find_values(shirt, "barrel cuffs, sleeve 34 in", cuffs), cuffs)
+    assert "Got it: Cuffs: Barrel." in refused.reply and "out of range" in refused.reply
+    alone = take_answers(shirt, selections, find_values(shirt, "barrel", cuffs), cuffs)
+    assert alone.reply == ""  # the next question follows; nothing else to say
