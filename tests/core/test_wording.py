@@ -146,12 +146,18 @@ def test_the_answer_to_the_question_asked_is_said_beside_a_refusal(catalog):
     # "barrel cuffs, sleeve 34 in": the sleeve is refused, so the reply must also say the
     # cuffs were taken, or the customer cannot tell what of the message counted.
     from bot.core.answers import take_answers
+    from bot.core.clauses import read_message
     from bot.core.extract import find_values
 
     shirt = catalog.product("tailored_shirt")
     selections = {"fabric": "linen_natural", "fit": "slim", "collar": "spread"}
     cuffs = shirt.option("cuffs")
-    refused = take_answers(shirt, selections, find_values(shirt, "barrel cuffs, sleeve 34 in", cuffs), cuffs)
+
+    def reply_to(text):  # as the order form reads a message
+        found = read_message(shirt, text, find_values(shirt, text, cuffs), cuffs).taken
+        return take_answers(shirt, selections, found, cuffs)
+
+    refused = reply_to("barrel cuffs, sleeve 34 in")
     assert "Got it: Cuffs: Barrel." in refused.reply and "out of range" in refused.reply
-    alone = take_answers(shirt, selections, find_values(shirt, "barrel", cuffs), cuffs)
+    alone = reply_to("barrel")
     assert alone.reply == ""  # the next question follows; nothing else to say
