@@ -5,7 +5,8 @@ each run here (or, for the two top-level commands, run as far as a test may: `sc
 is started and talked to; `scripts/test` is what is running now); `yaml` is a catalog
 entry, pasted into a copy of catalog.yml and checked with `bespoke check-catalog`; `output`
 is what the command before it prints; `html` is the widget's script tag; `text` is the
-architecture diagram, whose folders must exist. A block of another language, or a command
+architecture diagram, whose folders must exist; `transcript` is a conversation, played
+again over REST against the real bot, which must answer word for word as shown. A block of another language, or a command
 no test below knows, fails: a new example comes with its test.
 """
 
@@ -33,7 +34,7 @@ from bot.local import DEMO_CATALOG, ROOT, BotServers, stop_process_group
 
 README = ROOT / "README.md"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
-LANGUAGES = {"sh", "yaml", "output", "html", "text"}
+LANGUAGES = {"sh", "yaml", "output", "html", "text", "transcript"}
 
 
 @dataclass
@@ -329,3 +330,27 @@ def test_every_shell_example_runs(trained_model, tmp_path):
                 ran.append(command)
         bot.ctrl_c()
     assert ran[:2] == ["scripts/run", "scripts/test"], "the two commands come first"
+
+
+def transcript_turns(code: str) -> List[tuple]:
+    """("customer's message", [each bot message]) per turn: a line "customer: ..." starts a
+    turn, "bot: ..." a message, any other line continues the message before it."""
+    turns: List[tuple] = []
+    for line in code.splitlines():
+        if line.startswith("customer: "):
+            turns.append((line[len("customer: "):], []))
+        elif line.startswith("bot: "):
+            turns[-1][1].append(line[len("bot: "):])
+        elif turns and turns[-1][1]:
+            turns[-1][1][-1] += "\n" + line
+    return [(said, [message.rstrip("\n") for message in replies]) for said, replies in turns]
+
+
+def test_the_conversation_shown_is_what_the_bot_says(bot):
+    [example] = of_language("transcript")
+    who = f"readme-{os.getpid()}-{time.monotonic_ns()}"
+    turns = transcript_turns(example.code)
+    assert len(turns) >= 8
+    for said, shown in turns:
+        answered = [reply.get("text", "") for reply in bot.say(who, said)]
+        assert answered == shown, f"{example}: to {said!r} the bot now says:\n" + "\n".join(answered)
