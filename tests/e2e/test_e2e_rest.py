@@ -71,7 +71,11 @@ def test_shirt_order_converts_inches_and_multiplies_by_quantity(bot):
     assert order["total"] == "237.00"
     assert order["lead_time_days"] == 15
     neck = next(detail for detail in order["option_details"] if detail["id"] == "neck")
-    assert (neck["unit"], neck["label"]) == ("cm", "39.4 cm")
+    # The customer's own figure is kept beside the shop's ("15.5" was taken as inches).
+    assert (neck["unit"], neck["label"], neck["typed"]) == ("cm", "39.4 cm (15.5 in)", "15.5 in")
+    chest = next(detail for detail in order["option_details"] if detail["id"] == "chest")
+    assert (chest["label"], chest["typed"]) == ("101.6 cm (40 inches)", "40 inches")
+    assert "- Neck: 39.4 cm (15.5 in)" in summary
 
 
 def test_conveyor_order_with_rule_rejections(bot):
