@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from actions.contact_form import ActionPlaceOrder, ValidateContactForm, clean_email
 from actions.order_form import ActionAskSpecsComplete, ActionStartOrder, ValidateOrderForm
 from actions.service_actions import ActionListProducts
-from tests.support.trackers import FULL_PC, action_resources, make_tracker, run, slot_events
+from tests.support.trackers import FULL_PC, make_tracker, run, slot_events
 
 
 async def test_greeting_lists_every_product_as_a_button(demo_catalog):
@@ -182,14 +182,6 @@ async def test_a_malformed_email_is_refused_with_an_example():
     events, messages = await run(ValidateContactForm(), tracker)
     assert slot_events(events)["customer_email"] is None
     assert "name@example.com" in messages[0]["text"]
-
-
-@pytest.fixture(autouse=True)
-def order_database(tmp_path, monkeypatch):
-    """Every action test has its own database: flags, analytics and orders never land in var/."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
-    with action_resources() as shared:
-        yield shared.store()
 
 
 def placing_tracker(selections: Dict[str, Any], draft_id: str = "draft-1") -> Tracker:

@@ -13,17 +13,10 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions.order_form import ActionAskSpecsComplete, ValidateOrderForm
-from tests.support.trackers import FULL_PC, action_resources, make_tracker, run, slot_events
+from tests.support.trackers import FULL_PC, make_tracker, run, slot_events
 
 SHIRT = {"fabric": "linen_natural", "fit": "slim", "collar": "spread", "cuffs": "barrel", "neck": 39.5,
          "chest": 102, "waist": 86, "sleeve_length": 64, "shirt_length": 75, "monogram": None, "quantity": 3}
-
-
-@pytest.fixture(autouse=True)
-def order_database(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
-    with action_resources() as shared:
-        yield shared.store()
 
 
 def form(text: str, selections: Dict[str, Any], product: str = "custom_pc", intent: str = "inform",

@@ -9,17 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contact_form import ActionAskCustomerAddress, ValidateContactForm
 from actions.kit import Draft, Message, answer_question
-from tests.support.trackers import FULL_PC, action_resources, make_tracker, run, slot_events
+from tests.support.trackers import FULL_PC, make_tracker, run, slot_events
 
 EU_POLICY = "We deliver only within the EU. Please give an address there, or ask to talk to a person."
-
-
-@pytest.fixture(autouse=True)
-def order_database(tmp_path, monkeypatch):
-    """Each test has its own database: nothing lands in var/."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
-    with action_resources() as shared:
-        yield shared.store()
 
 
 def contact_tracker(text: str, slot: str, intent: str = "inform", confidence: float = 0.9):

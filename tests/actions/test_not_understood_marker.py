@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -13,14 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.order_form import ValidateOrderForm
 from bot.core.refusals import NOT_UNDERSTOOD_KEY
-from tests.support.trackers import action_resources, make_tracker, run
-
-
-@pytest.fixture(autouse=True)
-def order_database(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
-    with action_resources() as shared:
-        yield shared.store()
+from tests.support.trackers import make_tracker, run
 
 
 SHIRT = {"fabric": "linen_natural", "fit": "slim", "collar": "spread", "cuffs": "barrel"}  # the neck is next

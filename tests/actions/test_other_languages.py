@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from actions.order_form import ActionAskSpecsComplete, ActionStartOrder, ValidateOrderForm
 from actions.service_actions import ActionAnswer, ActionListProducts
 from bot.core.language import ORDER_KEPT_ENGLISH, OTHER_LANGUAGE_ENGLISH, other_language_reply
-from tests.support.trackers import FULL_PC, action_resources, make_tracker, run, slot_events
+from tests.support.trackers import FULL_PC, make_tracker, run, slot_events
 
 SHIRT = {"fabric": "oxford_white", "fit": "regular"}
 PHRASES = [
@@ -24,13 +24,6 @@ PHRASES = [
     ("nl", "Hallo, ik wil graag een overhemd op maat", "order_product"),
     ("pt", "Olá, quero uma camisa feita à medida de linho", "order_product"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def order_database(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
-    with action_resources() as shared:
-        yield shared.store()
 
 
 def form_tracker(text: str, selections: Dict[str, Any], product: str = "tailored_shirt", intent: str = "inform",

@@ -11,15 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.kit import Draft, Message, answer_question
 from actions.service_actions import ActionAnswer
 from bot.core.knowledge import UNKNOWN_TEXT
-from tests.support.trackers import FULL_PC, action_resources, make_tracker, run, slot_events
-
-
-@pytest.fixture(autouse=True)
-def order_database(tmp_path, monkeypatch):
-    """Each test has its own database: flags land there, never in var/."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
-    with action_resources() as shared:
-        yield shared.store()
+from tests.support.trackers import FULL_PC, make_tracker, run, slot_events
 
 
 def ask(text: str, intent: str, slots=None, sender: str = "test-questions"):

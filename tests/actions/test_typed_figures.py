@@ -14,17 +14,10 @@ from actions.order_form import ActionAskSpecsComplete, ValidateOrderForm
 from bot.core.catalog import load_catalog
 from bot.core.placement import typed_figures
 from bot.local import ROOT
-from tests.support.trackers import action_resources, make_tracker, run, slot_events
+from tests.support.trackers import make_tracker, run, slot_events
 
 SHIRT_BUT_NECK = {"fabric": "linen_natural", "fit": "slim", "collar": "spread", "cuffs": "barrel", "chest": 102,
                   "waist": 86, "sleeve_length": 64, "shirt_length": 75, "monogram": None, "quantity": 1}
-
-
-@pytest.fixture(autouse=True)
-def order_database(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
-    with action_resources() as shared:
-        yield shared.store()
 
 
 def shirt_form(text: str, selections: Dict[str, Any], **slots: Any):

@@ -7,14 +7,7 @@ import pytest
 
 from actions.service_actions import ActionAnswer
 from tests.support.orders import new_order
-from tests.support.trackers import action_resources, make_tracker, run
-
-
-@pytest.fixture(autouse=True)
-def order_database(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
-    with action_resources() as shared:
-        yield shared.store()
+from tests.support.trackers import make_tracker, run
 
 
 def answer_tracker(text: str, intent: str, **slots):
