@@ -231,6 +231,17 @@ class ScriptsRun:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def wait_for_ready(self) -> str:
+        """The log once it says "ready": the supervisor prints it (with the URLs) at its next
+        health poll after every process answers, a moment after the servers do."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            printed = self.log()
+            if re.search(r"^\S+ bespoke\s*\| ready$", printed, re.MULTILINE):  # "05:04:52 bespoke | ready"
+                return printed
+            time.sleep(0.2)  # polling the log file, not a wait for a result
+        pytest.fail(f"scripts/run never said ready:\n{self.log()[-3000:]}")
+
     def ctrl_c(self) -> None:
         assert self.process is not None
         os.killpg(self.process.pid, signal.SIGINT)
@@ -274,7 +285,7 @@ class Shell:
         assert shop.ok and "widget.js" in shop.text
         staff = requests.get(f"{servers.web_url}/staff/", timeout=10, allow_redirects=False)
         assert staff.status_code in (302, 303) and "/staff/sign-in" in staff.headers["Location"]
-        printed = self.bot.log()
+        printed = self.bot.wait_for_ready()
         assert f"http://127.0.0.1:{servers.web_port}/" in printed, "it says where to chat"
         assert f"http://127.0.0.1:{servers.web_port}/staff/" in printed, "it says where the staff console is"
 
