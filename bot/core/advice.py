@@ -1,0 +1,146 @@
+"""The shop's advice: the cheapest, comparisons, "is it enough for", "which is best for",
+from the catalog's prices, descriptions, uses and rules. Lists and compares; never chooses.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+from bot.core.catalog import Catalog, ChoiceValue, Option, Product
+from bot.core.knowledge_answers import (
+    Answer, AnswerKind, options_named, price_answer, price_text, products_named, unknown, value_line, values_named,
+)
+from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_of
+from bot.core.phrases import name_list
+from bot.core.pricing import money
+from bot.core.rules import valid_values, violations
+
+ADVICE_KINDS = (QuestionKind.CHEAPEST, QuestionKind.COMPARE, QuestionKind.ENOUGH, QuestionKind.RECOMMEND)
+
+
+
+def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None, asked: bool = True) -> Answer:
+    """Cheapest, comparisons, "is it enough for", "which is best for": from the catalog's
+    prices, descriptions and uses. Lists and compares; never chooses.
+
+    `asked`: the caller knows advice is wanted (the NLU's intent); otherwise a use the text
+    names counts only in a question after a use ("which is best for", "is it enough for")
+    or about a value it names, not in any sentence with a word like "food" in it."""
+    knowledge = knowledge_of(catalog)
+    kind = knowledge.kind(text)
+    products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
+    named = [(p, p.option(option_id), values) for p in products for option_id, values in values_named(p, text).items()]
+    # An option the question names ("which case ...", "the cheapest graphics card") whose
+    # values it does not name: the answer is about that option.
+    about = [(p, option) for p in products for option in options_named(p, text)
+             if option.kind == "choice" and not any(o.id == option.id and p is q for q, o, _ in named)]
+    if kind == QuestionKind.CHEAPEST and about and not named:
+        return _cheapest_values(*about[0])
+    if kind == QuestionKind.CHEAPEST and not named:
+        return price_answer(catalog, text if product is None else product.name)
+    wants_use = asked or named or kind in (QuestionKind.RECOMMEND, QuestionKind.ENOUGH)
+    uses = knowledge.uses_named(text) if wants_use else []
+    several = [(p, option, values) for p, option, values in named if len(values) >= 2]
+    if several and kind != QuestionKind.ENOUGH:
+        return _comparison(*max(several, key=lambda item: len(item[2])))
+    single = [(p, option, values[0]) for p, option, values in named if len(values) == 1]
+    fits = [(p, option, value, target) for p, option, value in single for q, target in about if q is p]
+    if fits and not uses:  # "which case do I need for the 4080?": what the rules allow beside it
+        return _what_fits(*fits[0])
+    if single and (uses or kind == QuestionKind.ENOUGH):
+        return _enough(*single[0], uses)
+    if several:
+        return _comparison(*several[0])
+    if uses:
+        return _recommendation(products, uses, [option for _, option in about])
+    if single:
+        p, option, value = single[0]
+        best = knowledge.best(text, (TopicKind.OPTION, TopicKind.VALUE))
+        if best is not None and best.topic.kind == TopicKind.OPTION and best.topic.option_id != option.id:
+            return unknown()  # "how wide should the belt be": about the belt's width, not the fit called "wide"
+        return Answer(AnswerKind.VALUE, value_line(p, option, value).lstrip("- "),
+                      [Topic(TopicKind.VALUE, p.id, option.id, value.id)])
+    return unknown()
+
+
+def _comparison(product: Product, option: Option, values: List[ChoiceValue]) -> Answer:
+    rows = [value_line(product, option, value) for value in values]
+    text = "\n".join(rows)
+    if len(values) == 2:
+        first, second = sorted(values, key=lambda v: v.price)
+        difference = second.price - first.price
+        text += (f"\nThe {second.name} costs {money(difference, product.currency)} more than the {first.name}."
+                 if difference else "\nBoth cost the same.")
+    text += "\nWhich one you take is up to you."
+    return Answer(AnswerKind.COMPARISON, text, [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in values])
+
+
+def _enough(product: Product, option: Option, value: ChoiceValue, uses: List[str]) -> Answer:
+    topic = Topic(TopicKind.VALUE, product.id, option.id, value.id)
+    listed = f"listed for {name_list(value.uses, 'and')}" if value.uses else "not listed for any particular use"
+    head = f"The {value.name} ({price_text(product, value)}) is {listed}."
+    if not uses:
+        return Answer(AnswerKind.ENOUGH, head + " That is all our catalog says about it; ask to talk to a person "
+                      "for more.", [topic])
+    use = uses[0]
+    if use in value.uses:
+        verdict = f" So yes, we list it for {use}."
+    else:
+        verdict = f" We don't list it for {use}."
+    others = [v for v in option.in_stock_values if use in v.uses and v.id != value.id]
+    if others:
+        verdict += f" For {use} we also list: " + name_list(
+            (f"{v.name} ({price_text(product, v)})" for v in sorted(others, key=lambda v: v.price)), "and") + "."
+    return Answer(AnswerKind.ENOUGH, head + verdict, [topic])
+
+
+def _cheapest_values(product: Product, option: Option) -> Answer:
+    values = sorted(option.in_stock_values, key=lambda v: v.price)
+    listed = name_list((f"{v.name} ({price_text(product, v)})" for v in values[:3]), "then")
+    text = f"{option.name} for the {product.name}, from the lowest price: {listed}."
+    return Answer(AnswerKind.FROM_PRICE, text, [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in values[:3]])
+
+
+def _what_fits(product: Product, option: Option, value: ChoiceValue, target: Option) -> Answer:
+    """The values of `target` the product's rules allow beside `value` alone."""
+    fitting = valid_values(product, {option.id: value.id}, target)
+    listed = name_list((f"{v.name} ({price_text(product, v)})" for v in sorted(fitting, key=lambda v: v.price)), "and")
+    others = [v for v in target.in_stock_values if v not in fitting]
+    if not fitting:
+        text = f"With the {value.name}, no {target.name.lower()} we make fits."
+    elif not others:
+        text = f"Every {target.name.lower()} goes with the {value.name}: {listed}."
+    else:
+        reasons = {violation.message for v in others
+                   for violation in violations(product, {option.id: value.id, target.id: v.id}, target.id)}
+        text = (f"With the {value.name}, these {target.name.lower()} options fit: {listed}. "
+                f"Not {name_list((v.name for v in others), 'or')}: {' '.join(sorted(reasons))}")
+    return Answer(AnswerKind.RECOMMENDATION, text.rstrip() + " The choice is yours.",
+                  [Topic(TopicKind.VALUE, product.id, target.id, v.id) for v in fitting])
+
+
+def _recommendation(products: List[Product], uses: List[str], only: Sequence[Option] = ()) -> Answer:
+    rows = []
+    topics = []
+    wanted = {option.id for option in only}
+    for product in products:
+        for option in product.options:
+            if wanted and option.id not in wanted:
+                continue
+            fitting = [v for v in option.in_stock_values if any(use in v.uses for use in uses)]
+            if not fitting:
+                continue
+            listed = name_list((f"{v.name} ({price_text(product, v)})" for v in sorted(fitting, key=lambda v: v.price)), "or")
+            rows.append(f"- {option.name}" + (f" ({product.name})" if len(products) > 1 else "") + f": {listed}")
+            topics += [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in fitting]
+    if not rows and wanted:  # "which collar goes with a suit?": none of the collars is listed for it
+        broader = _recommendation(products, uses)
+        if not broader.known:
+            return broader
+        names = name_list((option.name.lower() for option in only), "or")
+        return Answer(broader.kind, f"Our catalog lists no {names} for {uses[0]}. " + broader.text, broader.topics)
+    if not rows:
+        return unknown()
+    text = f"For {name_list(uses[:2], 'or')} our catalog lists:\n" + "\n".join(rows) + \
+        "\nThe choice is yours; I'll check whatever you pick against the rest of the order."
+    return Answer(AnswerKind.RECOMMENDATION, text, topics)

@@ -1,0 +1,172 @@
+"""The shop's knowledge, the wording half: what an answer is (`Answer`, its kind) and the
+lines every answer is built of (a value with its price, stock and uses; "Yes, we make ...";
+a product's from-price), with the catalog look-ups they share (the products and values a
+question names). Chosen and put together by bot/core/knowledge.py and bot/core/advice.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Dict, List, Tuple
+
+from bot.core.catalog import Catalog, ChoiceValue, Option, Product
+from bot.core.knowledge_index import Topic, TopicKind
+from bot.core.lowest_price import from_price
+from bot.core.phrases import name_list
+from bot.core.pricing import money
+from bot.core.values import match_choice, normalize
+from bot.core.wording import describe_option
+
+class AnswerKind(str, Enum):
+    FAQ = "faq"
+    MAKES = "makes"  # "Yes, we make ..."
+    DOES_NOT_MAKE = "does_not_make"  # "No, we make ..."
+    HELP = "help"  # how to measure or choose an option
+    VALUE = "value"  # what a value is, costs and is listed for
+    FROM_PRICE = "from_price"
+    COMPARISON = "comparison"
+    ENOUGH = "enough"
+    RECOMMENDATION = "recommendation"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+
+
+class Answer:
+    kind: AnswerKind
+    text: str
+    topics: List[Topic] = field(default_factory=list)
+    # With an unknown answer: FAQ questions the customer may have meant (a guess is a
+    # question: offered, never answered in their place).
+    suggestions: List[str] = field(default_factory=list)
+
+    @property
+    def known(self) -> bool:
+        return self.kind != AnswerKind.UNKNOWN
+
+
+UNKNOWN_TEXT = "I don't know that; I've passed your question to the team, and someone will reply here."
+
+
+def unknown() -> Answer:
+    return Answer(AnswerKind.UNKNOWN, UNKNOWN_TEXT)
+
+
+def product_list(catalog: Catalog) -> str:
+    return name_list((product.name for product in catalog.products), "and")
+
+
+def price_text(product: Product, value: ChoiceValue) -> str:
+    return money(value.price, product.currency) if value.price else "no extra charge"
+
+
+def value_line(product: Product, option: Option, value: ChoiceValue) -> str:
+    stock = "" if value.in_stock else ", out of stock at the moment"
+    detail = f" {value.description}" if value.description else ""
+    uses = f" Listed for {name_list(value.uses, 'and')}." if value.uses else ""
+    return f"- **{value.name}** ({option.name}, {price_text(product, value)}{stock}).{detail}{uses}"
+
+
+def help_answer(product: Product, option: Option) -> Answer:
+    """How to measure or choose one option."""
+    topic = Topic(TopicKind.OPTION, product.id, option.id)
+    if option.help:
+        return Answer(AnswerKind.HELP, f"{option.name} ({product.name}): {option.help}", [topic])
+    return Answer(AnswerKind.HELP, describe_option(product, option), [topic])
+
+
+def makes_answer(product: Product, text: str) -> Answer:
+    """ "Yes, we make the ...", with what the question names of it ("silk shirts": the silk)."""
+    reply = f"Yes, we make the {product.name}: {product.description}".rstrip(": ") + _from_clause(product)
+    named = [(product.option(option_id), value) for option_id, values in values_named(product, text).items()
+             for value in values]
+    if named and len(named) <= 3:
+        reply += "\n" + "\n".join(value_line(product, option, value) for option, value in named)
+    return Answer(AnswerKind.MAKES, reply, [Topic(TopicKind.PRODUCT, product.id)])
+
+
+def faq_answer(catalog: Catalog, topic: Topic) -> Answer:
+    entry = next(e for e in catalog.shop.faq if e.id == topic.key)
+    return Answer(AnswerKind.FAQ, entry.answer, [topic])
+
+
+def _from_clause(product: Product) -> str:
+    lowest = from_price(product)
+    return f" From {money(lowest, product.currency)}." if lowest is not None else ""
+
+
+def price_answer(catalog: Catalog, text: str) -> Answer:
+    """ "How much is the cheapest PC?" outside an order: the from-price of the product named,
+    or of every product."""
+    products = products_named(catalog, text) or list(catalog.products)
+    rows = []
+    for product in products:
+        lowest = from_price(product)
+        rows.append(f"the {product.name} from {money(lowest, product.currency)}" if lowest is not None
+                    else f"the {product.name} priced by our engineers for each order")
+    return Answer(AnswerKind.FROM_PRICE, "The price depends on what you choose: " + name_list(rows, "and")
+                  + ", VAT included. Tell me what you'd like and I'll show the price as we go.",
+                  [Topic(TopicKind.PRODUCT, p.id) for p in products])
+
+
+def products_named(catalog: Catalog, text: str) -> List[Product]:
+    chooser = Option(id="product", name="product", kind="choice", decimals=0,
+                      values=[ChoiceValue(id=p.id, name=p.name, synonyms=p.synonyms) for p in catalog.products])
+    matches, certain = match_choice(chooser, text)
+    if not matches:
+        return []
+    return [catalog.product(value.id) for value in matches] if certain or len(matches) > 1 else []
+
+
+_phrase_words: Dict[int, Tuple[Product, List[Tuple[str, ChoiceValue, List[frozenset], frozenset]]]] = {}
+
+
+def _phrases_of(product: Product) -> List[Tuple[str, ChoiceValue, List[frozenset], frozenset]]:
+    """Per choice value: its option id, the words of each of its names, the words of its name
+    (worked out once per product: normalizing every phrase per question took most of a turn)."""
+    found = _phrase_words.get(id(product))
+    if found is None or found[0] is not product:
+        rows = [(option.id, value, [frozenset(normalize(p).split()) for p in (value.name, *value.synonyms) if normalize(p)],
+                 frozenset(normalize(value.name).split()))
+                for option in product.options for value in option.values]
+        if len(_phrase_words) > 64:
+            _phrase_words.clear()
+        found = (product, rows)
+        _phrase_words[id(product)] = found
+    return found[1]
+
+
+def values_named(product: Product, text: str) -> Dict[str, List[ChoiceValue]]:
+    """Per choice option, the values whose whole name or a synonym appears in the text; else
+    those whose name has a number the text has ("16 or 32?")."""
+    words = set(normalize(text).split())
+    found: Dict[str, List[Tuple[ChoiceValue, frozenset]]] = {}
+    rows = _phrases_of(product)
+    for option_id, value, phrases, _ in rows:
+        inside = [phrase for phrase in phrases if phrase <= words]
+        if inside:
+            found.setdefault(option_id, []).append((value, frozenset().union(*inside)))
+    if found:
+        # The widest match wins inside one option: "4070 super" is not also "4070".
+        return {option_id: [value for value, covered in values if not any(covered < other for _, other in values)]
+                for option_id, values in found.items()}
+    numbers = {word for word in words if any(ch.isdigit() for ch in word)}
+    # The longest number named decides: "is the 4080 enough for 4k gaming?" is about the
+    # 4080, not the 4 TB SSD its "4k" also shares a number with.
+    matched = [(max(len(n) for n in numbers & name_words), option_id, value)
+               for option_id, value, _, name_words in rows if numbers & name_words]
+    longest = max((size for size, _, _ in matched), default=0)
+    by_number: Dict[str, List[ChoiceValue]] = {}
+    for size, option_id, value in matched:
+        if size == longest:
+            by_number.setdefault(option_id, []).append(value)
+    return by_number
+
+
+def options_named(product: Product, text: str) -> List[Option]:
+    """Options whose whole name or a synonym is in the text ("graphics card" names Graphics)."""
+    words = set(normalize(text).split())
+    return [option for option in product.options
+            if any(set(normalize(name).split()) <= words for name in (option.name, *option.synonyms) if normalize(name))]

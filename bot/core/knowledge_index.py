@@ -1,0 +1,207 @@
+"""The shop's knowledge, the matching half: which catalog text a question is about.
+
+Questions are matched against the catalog's texts (FAQ questions, product, option and value
+names, "how do I measure the ..." for an option with help) by TF-IDF over character n-grams
+(scikit-learn): misspellings, plurals and other word forms still match, and a new entry is
+matched as soon as the catalog has it, with nothing to train. What a question is after (the
+cheapest, a comparison, "is it enough for", "do you make") is read the same way, against a
+few general example questions of each kind. The thresholds and the figures behind them are
+measured on labelled questions in tests/core/test_knowledge.py.
+
+The answers built from these matches are in bot/core/knowledge.py (and its helpers
+knowledge_answers.py and advice.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from bot.core.catalog import Catalog
+from bot.core.values import normalize
+
+# Cosine similarity a question needs with a catalog text to count as about it (measured:
+# tests/core/test_knowledge.py reports precision and recall around it).
+MATCH_THRESHOLD = 0.50
+
+# ... with a kind's example questions to count as of that kind.
+KIND_THRESHOLD = 0.50
+
+# ... with a use ("video editing") named in the catalog.
+USE_THRESHOLD = 0.45
+
+# Below the threshold but above this, an FAQ entry is offered as what the customer may have
+# meant, beside the honest "I don't know" (measured in tests/core/test_knowledge.py).
+SUGGEST_THRESHOLD = 0.35
+
+
+
+class TopicKind(str, Enum):
+    FAQ = "faq"
+    PRODUCT = "product"
+    OPTION = "option"
+    VALUE = "value"
+
+
+@dataclass(frozen=True)
+
+
+class Topic:
+    """What in the catalog a question is about."""
+
+    kind: TopicKind
+    product_id: str = ""
+    option_id: str = ""
+    key: str = ""  # the FAQ entry's id or the value's id
+
+
+@dataclass(frozen=True)
+
+
+class Hit:
+    topic: Topic
+    score: float
+
+
+class QuestionKind(str, Enum):
+    """What a question is after, beside what it is about."""
+
+    MAKES = "makes"  # "do you make tables?"
+    CHEAPEST = "cheapest"  # "what's the cheapest PC?"
+    COMPARE = "compare"  # "what's the difference between A and B?"
+    ENOUGH = "enough"  # "is A enough for B?"
+    RECOMMEND = "recommend"  # "which is best for B?", "what do you recommend for B?"
+
+
+# General English questions of each kind: no product, option or value in them (those come
+# from the catalog), so they hold for any shop.
+KIND_EXAMPLES: Dict[QuestionKind, Tuple[str, ...]] = {
+    QuestionKind.MAKES: (
+        "do you make", "do you sell", "do you do", "do you offer", "can you make me one", "do you build",
+        "do you have any", "can I order one from you", "can I buy one", "is that something you make",
+        "do you also make", "do you produce",
+    ),
+    QuestionKind.CHEAPEST: (
+        "what is the cheapest", "how much is the cheapest one", "lowest price", "least expensive",
+        "what does the most basic one cost", "starting price", "what is the minimum price", "prices start from",
+        "how much at least", "the budget option", "the least I can spend",
+    ),
+    QuestionKind.COMPARE: (
+        "what is the difference between", "compare", "versus", "vs", "which is better, this or that",
+        "how do they differ", "is it better than", "what do I get for the extra money",
+    ),
+    QuestionKind.ENOUGH: (
+        "is it enough for", "is it good enough for", "can it handle", "will it be fine for", "is it suitable for",
+        "will it run", "is it powerful enough for", "can I use it for", "does it work for",
+    ),
+    QuestionKind.RECOMMEND: (
+        "what do you recommend for", "which is best for", "what should I get for", "which one for",
+        "what would you suggest for", "best choice for", "most powerful", "the best you have", "top of the range",
+        "what is good for", "I need it for",
+    ),
+}
+
+
+class TextIndex:
+    """TF-IDF of short texts, each with a label; a query's score for a label is its best
+    cosine with that label's texts. By default over character n-grams (2 to 4 letters,
+    within words), so misspellings and other forms of a word still share most of them."""
+
+    def __init__(self, documents: Sequence[Tuple[Any, str]], analyzer: str = "char_wb",
+                 ngram_range: Tuple[int, int] = (2, 4)):
+        from sklearn.feature_extraction.text import TfidfVectorizer  # 4 s to import: only when built
+
+        self.labels = [label for label, _ in documents]
+        self._cache: Dict[str, List[Tuple[Any, float]]] = {}  # a turn asks about one text several times
+        self._vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, sublinear_tf=True,
+                                           preprocessor=normalize, token_pattern=r"(?u)\b\w+\b")
+        self._matrix = self._vectorizer.fit_transform([text for _, text in documents]) if documents else None
+
+    def scores(self, text: str) -> List[Tuple[Any, float]]:
+        """Labels with their best score, best first (only those above zero)."""
+        cached = self._cache.get(text)
+        if cached is None:
+            if len(self._cache) > 32:
+                self._cache.clear()
+            cached = self._cache[text] = self._scores(text)
+        return list(cached)
+
+    def _scores(self, text: str) -> List[Tuple[Any, float]]:
+        if self._matrix is None or not normalize(text):
+            return []
+        similarities = (self._matrix @ self._vectorizer.transform([text]).T).toarray().ravel()
+        best: Dict[Any, float] = {}
+        for label, score in zip(self.labels, similarities, strict=True):
+            if score > best.get(label, 0.0):
+                best[label] = float(score)
+        return sorted(best.items(), key=lambda item: -item[1])
+
+
+def _topic_documents(catalog: Catalog) -> List[Tuple[Topic, str]]:
+    documents: List[Tuple[Topic, str]] = []
+    for entry in catalog.shop.faq:
+        topic = Topic(TopicKind.FAQ, key=entry.id)
+        documents += [(topic, question) for question in entry.questions]
+    for product in catalog.products:
+        topic = Topic(TopicKind.PRODUCT, product.id)
+        documents += [(topic, text) for text in (product.name, *product.synonyms)]
+        for option in product.options:
+            topic = Topic(TopicKind.OPTION, product.id, option.id)
+            texts = [option.name, *option.synonyms, option.question]
+            if option.help:
+                texts += [f"how do I measure the {name}" for name in (option.name, *option.synonyms)]
+            documents += [(topic, text) for text in texts if text]
+            for value in option.values:
+                topic = Topic(TopicKind.VALUE, product.id, option.id, value.id)
+                documents += [(topic, text) for text in (value.name, *value.synonyms)]
+    return documents
+
+
+class Knowledge:
+    """The matchers of one catalog, built once when the catalog is read."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.topics = TextIndex(_topic_documents(catalog))
+        self.kinds = TextIndex([(kind, text) for kind, texts in KIND_EXAMPLES.items() for text in texts],
+                               ngram_range=(3, 5))  # measured: longer n-grams tell the kinds apart better
+        uses = sorted({use for product in catalog.products for option in product.options
+                       for value in option.values for use in value.uses})
+        self.uses = TextIndex([(use, use) for use in uses])
+
+    def match(self, text: str) -> List[Hit]:
+        """Topics the question is about, best first, above the threshold."""
+        return [Hit(topic, score) for topic, score in self.topics.scores(text) if score >= MATCH_THRESHOLD]
+
+    def best(self, text: str, kinds: Iterable[TopicKind] = tuple(TopicKind)) -> Optional[Hit]:
+        wanted = set(kinds)
+        return next((hit for hit in self.match(text) if hit.topic.kind in wanted), None)
+
+    def kind(self, text: str) -> Optional[QuestionKind]:
+        scored = self.kinds.scores(text)
+        if scored and scored[0][1] >= KIND_THRESHOLD:
+            return scored[0][0]
+        return None
+
+    def uses_named(self, text: str) -> List[str]:
+        """The catalog's uses the text names ("for editing videos" -> "video editing"), best first."""
+        scored = self.uses.scores(text)
+        if not scored or scored[0][1] < USE_THRESHOLD:
+            return []
+        top = scored[0][1]
+        return [use for use, score in scored if score >= max(USE_THRESHOLD, top - 0.1)]
+
+
+_built: Dict[int, Tuple[Catalog, Knowledge]] = {}
+
+
+def knowledge_of(catalog: Catalog) -> Knowledge:
+    """The catalog's Knowledge, built on first use (about 0.1 s) and kept while the catalog
+    is the one in use (a changed catalog file is a new Catalog object and so a new index)."""
+    found = _built.get(id(catalog))
+    if found is None or found[0] is not catalog:
+        _built.clear()
+        found = (catalog, Knowledge(catalog))
+        _built[id(catalog)] = found
+    return found[1]
