@@ -21,11 +21,13 @@ from enum import Enum
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from bot.core.catalog import Option, Product
-from bot.core.extract import Extraction, cue_words, find_values
+from bot.core.cues import cue_positions, cue_words
+from bot.core.extract import Extraction, find_values
+from bot.core.numbers import number_mentions, prepare_numbers
 from bot.core.phrases import name_list
+from bot.core.questions import INTERROGATIVES, is_interrogative, is_pick_request, opening_words, says_it_picks, split_clauses
 from bot.core.refusals import RefusalReason
-from bot.core.values import FILLER, NONE_WORDS, Parsed, describe_valid, noun, normalize, number_mentions, parse_answer, \
-    prepare_numbers
+from bot.core.values import FILLER, NONE_WORDS, Parsed, describe_valid, noun, normalize, parse_answer
 
 
 class ClauseKind(str, Enum):
@@ -34,27 +36,6 @@ class ClauseKind(str, Enum):
     OTHER = "other"  # names no value: an aside, an option without a value, or not understood
 
 
-# Words that open a question. A few only when a person follows ("do I need", not "do the
-# white oxford"), since they also open requests.
-INTERROGATIVES: FrozenSet[str] = frozenset({
-    "what", "whats", "which", "how", "hows", "why", "whys", "when", "where", "wheres", "who", "whos", "whose",
-    "is", "isnt", "are", "arent", "was", "wasnt", "were", "does", "doesnt", "did", "didnt", "has", "hasnt",
-    "would", "wouldnt", "could", "couldnt", "can", "cant", "will", "wont", "should", "shouldnt", "shall",
-    "may", "might", "whether",
-})
-NEEDS_A_PERSON_AFTER: FrozenSet[str] = frozenset({"do", "dont"})
-PEOPLE: FrozenSet[str] = frozenset({"i", "you", "we", "they", "u", "ya", "it", "these", "those", "that", "this"})
-# "can I have ...", "could you make it ...", "can it be ...": a question that picks.
-PICK_MODALS: FrozenSet[str] = frozenset({"can", "could", "may", "would", "will"})
-PICK_SUBJECTS: FrozenSet[str] = frozenset({"i", "we", "you", "u", "it"})
-PICK_VERBS: FrozenSet[str] = frozenset({
-    "have", "get", "take", "go", "make", "change", "switch", "swap", "order", "add", "do", "choose", "pick",
-    "use", "put", "set", "upgrade", "be", "want", "like", "book",
-})
-# Words that make a clause a pick even inside a question: "... , the i7 please", "I'll take it".
-PICK_MARKERS: FrozenSet[str] = frozenset({
-    "please", "pls", "plz", "ill", "id", "want", "take", "lets", "choose", "pick", "prefer", "go", "gimme", "give",
-})
 # Words of a customer still deciding: beside a question, a value they name is not picked
 # ("I was thinking the 4070 super but not sure, is it good for streaming?").
 HEDGES: FrozenSet[str] = frozenset({
@@ -69,12 +50,6 @@ DEMONSTRATIVES: FrozenSet[str] = frozenset({"that", "this", "those", "these", "t
 # Words that ask to change an answer given: "change the storage", "a different case".
 CHANGE_WORDS: FrozenSet[str] = frozenset({
     "change", "switch", "swap", "redo", "different", "another", "modify", "edit", "update", "replace", "revisit",
-})
-STATEMENT_VERBS: FrozenSet[str] = PICK_VERBS | frozenset({"love", "prefer", "need", "rather", "probably", "definitely"})
-# Words a clause may open with before its question: "so, which ...", "ok and how ...".
-LEAD_INS: FrozenSet[str] = frozenset({
-    "so", "ok", "okay", "and", "but", "also", "hmm", "um", "uh", "oh", "well", "btw", "hey", "sorry", "then",
-    "actually", "wait", "right", "quick", "question", "just", "curious", "wondering", "or", "please",
 })
 # Words that account for themselves: asides, politeness, change words. A clause of these
 # (and catalog words) alone needs no answer.
@@ -91,11 +66,6 @@ ASIDES: FrozenSet[str] = frozenset({
 # Words that turn a value named right after them down: "I don't want windows", "not the 4060".
 NEGATIONS: FrozenSet[str] = frozenset({"no", "not", "dont", "without", "skip", "never", "nor", "except", "instead"})
 WANT_WORDS: FrozenSet[str] = frozenset({"want", "need", "like", "have", "take", "use", "get", "choose", "pick"})
-# Where a sentence divides into clauses: commas that are not decimal commas, "and", "but"
-# ("15 and a half" stays one number).
-SPLIT_MARKS = re.compile(r"(?<!\d),|,(?!\d)|;|\b(?:and|but|plus|while|whereas)\b"
-                         r"(?!\s+(?:a\s+half|a\s+quarter|three\s+quarters)\b)", re.IGNORECASE)
-SENTENCE = re.compile(r"(?:\d[.,]\d|[^.?!\n])+[.?!\n]*")
 
 
 @dataclass(frozen=True)
@@ -164,20 +134,6 @@ class Reading:
         return any(c.values or c.options for c in self.questions)
 
 
-def split_clauses(text: str) -> List[Tuple[str, bool, int]]:
-    """The clauses of `text`: each with whether its sentence ends in a question mark, and
-    the sentence's number. Decimal points and commas ("15.5", "39,5") do not split."""
-    clauses: List[Tuple[str, bool, int]] = []
-    for number, sentence in enumerate(SENTENCE.findall(text or "")):
-        asked = "?" in sentence
-        body = sentence.strip().rstrip(".?!\n").strip()
-        for part in SPLIT_MARKS.split(body):
-            part = (part or "").strip(" \t-:")
-            if normalize(part):
-                clauses.append((part, asked, number))
-    return clauses
-
-
 def asks_in_words(text: str) -> bool:
     """Whether the text asks something in its words (a question mark, or a part that opens
     like a question and does not pick), whatever product it is about."""
@@ -186,33 +142,6 @@ def asks_in_words(text: str) -> bool:
         if not is_pick_request(words) and (asked or is_interrogative(words)):
             return True
     return False
-
-
-def _opening(words: List[str]) -> List[str]:
-    start = 0
-    while start < len(words) - 1 and words[start] in LEAD_INS:
-        start += 1
-    return words[start:]
-
-
-def is_interrogative(words: List[str]) -> bool:
-    """The clause opens like a question: "what ...", "is the ...", "do I need ..."."""
-    opening = _opening(words)
-    if not opening:
-        return False
-    first = opening[0]
-    if first in PICK_MODALS | {"should", "might", "shall"} and len(opening) > 1 and opening[1] in STATEMENT_VERBS:
-        return False  # "would like the linen", "will take the i7", "can do 64": a statement without its "I"
-    if first in INTERROGATIVES:
-        return True
-    return first in NEEDS_A_PERSON_AFTER and len(opening) > 1 and opening[1] in PEOPLE
-
-
-def is_pick_request(words: List[str]) -> bool:
-    """"can I have the 4080", "could you please make it 64gb", "can it be linen"."""
-    opening = [w for w in _opening(words) if w not in ("please", "pls", "plz", "just", "maybe", "also")]
-    return (len(opening) >= 3 and opening[0] in PICK_MODALS and opening[1] in PICK_SUBJECTS
-            and opening[2] in PICK_VERBS)
 
 
 def catalog_words(product: Product) -> Set[str]:
@@ -280,14 +209,10 @@ def _says_none(words: List[str], option: Option) -> bool:
     """"skip the graphics card", "without a monogram", "I don't need the graphics"."""
     single = {w for w in NONE_WORDS if " " not in w}
     pairs = {tuple(w.split()) for w in NONE_WORDS if " " in w}
-    for cue in cue_words(option):
-        cue_list = cue.split()
-        for index in range(len(words) - len(cue_list) + 1):
-            if words[index:index + len(cue_list)] != cue_list:
-                continue
-            before = words[max(0, index - 4):index]
-            if any(w in single for w in before) or any(tuple(before[i:i + 2]) in pairs for i in range(len(before) - 1)):
-                return True
+    for index, _ in cue_positions(words, option):
+        before = words[max(0, index - 4):index]
+        if any(w in single for w in before) or any(tuple(before[i:i + 2]) in pairs for i in range(len(before) - 1)):
+            return True
     return False
 
 
@@ -324,7 +249,7 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
     found = find_values(product, text, focus)
     if not found.values and is_pick_request(words):
         # "can I have the 4080": the value read without the request's opening words.
-        opening = _opening(words)
+        opening = opening_words(words)
         found = find_values(product, " ".join(opening[3:]), focus)
     values = list(found.values) + [o for o in found.problems if o not in found.values]
     negated, instead = [], []
@@ -372,7 +297,7 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         # ("the 4080 super?"); unless a part says it picks.
         continues = sentence in asking_in or (asked and sentence not in interrogative_sentences)
         says_something = bool(clause.values or clause.options or clause.content)
-        if continues and says_something and clause.kind != ClauseKind.QUESTION and not _picks(words):
+        if continues and says_something and clause.kind != ClauseKind.QUESTION and not says_it_picks(words):
             clause = dataclasses.replace(clause, kind=ClauseKind.QUESTION)
         if clause.kind == ClauseKind.QUESTION and is_interrogative(words):
             asking_in.add(sentence)
@@ -462,10 +387,6 @@ def _none_for_focus(focus: Option, clauses: List[Clause], taken: Extraction) -> 
             return
 
 
-def _picks(words: List[str]) -> bool:
-    return is_pick_request(words) or any(w in PICK_MARKERS for w in words)
-
-
 def _deliberating(product: Product, clauses: List[Clause], parts: List[Tuple[str, bool, int]]) -> List[Clause]:
     """Beside a question, a value named without a word that picks it is still being
     decided on when its sentence hedges ("... but not sure, is it good for streaming?") or
@@ -481,7 +402,7 @@ def _deliberating(product: Product, clauses: List[Clause], parts: List[Tuple[str
     for clause, (part, _, sentence) in zip(clauses, parts, strict=True):
         words = normalize(part).split()
         weighing = any(option_id in asked_values for option_id in clause.values)
-        if clause.kind == ClauseKind.PICK and not _picks(words) and (sentence in hedged or weighing):
+        if clause.kind == ClauseKind.PICK and not says_it_picks(words) and (sentence in hedged or weighing):
             clause = dataclasses.replace(clause, kind=ClauseKind.QUESTION)
         result.append(clause)
     return result

@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
 from bot.core.catalog import ChoiceValue, Option
 from bot.core.expressions import format_number
+from bot.core.hedges import hedges, replaced_figures
+from bot.core.numbers import number_mentions, prepare_numbers, typed_figure
 from bot.core.phrases import amount, name_list, unit_word
 from bot.core.refusals import Refusal, RefusalReason
 from bot.core.units import convert, is_physical
@@ -55,26 +57,6 @@ FILLER = {
     "then", "and", "just", "some", "thanks", "thank", "you", "ok", "okay", "um", "uh", "hmm",
     "maybe", "think", "prefer", "choose", "pick", "option", "to", "in", "on", "as", "so",
 }
-# Spelled-out units people use, mapped to names pint knows.
-UNIT_WORDS = {
-    "cm": "cm", "cms": "cm", "centimeter": "cm", "centimeters": "cm", "centimetre": "cm", "centimetres": "cm",
-    "mm": "mm", "millimeter": "mm", "millimeters": "mm", "millimetre": "mm", "millimetres": "mm",
-    "m": "m", "meter": "m", "meters": "m", "metre": "m", "metres": "m", "mtr": "m", "mtrs": "m",
-    "in": "in", "inch": "in", "inches": "in", '"': "in", "''": "in", "”": "in", "″": "in",
-    "ft": "ft", "foot": "ft", "feet": "ft", "'": "ft", "′": "ft",
-    "kg": "kg", "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
-    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
-}
-PER_WORDS = r"(?:/|per|a|an|each|every|for each)"
-NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a dozen": 12, "dozen": 12,
-    "a couple": 2, "couple": 2, "a pair": 2, "half": Decimal("0.5"), "a half": Decimal("0.5"),
-}
-VULGAR_FRACTIONS = {"½": "1/2", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": "2/3", "⅛": "1/8", "⅜": "3/8", "⅝": "5/8", "⅞": "7/8"}
 
 
 def normalize(text: str) -> str:
@@ -258,95 +240,6 @@ def _parse_choice(option: Option, text: str) -> Parsed:
     return Parsed(value=value.id, ok=True)
 
 
-_NUMBER = r"-?\d+(?:[.,]\d+)?(?:\s+\d+/\d+|\s*/\s*\d+)?"
-
-
-# Words after which "one" is a pronoun ("the current one", "a bigger one"), not a count
-# ("just the one" is a count).
-_NOT_A_COUNT = (r"this|that|which|each|every|any|no|current|old|new|other|another|same|existing|previous|"
-                r"first|last|right|wrong|nice|good|blue|white|\w+er|\w+est")
-
-
-def _words_to_digits(text: str) -> str:
-    """'forty five' -> '45', 'twelve and a half' -> '12.5': enough for sizes and counts."""
-    pattern = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
-
-    def total(match: re.Match) -> str:
-        value = Decimal(0)
-        for word in re.findall(pattern, match.group(0)):
-            amount = Decimal(str(NUMBER_WORDS[word]))
-            value = value * amount if amount == 100 and value else value + amount
-        return format_number(value)
-
-    # "the current one", "that one": a pronoun, not the number 1 (kept out in capitals: the
-    # text is in lower case, the number words are matched in lower case).
-    text = re.sub(rf"\b(?:{_NOT_A_COUNT})\s+one\b", lambda m: m.group(0)[:-3] + "ONE", text)
-    # Number words in a row ("forty five", "twenty-one"), but not one glued to a word by a
-    # hyphen: "three-phase" and "one-off" are names, not numbers.
-    words = rf"\b(?:{pattern})(?:(?:[\s-]+(?:and\s+)?)(?:{pattern}))*\b(?!-(?!ish\b)[a-z])"
-    spelled = re.sub(words, total, text)
-    return spelled.replace("ONE", "one").strip()
-
-
-def prepare_numbers(text: str) -> str:
-    """Lower case with fractions, number words and thousands separators made plain digits."""
-    text = text.lower()
-    for symbol, fraction in VULGAR_FRACTIONS.items():
-        text = re.sub(rf"(\d)\s*{symbol}", rf"\1 {fraction}", text).replace(symbol, fraction)
-    # "15 and a half" -> 15.5 (number words are turned into digits the same way)
-    text = re.sub(r"(\d+)\s+and\s+(a half|a quarter|three quarters)\b",
-                  lambda m: str(Decimal(m.group(1)) + {"a half": Decimal("0.5"), "a quarter": Decimal("0.25"),
-                                                       "three quarters": Decimal("0.75")}[m.group(2)]), text)
-    text = _words_to_digits(text)
-    text = re.sub(r"(?<=\d)(?=ish\b)", " ", text)  # "40ish" -> "40 ish"
-    # 1,200 is a thousand and two hundred; 39,5 is a decimal comma.
-    return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-
-
-_UNIT_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
-# A number with the unit written after it ("40 kg per metre"); a number glued to other
-# letters ("400V", "2TB", "7800X3D") is part of a name, not a quantity.
-NUMBER_MENTION = re.compile(
-    rf"(?<![\w.])(?P<number>{_NUMBER})(?!\d)\s*"
-    rf"(?:(?P<unit>{_UNIT_ALTERNATIVES})(?![a-z])(?:\s*{PER_WORDS}\s*(?P<per>{_UNIT_ALTERNATIVES})(?![a-z]))?)?"
-    rf"(?![a-z])(?!\s*(?:v|volts?|gb|gigs?|tb|kw|watts?|w|x3d|k|f)\b)"
-)
-
-
-def number_mentions(prepared: str) -> Iterator[Tuple[Decimal, Optional[str], "re.Match[str]"]]:
-    """(number, unit or None, match) for every quantity in text from prepare_numbers()."""
-    for match in NUMBER_MENTION.finditer(prepared):
-        number = to_decimal(match.group("number"))
-        if number is None:
-            continue
-        unit = UNIT_WORDS.get(match.group("unit")) if match.group("unit") else None
-        if unit and match.group("per"):
-            unit = f"{unit}/{UNIT_WORDS[match.group('per')]}"
-        yield number, unit, match
-
-
-def _read_numbers(text: str) -> List[Tuple[Decimal, Optional[str]]]:
-    """Every number in the text with the unit written after it (pint's name), if any."""
-    return [(number, unit) for number, unit, _ in number_mentions(prepare_numbers(text))]
-
-
-def to_decimal(text: str) -> Optional[Decimal]:
-    text = text.replace(",", ".")
-    if text.startswith("-"):
-        positive = to_decimal(text[1:])
-        return -positive if positive is not None else None
-    whole_and_fraction = re.fullmatch(r"(\d+(?:\.\d+)?)\s+(\d+)/(\d+)", text)
-    try:
-        if whole_and_fraction:
-            whole, top, bottom = whole_and_fraction.groups()
-            return Decimal(whole) + Decimal(top) / Decimal(bottom)
-        fraction = re.fullmatch(r"(\d+)\s*/\s*(\d+)", text)
-        if fraction:
-            return Decimal(fraction.group(1)) / Decimal(fraction.group(2))
-        return Decimal(text)
-    except (InvalidOperation, ZeroDivisionError):
-        return None
-
 
 def _fits(option: Option, value: Decimal) -> bool:
     if option.allowed:
@@ -366,81 +259,6 @@ def _json_number(value: Decimal) -> Any:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-# Words that make a figure approximate, a bound or a guess: grammar, not catalog data.
-# A hedged figure is never stored: the customer is asked for the exact one.
-_COMPARATIVE = r"(?:more|less|fewer|\w+er)\s+than"
-HEDGE_BEFORE = re.compile(
-    r"(?:\bc\.|\bca\.|\b(?:about|around|round about|roughly|approximately|approx|apx|circa|ca|nearly|almost|maybe|"
-    r"perhaps|probably|possibly|something like|somewhere around|in the region of|close to|"
-    r"more or less|give or take|at least|at most|at the most|no more than|not more than|no less than|"
-    r"not less than|upwards of|up to|max|maximum|min|minimum|between|"
-    r"i (?:think|guess|believe|reckon)(?: it'?s| it is)?|(?:it'?s|it is|is|are|was|something|maybe|probably) like|"
-    rf"(?:(?:a (?:bit|little|tad)|slightly|just|somewhat|much|way|well)\s+)?(?:{_COMPARATIVE}|over|under|above|below))"
-    r"|~|≈|(?<![-=])(?:<=?|>=?)|±|\+/-)\s*$"
-)
-HEDGE_AFTER = re.compile(
-    r"^\s*(?:[,(]\s*(?:i (?:think|guess|believe|reckon)|more or less|give or take|roughly|approximately|approx|apx|"
-    r"or so|ish|max|maximum|at most|at the most|at least|tops|or thereabouts)\b|"
-    r"-\s*ish\b|ish\b|or so\b|or thereabouts\b|or (?:more|less|above|over|under|below|bigger|larger|"
-    r"smaller|higher|lower|wider|longer|heavier)\b|(?:or )?(?:a bit|a little|slightly) (?:more|less|over|under)\b|"
-    r"plus\b|\+(?!\s*\d)|max\b|maximum\b|at most\b|at the most\b|at least\b|minimum\b|min\b|tops\b|roughly\b|"
-    r"approximately\b|approx\b|apx\b|give or take\b|more or less\b|maybe\b|perhaps\b|or something\b|"
-    r"i (?:think|guess|believe|reckon)\b|(?:is|would be) (?:about|around|roughly|approximately)\b)"
-)
-# What between two numbers makes them one hedged figure: "40 or 41", "600-800", "12 to 15 m",
-# "around 40, maybe 41", "between 600 and 800".
-_RANGE_GAP = re.compile(r"\s*(?:-|–|—|to|till|until|or|,?\s*(?:or\s+)?(?:maybe|perhaps|possibly|probably|or))\s*")
-
-
-_CHANGE_GAP = re.compile(r"\s*(?:to|->|→|=>|>)\s*")
-_FROM = re.compile(r"\bfrom\s*$")
-_RANGE_FROM = re.compile(r"\b(?:anywhere|somewhere|between|range|ranging|ranges|varies|varying|vary)\s+from\s*$")
-_INSTEAD_OF = re.compile(r"\b(?:instead of|rather than|not)\s*$")
-
-
-def replaced_figures(prepared: str, mentions: Sequence[Tuple[Decimal, Optional[str], "re.Match[str]"]]) -> Set[int]:
-    """The mentions (by index) that are the figure being replaced, not the one wanted: the 39
-    of "change the neck from 39 to 40", "39 -> 40", "40 instead of 39" (the 39)."""
-    old: Set[int] = set()
-    for index in range(len(mentions) - 1):
-        first, second = mentions[index][2], mentions[index + 1][2]
-        gap = prepared[first.end():second.start()]
-        before = prepared[max(0, first.start() - 40):first.start()]
-        arrow = gap.strip() in ("->", "→", "=>", ">")
-        if _CHANGE_GAP.fullmatch(gap) and (arrow or (_FROM.search(before) and not _RANGE_FROM.search(before))):
-            old.add(index)
-    for index, (_, _, match) in enumerate(mentions):
-        if index and _INSTEAD_OF.search(prepared[max(0, match.start() - 20):match.start()]):
-            old.add(index)  # "40 instead of 39": 40 came first and is the one wanted
-    return old
-
-
-def hedges(prepared: str, mentions: Sequence[Tuple[Decimal, Optional[str], "re.Match[str]"]]) -> Dict[int, str]:
-    """The mentions (by index) that are not exact figures, each with what the customer said:
-    {0: "a bit more than 60"}; in text from prepare_numbers()."""
-    found: Dict[int, str] = {}
-    old = replaced_figures(prepared, mentions)
-    starts = [match.start() for _, _, match in mentions]  # where each figure's words begin
-    ends = [match.end() for _, _, match in mentions]
-    for index, (_, _, match) in enumerate(mentions):
-        before = HEDGE_BEFORE.search(prepared[max(0, match.start() - 40):match.start()])
-        after = HEDGE_AFTER.match(prepared[match.end():])
-        if before:
-            starts[index] = match.start() - len(before.group(0))
-        if after:
-            ends[index] = match.end() + after.end()
-        if before or after:
-            found[index] = prepared[starts[index]:ends[index]]
-    for index in range(len(mentions) - 1):
-        first, second = mentions[index][2], mentions[index + 1][2]
-        gap = prepared[first.end():second.start()]
-        between = index in found and found[index].lstrip().startswith("between")
-        if index in old:
-            continue
-        if _RANGE_GAP.fullmatch(gap) or (between and gap.strip() == "and"):
-            found[index] = found[index + 1] = prepared[starts[index]:max(ends[index + 1], second.end())]
-            starts[index + 1] = starts[index]
-    return {index: " ".join(said.split()) for index, said in found.items()}
 
 
 def hedged_refusal(option: Option, said: str, unit: Optional[str] = None) -> Parsed:
@@ -539,23 +357,6 @@ def _parse_number(option: Option, text: str) -> Parsed:
                               f"{said.strip()} is out of range: the {noun(option)} must be {number_range(option, unit)}.")
     return Parsed(value=_json_number(value), ok=True, note=note, typed=typed)
 
-
-_FRACTION_SIGNS = "".join(VULGAR_FRACTIONS)
-
-
-def typed_figure(text: str, number: Decimal, unit: str) -> str:
-    """The customer's figure for `number` `unit` as they wrote it ("15½ inches", "40 ft");
-    "15.5 in" when it was written in words."""
-    pattern = re.compile(
-        rf"(?<![\w.])\d[\d.,]*(?:\s*[{_FRACTION_SIGNS}]|\s+\d+\s*/\s*\d+)?\s*(?P<unit>{_UNIT_ALTERNATIVES})(?![a-z])",
-        re.IGNORECASE)
-    for match in pattern.finditer(text or ""):
-        if UNIT_WORDS.get(match.group("unit").lower()) != unit:
-            continue
-        read = [n for n, _, _ in number_mentions(prepare_numbers(match.group(0)))]
-        if read and read[0] == number:
-            return match.group(0).strip()
-    return f"{format_number(number)} {unit}"
 
 
 def _parse_text(option: Option, text: str) -> Parsed:

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.catalog import load_catalog
-from bot.core.clauses import ClauseKind, read_message, split_clauses, split_reply
+from bot.core.clauses import ClauseKind, read_message, split_reply
 from bot.core.extract import find_values
+from bot.core.questions import split_clauses
 
 
 def read(catalog, product_id: str, text: str, focus: Optional[str] = None):

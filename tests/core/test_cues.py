@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from bot.core.catalog import load_catalog
-from bot.core.extract import cue_words, find_values
+from bot.core.cues import cue_words
+from bot.core.extract import find_values
 from bot.core.refusals import RefusalReason
 from bot.local import ROOT
 
