@@ -18,6 +18,11 @@ web chat and the Telegram bridge send through it):
   `[]` or `"hi"`): otherwise 400 saying so; and the message and sender are cleaned once,
   here (bot.core.limits.clean_text: no lone surrogate, no control character), so nothing
   a customer sends can break storing the order or the staff console.
+
+And the CPU of a turn (issue 12), each patch below with what it changes and why, all
+measured with bench/open_loop.py (`--compare` switches them off through
+BESPOKE_BENCH_RASA_PATCHES_OFF, read only by the benchmark's runs) and each checked by
+tests/test_rasa_patches.py, which fails when a Rasa upgrade moves what it patches.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 import importlib.abc
 import os
 import sys
-from typing import Any, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from bot.core.limits import MAX_REQUEST_BYTES, clean_json, clean_text
 
@@ -119,6 +124,200 @@ def secret_arguments(env: Any = None) -> list:
     return [f"--auth-token={token}"] if token else []
 
 
+# ---------------------------------------------------------------------------------------
+# The CPU of a turn (issue 12). Each patch is one function named in TURN_PATCHES.
+
+
+def cache_event_types() -> None:
+    """Rasa's `Event.resolve_by_type` walks `all_subclasses(Event)`, calling
+    `inspect.isabstract` on each of ~40 classes, for every stored event of every turn's
+    tracker load (143 events in a 12-turn order): ~10 % of a turn. The type name -> class
+    map is built once and kept; a name it does not hold (a class imported later) rebuilds
+    it, and a name still unknown goes to Rasa's own function (its `topic`, default and
+    ValueError), so every answer is Rasa's (the first subclass with that type_name wins,
+    as in Rasa's loop)."""
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    rasa_resolve = Event.resolve_by_type
+    types: Dict[str, type] = {}
+
+    def resolve_by_type(type_name: str, default: Optional[type] = None) -> Optional[type]:
+        found = types.get(type_name)
+        if found is None:
+            types.clear()
+            for cls in all_subclasses(Event):
+                types.setdefault(cls.type_name, cls)
+            found = types.get(type_name)
+        return found if found is not None else rasa_resolve(type_name, default)
+
+    resolve_by_type.__doc__ = rasa_resolve.__doc__
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+# The number of a tracker's events (from its start) already stored, as Rasa's SQL store
+# would count them: set when the store loads the tracker and after it saves it.
+STORED_EVENTS = "_bespoke_stored_events"
+
+
+def save_without_count() -> None:
+    """Rasa's SQL tracker store finds the events to insert by COUNTing the session's stored
+    events (the session-start subquery again) on every save, and loads and inserts them as
+    ORM objects. Here the store remembers on the tracker object how many events it loaded
+    (exactly that count, from the same query under the same conversation lock) and, after
+    a save, how many are stored; a tracker it did not load (the API's replace, a full
+    tracker) or one whose saved events started a new session is counted as Rasa does.
+    The load reads only the `data` column of Rasa's own query, the save inserts the same
+    rows in one executemany: the `events` table (which the staff console reads) holds
+    exactly what Rasa writes."""
+    import json
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    async def _retrieve(self: SQLTrackerStore, sender_id: str,
+                        fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions) \
+                .with_entities(self.SQLEvent.data).all()
+        events = [json.loads(data) for (data,) in rows]
+        if not (self.domain and events):
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if not fetch_events_from_all_sessions:
+            setattr(tracker, STORED_EVENTS, len(rows))
+        return tracker
+
+    async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        stored = getattr(tracker, STORED_EVENTS, None)
+        with self.session_scope() as session:
+            if stored is None:
+                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            rows = []
+            for event in list(tracker.events)[stored:]:
+                data = event.as_dict()
+                rows.append({
+                    "sender_id": tracker.sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                })
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+        loaded = hasattr(tracker, STORED_EVENTS)
+        if loaded:
+            delattr(tracker, STORED_EVENTS)
+        # Kept only where it is what Rasa's next count gives: not after a new session's
+        # events (the count starts there), not for a tracker this store did not load.
+        if (loaded or stored == 0) and not any(row["type_name"] == SessionStarted.type_name for row in rows):
+            setattr(tracker, STORED_EVENTS, stored + len(rows))
+
+    SQLTrackerStore._retrieve = _retrieve
+    SQLTrackerStore.save = save
+
+
+def sqlite_wal_and_pool() -> None:
+    """Rasa opens its SQLite tracker database through SQLAlchemy 1.4's NullPool (a new
+    connection, schema read included, for every load and every save) in the default
+    `delete` journal mode (every COMMIT rewrites and fsyncs a rollback journal). Here the
+    connections are kept in a pool, and each is set to WAL with synchronous=NORMAL: a
+    commit appends to the write-ahead log and does not fsync; readers (the staff console,
+    in its own process) never block the writer. Safe for a local file: an application
+    crash loses nothing committed; only a power cut or an OS crash can lose the last
+    turns' events (never an order: those are in the order database, stored by the action
+    server). Other databases are untouched."""
+    import sqlalchemy as sa
+    from rasa.core import tracker_store
+    from sqlalchemy.pool import QueuePool
+
+    rasa_kwargs = tracker_store.create_engine_kwargs
+
+    def create_engine_kwargs(url: Any) -> Dict[str, Any]:
+        kwargs = rasa_kwargs(url)
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            # One connection per checkout, never shared by two threads at once.
+            kwargs.setdefault("poolclass", QueuePool)
+            kwargs.setdefault("connect_args", {})["check_same_thread"] = False
+        return kwargs
+
+    rasa_init = tracker_store.SQLTrackerStore.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        rasa_init(self, *args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _wal_normal)
+            self.engine.dispose()  # the connections made before the listener
+
+    tracker_store.create_engine_kwargs = create_engine_kwargs
+    tracker_store.SQLTrackerStore.__init__ = __init__
+
+
+def _wal_normal(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+ACTION_KEEPALIVE_S = 2.0  # under Sanic's 5 s keep-alive on the action server: never reused as it closes
+
+
+def keep_action_connections() -> None:
+    """Rasa's `EndpointConfig.request` makes a new aiohttp ClientSession, so a new TCP
+    connection, for every call to the action server (two per order turn). Here every
+    session of one event loop shares one connector that keeps connections alive for
+    ACTION_KEEPALIVE_S and is not closed with the session; headers, auth and timeout are
+    still each endpoint's own (Rasa's `session()` is called for them)."""
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    connectors: Dict[int, Any] = {}  # id(loop) -> (loop, its connector)
+
+    def session(self: EndpointConfig) -> aiohttp.ClientSession:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        kept = connectors.get(id(loop))
+        if kept is None or kept[0] is not loop or kept[1].closed:
+            kept = connectors[id(loop)] = (loop, aiohttp.TCPConnector(keepalive_timeout=ACTION_KEEPALIVE_S))
+        connector = kept[1]
+        # As Rasa's session(): the endpoint's headers, basic auth and Rasa's timeout.
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        return aiohttp.ClientSession(headers=self.headers, auth=auth,
+                                     timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                                     connector=connector, connector_owner=False)
+
+    EndpointConfig.session = session
+
+
+TURN_PATCHES: Dict[str, Callable[[], None]] = {
+    "event_types": cache_event_types,
+    "save_without_count": save_without_count,
+    "sqlite_wal": sqlite_wal_and_pool,
+    "keep_alive": keep_action_connections,
+}
+
+
+def apply_turn_patches(off: str = "") -> List[str]:
+    """Every patch of TURN_PATCHES but those named in `off` (comma-separated, or "all"),
+    which only the benchmark sets, to measure each patch's effect. Returns those applied."""
+    names = {name.strip() for name in off.split(",") if name.strip()}
+    unknown = names - set(TURN_PATCHES) - {"all"}
+    if unknown:
+        raise SystemExit(f"BESPOKE_BENCH_RASA_PATCHES_OFF: unknown patches {sorted(unknown)}; known: {sorted(TURN_PATCHES)}")
+    applied = [name for name in TURN_PATCHES if "all" not in names and name not in names]
+    for name in applied:
+        TURN_PATCHES[name]()
+    return applied
+
+
 def main() -> None:
     from bot.runner import quiet_third_party_warnings
 
@@ -127,6 +326,7 @@ def main() -> None:
     _validate_action_replies_with_one_validator()
     check_rest_input()
     cap_request_size()
+    apply_turn_patches(os.environ.get("BESPOKE_BENCH_RASA_PATCHES_OFF", ""))
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", "run", *sys.argv[1:], *secret_arguments()]
