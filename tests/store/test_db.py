@@ -147,3 +147,37 @@ def _alembic(order_store: OrderStore, command_name: str, revision: str) -> None:
     with order_store.engine.begin() as connection:
         config.attributes["connection"] = connection
         getattr(command, command_name)(config, revision)
+
+
+# ---------------------------------------------------------------------------- SQLite connections
+
+
+def test_a_sqlite_file_is_written_ahead_on_pooled_connections(tmp_path):
+    """WAL with synchronous=NORMAL (a commit is an append, no sync), on connections kept in a
+    pool and usable from another thread (the analytics writer's)."""
+    import threading
+
+    database = db.Database(f"sqlite:///{tmp_path / 'wal.db'}")
+    try:
+        with database.engine.connect() as connection:
+            assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+            assert connection.scalar(text("PRAGMA synchronous")) == 1  # NORMAL
+            assert connection.scalar(text("PRAGMA foreign_keys")) == 1
+            first = connection.connection.dbapi_connection
+        with database.engine.connect() as connection:
+            assert connection.connection.dbapi_connection is first  # the same connection, from the pool
+        seen = []
+        worker = threading.Thread(target=lambda: seen.append(database.engine.connect().scalar(text("SELECT 7"))))
+        worker.start()
+        worker.join(timeout=30)
+        assert seen == [7]
+    finally:
+        database.dispose()
+
+
+def test_an_in_memory_sqlite_database_keeps_its_journal(tmp_path):
+    database = db.Database("sqlite://")
+    with database.engine.connect() as connection:
+        assert connection.scalar(text("PRAGMA journal_mode")) == "memory"
+        assert connection.scalar(text("PRAGMA foreign_keys")) == 1
+    database.dispose()
