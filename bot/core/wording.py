@@ -64,11 +64,13 @@ def answers_reply(product: Product, before: Selections, found: Extraction, appli
     new = [c for c in applied.changes if not c.was_filled]
     changed = [c for c in applied.changes if c.was_filled]
     costs = price_change(product, before, applied.selections) if changed or applied.cleared else None
-    priced_new = [c for c in new if costs is not None and _amount(product, costs, c.option.id)]
-    # The answer to the question asked goes unsaid only when it is all the reply would say:
-    # beside a refusal ("barrel cuffs, sleeve 34 in") the customer hears what was taken.
-    refusing = bool(found.problems or applied.refused)
-    if new and (focus is None or len(new) > 1 or new[0].option.id != focus.id or priced_new or refusing):
+    # Every value taken is said back in the reply that took it, the answer to the question
+    # asked too ("Got it: Neck: 40 cm." before the next question): nothing is taken silently.
+    # Only an answer to the question asked that is all the message gave, and whose conversion
+    # was just said ("15.5 in = 39.4 cm."), is not said twice.
+    alone = len(new) == 1 and focus is not None and new[0].option.id == focus.id
+    noted = alone and any(value.note for option_id, value in found.values.items() if option_id == new[0].option.id)
+    if new and not (noted and not _amount(product, costs, new[0].option.id)):
         lines.append("Got it: " + "; ".join(f"{c.option.name}: {display_value(c.option, c.new)}"
                                             f"{_amount(product, costs, c.option.id, brackets=True)}" for c in new) + ".")
     for change in changed:

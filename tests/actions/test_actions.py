@@ -52,7 +52,8 @@ async def test_a_valid_answer_fills_the_option_and_keeps_asking():
     slots = slot_events(events)
     assert slots["selections"] == {"cpu": "ryzen7_7800x3d"}
     assert slots["specs_complete"] is None
-    assert messages == []
+    # The answer is said back before the next question (was: nothing said, issue 10).
+    assert [m["text"] for m in messages] == ["Got it: CPU: AMD Ryzen 7 7800X3D."]
 
 
 async def test_the_last_answer_leads_to_the_summary_and_yes_confirms_it():

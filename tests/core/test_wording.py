@@ -142,7 +142,7 @@ def test_what_was_typed_follows_the_answers(catalog):
     assert typed_after(cleared, {"memory": "sixteen gigs"}, {}) == {}  # a cleared answer loses it
 
 
-def test_the_answer_to_the_question_asked_is_said_beside_a_refusal(catalog):
+def test_the_answer_to_the_question_asked_is_said_back_alone_and_beside_a_refusal(catalog):
     # "barrel cuffs, sleeve 34 in": the sleeve is refused, so the reply must also say the
     # cuffs were taken, or the customer cannot tell what of the message counted.
     from bot.core.answers import take_answers
@@ -160,4 +160,7 @@ def test_the_answer_to_the_question_asked_is_said_beside_a_refusal(catalog):
     refused = reply_to("barrel cuffs, sleeve 34 in")
     assert "Got it: Cuffs: Barrel." in refused.reply and "out of range" in refused.reply
     alone = reply_to("barrel")
-    assert alone.reply == ""  # the next question follows; nothing else to say
+    # Alone too: every value taken is said back before the next question (was: unsaid).
+    assert alone.reply == "Got it: Cuffs: Barrel."
+    inches = take_answers(shirt, selections, find_values(shirt, "15.5 in", shirt.option("neck")), shirt.option("neck"))
+    assert inches.reply == "15.5 in = 39.4 cm."  # the conversion says the value: not said twice
