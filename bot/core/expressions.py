@@ -7,7 +7,9 @@ are Decimal so money and measurements are exact.
 from __future__ import annotations
 
 import ast
+import functools
 import string
+import threading
 from decimal import Decimal
 from typing import Any, Dict, Iterable, Mapping, Optional, Set
 
@@ -118,11 +120,36 @@ def literals_compared(text: str) -> Set[tuple]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> ast.AST:
+    """simpleeval's tree of `text`, parsed once per expression text (a catalog has a few
+    hundred): a turn evaluates the same rules and price lines many times. The tree is only
+    read by the evaluator. A text that does not parse raises every time (nothing cached)."""
+    return simpleeval.SimpleEval.parse(text)
+
+
+_evaluators = threading.local()
+
+
+def _evaluator(names: Dict[str, Any]) -> _DecimalEval:
+    """This thread's evaluator with `names`: building one (its table of node handlers and
+    the check of its functions) cost more than the evaluation. Evaluating is synchronous and
+    never re-entered (no function given to the evaluator evaluates), so one per thread does."""
+    evaluator = getattr(_evaluators, "evaluator", None)
+    if evaluator is None:
+        evaluator = _evaluators.evaluator = _DecimalEval({})
+    evaluator.names = names
+    return evaluator
+
+
 def evaluate(text: str, names: Dict[str, Any]) -> Any:
+    evaluator = _evaluator(names)
     try:
-        return _DecimalEval(names).eval(text)
+        return evaluator.eval(text, previously_parsed=_parsed(text))
     except (simpleeval.InvalidExpression, ArithmeticError, TypeError, AttributeError) as error:
         raise ExpressionError(f"cannot evaluate '{text}': {error}") from None
+    finally:
+        evaluator.names = {}  # the caller's values are not kept alive until the next call
 
 
 def names_in_template(template: str) -> Set[str]:
