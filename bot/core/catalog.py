@@ -6,7 +6,10 @@ nothing else in Bespoke has to guard against a half-valid catalog after that.
 
 from __future__ import annotations
 
+import math
 import re
+import string
+import tokenize
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Dict, List, Literal, Optional, Tuple, Union
@@ -113,6 +116,9 @@ class Option(_Model):
                         check_unit(unit, option["unit"])
                     except UnitError as error:
                         raise ValueError(str(error)) from None
+                    except (ArithmeticError, ValueError, tokenize.TokenError, RecursionError):
+                        # pint evaluates a unit as an expression: "m/0", "m)" fail inside it
+                        raise ValueError(f"'{unit}' is not a unit (like mm, cm, in, kg)") from None
         if kind == "text" and option["pattern"]:
             try:
                 re.compile(option["pattern"])
@@ -174,7 +180,9 @@ class DerivedPart(_Model):
     @root_validator(skip_on_failure=True)
     def _values_have_measure(cls, part: Dict[str, Any]) -> Dict[str, Any]:
         for value in part["values"]:
-            if not isinstance(value.attributes.get(part["by"]), (int, float)):
+            measure = value.attributes.get(part["by"])
+            # true/false are not measures, nor .nan or .inf (which compare with nothing)
+            if isinstance(measure, bool) or not isinstance(measure, (int, float)) or not math.isfinite(measure):
                 raise ValueError(f"value '{value.id}' needs a number attribute '{part['by']}'")
         return part
 
@@ -198,7 +206,7 @@ class Product(_Model):
     name: str = Field(..., min_length=1)
     description: str = ""
     synonyms: List[str] = []
-    lead_time_days: int = Field(..., ge=0)
+    lead_time_days: int = Field(..., ge=0, le=3650)  # more than ten years is a typo
     currency: str = Field(..., regex=r"^[A-Z]{3}$")
     base_price: Decimal = Decimal(0)
     base_price_label: str = "Base price"
@@ -292,11 +300,16 @@ def load_catalog(path: Union[str, Path]) -> Catalog:
         raise CatalogError(f"{path}: not valid YAML: {error}") from None
     except UnicodeDecodeError as error:
         raise CatalogError(f"{path}: not UTF-8 text: {error}") from None
+    except (ValueError, OverflowError) as error:  # a date such as 2026-13-45 read as a timestamp
+        raise CatalogError(f"{path}: not valid YAML: {error}") from None
+    except RecursionError:
+        raise CatalogError(f"{path}: not valid YAML: nested too deeply") from None
     if not isinstance(raw, dict) or "products" not in raw:
         raise CatalogError(f"{path}: the catalog needs a 'products' list (see the comments in catalog.yml)")
-    if isinstance(raw, dict) and isinstance(raw.get("products"), list):
+    if isinstance(raw.get("products"), list):
         # Products may leave the currency to the shop's default.
-        shop_currency = (raw.get("shop") or {}).get("currency", "EUR")
+        shop = raw.get("shop")
+        shop_currency = shop.get("currency", "EUR") if isinstance(shop, dict) else "EUR"
         for product in raw["products"]:
             if isinstance(product, dict):
                 product.setdefault("currency", shop_currency)
@@ -305,6 +318,8 @@ def load_catalog(path: Union[str, Path]) -> Catalog:
     except ValidationError as error:
         first = error.errors()[0]
         raise CatalogError(f"{path}: {_where(raw, first['loc'])}: {first['msg']}") from None
+    except RecursionError:
+        raise CatalogError(f"{path}: the catalog is nested too deeply") from None
     for product in catalog.products:
         _check_product(path, product)
     ids = [product.id for product in catalog.products]
@@ -363,6 +378,8 @@ def _check_product(path: Path, product: Product) -> None:
             used = expressions.names_in(text)
         except expressions.ExpressionError as error:
             fail(f"{error}", where)
+        except (ValueError, RecursionError, MemoryError):  # a NUL character; nested thousands deep
+            fail(f"'{text[:80]}' is not a valid expression", where)
         unknown = sorted(used - allowed)
         if unknown:
             fail(f"'{text}' uses unknown names: {', '.join(unknown)}", where)
@@ -408,9 +425,27 @@ def _check_product(path: Path, product: Product) -> None:
             template_names = expressions.names_in_template(line.label)
         except expressions.ExpressionError as error:
             fail(str(error), f"price line '{line.label}'")
+        problem = _label_problem(line.label)
+        if problem:
+            fail(problem, f"price line '{line.label}'")
         unknown = sorted(template_names - known)
         if unknown:
             fail(f"label uses unknown names: {', '.join(unknown)}", f"price line '{line.label}'")
+
+
+def _label_problem(label: str) -> Optional[str]:
+    """What makes a price line's label unusable although its names are known: '{}' names
+    nothing, '{length!z}' is no conversion, '{length:{x}}' nests a field."""
+    for _, field, spec, conversion in string.Formatter().parse(label):
+        if field is None:
+            continue
+        if not field:
+            return "'{}' in a label must name an option, like {length}"
+        if conversion not in (None, "r", "s", "a"):
+            return f"'!{conversion}' in a label is not a conversion (use !s or none)"
+        if spec and ("{" in spec or "}" in spec):
+            return "a label's format may not hold another field"
+    return None
 
 
 def _values_named(product: Product, name: str) -> Optional[List[ChoiceValue]]:
