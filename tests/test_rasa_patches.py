@@ -1,0 +1,239 @@
+"""The patches of bot/rasa_server.py TURN_PATCHES, each against the Rasa installed: what it
+replaces still exists with the shape it expects (a Rasa upgrade that moves it fails here,
+not silently in production), and it has its effect, with Rasa's own answers kept."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from rasa.core import tracker_store
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import rasa_server
+from bot.rasa_server import STORED_EVENTS, TURN_PATCHES, apply_turn_patches
+
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [greet]
+slots:
+  product: {type: text, mappings: [{type: custom}]}
+  quantity: {type: float, mappings: [{type: custom}]}
+""")
+
+
+@pytest.fixture(autouse=True)
+def undo_patches(monkeypatch):
+    """Every attribute a patch replaces, put back after the test."""
+    for target, name in ((Event, "resolve_by_type"), (SQLTrackerStore, "_retrieve"), (SQLTrackerStore, "save"),
+                         (SQLTrackerStore, "__init__"), (tracker_store, "create_engine_kwargs"),
+                         (EndpointConfig, "session")):
+        monkeypatch.setattr(target, name, getattr(target, name) if target is not Event else target.__dict__[name])
+
+
+def parameters(function) -> list:
+    return list(inspect.signature(function).parameters)
+
+
+def test_every_patch_is_named_and_switchable():
+    assert apply_turn_patches("all") == []
+    assert apply_turn_patches("event_types,keep_alive") == ["save_without_count", "sqlite_wal", "json_calls"]
+    with pytest.raises(SystemExit, match="unknown patches"):
+        apply_turn_patches("no_such_patch")
+
+
+# ---------------------------------------------------------------------------------------
+# event_types
+
+
+def test_the_event_type_map_gives_rasa_answers_without_walking_the_classes(monkeypatch):
+    assert parameters(Event.__dict__["resolve_by_type"].__func__) == ["type_name", "default"]
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    rasa_answers = {name: Event.resolve_by_type(name) for name in names}
+    TURN_PATCHES["event_types"]()
+    assert {name: Event.resolve_by_type(name) for name in names} == rasa_answers
+    assert Event.resolve_by_type("topic") is None  # Rasa's backwards compatibility
+    assert Event.resolve_by_type("no such event", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no such event")
+
+    walked = []
+    original = inspect.isabstract
+    monkeypatch.setattr(inspect, "isabstract", lambda cls: walked.append(cls) or original(cls))
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert walked == []  # the map answered: no walk over Event's subclasses
+
+    class LaterEvent(ActionExecuted):  # a class imported after the map was built
+        type_name = "bespoke_test_later_event"
+
+    assert Event.resolve_by_type("bespoke_test_later_event") is LaterEvent
+
+
+# ---------------------------------------------------------------------------------------
+# save_without_count
+
+
+def store_at(path) -> SQLTrackerStore:
+    return SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path))
+
+
+async def a_conversation(store: SQLTrackerStore) -> None:
+    """Saves as Rasa's processor makes them: a new tracker, turns, a new session, a
+    second save of the same tracker, two senders."""
+    for sender in ("anna", "ben"):
+        tracker = await store.get_or_create_tracker(sender, append_action_listen=False)
+        tracker.update(ActionExecuted("action_session_start", timestamp=1.0))
+        tracker.update(SessionStarted(timestamp=1.1))
+        tracker.update(ActionExecuted("action_listen", timestamp=1.2))
+        await store.save(tracker)
+        for turn in range(3):
+            tracker = await store.retrieve(sender)
+            tracker.update(UserUttered("a shirt", {"name": "greet", "confidence": 1.0}, timestamp=2.0 + turn))
+            tracker.update(SlotSet("product", f"shirt {turn}", timestamp=2.1 + turn))
+            tracker.update(ActionExecuted("action_listen", timestamp=2.2 + turn))
+            await store.save(tracker)
+        tracker = await store.retrieve(sender)  # the session expires in this turn
+        tracker.update(ActionExecuted("action_session_start", timestamp=10.0))
+        tracker.update(SessionStarted(timestamp=10.1))
+        tracker.update(SlotSet("product", "shirt 0", timestamp=10.2))
+        await store.save(tracker)
+        tracker.update(SlotSet("quantity", 2.0, timestamp=10.3))
+        await store.save(tracker)  # saved again: Rasa counts again
+        tracker = await store.retrieve(sender)
+        tracker.update(ActionExecuted("action_listen", timestamp=11.0))
+        await store.save(tracker)
+
+
+def stored_rows(store: SQLTrackerStore) -> list:
+    with store.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(sa.text(
+            "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"))]
+
+
+async def test_the_store_writes_and_reads_what_rasa_does_without_counting(tmp_path):
+    assert parameters(SQLTrackerStore._retrieve) == ["self", "sender_id", "fetch_events_from_all_sessions"]
+    assert parameters(SQLTrackerStore.save) == ["self", "tracker"]
+    assert parameters(SQLTrackerStore._event_query) == ["self", "session", "sender_id", "fetch_events_from_all_sessions"]
+    assert {c.name for c in SQLTrackerStore.SQLEvent.__table__.columns} == {
+        "id", "sender_id", "type_name", "timestamp", "intent_name", "action_name", "data"}
+
+    rasa_store = store_at(tmp_path / "rasa.db")
+    await a_conversation(rasa_store)
+    rasa_trackers = {sender: (await rasa_store.retrieve(sender)).current_state() for sender in ("anna", "ben")}
+    rasa_full = (await rasa_store.retrieve_full_tracker("anna")).current_state()
+
+    TURN_PATCHES["save_without_count"]()
+    store = store_at(tmp_path / "patched.db")
+    statements = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    await a_conversation(store)
+
+    assert stored_rows(store) == stored_rows(rasa_store)  # the same rows, ids included
+    assert {sender: (await store.retrieve(sender)).current_state() for sender in ("anna", "ben")} == rasa_trackers
+    assert (await store.retrieve_full_tracker("anna")).current_state() == rasa_full
+    counts = [s for s in statements if "count(" in s.lower()]
+    # Counted only where Rasa's count is the only answer: the first save of each sender's
+    # new tracker (its creation), and the second save after the new session.
+    assert len(counts) == 2 * 2
+    tracker = await store.retrieve("anna")
+    assert getattr(tracker, STORED_EVENTS) == len(tracker.events) > 0
+
+
+async def test_a_tracker_the_store_did_not_load_is_counted_as_rasa_does(tmp_path):
+    TURN_PATCHES["save_without_count"]()
+    store = store_at(tmp_path / "t.db")
+    await a_conversation(store)
+    before = len(stored_rows(store))
+    tracker = await store.retrieve("anna")
+    delattr(tracker, STORED_EVENTS)  # as the API's PUT .../tracker/events builds it
+    await store.save(tracker)
+    assert len(stored_rows(store)) == before  # Rasa's count: nothing new to insert
+
+
+# ---------------------------------------------------------------------------------------
+# sqlite_wal
+
+
+def test_the_sqlite_tracker_database_is_pooled_in_wal_with_synchronous_normal(tmp_path):
+    assert parameters(tracker_store.create_engine_kwargs) == ["url"]
+    plain = store_at(tmp_path / "plain.db")
+    with plain.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+
+    TURN_PATCHES["sqlite_wal"]()
+    store = store_at(tmp_path / "wal.db")
+    assert isinstance(store.engine.pool, sa.pool.QueuePool)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    assert tracker_store.create_engine_kwargs("postgresql://u:p@localhost/rasa")["pool_size"] > 0  # Rasa's, untouched
+
+
+# ---------------------------------------------------------------------------------------
+# keep_alive and json_calls
+
+
+@pytest.fixture
+async def action_server():
+    seen = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        seen.append({"peer": request.transport.get_extra_info("peername"), "body": await request.text(),
+                     "secret": request.headers.get("X-Secret")})
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield f"http://127.0.0.1:{server.port}/webhook", seen
+    await server.close()
+
+
+async def test_action_calls_keep_one_connection_alive(action_server):
+    url, seen = action_server
+    assert parameters(EndpointConfig.session) == ["self"]
+    assert parameters(EndpointConfig.request)[:3] == ["self", "method", "subpath"]
+    endpoint = EndpointConfig(url, headers={"X-Secret": "s3cret"})
+    await endpoint.request(json={"n": 1}, method="post")
+    await endpoint.request(json={"n": 2}, method="post")
+    assert seen[0]["peer"] != seen[1]["peer"]  # Rasa: a new connection per call
+
+    TURN_PATCHES["keep_alive"]()
+    await endpoint.request(json={"n": 3}, method="post")
+    await endpoint.request(json={"n": 4}, method="post")
+    assert seen[2]["peer"] == seen[3]["peer"]  # the same kept-alive connection
+    assert [s["secret"] for s in seen] == ["s3cret"] * 4
+    assert [json.loads(s["body"]) for s in seen] == [{"n": n} for n in (1, 2, 3, 4)]
+
+
+async def test_action_calls_are_encoded_by_ujson_as_the_same_json(action_server):
+    url, seen = action_server
+    assert "_json_serialize" in aiohttp.ClientSession.ATTRS
+    TURN_PATCHES["keep_alive"]()
+    TURN_PATCHES["json_calls"]()
+    payload = {"tracker": {"events": [{"event": "slot", "name": "url", "value": "a/b é", "timestamp": 1733130000.1234567}],
+                           "latest": 2.5e-7, "lone": "\ud800"}}
+    await EndpointConfig(url).request(json=payload, method="post")
+    assert json.loads(seen[0]["body"]) == payload  # a lone surrogate too: escaped, as json.dumps does
+    await EndpointConfig(url).request(json={"value": "a/b é", "t": 0.1}, method="post")
+    assert seen[1]["body"] == '{"value":"a/b \\u00e9","t":0.1}'  # ujson's compact form, not json.dumps'
+
+
+def test_what_ujson_refuses_is_encoded_by_json(monkeypatch):
+    import ujson
+
+    def refuse(*args, **kwargs):
+        raise OverflowError("refused")
+
+    monkeypatch.setattr(ujson, "dumps", refuse)
+    assert rasa_server._dumps({"a": [1, 0.5]}) == json.dumps({"a": [1, 0.5]})
