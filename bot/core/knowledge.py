@@ -83,10 +83,13 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
         value = option.value(hit.topic.key)
         yes = "Yes: " if value.in_stock else "We list it, but it is out of stock at the moment: "
         return Answer(AnswerKind.VALUE, f"{yes}the {found.name} can have\n{value_line(found, option, value)}", [hit.topic])
-    if knowledge.kind(text) == QuestionKind.MAKES:
+    kind = knowledge.kind(text)
+    if kind in (QuestionKind.MAKES, QuestionKind.OFFERS):
         named = products_named(catalog, text)  # the order's own product matcher: "pcs" is the PC
         if len(named) == 1:
             return makes_answer(named[0], text)
+        if kind == QuestionKind.OFFERS:  # "do you offer gift wrapping?": a service nothing here covers
+            return unknown()
         makes = knowledge.kinds.scores(text)[0][1]
         near_faq = max((score for topic, score in knowledge.topics.scores(text) if topic.kind == TopicKind.FAQ), default=0.0)
         if makes - near_faq < MAKES_LEAD:  # "how do I pay for my order?" is nearer the FAQ than "do you make"
@@ -102,7 +105,7 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     knowledge = knowledge_of(catalog)
     hits = knowledge.match(text)
     faq = next((hit for hit in hits if hit.topic.kind == TopicKind.FAQ), None)
-    makes = hits and hits[0].topic.kind in (TopicKind.PRODUCT, TopicKind.VALUE) and knowledge.kind(text) == QuestionKind.MAKES
+    makes = hits and hits[0].topic.kind in (TopicKind.PRODUCT, TopicKind.VALUE) and knowledge.kind(text) in (QuestionKind.MAKES, QuestionKind.OFFERS)
     if faq is not None and faq.score >= hits[0].score - FAQ_LEAD and not makes:
         # The shop's own answer first: "how many years of warranty on a gaming pc" is about the
         # warranty, though "gaming pc" alone matches the product better; but "do you make
@@ -122,8 +125,13 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
 
 
 def _unknown_with_suggestions(catalog: Catalog, knowledge: Knowledge, text: str) -> Answer:
-    near = [topic for topic, score in knowledge.topics.scores(text)
-            if topic.kind == TopicKind.FAQ and SUGGEST_THRESHOLD <= score < knowledge_index.MATCH_THRESHOLD][:2]
+    # "do you have a showroom?": what is asked about is "a showroom"; the "do you have" it
+    # shares with FAQ questions like "do you have a warranty?" says nothing of the topic.
+    # Without its frame the text may match an entry above the threshold: still only offered.
+    content = knowledge.without_frame(text)
+    ceiling = knowledge_index.MATCH_THRESHOLD if content == text else 1.0
+    near = [topic for topic, score in knowledge.topics.scores(content)
+            if topic.kind == TopicKind.FAQ and SUGGEST_THRESHOLD <= score < ceiling][:2]
     questions = [next(e for e in catalog.shop.faq if e.id == topic.key).questions[0] for topic in near]
     if not questions:
         return unknown()

@@ -67,7 +67,8 @@ class Hit:
 class QuestionKind(str, Enum):
     """What a question is after, beside what it is about."""
 
-    MAKES = "makes"  # "do you make tables?"
+    MAKES = "makes"  # "do you make tables?": a thing made or sold
+    OFFERS = "offers"  # "do you offer gift wrapping?": a service, which "No, we make ..." does not answer
     CHEAPEST = "cheapest"  # "what's the cheapest PC?"
     COMPARE = "compare"  # "what's the difference between A and B?"
     ENOUGH = "enough"  # "is A enough for B?"
@@ -78,9 +79,12 @@ class QuestionKind(str, Enum):
 # from the catalog), so they hold for any shop.
 KIND_EXAMPLES: Dict[QuestionKind, Tuple[str, ...]] = {
     QuestionKind.MAKES: (
-        "do you make", "do you sell", "do you do", "do you offer", "can you make me one", "do you build",
-        "do you have any", "can I order one from you", "can I buy one", "is that something you make",
-        "do you also make", "do you produce",
+        "do you make", "do you sell", "can you make me one", "do you build", "can I order one from you",
+        "can I buy one", "is that something you make", "do you also make", "do you produce", "do you manufacture",
+    ),
+    QuestionKind.OFFERS: (
+        "do you offer", "do you do", "do you have", "do you have any", "do you provide", "is there a service",
+        "can you arrange", "can you do that for me", "is it possible to get", "do you also do", "can I get",
     ),
     QuestionKind.CHEAPEST: (
         "what is the cheapest", "how much is the cheapest one", "lowest price", "least expensive",
@@ -169,6 +173,19 @@ class Knowledge:
         uses = sorted({use for product in catalog.products for option in product.options
                        for value in option.values for use in value.uses})
         self.uses = TextIndex([(use, use) for use in uses])
+        self._frames: Dict[QuestionKind, frozenset] = {}
+
+    def without_frame(self, text: str) -> str:
+        """The text without the words of its kind's example questions when it is a "do you
+        make / do you offer" question ("do you have a showroom" -> "a showroom"): what is
+        left is what it asks about."""
+        kind = self.kind(text)
+        if kind not in (QuestionKind.MAKES, QuestionKind.OFFERS):
+            return text
+        frame = self._frames.get(kind)
+        if frame is None:
+            frame = self._frames[kind] = frozenset(word for example in KIND_EXAMPLES[kind] for word in normalize(example).split())
+        return " ".join(word for word in normalize(text).split() if word not in frame)
 
     def match(self, text: str) -> List[Hit]:
         """Topics the question is about, best first, above the threshold."""

@@ -213,4 +213,10 @@ HELDOUT_NOT_COVERED: List[str] = [
 ]
 
 # Things the shop does not make: a plain "No, we make ...".
-NOT_MADE = ["do you make dining tables?", "do you sell bicycles", "can you build me a kitchen", "do you do engraving?"]
+NOT_MADE = ["do you make dining tables?", "do you sell bicycles", "can you build me a kitchen", "do you manufacture sofas?"]
+
+# Services and offers the catalog does not cover: "No, we make ..." would not answer them (the
+# shop may well engrave or wrap), so they get the honest "I don't know" and go to the team.
+# ("do you do engraving?" was in NOT_MADE until issue 10 said a service is not a product.)
+SERVICES_NOT_COVERED = ["do you offer gift wrapping?", "do you do engraving?", "do you have a showroom",
+                        "do you offer installation?", "is there a student discount", "do you do alterations?"]

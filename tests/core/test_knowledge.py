@@ -22,7 +22,9 @@ from bot.core.catalog import Catalog, load_catalog
 from bot.core.knowledge import AnswerKind, QuestionKind, answer, knowledge_of
 from bot.core.lowest_price import from_price
 from bot.local import ROOT
-from tests.core.knowledge_questions import COVERED, HELDOUT_COVERED, HELDOUT_NOT_COVERED, NOT_COVERED, NOT_MADE
+from tests.core.knowledge_questions import (
+    COVERED, HELDOUT_COVERED, HELDOUT_NOT_COVERED, NOT_COVERED, NOT_MADE, SERVICES_NOT_COVERED,
+)
 
 DEMO = ROOT / "catalog.yml"
 
@@ -126,6 +128,20 @@ def test_what_the_shop_does_not_make_gets_a_plain_no(demo, question):
     found = answer(demo, question)
     assert found.kind == AnswerKind.DOES_NOT_MAKE
     assert found.text == "No, we make Custom PC, Made-to-measure shirt and Custom conveyor, each to order."
+
+
+@pytest.mark.parametrize("question", SERVICES_NOT_COVERED)
+def test_a_service_the_catalog_does_not_cover_is_not_known_never_a_no(demo, question):
+    found = answer(demo, question)
+    assert found.kind == AnswerKind.UNKNOWN and found.text.startswith(knowledge.UNKNOWN_TEXT), found.text
+
+
+@pytest.mark.parametrize("question, product", [
+    ("do you make shirts?", "Made-to-measure shirt"), ("do you do shirts?", "Made-to-measure shirt"),
+    ("do you offer conveyor belts", "Custom conveyor"), ("do you have gaming pcs?", "Custom PC"),
+])
+def test_a_product_asked_for_as_a_make_or_an_offer_gets_a_yes(demo, question, product):
+    assert answer(demo, question).text.startswith(f"Yes, we make the {product}")
 
 
 def test_question_kinds_are_read_by_meaning(demo):
