@@ -1,17 +1,13 @@
-"""Malformed requests to the web chat's /api/messages: 400 or 413 with a clear message,
+"""Malformed requests to the web chat's /api/messages: 400, 413 or 415 with a clear message,
 never a 500, and the server goes on answering (against a fake Rasa)."""
 
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels.web.widget import TAKEN_OVER
 from bot.core.limits import MAX_REQUEST_BYTES
-from bot.server import create_widget_app
-from bot.settings import Settings
-from tests.channels.test_web_limits import SENDER_A, web_app_with_fake_rasa
+from tests.channels.test_web_limits import SENDER_A
+from tests.support.fake_rasa import silent, web_app_with_fake_rasa
 
 
 @pytest.mark.parametrize("body", [
@@ -41,6 +37,23 @@ async def test_json_that_is_not_an_object_is_a_400(body):
         assert (await response.json())["message"] == "The request must be a JSON object."
 
 
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x", "application/jsonp"])
+async def test_a_message_that_is_not_sent_as_json_is_a_415_and_never_reaches_rasa(content_type):
+    """A foreign page can POST text/plain without a CORS preflight; as JSON only, it must ask first."""
+    body = '{"sender": "%s", "message": "hi"}' % SENDER_A
+    async with web_app_with_fake_rasa() as (rasa, client):
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = await client.post("/api/messages", data=body.encode(), headers=headers)
+        assert response.status == 415, await response.text()
+        assert (await response.json()) == {"error": "unsupported_media_type",
+                                           "message": "Send the message as JSON (Content-Type: application/json)."}
+        assert rasa.received == []
+        charset = await client.post("/api/messages", data=body.encode(),
+                                    headers={"Content-Type": "application/json; charset=utf-8"})
+        assert charset.status == 200 and len(rasa.received) == 1
+
+
 async def test_a_body_over_the_request_limit_is_a_413_with_or_without_a_length():
     big = b'{"sender": "web:aaaaaaaa1", "message": "' + b"x" * (2 * 1024 * 1024) + b'"}'
 
@@ -66,34 +79,12 @@ async def test_a_lone_surrogate_or_control_characters_reach_rasa_cleaned_not_as_
         assert rasa.received[-1]["metadata"] == {"language": "de"}
 
 
-
-class SilentRasa:
-    """Rasa's REST channel when an action failed: an empty list of replies."""
-
-    def __init__(self):
-        self.received: list = []
-        self.app = web.Application()
-        self.app.router.add_post("/webhooks/rest/webhook", self.webhook)
-        self.server = TestServer(self.app, host="127.0.0.1")
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        self.received.append(await request.json())
-        return web.json_response([])
-
-
 @pytest.mark.parametrize("staff_have_it", [False, True])
 async def test_no_reply_from_rasa_is_an_apology_with_try_again_unless_staff_have_the_conversation(staff_have_it):
-    rasa = SilentRasa()
-    await rasa.server.start_server()
-    app = create_widget_app(Settings(rasa_port=rasa.server.port, web_rasa_timeout_s=5))
-
     async def taken_over(sender: str) -> bool:
         return staff_have_it
 
-    app[TAKEN_OVER] = taken_over
-    client = TestClient(TestServer(app, host="127.0.0.1"))
-    await client.start_server()
-    try:
+    async with web_app_with_fake_rasa(silent, taken_over) as (rasa, client):
         message = {"sender": SENDER_A, "message": "32 GB", "id": "message-id-0001"}
         response = await client.post("/api/messages", json=message)
         if staff_have_it:  # paused for staff: no answer from the bot is right
@@ -104,6 +95,3 @@ async def test_no_reply_from_rasa_is_an_apology_with_try_again_unless_staff_have
         assert body["error"] == "no_answer" and "Please try again" in body["message"]
         again = await client.post("/api/messages", json=message)  # "Try again": the message reaches Rasa again
         assert again.status == 502 and len(rasa.received) == 2
-    finally:
-        await client.close()
-        await rasa.server.close()

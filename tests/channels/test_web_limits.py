@@ -3,45 +3,11 @@ Rasa REST channel) with aiohttp's test client."""
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.web.widget import TokenBuckets
-from bot.server import create_widget_app
 from bot.settings import Settings, parse_limit
-
-
-class RecordingRasa:
-    """A fake Rasa REST channel in the test's event loop: answers each message, remembers them."""
-
-    def __init__(self):
-        self.received: list = []
-        self.app = web.Application()
-        self.app.router.add_post("/webhooks/rest/webhook", self.webhook)
-        self.server = TestServer(self.app, host="127.0.0.1")
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.received.append(body)
-        return web.json_response([{"recipient_id": body["sender"], "text": f"You said: {body['message']}"}])
-
-
-@contextlib.asynccontextmanager
-async def web_app_with_fake_rasa(**settings):
-    """The web app on a test server in front of a RecordingRasa; yields (rasa, client)."""
-    rasa = RecordingRasa()
-    await rasa.server.start_server()
-    app = create_widget_app(Settings(rasa_port=rasa.server.port, web_rasa_timeout_s=5, **settings))
-    client = TestClient(TestServer(app, host="127.0.0.1"))
-    await client.start_server()
-    try:
-        yield rasa, client
-    finally:
-        await client.close()
-        await rasa.server.close()
+from tests.support.fake_rasa import web_app_with_fake_rasa
 
 
 SENDER_A = "web:aaaaaaaa-0000-4000-8000-000000000001"

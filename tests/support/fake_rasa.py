@@ -1,22 +1,81 @@
-"""A fake Rasa (its REST channel and tracker API as far as the web server uses them) and the
-widget's part of the web application in this process: what the widget's browser tests run
-against."""
+"""Fake Rasas and the widget's part of the web application in this process.
+
+- RecordingRasa: Rasa's REST channel in the test's event loop, answering each message with a
+  reply function (echo, silent, ...); web_app_with_fake_rasa puts the web app in front of it
+  (the web chat's API tests).
+- FakeRasa: the REST channel and tracker API in a thread, on a port, with hold/release; and
+  WebServer, the widget's part of the app in a thread: what the widget's browser tests run
+  against."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Tuple
 
 from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.local import free_port
+from bot.channels.web.widget import TAKEN_OVER
 from bot.server import create_widget_app
 from bot.settings import Settings
+
+Reply = Callable[[Dict[str, Any]], List[Dict[str, Any]]]
+
+
+def echo(body: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Rasa answering every message: "You said: <message>"."""
+    return [{"recipient_id": body["sender"], "text": f"You said: {body['message']}"}]
+
+
+def silent(body: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Rasa's REST channel when an action failed: an empty list of replies."""
+    return []
+
+
+class RecordingRasa:
+    """A fake Rasa REST channel in the test's event loop: remembers every body it is given
+    and answers it with `reply(body)`."""
+
+    def __init__(self, reply: Reply = echo):
+        self.reply = reply
+        self.received: List[Dict[str, Any]] = []
+        self.app = web.Application()
+        self.app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        self.server = TestServer(self.app, host="127.0.0.1")
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.received.append(body)
+        return web.json_response(self.reply(body))
+
+
+@contextlib.asynccontextmanager
+async def web_app_with_fake_rasa(
+    reply: Reply = echo, taken_over: Optional[Callable[[str], Any]] = None, **settings: Any,
+) -> AsyncIterator[Tuple[RecordingRasa, TestClient]]:
+    """The widget's part of the web app (create_widget_app, these settings; `taken_over`: how
+    it asks whether staff have a conversation) on a test server in front of a RecordingRasa
+    answering with `reply`; yields (rasa, client)."""
+    rasa = RecordingRasa(reply)
+    await rasa.server.start_server()
+    app = create_widget_app(Settings(rasa_port=rasa.server.port, web_rasa_timeout_s=5, **settings))
+    if taken_over is not None:
+        app[TAKEN_OVER] = taken_over
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield rasa, client
+    finally:
+        await client.close()
+        await rasa.server.close()
 
 # A 2x2 PNG, so the browser has a real image to load.
 PNG = bytes.fromhex(
