@@ -117,6 +117,9 @@ def valid_sender(sender: Any) -> bool:
 
 
 TOO_LARGE = (413, "request_too_large", f"The request is larger than {MAX_REQUEST_BYTES // 1024} KB.")
+# JSON only: a page on another site can send text/plain or a form without asking first (no CORS
+# preflight); JSON makes the browser ask, and the cors middleware refuses a foreign origin.
+NOT_JSON = (415, "unsupported_media_type", "Send the message as JSON (Content-Type: application/json).")
 
 
 async def json_body(request: web.Request) -> Any:
@@ -133,6 +136,8 @@ async def json_body(request: web.Request) -> Any:
 
 
 async def post_message(request: web.Request) -> web.Response:
+    if request.content_type != "application/json":
+        return error(*NOT_JSON)
     body = await json_body(request)
     if isinstance(body, web.Response):
         return body
@@ -271,10 +276,12 @@ def static_file(name: str, content_type: str):
 
 @web.middleware
 async def cors(request: web.Request, handler):
-    """The widget may be embedded on a shop's own site: allow the origins configured."""
+    """The widget may be embedded on a shop's own site: allow the origins configured, for the
+    API only (widget.js and the demo page load without CORS; nothing else is for other sites)."""
     origin = request.headers.get("Origin")
-    allowed = origin and origin in request.app[SETTINGS].cors_origins
-    if request.method == "OPTIONS" and request.path.startswith("/api/"):
+    api = request.path.startswith("/api/")
+    allowed = api and origin and origin in request.app[SETTINGS].cors_origins
+    if request.method == "OPTIONS" and api:
         response: web.StreamResponse = web.Response(status=204 if allowed else 403)
     else:
         response = await handler(request)
