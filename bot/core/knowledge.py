@@ -105,7 +105,8 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     knowledge = knowledge_of(catalog)
     hits = knowledge.match(text)
     faq = next((hit for hit in hits if hit.topic.kind == TopicKind.FAQ), None)
-    makes = hits and hits[0].topic.kind in (TopicKind.PRODUCT, TopicKind.VALUE) and knowledge.kind(text) in (QuestionKind.MAKES, QuestionKind.OFFERS)
+    makes = hits and hits[0].topic.kind in (TopicKind.PRODUCT, TopicKind.VALUE) \
+        and knowledge.kind(text) in (QuestionKind.MAKES, QuestionKind.OFFERS)
     if faq is not None and faq.score >= hits[0].score - FAQ_LEAD and not makes:
         # The shop's own answer first: "how many years of warranty on a gaming pc" is about the
         # warranty, though "gaming pc" alone matches the product better; but "do you make
