@@ -20,7 +20,8 @@ turn 12: a turn should not cost more because the conversation is longer).
 
 `--compare` runs every rate twice, in separate server starts back to back: first with
 every Rasa patch of bot/rasa_server.py switched off (BESPOKE_BENCH_RASA_PATCHES_OFF=all),
-then with all of them on; `--off a,b` runs once with the named patches off.
+then with all of them on; `--off a,b` runs once with the named patches off; `--variants
+'all;a;'` runs all off, then all but a, then all on.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from bench.load import (
     BOT_ERROR_PHRASES, PRODUCTS, SCRIPTS, SUMMARY_MARK, TURN_TIMEOUT_S, Conversation, Turn, check_orders, log,
     percentile, reply_text,
 )
-from bench.processes import find_server_pid
+from bench.processes import _status_mb, find_server_pid
 from bot.local import BotServers
 
 PATCHES_OFF_ENV = "BESPOKE_BENCH_RASA_PATCHES_OFF"
@@ -217,6 +218,7 @@ def measure_rates(bot: BotServers, rates: Sequence[float], duration_s: float, th
                for name in pids}
         steps.append(step_figures(rate, conversations, answered_at, started, ended, cpu, bench_cpu,
                                   products, think_s, duration_s))
+        steps[-1]["rss_mb"] = {name: _status_mb(pid, "VmRSS") if pid else None for name, pid in pids.items()}
         everyone += conversations
     log(f"[{variant}] reading back the orders ...")
     return {"variant": variant, "run_id": run_id, "pids": pids, "steps": steps,
@@ -233,7 +235,7 @@ def format_variant(result: Dict[str, object]) -> str:
         f"{result['variant']}: orders stored once {orders['stored_once']}/{orders['expected']}, duplicates "
         f"{orders['duplicates']}, missing {len(orders['missing'])}, unconfirmed {len(orders['unconfirmed'])}",
         "  offered  achieved   p50 ms   p95 ms   p99 ms  errors  CPU ms/turn rasa  actions  bench"
-        "   p50 by turn " + " ".join(f"#{i}" for i in TURN_INDEXES),
+        "   RSS MB rasa  actions   p50 by turn " + " ".join(f"#{i}" for i in TURN_INDEXES),
     ]
     for s in result["steps"]:
         lat, cpu = s["latency_ms"], s["cpu_ms_per_turn"]
@@ -241,7 +243,8 @@ def format_variant(result: Dict[str, object]) -> str:
         lines.append(
             f"  {s['offered_turns_per_s']:>7g}  {_fmt(s['achieved_turns_per_s']):>8}  {_fmt(lat['p50']):>7}  "
             f"{_fmt(lat['p95']):>7}  {_fmt(lat['p99']):>7}  {s['errors']:>6}  {_fmt(cpu['rasa']):>16}  "
-            f"{_fmt(cpu['actions']):>7}  {_fmt(cpu['bench']):>5}   {by_index}")
+            f"{_fmt(cpu['actions']):>7}  {_fmt(cpu['bench']):>5}   {_fmt(s['rss_mb']['rasa']):>11}  "
+            f"{_fmt(s['rss_mb']['actions']):>7}   {by_index}")
         for example in s["error_examples"]:
             lines.append(f"    error: {example['sender']} {example['message']!r}: {example['error']} {example['detail']}")
     return "\n".join(lines)
@@ -298,6 +301,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="which SCRIPTS: 'step_by_step' (default), 'fewest_messages', 'all' or names")
     parser.add_argument("--compare", action="store_true", help="all Rasa patches off, then all on (two server starts)")
     parser.add_argument("--off", default="", help="Rasa patches to switch off (names in bot/rasa_server.py, or 'all')")
+    parser.add_argument("--variants", help="server starts back to back, each the patches it switches off, separated by "
+                        "';' (e.g. 'all;tracker_cache;' = all off, all but tracker_cache, all on); overrides --compare/--off")
     parser.add_argument("--json", type=Path, help="write all figures to this file")
     parser.add_argument("--plot", type=Path, help=f"save a latency plot here (e.g. {RESULTS}/open_loop.png)")
     args = parser.parse_args(argv)
@@ -316,8 +321,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from bot.runner import ensure_model
     ensure_model()
-    variants = [("patches off", "all"), ("patches on", "")] if args.compare else [
-        (f"off: {args.off}" if args.off else "patches on", args.off)]
+    if args.variants is not None:
+        offs = [off.strip() for off in args.variants.split(";")]
+    else:
+        offs = ["all", ""] if args.compare else [args.off]
+    variants = [("patches on" if not off else "patches off" if off == "all" else f"off: {off}", off) for off in offs]
     results = [run_variant(rates, args.duration, args.think, off, name, products) for name, off in variants]
     print(f"Bespoke open-loop benchmark: think {args.think:g} s, {args.duration:g} s of arrivals per rate, "
           f"scripts {', '.join(products)} ({mean_turns(products):.1f} turns on average), {os.cpu_count()} CPUs")

@@ -172,12 +172,11 @@ def save_without_count() -> None:
     exactly what Rasa writes."""
     import json
 
+    import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import SessionStarted
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
-
-    import sqlalchemy as sa
 
     queries: Dict[Any, Any] = {}
 
@@ -232,6 +231,58 @@ def save_without_count() -> None:
             setattr(tracker, STORED_EVENTS, stored + len(rows))
 
     SQLTrackerStore._retrieve = _retrieve
+    SQLTrackerStore.save = save
+
+
+KEPT_TRACKERS = 512  # conversations whose tracker stays in memory between turns (LRU)
+
+
+def keep_trackers() -> None:
+    """Every turn Rasa's SQL store loads the session's events, json-decodes them and
+    replays them into a new tracker (~150 events late in an order), so a turn costs more
+    the longer the conversation. Here the tracker a save has just stored is kept in
+    memory (the last KEPT_TRACKERS conversations) with the id of its last stored event,
+    and the next load of that conversation takes it back, after one indexed query shows
+    that the stored events still end there (no other process or worker wrote to it). A
+    kept tracker is taken out while a turn uses it: a turn that fails before its save
+    leaves nothing behind, and the next load reads the database as Rasa does. Only a
+    tracker holding exactly what is stored is kept (save_without_count's count, none
+    after a new session), for this store's domain, never a full (all-sessions) tracker.
+    Needs save_without_count."""
+    from collections import OrderedDict
+
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    kept: "OrderedDict[tuple, tuple]" = OrderedDict()  # (store, sender) -> (last id, domain, tracker)
+    rasa_retrieve = SQLTrackerStore.retrieve
+    store_save = SQLTrackerStore.save
+    events = SQLTrackerStore.SQLEvent.__table__
+    last_id = sa.select(sa.func.max(events.c.id)).where(events.c.sender_id == sa.bindparam("sender_id"))
+
+    def last_stored(store: SQLTrackerStore, sender_id: str) -> Any:
+        with store.session_scope() as session:
+            return session.execute(last_id, {"sender_id": sender_id}).scalar()
+
+    async def retrieve(self: SQLTrackerStore, sender_id: str) -> Any:
+        entry = kept.pop((id(self), sender_id), None)
+        if entry is not None:
+            stored_id, domain, tracker = entry
+            if domain is self.domain and stored_id == last_stored(self, sender_id) \
+                    and getattr(tracker, STORED_EVENTS, None) == len(tracker.events):
+                return tracker
+        return await rasa_retrieve(self, sender_id)
+
+    async def save(self: SQLTrackerStore, tracker: Any) -> None:
+        key = (id(self), tracker.sender_id)
+        kept.pop(key, None)
+        await store_save(self, tracker)
+        if getattr(tracker, STORED_EVENTS, None) == len(tracker.events) and tracker.events:
+            kept[key] = (last_stored(self, tracker.sender_id), self.domain, tracker)
+            while len(kept) > KEPT_TRACKERS:
+                kept.popitem(last=False)
+
+    SQLTrackerStore.retrieve = retrieve
     SQLTrackerStore.save = save
 
 
@@ -343,6 +394,7 @@ def encode_action_calls_fast() -> None:
 TURN_PATCHES: Dict[str, Callable[[], None]] = {
     "event_types": cache_event_types,
     "save_without_count": save_without_count,
+    "tracker_cache": keep_trackers,  # after save_without_count: it keeps what that save stored
     "sqlite_wal": sqlite_wal_and_pool,
     "keep_alive": keep_action_connections,
     "json_calls": encode_action_calls_fast,  # after keep_alive: it wraps whichever session() is there
@@ -357,6 +409,8 @@ def apply_turn_patches(off: str = "") -> List[str]:
     if unknown:
         raise SystemExit(f"BESPOKE_BENCH_RASA_PATCHES_OFF: unknown patches {sorted(unknown)}; known: {sorted(TURN_PATCHES)}")
     applied = [name for name in TURN_PATCHES if "all" not in names and name not in names]
+    if "tracker_cache" in applied and "save_without_count" not in applied:
+        applied.remove("tracker_cache")  # it keeps only trackers whose stored count that save knows
     for name in applied:
         TURN_PATCHES[name]()
     return applied

@@ -35,6 +35,7 @@ slots:
 def undo_patches(monkeypatch):
     """Every attribute a patch replaces, put back after the test."""
     for target, name in ((Event, "resolve_by_type"), (SQLTrackerStore, "_retrieve"), (SQLTrackerStore, "save"),
+                         (SQLTrackerStore, "retrieve"),
                          (SQLTrackerStore, "__init__"), (tracker_store, "create_engine_kwargs"),
                          (EndpointConfig, "session")):
         monkeypatch.setattr(target, name, getattr(target, name) if target is not Event else target.__dict__[name])
@@ -46,7 +47,8 @@ def parameters(function) -> list:
 
 def test_every_patch_is_named_and_switchable():
     assert apply_turn_patches("all") == []
-    assert apply_turn_patches("event_types,keep_alive") == ["save_without_count", "sqlite_wal", "json_calls"]
+    assert apply_turn_patches("event_types,keep_alive") == ["save_without_count", "tracker_cache", "sqlite_wal",
+                                                            "json_calls"]
     with pytest.raises(SystemExit, match="unknown patches"):
         apply_turn_patches("no_such_patch")
 
@@ -237,3 +239,45 @@ def test_what_ujson_refuses_is_encoded_by_json(monkeypatch):
 
     monkeypatch.setattr(ujson, "dumps", refuse)
     assert rasa_server._dumps({"a": [1, 0.5]}) == json.dumps({"a": [1, 0.5]})
+
+
+# ---------------------------------------------------------------------------------------
+# tracker_cache
+
+
+async def test_a_saved_tracker_is_taken_back_while_the_database_still_ends_with_it(tmp_path):
+    rasa_store = store_at(tmp_path / "rasa.db")
+    await a_conversation(rasa_store)
+    TURN_PATCHES["save_without_count"]()
+    TURN_PATCHES["tracker_cache"]()
+    store = store_at(tmp_path / "kept.db")
+    await a_conversation(store)
+    assert stored_rows(store) == stored_rows(rasa_store)
+
+    tracker = await store.retrieve("ben")
+    tracker.update(UserUttered("two", {"name": "greet", "confidence": 1.0}, timestamp=12.0))
+    await store.save(tracker)
+    statements = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    again = await store.retrieve("ben")
+    assert again is tracker  # kept ...
+    assert not [s for s in statements if "events.data" in s]  # ... without reading the events
+    from_db = await SQLTrackerStore._retrieve(store, "ben", False)  # the patched load, not the kept tracker
+    assert again.current_state() == from_db.current_state()
+
+    # Taken out while a turn uses it: a turn that fails before saving leaves nothing behind.
+    again.update(SlotSet("product", "never stored", timestamp=13.0))
+    reloaded = await store.retrieve("ben")
+    assert reloaded is not again and reloaded.get_slot("product") != "never stored"
+    await store.save(reloaded)
+
+    # Another process (or worker) writes to the conversation: the database is read again.
+    other = store_at(tmp_path / "kept.db")
+    written = await other.retrieve("ben")
+    written.update(SlotSet("product", "from elsewhere", timestamp=14.0))
+    await SQLTrackerStore.save(other, written)
+    assert (await store.retrieve("ben")).get_slot("product") == "from elsewhere"
+
+
+def test_the_tracker_cache_is_never_on_without_the_save_that_counts_for_it():
+    assert "tracker_cache" not in apply_turn_patches("save_without_count,event_types,sqlite_wal,keep_alive,json_calls")

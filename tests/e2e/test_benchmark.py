@@ -1,6 +1,7 @@
-"""The benchmark's measuring functions with a tiny load against the session's servers:
-correctness only (all figures present, no errors, every order stored once), never the
-latency targets, which depend on the machine."""
+"""The benchmark's measuring functions (bench/benchmark.py's closed loop, bench/open_loop.py's
+open loop) with a tiny load against the session's servers: correctness only (all figures
+present, no errors, every order stored once), never the latency targets, which depend on
+the machine."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 
 from bench.benchmark import measure
 from bench.load import PRODUCTS, SCRIPTS, percentile
+from bench.open_loop import cpu_seconds, format_variant, measure_rates, plot
 from bench.report import evaluate, format_report
 
 PHASE_FIELDS = {"conversations", "turns", "turns_not_sent", "wall_s", "turns_per_s", "latency_ms",
@@ -63,3 +65,35 @@ def test_a_tiny_benchmark_run_is_complete_and_correct(bot):
     text = format_report(report)
     assert f"orders stored once / expected: {2 * len(PRODUCTS)}/{2 * len(PRODUCTS)}" in text and "overall:" in text
     json.dumps(report)  # --json can write it
+
+
+def test_a_tiny_open_loop_run_is_complete_and_correct(bot, tmp_path):
+    products = [p for p in PRODUCTS if p.endswith(":fewest_messages")]
+    result = measure_rates(bot, rates=[5.0], duration_s=3.0, think_s=0.2, variant="smoke", products=products)
+
+    assert result["variant"] == "smoke" and all(result["pids"].values())
+    [step] = result["steps"]
+    assert step["offered_turns_per_s"] == 5.0
+    assert step["conversations"] == 3  # one every 5 turns / 5 per s = 1 s, for 3 s
+    assert step["turns"] == sum(len(SCRIPTS[products[i % 3]]) for i in range(3))
+    assert step["errors"] == 0, step["error_examples"]
+    assert all(step["latency_ms"][q] > 0 for q in ("p50", "p95", "p99"))
+    assert step["cpu_ms_per_turn"]["rasa"] > 0 and step["cpu_ms_per_turn"]["actions"] > 0
+    assert step["turns_by_index"]["1"] == 3 and step["p50_ms_by_turn_index"]["1"] > 0
+    assert step["turns_by_index"]["12"] == 0 and step["p50_ms_by_turn_index"]["12"] is None  # no 12th turn here
+    orders = result["orders"]
+    assert orders["expected"] == orders["stored_once"] == 3
+    assert orders["missing"] == [] and orders["duplicates"] == 0
+    assert orders["unconfirmed"] == orders["unexpected"] == []
+
+    text = format_variant(result)
+    assert "smoke: orders stored once 3/3" in text and "CPU ms/turn" in text
+    assert plot([result], tmp_path / "open_loop.png").stat().st_size > 0
+    json.dumps(result)
+
+
+def test_cpu_seconds_reads_a_process_from_proc():
+    import os
+
+    assert cpu_seconds(os.getpid()) > 0
+    assert cpu_seconds(None) is None and cpu_seconds(2 ** 22 + 12345) is None
