@@ -9,18 +9,20 @@ from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
-from actions.kit import CONTACT_SLOTS, Draft, Message, answer_question, reset_order, resources, say_too_long
+from actions.kit import CONTACT_SLOTS, SPLIT_SLOT, Draft, Message, answer_question, reset_order, resources, say_too_long
 from bot.core.contact import delivery_answer, read_address, read_email, read_name, read_name_and_email
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
 from bot.core.placement import PlacementProblem, check_contact, check_order, typed_figures
+from bot.core.catalog import Product
+from bot.core.second_order import Remembered, after_placing, next_order
 from bot.core.values import display_value
-from actions.order_form import ask_pending, says_no, says_yes
+from actions.order_form import ask_pending, confirmation_buttons, says_no, says_yes, start_order_events
 from bot.channels.staff_notice import announce_order
 from bot.store.db import utcnow
 from bot.store.orders import NewOrder
@@ -182,6 +184,8 @@ class ActionPlaceOrder(Action):
             product = resources.catalog().find_product(tracker.get_slot("product"))
             return self._refuse(dispatcher, tracker, check_order(product, tracker.get_slot("selections")))
         draft = Draft.of(tracker)
+        if not draft.started and isinstance(tracker.get_slot(SPLIT_SLOT), dict) and tracker.get_slot(SPLIT_SLOT).get("offered"):
+            return answer_second_order(dispatcher, tracker)
         if not draft.started:
             if tracker.get_slot("last_order"):
                 # A second "yes" after the order was stored: it is stored once.
@@ -242,7 +246,8 @@ class ActionPlaceOrder(Action):
                     f"Total {money(priced.total, priced.currency)}; we'll make it in {product.lead_time_days} "
                     f"business days and send updates to {new.customer_email}.")
         dispatcher.utter_message(text=text)
-        return reset_order() + [SlotSet("last_order", stored["number"])]
+        return reset_order() + [SlotSet("last_order", stored["number"])] + offer_second_order(
+            dispatcher, tracker, product, selections, typed)
 
     @staticmethod
     def _refuse(dispatcher: CollectingDispatcher, tracker: Tracker, problems: List[PlacementProblem]) -> List[EventType]:
@@ -253,3 +258,44 @@ class ActionPlaceOrder(Action):
         dispatcher.utter_message(text=f"Sorry, I can't place this order ({reasons}), so nothing was stored. "
                                       "Let's start again.")
         return reset_order()
+
+
+def offer_second_order(dispatcher: CollectingDispatcher, tracker: Tracker, product: Product, placed: Dict[str, Any],
+                       typed: Dict[str, str]) -> List[EventType]:
+    """After an order is placed: the rest of a split the customer asked for ("the other 2
+    in the light blue poplin") offered as the next order, with what it would hold."""
+    left = after_placing(Remembered.from_slot(resources.catalog(), tracker.get_slot(SPLIT_SLOT)), product, placed)
+    if left is None:
+        return [SlotSet(SPLIT_SLOT, None)]
+    following = next_order(left, product, placed)
+    count, value_id = left.parts[0]
+    asked = f"{count} × {product.option(left.option_id).value(value_id).name}"
+    dispatcher.utter_message(
+        text=f"You also asked for {asked}. Shall I start that as another order: the same {product.name} "
+             f"with {following.said}?",
+        buttons=confirmation_buttons("Yes, start it", "No, thanks"))
+    return [SlotSet(SPLIT_SLOT, {**left.as_slot(), "offered": True, "base": placed, "typed": typed})]
+
+
+def answer_second_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Yes to the offer starts the next order of the split (the order form shows its summary
+    or asks what did not carry over); no forgets the rest."""
+    message = Message.of(tracker)
+    offered = tracker.get_slot(SPLIT_SLOT)
+    catalog = resources.catalog()
+    remembered = Remembered.from_slot(catalog, offered)
+    product = catalog.find_product(remembered.product_id) if remembered else None
+    base = offered.get("base")
+    if remembered is None or product is None or not isinstance(base, dict) or says_no(message):
+        dispatcher.utter_message(text="OK, just the one order then. Anything else I can make for you?")
+        return [SlotSet(SPLIT_SLOT, None)]
+    if not says_yes(message):
+        return answer_question(dispatcher, tracker, message, Draft(None, {}))  # the offer stands
+    following = next_order(remembered, product, base)
+    typed = {k: v for k, v in (offered.get("typed") or {}).items() if k in following.selections}
+    dispatcher.utter_message(text=f"Here is your next {product.name}: the same as order "
+                                  f"{tracker.get_slot('last_order')}, with {following.said}.")
+    return start_order_events(product, message) + [
+        SlotSet("selections", following.selections), SlotSet("typed", typed),
+        SlotSet(SPLIT_SLOT, following.left.as_slot() if following.left else None), FollowupAction("order_form"),
+    ]

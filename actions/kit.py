@@ -33,6 +33,9 @@ QUESTION_CONFIDENCE = 0.5
 ORDER_SLOTS = ("product", "selections", "typed", "specs_complete", "draft_id", "answered_turn", "changing", "pending", "failures",
                "order_confirmed")
 CONTACT_SLOTS = ("customer_name", "customer_email", "customer_address")
+# The rest of a split ("1 linen and 2 poplin"), offered as another order once this one is
+# placed (bot/core/second_order.py); kept apart from the order's slots, which placing clears.
+SPLIT_SLOT = "split_rest"
 
 
 
@@ -190,6 +193,38 @@ def named_option(product: Product, message: Message) -> Optional[Option]:
         return product.option(matches[0].id)
     values = find_values(product, message.text).values
     return product.option(next(iter(values))) if len(values) == 1 else None
+
+
+def product_for(message: Message) -> Optional[Product]:
+    """The product a message names, or the only one whose options it names ("an i5 with 32GB");
+    never one guessed from a bare figure its units happen to fit ("15.5 inches")."""
+    catalog = resources.catalog()
+    product = find_product(catalog, message)
+    if product is None:
+        named = [p for p in catalog.products if find_values(p, message.text).values]
+        product = named[0] if len(named) == 1 and not only_figures(named[0], message) else None
+    return product
+
+
+def only_figures(product: Product, message: Message) -> bool:
+    """All the message gives of the product is figures, with no option named ("15.5 inches",
+    not "neck 15.5 inches" or "linen, 15.5 inches"): which product they are for is a guess."""
+    found = find_values(product, message.text)
+    named = {**found.values, **found.problems}  # a hedged figure ("about 600 mm") is one too
+    if not named or any(product.option(option_id).kind != "number" for option_id in named):
+        return False
+    matches, certain = match_choice(option_chooser(product), message.text)
+    return not (matches and certain)
+
+
+def say_figures_unplaced(dispatcher: CollectingDispatcher, message: Message) -> bool:
+    """A bare figure outside an order: said not kept, the product asked (by the form, with
+    its buttons). True when it was one."""
+    if message.text.startswith("/") or not any(only_figures(p, message) for p in resources.catalog().products):
+        return False
+    said = f"“{message.text.strip()}”" if len(message.text.strip()) <= 40 else "that figure"
+    dispatcher.utter_message(text=f"I can't tell which product {said} is for, so I haven't kept it yet.")
+    return True
 
 
 def product_buttons(catalog: Catalog) -> List[Dict[str, str]]:

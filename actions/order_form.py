@@ -24,13 +24,15 @@ from actions.kit import (
     Draft,
     Message,
     answer_question,
-    find_product,
     named_option,
     product_buttons,
+    product_for,
     reset_order,
     resources,
+    say_figures_unplaced,
     say_other_language,
     say_too_long,
+    SPLIT_SLOT,
 )
 from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, within_rules
 from bot.core.clauses import ClauseKind, Reading, asks_in_words, read_message, split_reply, unclear_reply
@@ -41,6 +43,7 @@ from bot.core.phrases import amount, name_list
 from bot.core.pricing import money, quote
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
+from bot.core.second_order import remember
 from bot.core.selections import next_missing_option
 from bot.core.values import Parsed, display_value, normalize, noun
 from bot.core.wording import SUMMARY_KEY, place_question, question_text, summary_text
@@ -115,7 +118,7 @@ def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Mes
     reading = read_clauses(product, message, find_values(product, message.text), None)
     if reading.split:
         dispatcher.utter_message(text=split_reply(product, reading.split))
-        return events
+        return events + [remember_split(product, reading.split)]
     found = reading.taken
     selections: Dict[str, Any] = {}
     if found.values or found.problems:
@@ -129,6 +132,12 @@ def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Mes
         answer_question(dispatcher, tracker, question_of(message, reading),
                         Draft(product, selections))
     return events
+
+
+def remember_split(product: Product, split: Dict[str, Any]) -> EventType:
+    """The rest of a split kept for after this order is placed (bot/core/second_order.py)."""
+    remembered = remember(product, split)
+    return SlotSet(SPLIT_SLOT, remembered.as_slot() if remembered else None)
 
 
 def read_clauses(product: Product, message: Message, found: Extraction, focus: Optional[Option]) -> Reading:
@@ -165,16 +174,6 @@ def asks_something(message: Message, reading: Reading) -> bool:
     return message.is_question and (not reading.picks or any(c.kind == ClauseKind.OTHER for c in reading.clauses))
 
 
-def product_for(message: Message) -> Optional[Product]:
-    """The product a message names, or the only one whose options it names ("an i5 with 32GB")."""
-    catalog = resources.catalog()
-    product = find_product(catalog, message)
-    if product is None:
-        named = [p for p in catalog.products if find_values(p, message.text).values]
-        product = named[0] if len(named) == 1 else None
-    return product
-
-
 class ActionStartOrder(Action):
     """Starts a fresh order with the product and any options the customer named."""
 
@@ -197,6 +196,7 @@ class ActionStartOrder(Action):
                                           "say \"start over\" to begin again.")
             return [SlotSet("pending", None)]
         if product is None:
+            say_figures_unplaced(dispatcher, message)  # then the form asks which product
             return start_order_events(None, message)
         return begin_order(dispatcher, product, message, tracker)
 
@@ -354,6 +354,8 @@ class ValidateOrderForm(Action):
         if product is None and asks_in_words(message.text):  # "which one is best for video editing?" read as an answer
             answer_question(dispatcher, tracker, dataclasses.replace(message, intent=QUESTION_INTENT), Draft(None, {}))
             return [SlotSet("product", None)]
+        if product is None and say_figures_unplaced(dispatcher, message):
+            return [SlotSet("product", None)]
         if product is None:
             dispatcher.utter_message(text="Sorry, I didn't recognise that product.", **NOT_UNDERSTOOD)
             return [SlotSet("product", None)]
@@ -373,7 +375,7 @@ class ValidateOrderForm(Action):
         reading = read_clauses(product, message, found, focus)
         if reading.split:
             dispatcher.utter_message(text=split_reply(product, reading.split))
-            return []
+            return [remember_split(product, reading.split)]
         asks = asks_something(message, reading)
         found = within_rules(product, selections, reading.taken, focus, message.text)
         if found.values or found.problems:

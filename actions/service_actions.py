@@ -6,23 +6,28 @@ from __future__ import annotations
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.core.clauses import asks_in_words
 from bot.core.life import CUSTOMER_CANCELLABLE, find_order_number, status_label
+from bot.core.phrases import name_list
 from actions.kit import (
     Draft,
     Message,
     answer_question,
     cancel_placed_order,
     product_buttons,
+    product_for,
     reset_order,
     resources,
+    say_figures_unplaced,
+    say_knowledge,
     say_other_language,
     say_too_long,
 )
-from actions.order_form import ask_pending, confirmation_buttons, says_no, says_yes
+from actions.order_form import ask_pending, begin_order, confirmation_buttons, says_no, says_yes
 
 
 def offer_resume(dispatcher: CollectingDispatcher, draft: Draft) -> None:
@@ -109,6 +114,8 @@ class ActionAnswer(Action):
                                               "placed, say \"cancel my order\" with its number.")
                 return []
             return self._ask(dispatcher, message.intent)
+        if message.intent == "nlu_fallback" and not draft.started:
+            return read_unsure(dispatcher, tracker, message)
         return answer_question(dispatcher, tracker, message, draft)
 
     @staticmethod
@@ -155,3 +162,29 @@ class ActionAnswer(Action):
                 dispatcher.utter_message(text=f"Say \"continue\" to carry on with your {draft.product.name}.")
             return events
         return events + answer_question(dispatcher, tracker, message, draft)
+
+
+def read_unsure(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> List[EventType]:
+    """A message the NLU is unsure of, outside an order, read the way the order form reads
+    one before anything is given up: a product named (or only its options: "a slim linen
+    one with a spread collar") starts its order with the values taken and said back, and the
+    question beside them answered; a bare figure is said not kept and the product asked;
+    a question alone is answered (or passed to the team); only the rest is not understood."""
+    catalog = resources.catalog()
+    if message.text.startswith("/") or not message.text.strip():
+        dispatcher.utter_message(response="utter_default")
+        return []
+    product = product_for(message)
+    if product is not None:
+        # The order form takes over from here (its activation reads this message no more:
+        # answered_turn is this message's).
+        return begin_order(dispatcher, product, message, tracker) + [FollowupAction("order_form")]
+    if say_figures_unplaced(dispatcher, message):
+        names = name_list((p.name for p in catalog.products), "and")
+        dispatcher.utter_message(text=f"Which product would you like? We make: {names}.", buttons=product_buttons(catalog))
+        return []
+    if asks_in_words(message.text):
+        say_knowledge(dispatcher, tracker, message, None)
+        return []
+    dispatcher.utter_message(response="utter_default")
+    return []
