@@ -283,6 +283,9 @@ def plot(results: List[Dict[str, object]], path: Path) -> Optional[Path]:
 def run_variant(rates: Sequence[float], duration_s: float, think_s: float, off: str, variant: str,
                 products: Sequence[str]) -> Dict[str, object]:
     """Servers started for this variant alone (its patches switched off), measured, stopped."""
+    from bot.runner import ensure_model
+
+    ensure_model()  # again for each start: the data may have changed since the last one
     with tempfile.TemporaryDirectory(prefix="bespoke-open-loop-") as data_dir:
         bot = BotServers(Path(data_dir), extra_env={PATCHES_OFF_ENV: off})
         bot.start()
@@ -319,20 +322,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         if unknown:
             parser.error(f"unknown scripts {unknown}; known: {PRODUCTS}")
 
-    from bot.runner import ensure_model
-    ensure_model()
     if args.variants is not None:
         offs = [off.strip() for off in args.variants.split(";")]
     else:
         offs = ["all", ""] if args.compare else [args.off]
     variants = [("patches on" if not off else "patches off" if off == "all" else f"off: {off}", off) for off in offs]
-    results = [run_variant(rates, args.duration, args.think, off, name, products) for name, off in variants]
+    results = []
+    for name, off in variants:
+        results.append(run_variant(rates, args.duration, args.think, off, name, products))
+        log(format_variant(results[-1]))  # at once: a later variant may fail
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"Bespoke open-loop benchmark: think {args.think:g} s, {args.duration:g} s of arrivals per rate, "
           f"scripts {', '.join(products)} ({mean_turns(products):.1f} turns on average), {os.cpu_count()} CPUs")
     for result in results:
         print(format_variant(result), flush=True)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
         log(f"figures written to {args.json}")
     if args.plot and plot(results, args.plot):
         log(f"plot saved to {args.plot}")
