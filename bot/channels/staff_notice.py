@@ -1,10 +1,11 @@
 """A short message to the staff's Telegram chat when a new order is stored.
 
-Optional: only when STAFF_TELEGRAM_CHAT_ID and TELEGRAM_BOT_TOKEN are set (sent through
-bot/channels/telegram/sender.py, so TELEGRAM_API_BASE_URL applies as for the bridge).
-The message is sent in the background: the customer's reply never waits for Telegram,
-and Telegram being down or slow only writes an error to the log, never fails the order.
-No Rasa import.
+Optional: only when STAFF_TELEGRAM_CHAT_ID and TELEGRAM_BOT_TOKEN are set (sent by
+bot/channels/telegram/sender.send_to_staff_chat, the one way to the staff chat, which the
+bridge uses too, so TELEGRAM_API_BASE_URL applies as for the bridge).
+A new order's notice is sent in the background: the customer's reply never waits for
+Telegram, and Telegram being down or slow only writes an error to the log, never fails the
+order. No Rasa import.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ import threading
 from decimal import Decimal
 from typing import Any, Mapping, Optional, Set, Union
 
-from bot.channels.telegram.sender import TelegramSendError, TelegramSender
+from bot.channels.telegram.sender import MAX_TEXT, TelegramSendError, send_to_staff_chat
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-MAX_TEXT = 4096  # Telegram's limit for one message
 
 _tasks: Set["asyncio.Task[None]"] = set()  # kept until done (the loop only holds weak references)
 
@@ -34,9 +33,9 @@ def order_notice(order: Mapping[str, Any]) -> str:
     return f"{what}, {order['customer_name']}"[:MAX_TEXT]
 
 
-async def _send(sender: TelegramSender, chat: str, text: str) -> None:
+async def _send(text: str, settings: Settings) -> None:
     try:
-        await sender.send_message(chat, text, disable_web_page_preview=True)
+        await send_to_staff_chat(text, settings)
     except TelegramSendError as error:
         if error.status is None:  # no answer: the log shows the cause
             logger.exception("staff Telegram notice not sent: %s", text)
@@ -55,7 +54,7 @@ def announce_order(order: Mapping[str, Any],
         settings = Settings.from_env() if settings is None else settings
         if not settings.staff_telegram_chat_id or not settings.telegram_token:
             return None
-        sending = _send(TelegramSender.from_settings(settings), settings.staff_telegram_chat_id, order_notice(order))
+        sending = _send(order_notice(order), settings)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 
 from bot.channels.rasa import RasaClient, RasaError, RasaTimeout, reply_buttons, timeout
-from bot.channels.telegram.sender import TelegramSendError, TelegramSender
+from bot.channels.telegram.sender import TelegramSendError, send_to_staff_chat
 from bot.settings import Settings, SettingsError
 from bot.store.orders import OrderStore
 
@@ -209,11 +209,9 @@ class Bridge:
             await asyncio.to_thread(self.flag_for_staff, conversation_id, problem.value)
         except Exception:  # the log above still says it
             logger.exception("could not flag %s for staff", conversation_id)
-        staff_chat = self.settings.staff_telegram_chat_id
-        if staff_chat and staff_chat != str(chat_id) and self.settings.telegram_token:
+        if self.settings.staff_telegram_chat_id != str(chat_id):  # not the staff chat itself
             try:
-                await TelegramSender.from_settings(self.settings).send_message(
-                    staff_chat, f"{conversation_id}: {problem.value} ({detail})", disable_web_page_preview=True)
+                await send_to_staff_chat(f"{conversation_id}: {problem.value} ({detail})", self.settings)
             except TelegramSendError as error:
                 logger.error("staff Telegram chat not told (HTTP %s): %s", error.status, error.description)
 

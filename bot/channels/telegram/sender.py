@@ -1,7 +1,8 @@
 """The one way Bespoke sends a message to a Telegram chat outside the bridge's own
-python-telegram-bot application: the staff notice of new orders and what staff write to a
-Telegram customer. A POST of sendMessage to the Bot API (TELEGRAM_API_BASE_URL points at
-another Bot API server, as the tests' fake)."""
+python-telegram-bot application: what staff write to a Telegram customer, and
+`send_to_staff_chat`, everything said to the staff's chat (a new order's notice from
+bot/channels/staff_notice.py, a reply the bridge could not deliver). A POST of sendMessage
+to the Bot API (TELEGRAM_API_BASE_URL points at another Bot API server, as the tests' fake)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 from bot.settings import Settings
 
 TIMEOUT_S = 10.0
+MAX_TEXT = 4096  # Telegram's limit for one message
 
 
 class TelegramSendError(Exception):
@@ -59,3 +61,15 @@ class TelegramSender:
             answer = {}
         if response.status_code != 200 or not answer.get("ok"):
             raise TelegramSendError(str(answer.get("description") or response.text[:200]), response.status_code)
+
+
+async def send_to_staff_chat(text: str, settings: Settings) -> bool:
+    """Send `text` (cut to Telegram's 4,096 characters, no link previews) to the staff's chat
+    (STAFF_TELEGRAM_CHAT_ID, through TELEGRAM_BOT_TOKEN's bot). True when Telegram took it,
+    False when no staff chat or token is set; TelegramSendError when Telegram did not take
+    it (each caller logs that in its own words and goes on)."""
+    if not settings.staff_telegram_chat_id or not settings.telegram_token:
+        return False
+    await TelegramSender.from_settings(settings).send_message(
+        settings.staff_telegram_chat_id, text[:MAX_TEXT], disable_web_page_preview=True)
+    return True
