@@ -10,14 +10,25 @@ by the action server as the conversation goes:
   and how many options were answered; "placed" is not written here but read at query
   time from `orders.draft_id` (the order is stored by another action).
 
-Recording never breaks a conversation: every `record_*` function logs its error with the
-traceback and returns. The `dashboard(...)` function reads everything the dashboard shows
+Recording never breaks a conversation and never waits for the database: every `record_*`
+function puts its record on a queue and returns; one writer thread per process commits what
+is queued in one transaction at most FLUSH_INTERVAL_S after the first of it was recorded
+(each record keeps the moment it was made). `flush()` returns when everything recorded
+before it is committed: the dashboard calls it before reading, the action server when it
+stops (SIGTERM, Ctrl-C), and an interpreter exiting normally (atexit). A kill -9 loses what
+was recorded in the last FLUSH_INTERVAL_S and not yet committed, nothing older. A record the
+database refuses is logged with its traceback and left out (the others of its transaction
+are written one by one). The `dashboard(...)` function reads everything the dashboard shows
 with a handful of aggregate queries.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import queue
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -33,12 +44,16 @@ from sqlalchemy import (
     case,
     column,
     func,
+    insert,
     select,
     table,
     type_coerce,
+    update,
 )
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Mapped, Session
 
 from bot.core.life import OrderKind, OrderStatus
 from bot.core.refusals import Refusal, reason_words
@@ -118,18 +133,16 @@ def record_rejections(source: StoreSource, conversation_id: str, draft_id: Optio
     """Keep the refused answers of one message. Logs and returns on any error."""
     try:
         rows = [
-            AnswerRejection(
-                conversation_id=conversation_id[:255], draft_id=(draft_id or None), product_id=product_id,
-                option_id=rejection.option_id, answer=(answer or "")[:ANSWER_MAX_CHARS],
-                reason=rejection.reason.value, detail=(rejection.detail or rejection.reason.words)[:DETAIL_MAX_CHARS],
-                rule_id=rejection.rule_id or None, at=at or utcnow(),
-            )
+            {"conversation_id": conversation_id[:255], "draft_id": draft_id or None, "product_id": product_id,
+             "option_id": rejection.option_id, "answer": (answer or "")[:ANSWER_MAX_CHARS],
+             "reason": rejection.reason.value,
+             "detail": (rejection.detail or rejection.reason.words)[:DETAIL_MAX_CHARS],
+             "rule_id": rejection.rule_id or None, "at": at or utcnow()}
             for rejection in rejections
         ]
-        if not rows:
-            return
-        with _store(source).sessions.begin() as session:
-            session.add_all(rows)
+        if rows:
+            _writer.put(_Record(_store(source), _write_rejections, rows,
+                                f"a refused answer in conversation {conversation_id}"))
     except Exception:  # analytics never break a conversation; the log has the details
         logger.exception("could not record a refused answer in conversation %s", conversation_id)
 
@@ -141,25 +154,10 @@ def record_question(source: StoreSource, conversation_id: str, draft_id: Optiona
         logger.debug("no draft id in conversation %s: question %s not recorded", conversation_id, question)
         return
     try:
-        now = at or utcnow()
-        store = _store(source)
-        for attempt in (1, 2):
-            try:
-                with store.sessions.begin() as session:
-                    draft = session.scalars(select(OrderDraft).where(OrderDraft.draft_id == draft_id)).one_or_none()
-                    if draft is None:
-                        session.add(OrderDraft(
-                            draft_id=draft_id, conversation_id=conversation_id[:255], product_id=product_id,
-                            last_question=question, answered=answered, started_at=now, updated_at=now,
-                            outcome=OUTCOME_OPEN,
-                        ))
-                    else:
-                        draft.product_id, draft.last_question = product_id, question
-                        draft.answered, draft.updated_at = answered, now
-                return
-            except IntegrityError:
-                if attempt == 2:  # inserted by another worker meanwhile: the second try updates it
-                    raise
+        values = {"draft_id": draft_id, "conversation_id": conversation_id[:255], "product_id": product_id,
+                  "last_question": question, "answered": answered, "at": at or utcnow()}
+        _writer.put(_Record(_store(source), _write_question, values,
+                            f"question {question} of draft {draft_id} in conversation {conversation_id}"))
     except Exception:  # analytics never break a conversation; the log has the details
         logger.exception("could not record question %s of draft %s in conversation %s", question, draft_id, conversation_id)
 
@@ -169,13 +167,170 @@ def record_outcome(source: StoreSource, draft_id: Optional[str], outcome: str, a
     if not draft_id:
         return
     try:
-        with _store(source).sessions.begin() as session:
-            draft = session.scalars(select(OrderDraft).where(OrderDraft.draft_id == draft_id)).one_or_none()
-            if draft is not None:
-                draft.outcome = outcome
-                draft.updated_at = at or utcnow()
+        values = {"draft_id": draft_id, "outcome": outcome, "at": at or utcnow()}
+        _writer.put(_Record(_store(source), _write_outcome, values, f"outcome {outcome} of draft {draft_id}"))
     except Exception:  # analytics never break a conversation; the log has the details
         logger.exception("could not record outcome %s of draft %s", outcome, draft_id)
+
+
+def flush(timeout: Optional[float] = None) -> bool:
+    """Wait until everything recorded before this call is committed (or logged as refused);
+    False if that took longer than `timeout` seconds."""
+    return _writer.flush(timeout)
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def _write_rejections(session: Session, rows: List[Dict[str, Any]]) -> None:
+    session.execute(insert(AnswerRejection.__table__), rows)
+
+
+def _write_question(session: Session, values: Dict[str, Any]) -> None:
+    """One upsert: the draft's row is made at its first question and updated at the next
+    (an insert racing another worker's updates it)."""
+    at = values["at"]
+    row = {key: values[key] for key in ("draft_id", "conversation_id", "product_id", "last_question", "answered")}
+    changed = {"product_id": values["product_id"], "last_question": values["last_question"],
+               "answered": values["answered"], "updated_at": at}
+    dialect = session.get_bind().dialect.name
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OrderDraft.__table__)
+    session.execute(upsert.values(**row, started_at=at, updated_at=at, outcome=OUTCOME_OPEN)
+                    .on_conflict_do_update(index_elements=["draft_id"], set_=changed))
+
+
+def _write_outcome(session: Session, values: Dict[str, Any]) -> None:
+    session.execute(update(OrderDraft.__table__).where(OrderDraft.__table__.c.draft_id == values["draft_id"])
+                    .values(outcome=values["outcome"], updated_at=values["at"]))
+
+
+FLUSH_INTERVAL_S = 0.2  # the longest a record waits for its commit: what a kill -9 can lose
+MAX_BATCH = 1000  # records per transaction at most
+BUSY_RETRIES = (0.2, 1.0)  # seconds before trying a transaction again when SQLite is busy
+
+
+@dataclass
+class _Record:
+    store: OrderStore
+    write: Callable[[Session, Any], None]
+    values: Any
+    what: str  # for the log: "question cpu of draft ... in conversation ..."
+
+
+_STOP = object()
+
+
+def _in_memory(store: OrderStore) -> bool:
+    url = make_url(store.url)
+    return url.get_backend_name() == "sqlite" and (url.database or ":memory:") == ":memory:"
+
+
+class _Writer:
+    """The queue of records and the thread that commits them (started on first use, in the
+    process that records: a forked child starts its own)."""
+
+    def __init__(self) -> None:
+        self._queue: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+        self._thread: Optional[threading.Thread] = None
+        self._lock = threading.Lock()
+        self._exit_hook = False
+
+    def put(self, record: _Record) -> None:
+        if _in_memory(record.store):  # a connection per thread would be another database
+            _commit([record])
+            return
+        self._start()
+        self._queue.put(record)
+
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return True
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Commit what is queued and end the thread (atexit)."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put(_STOP)
+            thread.join(timeout)
+
+    def _start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="bespoke-analytics", daemon=True)
+                self._thread.start()
+                if not self._exit_hook:
+                    atexit.register(self.stop)
+                    self._exit_hook = True
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            records: List[_Record] = []
+            waiting: List[threading.Event] = []
+            stop = False
+            deadline = time.monotonic() + FLUSH_INTERVAL_S
+            while True:
+                if isinstance(item, threading.Event):
+                    waiting.append(item)  # a flush: commit now
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                records.append(item)
+                if len(records) >= MAX_BATCH:
+                    break
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+            if records:
+                _commit(records)
+            for done in waiting:
+                done.set()
+            if stop:
+                return
+
+
+def _commit(records: List[_Record]) -> None:
+    """The records in one transaction per store; when that fails, one by one, and each one
+    the database refuses is logged. Never raises."""
+    stores: Dict[int, List[_Record]] = {}
+    for record in records:
+        stores.setdefault(id(record.store), []).append(record)
+    for batch in stores.values():
+        if _transaction(batch):
+            continue
+        for record in batch:
+            try:
+                with record.store.sessions.begin() as session:
+                    record.write(session, record.values)
+            except Exception:  # analytics never break a conversation; the log has the details
+                logger.exception("could not record %s", record.what)
+
+
+def _transaction(batch: List[_Record]) -> bool:
+    for pause in (*BUSY_RETRIES, None):
+        try:
+            with batch[0].store.sessions.begin() as session:
+                for record in batch:
+                    record.write(session, record.values)
+            return True
+        except Exception as error:  # logged below, and each record is tried alone after
+            if not isinstance(error, OperationalError) or pause is None:
+                logger.warning("could not commit %d analytics records together; writing them one by one",
+                               len(batch), exc_info=True)
+                return False
+            time.sleep(pause)  # SQLite busy beyond its timeout; in the writer thread, never in a conversation
+    return False
+
+
+_writer = _Writer()
 
 
 # ---------------------------------------------------------------------------- reading
@@ -228,6 +383,7 @@ def _day(value: Any) -> date:
 def dashboard(store: OrderStore, days: int = DEFAULT_PERIOD, now: Optional[datetime] = None,
               option_name: Optional[OptionNamer] = None) -> Dashboard:
     """Every figure of the dashboard for the last `days` days (UTC days, today included)."""
+    flush()  # what this process recorded is counted (the action server's records are its own)
     now = now or utcnow()
     first_day = now.date() - timedelta(days=days - 1)
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=timezone.utc)

@@ -38,6 +38,7 @@ def store(monkeypatch, tmp_path):
 
 
 def rejections(store) -> List[Dict[str, Any]]:
+    assert analytics.flush(timeout=30)  # recorded by a writer thread: committed when this returns
     with store.sessions.begin() as session:
         rows = session.scalars(select(AnswerRejection).order_by(AnswerRejection.id)).all()
         return [{key: getattr(row, key) for key in ("conversation_id", "draft_id", "product_id", "option_id",
@@ -45,6 +46,7 @@ def rejections(store) -> List[Dict[str, Any]]:
 
 
 def drafts(store) -> List[Dict[str, Any]]:
+    assert analytics.flush(timeout=30)
     with store.sessions.begin() as session:
         rows = session.scalars(select(OrderDraft).order_by(OrderDraft.id)).all()
         return [{key: getattr(row, key) for key in ("draft_id", "conversation_id", "product_id", "last_question",
@@ -133,6 +135,7 @@ async def test_a_recording_error_is_logged_and_the_conversation_goes_on(store, m
     with caplog.at_level(logging.ERROR, logger="bot.store.analytics"):
         events, messages = await run(ValidateOrderForm(), form_tracker("16GB DDR4", {"cpu": "ryzen7_7800x3d"}))
         _, asked = await run(ActionAskSpecsComplete(), form_tracker("", {}))
+        assert analytics.flush(timeout=30)  # the writer thread tries the database and logs
     assert "DDR5" in messages[0]["text"] and slot_events(events)["failures"] == {"memory": 1}
     assert asked[0]["text"].startswith("(1/6)")
     logged = [record for record in caplog.records if record.name == "bot.store.analytics"]
