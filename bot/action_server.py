@@ -9,14 +9,20 @@ server share (ACTIONS_SECRET_HEADER, the value of BESPOKE_ACTIONS_SECRET, which 
 run` makes per start and hands to both in their environment; Rasa sends it through the
 action endpoint's `headers:` in endpoints.yml) and be JSON. Otherwise 403 or 415, before
 any action runs: the action server never acts on a tracker from anyone else.
+
+Two savings per turn, without touching the actions: a SlotSet that gives a slot the value it
+already has in the tracker the action was given is left out of the reply (`without_unchanged_slots`:
+Rasa stores, reloads and replays every event of a conversation on every turn), and the
+analytics records queued by the actions are committed when the server stops (SIGTERM, Ctrl-C).
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import os
 import sys
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from bot.settings import ACTIONS_SECRET_ENV, ACTIONS_SECRET_HEADER
 
@@ -51,15 +57,116 @@ def guard(app: Any, secret: str) -> Any:
 
 
 def install_guard(secret: str) -> None:
-    """rasa_sdk.endpoint.run builds its app through the module's create_app: wrap it."""
+    """rasa_sdk.endpoint.run builds its app through the module's create_app: wrap it (and
+    commit the queued analytics records when the app stops)."""
     from rasa_sdk import endpoint
 
     create_app = endpoint.create_app
 
     def create_guarded_app(*args: Any, **kwargs: Any) -> Any:
-        return guard(create_app(*args, **kwargs), secret)
+        return flush_on_stop(guard(create_app(*args, **kwargs), secret))
 
     endpoint.create_app = create_guarded_app
+
+
+def flush_on_stop(app: Any) -> Any:
+    """Sanic stops on SIGTERM (what `bespoke run`'s Supervisor sends) and SIGINT: the analytics
+    records not yet committed are committed before the process exits (atexit would too; this
+    does it while the server's logging still runs)."""
+
+    async def flush_analytics(*_: Any) -> None:
+        from bot.store import analytics
+
+        analytics.flush(timeout=30)
+
+    app.register_listener(flush_analytics, "after_server_stop")
+    return app
+
+
+# ---------------------------------------------------------------------------- unchanged slots
+
+# Kept even when unchanged. requested_slot: the form reads a validation action's SlotSet of
+# it as "ask this next" (and its None as "done"), and Rasa gives the validation action a
+# tracker whose requested_slot is not the conversation's when the form is activated.
+ALWAYS_KEPT = frozenset({"requested_slot"})
+# Kept when unchanged but not empty: the staff console reads them as events of the turn
+# (a `failures` SlotSet with a count marks the turn not understood in the index; a contact
+# SlotSet is shown as taken in the transcript).
+KEPT_WITH_A_VALUE = frozenset({"failures", "customer_name", "customer_email", "customer_address"})
+# Events after which the slots are not what the tracker said: nothing after them is left out.
+RESETS = frozenset({"reset_slots", "restart", "session_started", "rewind", "undo"})
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal as JSON, in the same order and of the same types (True is not 1, 1 is not 1.0)."""
+    try:
+        return json.dumps(old) == json.dumps(new)
+    except (TypeError, ValueError):
+        return False
+
+
+def _set_this_turn(events: List[Dict[str, Any]]) -> Set[str]:
+    """The slots set since the customer's latest message (Rasa's extraction of this turn,
+    and the candidates a form gives its validation action)."""
+    names: Set[str] = set()
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind in ("user", "restart"):
+            break
+        if kind == "slot" and isinstance(event.get("name"), str):
+            names.add(event["name"])
+    return names
+
+
+def without_unchanged_slots(action: str, tracker: Dict[str, Any], events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """`events` (an action's reply) without the SlotSets that leave a slot as it is in
+    `tracker` (the tracker the action was given, as JSON), the reply's own earlier events
+    applied first. Never left out: a slot set in this turn before the action ran (a form's
+    validation of a slot just extracted must stay), the slots of ALWAYS_KEPT, those of
+    KEPT_WITH_A_VALUE when not empty, anything after an event in RESETS; and a validation
+    action (validate_*) keeps at least one of its SlotSets, which tells the form it read the
+    message (with none the form rejects itself when nothing was extracted)."""
+    current = dict(tracker.get("slots") or {})
+    fresh = _set_this_turn(tracker.get("events") or [])
+    kept: List[Dict[str, Any]] = []
+    first_left_out: Optional[Tuple[int, Dict[str, Any]]] = None
+    resetting = False
+    for event in events:
+        kind = event.get("event")
+        resetting = resetting or kind in RESETS
+        if kind != "slot" or resetting:
+            kept.append(event)
+            continue
+        name, value = event.get("name"), event.get("value")
+        unchanged = (isinstance(name, str) and name in current and name not in fresh and name not in ALWAYS_KEPT
+                     and not (name in KEPT_WITH_A_VALUE and value) and _same(current[name], value))
+        if unchanged:
+            if first_left_out is None:
+                first_left_out = (len(kept), event)
+            continue
+        kept.append(event)
+        if isinstance(name, str):
+            current[name] = value
+    validated = any(e.get("event") == "slot" and e.get("name") not in ALWAYS_KEPT for e in kept)
+    if action.startswith("validate_") and first_left_out is not None and not validated:
+        kept.insert(*first_left_out)
+    return kept
+
+
+def install_slot_filter() -> None:
+    """Every reply of the action server goes through without_unchanged_slots."""
+    from rasa_sdk.executor import ActionExecutor
+
+    run = ActionExecutor.run
+
+    async def run_without_unchanged_slots(self: Any, action_call: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        result = await run(self, action_call)
+        if result and isinstance(result.get("events"), list):
+            result["events"] = without_unchanged_slots(action_call.get("next_action") or "",
+                                                       action_call.get("tracker") or {}, result["events"])
+        return result
+
+    ActionExecutor.run = run_without_unchanged_slots  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -99,6 +206,7 @@ def main() -> None:
     # so it listens on the loopback interface only.
     os.environ["SANIC_HOST"] = "127.0.0.1"
     install_guard(secret)
+    install_slot_filter()
     sys.argv = ["rasa_sdk", "--actions", "actions", *sys.argv[1:]]
     rasa_sdk_main()
 
