@@ -14,7 +14,8 @@ is checked as stored exactly once (bench.load.check_orders).
     uv run --frozen --no-sync python -m bench.action_cpu [--rounds 3] [--profile FILE]
 
 `--profile FILE` also records the measured rounds with py-spy (installed into .venv for
-profiling only) and prints the frames with the most samples, self and total.
+profiling only; samples of the thread holding the GIL, the nearest to CPU time) and prints the
+frames with the most samples, self and total.
 
 To compare two trees in one run, run this module in each (a copy of the tree with `models`
 linked to the trained models, `cd copy && python -m bench.action_cpu`): `python -m`
@@ -79,11 +80,15 @@ def server_pid(bot: BotServers, module: str) -> int:
     raise RuntimeError(f"no process runs {module}")
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of the process (all its threads), in seconds."""
+def cpu_times(pid: int) -> Tuple[float, float]:
+    """utime and stime of the process (all its threads), in seconds."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14 and 15 of proc(5)
+    return int(fields[11]) / TICKS, int(fields[12]) / TICKS  # fields 14 and 15 of proc(5)
+
+
+def cpu_seconds(pid: int) -> float:
+    return sum(cpu_times(pid))
 
 
 def play_round(bot: BotServers, run_id: str, label: str) -> List[Conversation]:
@@ -163,12 +168,12 @@ def measure(rounds: int, profile: Optional[Path], keep: bool) -> Dict[str, Any]:
         if profile is not None:
             py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
             spy = subprocess.Popen([py_spy, "record", "--pid", str(actions), "--format", "raw", "--rate", "250",
-                                    "--output", str(profile), "--nonblocking"],
+                                    "--output", str(profile), "--nonblocking", "--gil"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        before = cpu_seconds(actions), cpu_seconds(rasa), time.perf_counter()
+        before = cpu_seconds(actions), cpu_seconds(rasa), time.perf_counter(), cpu_times(actions)[1]
         for index in range(rounds):
             measured += play_round(bot, run_id, f"r{index}")
-        after = cpu_seconds(actions), cpu_seconds(rasa), time.perf_counter()
+        after = cpu_seconds(actions), cpu_seconds(rasa), time.perf_counter(), cpu_times(actions)[1]
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=60)
@@ -181,6 +186,7 @@ def measure(rounds: int, profile: Optional[Path], keep: bool) -> Dict[str, Any]:
             "rounds": rounds, "turns": turns,
             "errors": sum(len(c.errors) for c in warm + measured),
             "actions_cpu_ms_per_turn": round((after[0] - before[0]) * 1000 / turns, 2),
+            "actions_system_cpu_ms_per_turn": round((after[3] - before[3]) * 1000 / turns, 2),  # in the kernel
             "rasa_cpu_ms_per_turn": round((after[1] - before[1]) * 1000 / turns, 2),
             "wall_ms_per_turn": round((after[2] - before[2]) * 1000 / turns, 1),
             "events_per_order": per_product,
