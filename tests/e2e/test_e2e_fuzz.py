@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import string
 import threading
 import time
@@ -285,6 +286,11 @@ class Sender:
         return Outcome(request, 200, replies if isinstance(replies, list) else None)
 
 
+# What a reply never holds: an internal value or an unfilled template (none of the generated
+# texts has these, so a customer's words quoted back cannot match).
+LEAK = re.compile(r"Traceback|Exception|Decimal\(|\bNone\b|\{[a-z_]+\}")
+
+
 def wrong(outcome: Outcome) -> Optional[str]:
     """Why an outcome is wrong, or None."""
     if outcome.error and outcome.status in (0, 200):
@@ -297,7 +303,24 @@ def wrong(outcome: Outcome) -> Optional[str]:
         said = [reply for reply in outcome.replies or [] if (reply.get("text") or "").strip() or reply.get("image")]
         if not said:
             return f"an empty reply: {outcome.replies!r}"
+        leaked = [reply["text"] for reply in said if LEAK.search(reply.get("text") or "")]
+        if leaked:
+            return f"an internal value in a reply: {leaked[0][:300]!r}"
     return None
+
+
+def test_what_counts_as_wrong():
+    message = Request("order_answer", "rest", b"{}")
+    assert wrong(Outcome(message, 200, [{"text": "Which CPU would you like?"}])) is None
+    assert wrong(Outcome(message, 200, [{"image": "https://example.com/case.png"}])) is None
+    for replies in [[], [{"text": " "}], None]:
+        assert "empty" in wrong(Outcome(message, 200, replies))
+    for text in ["Total: None", "Decimal('1.0')", "Which {option}?", "Traceback (most recent call last)"]:
+        assert "internal" in wrong(Outcome(message, 200, [{"text": text}]))
+    assert wrong(Outcome(message, 502, None, "no_answer")).startswith("502")
+    assert wrong(Outcome(message, 0, None, "connection: refused"))
+    assert "expected" in wrong(Outcome(message, 400, None))
+    assert wrong(Outcome(Request("nested", "web", b"[[]]", expect=(400,)), 400, None)) is None
 
 
 def run_all(sender: Sender, run: List[Tuple[List[Request], bool]]) -> Tuple[List[Outcome], bool]:
