@@ -6,12 +6,21 @@ three phase")."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Set, Tuple
+from typing import AbstractSet, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from bot.core.catalog import Option, Product
+from bot.core.catalog import ChoiceValue, Option, Product
 from bot.core.cues import cue_words
 from bot.core.numbers import prepare_numbers
-from bot.core.values import FILLER, normalize
+from bot.core.phrases import name_list
+from bot.core.refusals import RefusalReason
+from bot.core.values import FILLER, NONE_WORDS, Parsed, normalize, noun
+
+# Words beside a value's common word that say nothing about which option: "actually, make
+# it the Regular", "Standard please".
+SELF_ACCOUNTED: FrozenSet[str] = frozenset({
+    "actually", "instead", "also", "too", "then", "please", "thanks", "ok", "okay", "yes", "yeah", "sure", "fine",
+    "great", "cool", "perfect", "good", "oh", "wait", "sorry", "now", "rather", "one", "change", "switch", "go", "do",
+})
 
 # One-word names that are too common to mean an option unless it is the one being asked.
 GENERIC_WORDS = {
@@ -158,3 +167,37 @@ def split_choices(product: Product, prepared: str) -> Dict[str, List[Tuple[int, 
             split[option.id] = counted
     return split
 
+
+
+def one_word_value(product: Product, text: str, focus: Optional[Option],
+                   decided: AbstractSet[str]) -> Optional[Tuple[str, Parsed]]:
+    """A part that is only a value's common word, for an option not asked ("..., mid",
+    "Standard please", "actually, make it the Regular"): taken for the one choice option that
+    has it (said back), asked about when several have it; None when no option has it.
+    `decided`: the options the message gave a value or a refusal already."""
+    words = normalize(text).split()
+    content = [w for w in words if w not in FILLER and w not in SELF_ACCOUNTED]
+    if not content or any(w in NONE_WORDS for w in content):
+        return None
+    hits: List[Tuple[Option, ChoiceValue]] = []
+    for option in product.options:
+        if option.kind != "choice" or option is focus or option.id in decided:
+            continue
+        named = named_values(option, text, allow_generic=True)
+        if len(named) != 1:
+            continue
+        value = option.value(named[0])
+        phrases = [normalize(p).split() for p in [value.name, value.id.replace("_", " "), *value.synonyms]]
+        if any(set(content) <= set(phrase) for phrase in phrases):
+            hits.append((option, value))
+    if not hits:
+        return None
+    said = text.strip()
+    if len(hits) == 1:
+        option, value = hits[0]
+        return option.id, Parsed(value=value.id, ok=True, note=f'I took "{said}" as {value.name} for the {noun(option)}')
+    options = name_list((f"{noun(o)} {v.name}" for o, v in hits), "or")
+    option, _ = hits[0]
+    return option.id, Parsed.refused(RefusalReason.AMBIGUOUS,
+                                     f'Which do you mean by "{said}": the {options}? Please say it with the option\'s name.',
+                                     [v for o, v in hits if o is option])

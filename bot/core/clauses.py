@@ -21,21 +21,30 @@ from enum import Enum
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from bot.core.catalog import Option, Product
-from bot.core.cues import cue_positions, cue_words
+from bot.core.choices import one_word_value
 from bot.core.extract import Extraction, find_values
+from bot.core.guesses import HEDGE_ONLY, guessed, is_guess, only_hedges, phrase_at, someone_else, theirs
+from bot.core.hedges import hedges
+from bot.core.naming import (catalog_words, comma_names, described, names_options, negated_values, none_value, says_none,
+                             whole_counts)
 from bot.core.numbers import number_mentions, prepare_numbers
 from bot.core.phrases import name_list
-from bot.core.questions import INTERROGATIVES, is_interrogative, is_pick_request, opening_words, says_it_picks, split_clauses
+from bot.core.questions import (INTERROGATIVES, SENTENCE, is_interrogative, is_pick_request, opening_words, says_it_picks,
+                                split_clauses)
 from bot.core.refusals import RefusalReason
-from bot.core.values import FILLER, NONE_WORDS, Parsed, describe_valid, noun, normalize, parse_answer
+from bot.core.values import FILLER, NONE_WORDS, Parsed, hedged_refusal, noun, normalize
 
 
 class ClauseKind(str, Enum):
     PICK = "pick"  # names values the customer chooses (a statement, or "can I have ...?")
     QUESTION = "question"  # asks something: answered, never taken
     OTHER = "other"  # names no value: an aside, an option without a value, or not understood
+    GUESS = "guess"  # names values the customer is still deciding on ("maybe the ash"): asked about, never taken
+    ASIDE = "aside"  # names values of someone or something else ("my brother has the ash"): asked about, never taken
 
 
+# Parts that answer an option: a pick is taken; a guess or an aside is asked about.
+ANSWERING = frozenset({ClauseKind.PICK, ClauseKind.GUESS, ClauseKind.ASIDE})
 # Words of a customer still deciding: beside a question, a value they name is not picked
 # ("I was thinking the 4070 super but not sure, is it good for streaming?").
 HEDGES: FrozenSet[str] = frozenset({
@@ -63,9 +72,6 @@ ASIDES: FrozenSet[str] = frozenset({
     "can", "could", "will", "would", "shall", "what", "which", "how", "about", "from", "at", "by", "or", "if",
     "looks", "seems", "ready",
 })
-# Words that turn a value named right after them down: "I don't want windows", "not the 4060".
-NEGATIONS: FrozenSet[str] = frozenset({"no", "not", "dont", "without", "skip", "never", "nor", "except", "instead"})
-WANT_WORDS: FrozenSet[str] = frozenset({"want", "need", "like", "have", "take", "use", "get", "choose", "pick"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class Clause:
     changes: bool = False  # says to change something ("change", "swap", "a different ...")
     negated: Tuple[Tuple[str, str], ...] = ()  # (option id, value id) it turns down: "I don't want windows"
     instead: Tuple[str, ...] = ()  # options it gives another value beside the one turned down: "linux, not windows"
+    theirs: Tuple[Tuple[str, str], ...] = ()  # (option id, whose) of an aside: ("finish", "your brother")
 
 
 @dataclass
@@ -103,7 +110,8 @@ class Reading:
 
     @property
     def picks(self) -> List[Clause]:
-        return [c for c in self.clauses if c.kind == ClauseKind.PICK]
+        """The parts that answer: picks, and guesses and asides (asked about in the reply)."""
+        return [c for c in self.clauses if c.kind in ANSWERING]
 
     def unclear(self) -> List[Clause]:
         """Parts that neither pick, nor ask, nor name an option: not understood."""
@@ -120,14 +128,14 @@ class Reading:
         ("full tower. when would it be ready?" asks "when would it be ready")."""
         if not self.picks:
             return text
-        return ". ".join(c.text for c in self.clauses if c.kind != ClauseKind.PICK) or text
+        return ". ".join(c.text for c in self.clauses if c.kind not in ANSWERING) or text
 
     def points_back(self) -> bool:
         """The question part points at something said beside it: "is that enough?"."""
         return any(w in DEMONSTRATIVES for c in self.questions for w in normalize(c.text).split())
 
     def picked_text(self) -> str:
-        return ", ".join(c.text for c in self.picks)
+        return ", ".join(c.text for c in self.clauses if c.kind == ClauseKind.PICK)
 
     def names_catalog(self) -> bool:
         """Whether the question part names an option or a value of the product."""
@@ -144,104 +152,6 @@ def asks_in_words(text: str) -> bool:
     return False
 
 
-def catalog_words(product: Product) -> Set[str]:
-    """Every word of the product's name, options and values: a clause of these says
-    nothing the bot could not place."""
-    phrases = [product.name, product.id.replace("_", " "), *product.synonyms]
-    for option in product.options:
-        phrases += [option.name, option.id.replace("_", " "), *option.synonyms, option.unit]
-        for value in option.values:
-            phrases += [value.name, value.id.replace("_", " "), *value.synonyms]
-    return {word for phrase in phrases for word in normalize(phrase).split()}
-
-
-def initials(product: Product) -> Dict[str, str]:
-    """Option id -> the initials of its name of several words, when no other option shares
-    them: "os" for "Operating system"."""
-    found: Dict[str, List[str]] = {}
-    for option in product.options:
-        words = normalize(option.name).split()
-        if len(words) >= 2:
-            found.setdefault("".join(w[0] for w in words), []).append(option.id)
-    return {ids[0]: letters for letters, ids in found.items() if len(ids) == 1}
-
-
-def _names_options(product: Product, words: List[str]) -> List[str]:
-    named = []
-    short = initials(product)
-    for option in product.options:
-        for cue in cue_words(option) + ([short[option.id]] if option.id in short else []):
-            cue_list = cue.split()
-            if any(words[i:i + len(cue_list)] == cue_list for i in range(len(words) - len(cue_list) + 1)):
-                named.append(option.id)
-                break
-    return named
-
-
-def _counts(text: str) -> Tuple[int, ...]:
-    """Whole numbers without a unit: "1 of them", "the other 2 in poplin" ("in" there is a
-    preposition, not inches)."""
-    counts = []
-    for number, unit, match in number_mentions(prepare_numbers(text)):
-        preposition = unit == "in" and re.match(r"\s+[a-z]", match.string[match.end():])
-        if (unit is None or preposition) and number == number.to_integral_value() and 0 < number < 1000:
-            counts.append(int(number))
-    return tuple(counts)
-
-
-def number_in(text: str) -> bool:
-    return any(True for _ in number_mentions(prepare_numbers(text)))
-
-
-def none_value(option: Option) -> Tuple[bool, Optional[str]]:
-    """(whether the option can be "none", the value that means it): an optional option's
-    None, or the choice whose id or synonym is "none" ("No graphics card")."""
-    if option.kind == "yesno":
-        return False, None
-    if option.kind == "choice":
-        for value in option.values:
-            if value.id == "none" or "none" in (normalize(s) for s in value.synonyms):
-                return True, value.id
-    return option.optional, None
-
-
-def _says_none(words: List[str], option: Option) -> bool:
-    """"skip the graphics card", "without a monogram", "I don't need the graphics"."""
-    single = {w for w in NONE_WORDS if " " not in w}
-    pairs = {tuple(w.split()) for w in NONE_WORDS if " " in w}
-    for index, _ in cue_positions(words, option):
-        before = words[max(0, index - 4):index]
-        if any(w in single for w in before) or any(tuple(before[i:i + 2]) in pairs for i in range(len(before) - 1)):
-            return True
-    return False
-
-
-def _negated(product: Product, words: List[str], found: Extraction) -> List[Tuple[str, str, str]]:
-    """The choice values the clause names right after a negation, with the clause's words
-    without that phrase: "I don't want windows" turns Windows down, "no graphics card" (a
-    value's own name) picks it."""
-    negated = []
-    for option_id, parsed in found.values.items():
-        option = product.option(option_id)
-        if option.kind != "choice" or parsed.value is None:
-            continue
-        value = option.value(parsed.value)
-        for phrase in (value.name, value.id.replace("_", " "), *value.synonyms):
-            phrase_words = normalize(phrase).split()
-            for index in range(len(words) - len(phrase_words) + 1):
-                if phrase_words and words[index:index + len(phrase_words)] == phrase_words:
-                    before = [w for w in words[max(0, index - 4):index] if w not in ("the", "a", "an", "any", "of")]
-                    # "not the 4060", "I don't want windows"; not "no wait, the 4070"
-                    if (before[-1:] and before[-1] in NEGATIONS) or \
-                            (len(before) >= 2 and before[-2] in NEGATIONS and before[-1] in WANT_WORDS):
-                        negated.append((option_id, value.id, " ".join(words[:index] + words[index + len(phrase_words):])))
-                        break
-            else:
-                continue
-            break
-    return negated
-
-
 def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option],
                 vocabulary: Set[str]) -> Tuple[Clause, Extraction]:
     """One clause: its kind and what it names, and its own values (as find_values reads it)."""
@@ -253,7 +163,7 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
         found = find_values(product, " ".join(opening[3:]), focus)
     values = list(found.values) + [o for o in found.problems if o not in found.values]
     negated, instead = [], []
-    for option_id, value_id, rest in _negated(product, words, found):
+    for option_id, value_id, rest in negated_values(product, words, found):
         found.values.pop(option_id, None)
         other = find_values(product, rest, focus).values.get(option_id)
         if other is not None and other.value != value_id:
@@ -262,16 +172,29 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
         else:
             negated.append((option_id, value_id))
     values = [o for o in values if o in found.values or o not in dict(negated)]
-    options = [o for o in _names_options(product, words) if o not in values]
-    leftover = [w for w in words if w not in FILLER and w not in ASIDES and w not in vocabulary
-                and w not in INTERROGATIVES and not (values and w.replace(".", "").isdigit())]
+    options = [o for o in names_options(product, words) if o not in values]
     interrogative = is_interrogative(words)
+    guess = is_guess(words) and not interrogative
+    leftover = [w for w in words if w not in FILLER and w not in ASIDES and w not in vocabulary
+                and w not in INTERROGATIVES and not (values and w.replace(".", "").isdigit())
+                and not (guess and w in HEDGE_ONLY)]
+    theirs = tuple((option_id, whose) for option_id, parsed in found.values.items()
+                   if product.option(option_id).kind == "choice" and parsed.value is not None
+                   for at in [phrase_at(words, product.option(option_id), parsed.value)] if at is not None
+                   for whose in [someone_else(product, words, at)] if whose)
     # "can I have the 4080" picks; "can we change the case" asks to change, not about it.
     question = interrogative and not (is_pick_request(words) and (values or options))
-    kind = ClauseKind.QUESTION if question else (ClauseKind.PICK if values else ClauseKind.OTHER)
-    clause = Clause(text=text, kind=kind, values=tuple(values), options=tuple(options), counts=_counts(text),
+    if question:
+        kind = ClauseKind.QUESTION
+    elif theirs and len(theirs) == len(found.values):
+        kind, leftover = ClauseKind.ASIDE, []
+    elif guess and (values or only_hedges(words)):
+        kind = ClauseKind.GUESS
+    else:
+        kind = ClauseKind.PICK if values else ClauseKind.OTHER
+    clause = Clause(text=text, kind=kind, values=tuple(values), options=tuple(options), counts=whole_counts(text),
                     content=bool(leftover), bare=not leftover, changes=any(w in CHANGE_WORDS for w in words),
-                    negated=tuple(negated), instead=tuple(instead))
+                    negated=tuple(negated), instead=tuple(instead), theirs=theirs)
     return clause, found
 
 
@@ -283,30 +206,36 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
     values of the picking parts are taken; a question alone takes nothing.
     """
     vocabulary = catalog_words(product)
-    parts = split_clauses(text)
+    parts = split_clauses(text, comma_names(product))
     # A question sentence's parts after its first interrogative part continue the question
     # ("what's the difference between 16 and 32 for gaming?").
     read: List[Tuple[Clause, Extraction]] = []
     asking_in: Set[int] = set()  # sentences whose question has begun
     interrogative_sentences = {sentence for part, _, sentence in parts if is_interrogative(normalize(part).split())}
+    # "2 pieces; perhaps the trestle?": the question mark is the guess's, not the pieces'
+    guessing = {sentence for part, _, sentence in parts if is_guess(normalize(part).split())} - interrogative_sentences
     for part, asked, sentence in parts:
         clause, own = read_clause(product, part, asked, focus, vocabulary)
         words = normalize(part).split()
         # After a question's opening, the sentence's parts continue it ("which is faster,
         # the ryzen 9 or the i7"); a question mark without one asks about what it names
         # ("the 4080 super?"); unless a part says it picks.
-        continues = sentence in asking_in or (asked and sentence not in interrogative_sentences)
+        continues = sentence in asking_in or (asked and sentence not in interrogative_sentences | guessing)
         says_something = bool(clause.values or clause.options or clause.content)
-        if continues and says_something and clause.kind != ClauseKind.QUESTION and not says_it_picks(words):
+        aside = clause.kind in (ClauseKind.GUESS, ClauseKind.ASIDE) and sentence not in asking_in
+        if continues and says_something and clause.kind != ClauseKind.QUESTION and not says_it_picks(words) \
+                and not aside:  # "perhaps the oak?" is a guess, asked about, not a question to answer
             clause = dataclasses.replace(clause, kind=ClauseKind.QUESTION)
         if clause.kind == ClauseKind.QUESTION and is_interrogative(words):
             asking_in.add(sentence)
         read.append((clause, own))
-    clauses = [clause for clause, _ in read]
+    clauses = _unsure_sentences([clause for clause, _ in read], parts)
     asking = any(c.kind == ClauseKind.QUESTION for c in clauses)
-    if asking:
+    if asking:  # beside a question, a guess is part of it ("maybe the rx 7800 xt? or is that loud")
+        clauses = [dataclasses.replace(c, kind=ClauseKind.QUESTION) if c.kind == ClauseKind.GUESS else c
+                   for c in clauses]
         clauses = _deliberating(product, clauses, parts)
-        read = [(clause, own) for clause, (_, own) in zip(clauses, read, strict=True)]
+    read = [(clause, own) for clause, (_, own) in zip(clauses, read, strict=True)]
     picked = {option_id for c in clauses if c.kind == ClauseKind.PICK for option_id in c.values}
     in_questions = {option_id for c in clauses if c.kind == ClauseKind.QUESTION for option_id in c.values}
     taken = Extraction(dict(found.values), found.focus_error, dict(found.problems))
@@ -314,22 +243,45 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         taken.values = {k: v for k, v in found.values.items() if k in picked}
         taken.problems = {k: v for k, v in found.problems.items() if k in picked}
         taken.focus_error = None
+        # "would 106.4 cm be too much? my width is 98 cm": the figure of the part that picks
+        for clause, own in read:
+            for option_id in clause.values if clause.kind == ClauseKind.PICK else ():
+                if option_id in own.values and product.option(option_id).kind == "number":
+                    taken.values[option_id] = own.values[option_id]
     # What one clause names on its own that the whole message did not give.
-    for clause, own in read:
-        if clause.kind == ClauseKind.QUESTION:
+    asked_in = {sentence for c, (_, asked, sentence) in zip(clauses, parts, strict=True)
+                if (asked and sentence not in guessing) or c.kind == ClauseKind.QUESTION}
+    for (clause, own), (_, _, sentence) in zip(read, parts, strict=True):
+        if clause.kind not in (ClauseKind.PICK, ClauseKind.OTHER):
             continue
         for option_id, parsed in own.values.items():
-            if option_id not in taken.values and option_id not in taken.problems and option_id in clause.values:
+            fragment = focus is not None and option_id == focus.id and focus.kind == "text" and len(read) > 1 \
+                and (not clause.content or bool(hedges(prepare_numbers(clause.text),
+                                                       list(number_mentions(prepare_numbers(clause.text))))))
+            if option_id not in taken.values and option_id not in taken.problems and option_id in clause.values \
+                    and not fragment:  # "actually, make the height 52 cm" at the engraving: not "actually"
                 taken.values[option_id] = parsed
         words = normalize(clause.text).split()
+        if not own.values and not own.problems and not clause.options and clause.kind == ClauseKind.OTHER \
+                and sentence not in asked_in:
+            loose = one_word_value(product, clause.text, focus, {*taken.values, *taken.problems})  # "..., mid", "Standard please"
+            if loose is not None:
+                option_id, parsed = loose
+                if parsed.ok and is_guess(words):  # "maybe the standard"
+                    option = product.option(option_id)
+                    parsed = guessed(option, option.value(parsed.value), clause.text)
+                (taken.values if parsed.ok else taken.problems)[option_id] = parsed
+                clauses[clauses.index(clause)] = clause = _with_value(clause, option_id)
         for option_id in list(clause.options):
             option = product.option(option_id)
             can_be_none, none_id = none_value(option)
-            if can_be_none and _says_none(words, option) and option_id not in taken.values:
+            if can_be_none and says_none(words, option) and option_id not in taken.values:
                 taken.values[option_id] = Parsed(value=none_id, ok=True)
                 clauses[clauses.index(clause)] = clause = _with_value(clause, option_id)
             elif clause.content and option_id not in taken.values and option_id not in taken.problems:
                 parsed = described(option, clause.text)
+                if parsed.ok and option.kind == "choice" and parsed.value is not None and is_guess(words):
+                    parsed = guessed(option, option.value(parsed.value), clause.text)  # "maybe normal buttoned cuffs"
                 if parsed.ok:
                     taken.values[option_id] = parsed
                 else:
@@ -363,6 +315,7 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
                     f"{noun(option)} you'd like instead.")
     if focus is not None and focus.id not in taken.values and not asking:
         _none_for_focus(focus, clauses, taken)
+    set_aside(product, text, parts, read, taken, focus)
     dropped = sorted(in_questions - picked)
     reading = Reading(clauses, taken, dict(getattr(found, "split", None) or {}), dropped)
     if not reading.split:
@@ -392,44 +345,73 @@ def _deliberating(product: Product, clauses: List[Clause], parts: List[Tuple[str
     decided on when its sentence hedges ("... but not sure, is it good for streaming?") or
     the question names another value of the same option ("I like linen, but would twill
     be better?"): it is part of the question."""
-    asked_values: Dict[str, Set[str]] = {}
-    for clause in clauses:
+    asked_values: Set[Tuple[int, str]] = set()  # (sentence, option id) the question weighs
+    for clause, (_, _, sentence) in zip(clauses, parts, strict=True):
         if clause.kind == ClauseKind.QUESTION:
-            for option_id in clause.values:
-                asked_values.setdefault(option_id, set()).add(clause.text)
+            asked_values |= {(sentence, option_id) for option_id in clause.values}
     hedged = {sentence for (part, _, sentence) in parts if any(w in HEDGES for w in normalize(part).split())}
     result = []
     for clause, (part, _, sentence) in zip(clauses, parts, strict=True):
         words = normalize(part).split()
-        weighing = any(option_id in asked_values for option_id in clause.values)
+        # "would 106.4 cm be too much? my chest is 98 cm": a statement of its own is not weighed
+        weighing = any((sentence, option_id) in asked_values for option_id in clause.values)
         if clause.kind == ClauseKind.PICK and not says_it_picks(words) and (sentence in hedged or weighing):
             clause = dataclasses.replace(clause, kind=ClauseKind.QUESTION)
         result.append(clause)
     return result
 
 
+def _unsure_sentences(clauses: List[Clause], parts: List[Tuple[str, bool, int]]) -> List[Clause]:
+    """A part that only hedges ("not sure yet") makes the values of its sentence guesses:
+    "Slim or Regular, not sure yet"."""
+    unsure = {sentence for clause, (_, _, sentence) in zip(clauses, parts, strict=True)
+              if clause.kind == ClauseKind.GUESS and not clause.values}
+    return [dataclasses.replace(c, kind=ClauseKind.GUESS)
+            if c.kind == ClauseKind.PICK and sentence in unsure and not says_it_picks(normalize(part).split()) else c
+            for c, (part, _, sentence) in zip(clauses, parts, strict=True)]
+
+
+def set_aside(product: Product, text: str, parts: List[Tuple[str, bool, int]], read: List[Tuple[Clause, Extraction]],
+              taken: Extraction, focus: Optional[Option]) -> None:
+    """The values of guesses and asides are not taken, unless a part that picks gives them:
+    each is asked about, quoting the customer ("maybe the ash", "my brother has the ash")."""
+    sentences = [s.strip().rstrip(".!").strip() for s in SENTENCE.findall(text or "")]
+    # (option id, sentence, value) of the parts that pick: "oak, maybe walnut" keeps the oak
+    plain = {(option_id, sentence, parsed.value) for (clause, own), (_, _, sentence) in zip(read, parts, strict=True)
+             if clause.kind == ClauseKind.PICK for option_id, parsed in own.values.items()
+             if option_id in taken.values and taken.values[option_id].value == parsed.value}
+    for (clause, own), (_, _, sentence) in zip(read, parts, strict=True):
+        if clause.kind not in (ClauseKind.GUESS, ClauseKind.ASIDE):
+            continue
+        said = clause.text if clause.kind == ClauseKind.ASIDE else sentences[sentence] if sentence < len(sentences) \
+            else clause.text
+        whose = dict(clause.theirs)
+        for option_id, parsed in own.values.items():
+            # a pick elsewhere stands; in the same sentence with the same value it is the name's
+            # own comma ("the Oxford cotton, white I guess")
+            if parsed.value is None or any(o == option_id and (at != sentence or value != parsed.value)
+                                           for o, at, value in plain):
+                continue
+            option = product.option(option_id)
+            taken.values.pop(option_id, None)
+            if option.kind == "choice" and option_id in whose:
+                refusal = theirs(option, option.value(parsed.value), said, whose[option_id])
+            elif option.kind == "choice":
+                refusal = guessed(option, option.value(parsed.value), said)
+            elif option.kind == "number":
+                refusal = hedged_refusal(option, said)
+            else:
+                refusal = Parsed.refused(RefusalReason.HEDGED, f'You said "{said}": {option.question or noun(option) + "?"}'
+                                         " Please answer plainly.")
+            taken.problems[option_id] = refusal
+    if focus is not None and focus.id in taken.problems and not taken.values and taken.focus_error is None \
+            and len(taken.problems) == 1:
+        taken.focus_error = taken.problems.pop(focus.id)  # asked again, with the value named first among the buttons
+
+
 def _with_value(clause: Clause, option_id: str) -> Clause:
     return dataclasses.replace(clause, kind=ClauseKind.PICK, values=clause.values + (option_id,),
                                options=tuple(o for o in clause.options if o != option_id), content=False, bare=False)
-
-
-def described(option: Option, text: str) -> Parsed:
-    """An option named in a clause with words of its own ("normal buttoned cuffs"): the
-    value those words certainly name, or why not, quoting the clause."""
-    parsed = parse_answer(option, text)
-    if parsed.ok:
-        if option.kind == "choice" and parsed.value is not None:
-            parsed.note = f'I took "{text.strip()}" as {option.value(parsed.value).name} for the {noun(option)}'
-        return parsed
-    if parsed.reason == RefusalReason.AMBIGUOUS:
-        return Parsed.refused(RefusalReason.AMBIGUOUS, f'I didn\'t understand "{text.strip()}" for the {noun(option)}: '
-                              f"did you mean {name_list((v.name for v in parsed.candidates), 'or')}?", parsed.candidates)
-    specific = (RefusalReason.OUT_OF_STOCK, RefusalReason.OUT_OF_RANGE, RefusalReason.MISSING_UNIT)
-    if parsed.reason in specific and (option.kind != "number" or number_in(text)):
-        return parsed
-    return Parsed.refused(RefusalReason.NOT_UNDERSTOOD,
-                          f'I didn\'t understand "{text.strip()}" for the {noun(option)}. {describe_valid(option)}',
-                          option.in_stock_values if option.kind == "choice" else (), not_understood=True)
 
 
 def clause_split(product: Product, read: List[Tuple[Clause, Extraction]]) -> Dict[str, List[Tuple[int, str]]]:

@@ -54,6 +54,7 @@ _PER_ITEM = re.compile(rf"^\s*(?:each|apiece|a piece|per piece|(?:per|a|an|every
                        rf"(?!(?:{_LETTER_UNITS})\b)(?P<thing>[a-z]+))\b")
 _DIMENSIONS_GAP = re.compile(r"\s*(?:x|×|by|\*)\s*")
 _COUNT_OF_THEM = re.compile(r"^\s*(?:of (?:them|those|these|it|that)|pieces?|times|copies)\b")
+_MAKE_IT = re.compile(r"\bmake (?:it|that|them|this|those)\s*$")
 _TIMES = re.compile(r"(?<![\w.])(?:x\s?(?P<after>\d+)|(?P<before>\d+)\s?x)(?![\w.])(?!\s*\d)")
 
 
@@ -149,6 +150,9 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
         cued = option is not None
         if count_option is not None and not unit and _COUNT_OF_THEM.match(prepared[match.end():]):
             option, cued = count_option, True  # "make it 2 of them"
+        elif count_option is not None and not unit and not cued and _MAKE_IT.search(prepared[:match.start()]) \
+                and not (focus is not None and focus.kind == "number" and parse_answer(focus, written).ok):
+            option, cued = count_option, True  # "make it 3": the count, unless it answers the figure asked
         if option is not None and unit and not (_fits_dimension(option, unit) and
                                                 (parse_answer(option, written).ok or index in hedged)):
             option, cued = None, False  # "rubber belt 12 m long": the unit says length, not belt width
@@ -159,6 +163,10 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
                 option = focus  # "45 m" for a 1-30 m length: say what is wrong
         if option is None and not unit and focus is not None and focus.kind == "number":
             option = focus
+        if option is None and index in hedged and not unit and not _names_a_value(product, number):
+            # "about 6, maybe more" at another question: the hedge of the one figure it fits
+            fitting = [o for o in numbers if parse_answer(o, format_number(number)).ok]
+            option = fitting[0] if len(fitting) == 1 else None
         assigned.append((index, option, cued))
     # Exact figures first: a hedged one beside them may be the same figure said roughly.
     for index, option, cued in sorted(assigned, key=lambda item: item[0] in hedged):
@@ -216,7 +224,7 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
         if focus.kind == "number":
             if not mentions and not result.values and not result.split:
                 result.focus_error = parse_answer(focus, text)
-        elif not result.values and not result.split:
+        elif not result.values and not result.split and not result.problems:
             _keep(result, focus, parse_answer(focus, text), focus)
     # Beside values taken the asked option's refusal of this kind is said with them, never dropped.
     error = result.focus_error
@@ -227,6 +235,12 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
         result.problems.setdefault(focus.id, error)
         result.focus_error = None
     return result
+
+
+def _names_a_value(product: Product, number: Decimal) -> bool:
+    """The figure alone names a choice value ("400" for 400 V three-phase)."""
+    return any(named_values(option, format_number(number), allow_generic=True)
+               for option in product.options if option.kind == "choice")
 
 
 def _dimension_pair(numbers: List[Option], prepared: str, mentions: List[Mention],

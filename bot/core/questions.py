@@ -8,7 +8,7 @@ meaning; "would like the linen" is a statement without its "I".
 from __future__ import annotations
 
 import re
-from typing import FrozenSet, List, Tuple
+from typing import FrozenSet, List, Sequence, Tuple
 
 from bot.core.values import normalize
 
@@ -43,18 +43,23 @@ LEAD_INS: FrozenSet[str] = frozenset({
 # ("15 and a half" stays one number).
 SPLIT_MARKS = re.compile(r"(?<!\d),|,(?!\d)|;|\b(?:and|but|plus|while|whereas)\b"
                          r"(?!\s+(?:a\s+half|a\s+quarter|three\s+quarters)\b)", re.IGNORECASE)
+_KEPT_COMMA = "\u201a"  # a comma inside a name, while the text is divided
 SENTENCE = re.compile(r"(?:\d[.,]\d|[^.?!\n])+[.?!\n]*")
 
 
-def split_clauses(text: str) -> List[Tuple[str, bool, int]]:
+def split_clauses(text: str, names: Sequence[str] = ()) -> List[Tuple[str, bool, int]]:
     """The clauses of `text`: each with whether its sentence ends in a question mark, and
-    the sentence's number. Decimal points and commas ("15.5", "39,5") do not split."""
+    the sentence's number. Decimal points and commas ("15.5", "39,5") do not split, nor the
+    commas of `names` ("Oxford cotton, white")."""
+    for name in names:
+        text = re.sub(r"\s*,\s*".join(re.escape(piece.strip()) for piece in name.split(",")),
+                      lambda match: match.group(0).replace(",", _KEPT_COMMA), text or "", flags=re.IGNORECASE)
     clauses: List[Tuple[str, bool, int]] = []
     for number, sentence in enumerate(SENTENCE.findall(text or "")):
         asked = "?" in sentence
         body = sentence.strip().rstrip(".?!\n").strip()
         for part in SPLIT_MARKS.split(body):
-            part = (part or "").strip(" \t-:")
+            part = (part or "").strip(" \t-:").replace(_KEPT_COMMA, ",")
             if normalize(part):
                 clauses.append((part, asked, number))
     return clauses
