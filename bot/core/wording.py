@@ -66,11 +66,14 @@ def answers_reply(product: Product, before: Selections, found: Extraction, appli
     costs = price_change(product, before, applied.selections) if changed or applied.cleared else None
     # Every value taken is said back in the reply that took it, the answer to the question
     # asked too ("Got it: Neck: 40 cm." before the next question): nothing is taken silently.
-    # Only an answer to the question asked that is all the message gave, and whose conversion
-    # was just said ("15.5 in = 39.4 cm."), is not said twice.
-    alone = len(new) == 1 and focus is not None and new[0].option.id == focus.id
-    noted = alone and any(value.note for option_id, value in found.values.items() if option_id == new[0].option.id)
-    if new and not (noted and not _amount(product, costs, new[0].option.id)):
+    # Only an answer to the question asked that is all the message gave is not said twice:
+    # when its conversion was just said ("15.5 in = 39.4 cm."), or when it completes the
+    # order, so the summary that follows in the same reply lists it with the rest.
+    alone = len(new) == 1 and focus is not None and new[0].option.id == focus.id \
+        and not _amount(product, costs, new[0].option.id)
+    noted = any(value.note for option_id, value in found.values.items() if new and option_id == new[0].option.id)
+    completes = not (found.problems or applied.refused) and next_missing_option(product, applied.selections) is None
+    if new and not (alone and (noted or completes)):
         lines.append("Got it: " + "; ".join(f"{c.option.name}: {display_value(c.option, c.new)}"
                                             f"{_amount(product, costs, c.option.id, brackets=True)}" for c in new) + ".")
     for change in changed:

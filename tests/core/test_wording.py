@@ -164,3 +164,8 @@ def test_the_answer_to_the_question_asked_is_said_back_alone_and_beside_a_refusa
     assert alone.reply == "Got it: Cuffs: Barrel."
     inches = take_answers(shirt, selections, find_values(shirt, "15.5 in", shirt.option("neck")), shirt.option("neck"))
     assert inches.reply == "15.5 in = 39.4 cm."  # the conversion says the value: not said twice
+    # The last answer is said by the summary that follows it in the same reply.
+    full = {"fabric": "linen_natural", "fit": "slim", "collar": "spread", "cuffs": "barrel", "neck": 39.5, "chest": 102,
+            "waist": 86, "sleeve_length": 64, "shirt_length": 75, "monogram": None}
+    quantity = shirt.option("quantity")
+    assert take_answers(shirt, full, find_values(shirt, "2", quantity), quantity).reply == ""
