@@ -234,7 +234,7 @@ def save_without_count() -> None:
     SQLTrackerStore.save = save
 
 
-KEPT_TRACKERS = 512  # conversations whose tracker stays in memory between turns (LRU)
+KEPT_TRACKERS = 256  # conversations whose tracker stays in memory between turns (LRU; ~0.2 MB each late in an order)
 
 
 def keep_trackers() -> None:
