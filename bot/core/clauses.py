@@ -23,7 +23,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 from bot.core.catalog import Option, Product
 from bot.core.choices import one_word_value
 from bot.core.extract import Extraction, find_values
-from bot.core.guesses import HEDGE_ONLY, guessed, is_guess, only_hedges, phrase_at, someone_else, theirs
+from bot.core.guesses import HEDGE_ONLY, guessed, is_guess, only_hedges, phrase_at, possessors, someone_else, theirs
 from bot.core.hedges import hedges
 from bot.core.naming import (catalog_words, comma_names, described, names_options, negated_values, none_value, says_none,
                              whole_counts)
@@ -181,7 +181,7 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
     theirs = tuple((option_id, whose) for option_id, parsed in found.values.items()
                    if product.option(option_id).kind == "choice" and parsed.value is not None
                    for at in [phrase_at(words, product.option(option_id), parsed.value)] if at is not None
-                   for whose in [someone_else(product, words, at)] if whose)
+                   for whose in [someone_else(product, words, at, possessors(text))] if whose)
     # "can I have the 4080" picks; "can we change the case" asks to change, not about it.
     question = interrogative and not (is_pick_request(words) and (values or options))
     if question:
@@ -366,44 +366,67 @@ def _unsure_sentences(clauses: List[Clause], parts: List[Tuple[str, bool, int]])
     "Slim or Regular, not sure yet"."""
     unsure = {sentence for clause, (_, _, sentence) in zip(clauses, parts, strict=True)
               if clause.kind == ClauseKind.GUESS and not clause.values}
+    # "torn between slim and regular": the guess's option in the rest of its sentence too
+    weighed = {(sentence, option_id) for clause, (_, _, sentence) in zip(clauses, parts, strict=True)
+               if clause.kind == ClauseKind.GUESS for option_id in clause.values}
     return [dataclasses.replace(c, kind=ClauseKind.GUESS)
-            if c.kind == ClauseKind.PICK and sentence in unsure and not says_it_picks(normalize(part).split()) else c
+            if c.kind == ClauseKind.PICK and not says_it_picks(normalize(part).split())
+            and (sentence in unsure or any((sentence, option_id) in weighed for option_id in c.values)) else c
             for c, (part, _, sentence) in zip(clauses, parts, strict=True)]
 
 
 def set_aside(product: Product, text: str, parts: List[Tuple[str, bool, int]], read: List[Tuple[Clause, Extraction]],
               taken: Extraction, focus: Optional[Option]) -> None:
     """The values of guesses and asides are not taken, unless a part that picks gives them:
-    each is asked about, quoting the customer ("maybe the ash", "my brother has the ash")."""
+    each is asked about, quoting the customer ("maybe the ash", "my brother has the ash");
+    two values weighed ("oak, maybe walnut") are both asked about."""
     sentences = [s.strip().rstrip(".!").strip() for s in SENTENCE.findall(text or "")]
-    # (option id, sentence, value) of the parts that pick: "oak, maybe walnut" keeps the oak
-    plain = {(option_id, sentence, parsed.value) for (clause, own), (_, _, sentence) in zip(read, parts, strict=True)
-             if clause.kind == ClauseKind.PICK for option_id, parsed in own.values.items()
-             if option_id in taken.values and taken.values[option_id].value == parsed.value}
+    picks: Dict[str, List[Tuple[int, Parsed]]] = {}  # option id -> (sentence, reading) of the parts that pick
+    aside: Dict[str, List[Tuple[int, Parsed, str, Optional[str]]]] = {}  # option id -> (sentence, reading, said, whose)
     for (clause, own), (_, _, sentence) in zip(read, parts, strict=True):
-        if clause.kind not in (ClauseKind.GUESS, ClauseKind.ASIDE):
-            continue
-        said = clause.text if clause.kind == ClauseKind.ASIDE else sentences[sentence] if sentence < len(sentences) \
-            else clause.text
-        whose = dict(clause.theirs)
         for option_id, parsed in own.values.items():
-            # a pick elsewhere stands; in the same sentence with the same value it is the name's
-            # own comma ("the Oxford cotton, white I guess")
-            if parsed.value is None or any(o == option_id and (at != sentence or value != parsed.value)
-                                           for o, at, value in plain):
+            if parsed.value is None:
                 continue
-            option = product.option(option_id)
-            taken.values.pop(option_id, None)
-            if option.kind == "choice" and option_id in whose:
-                refusal = theirs(option, option.value(parsed.value), said, whose[option_id])
-            elif option.kind == "choice":
-                refusal = guessed(option, option.value(parsed.value), said)
-            elif option.kind == "number":
-                refusal = hedged_refusal(option, said)
-            else:
-                refusal = Parsed.refused(RefusalReason.HEDGED, f'You said "{said}": {option.question or noun(option) + "?"}'
-                                         " Please answer plainly.")
-            taken.problems[option_id] = refusal
+            if clause.kind == ClauseKind.PICK and (product.option(option_id).kind != "text" or (
+                    option_id in taken.values and taken.values[option_id].value == parsed.value)):
+                picks.setdefault(option_id, []).append((sentence, parsed))
+            elif clause.kind in (ClauseKind.GUESS, ClauseKind.ASIDE):
+                said = clause.text if clause.kind == ClauseKind.ASIDE or sentence >= len(sentences) else sentences[sentence]
+                aside.setdefault(option_id, []).append((sentence, parsed, said, dict(clause.theirs).get(option_id)))
+    for option_id, entries in aside.items():
+        option = product.option(option_id)
+        # "the Oxford cotton, white I guess": the same value in the same sentence is the name's own comma
+        plain = [parsed for at, parsed in picks.get(option_id, [])
+                 if not any(at == sentence and parsed.value == guess.value for sentence, guess, _, _ in entries)]
+        guesses = [(guess, said) for _, guess, said, whose in entries if whose is None]
+        sentence, first, said, whose = entries[0]
+        if plain and not guesses:  # "linen, my brother has the twill": the linen taken, the twill said to be his
+            taken.values[option_id] = plain[0]
+            taken.problems.pop(option_id, None)
+            if option.kind == "choice" and whose:
+                taken.problems[option_id] = theirs(option, option.value(first.value), said, whose)
+            continue
+        weighed = list(dict.fromkeys([p.value for p in plain] + [guess.value for guess, _ in guesses]))
+        if plain and len(weighed) == 1:
+            continue
+        taken.values.pop(option_id, None)
+        error = taken.focus_error
+        if focus is not None and option_id == focus.id and error is not None and error.reason == RefusalReason.AMBIGUOUS:
+            continue  # "torn between slim and regular": "Did you mean Slim or Regular?" asks already
+        if option.kind == "choice" and len(weighed) > 1:  # "oak, maybe walnut"
+            both = [option.value(value) for value in weighed]
+            refusal = Parsed.refused(RefusalReason.AMBIGUOUS, f'You said "{said}": did you mean '
+                                     f'{name_list((v.name for v in both), "or")}?', both)
+        elif option.kind == "choice" and whose:
+            refusal = theirs(option, option.value(first.value), said, whose)
+        elif option.kind == "choice":
+            refusal = guessed(option, option.value(first.value), said)
+        elif option.kind == "number":
+            refusal = hedged_refusal(option, said)
+        else:
+            refusal = Parsed.refused(RefusalReason.HEDGED, f'You said "{said}": {option.question or noun(option) + "?"}'
+                                     " Please answer plainly.")
+        taken.problems[option_id] = refusal
     if focus is not None and focus.id in taken.problems and not taken.values and taken.focus_error is None \
             and len(taken.problems) == 1:
         taken.focus_error = taken.problems.pop(focus.id)  # asked again, with the value named first among the buttons

@@ -53,7 +53,8 @@ _LETTER_UNITS = "|".join(sorted((re.escape(w) for w in UNIT_WORDS if w.isalpha()
 _PER_ITEM = re.compile(rf"^\s*(?:each|apiece|a piece|per piece|(?:per|a|an|every|for each|for every)\s+"
                        rf"(?!(?:{_LETTER_UNITS})\b)(?P<thing>[a-z]+))\b")
 _DIMENSIONS_GAP = re.compile(r"\s*(?:x|×|by|\*)\s*")
-_COUNT_OF_THEM = re.compile(r"^\s*(?:of (?:them|those|these|it|that)|pieces?|times|copies)\b")
+_COUNT_OF_THEM = re.compile(r"^\s*(?:of (?:them|those|these|it|that)|pieces?|times|copies|in total|total|in all|altogether|"
+                            r"all together)\b")
 _MAKE_IT = re.compile(r"\bmake (?:it|that|them|this|those)\s*$")
 _TIMES = re.compile(r"(?<![\w.])(?:x\s?(?P<after>\d+)|(?P<before>\d+)\s?x)(?![\w.])(?!\s*\d)")
 
@@ -138,9 +139,13 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
             first, parsed = pair
             skip |= {index, index + 1}
             refuse(first, parsed)
+    counted: Set[int] = set()  # "3 in total": a count, the "in" is not inches
     for index, (number, unit, match) in enumerate(mentions):
         if index in skip:
             continue
+        if unit == "in" and count_option is not None and re.match(r"\s*(?:total|all)\b", prepared[match.end():]):
+            unit, mentions[index] = None, (number, None, match)
+            counted.add(index)
         if not unit and number in split_counts:
             continue  # "1 linen and 2 poplin": counts of the split, not a quantity
         if not unit and in_a_choice_name(product, prepared, match):
@@ -148,7 +153,7 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
         written = match.group(0)
         option = cued_option(numbers, prepared, match.start(), match.end(), cues)
         cued = option is not None
-        if count_option is not None and not unit and _COUNT_OF_THEM.match(prepared[match.end():]):
+        if count_option is not None and not unit and (index in counted or _COUNT_OF_THEM.match(prepared[match.end():])):
             option, cued = count_option, True  # "make it 2 of them"
         elif count_option is not None and not unit and not cued and _MAKE_IT.search(prepared[:match.start()]) \
                 and not (focus is not None and focus.kind == "number" and parse_answer(focus, written).ok):
@@ -184,7 +189,7 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
         if other is not None:
             refuse(option, other)
             continue
-        parsed = parse_answer(option, match.group(0))
+        parsed = parse_answer(option, format_number(number) if index in counted else match.group(0))
         if parsed.ok:
             if parsed.typed:
                 parsed.typed = typed_figure(text, number, unit) if unit else parsed.typed

@@ -9,7 +9,8 @@ message, English grammar only: the values and the options' names come from the c
 
 from __future__ import annotations
 
-from typing import FrozenSet, List, Optional, Sequence, Set
+import re
+from typing import AbstractSet, FrozenSet, List, Optional, Sequence, Set
 
 from bot.core.catalog import ChoiceValue, Option, Product
 from bot.core.cues import cue_words
@@ -19,7 +20,7 @@ from bot.core.values import Parsed, noun, normalize
 # Words of a customer still deciding. Two-word markers are matched as pairs.
 GUESS_WORDS: FrozenSet[str] = frozenset({
     "maybe", "perhaps", "possibly", "probably", "unsure", "undecided", "torn", "considering", "thinking",
-    "wondering", "leaning", "might", "dunno", "mayb", "prob", "probs",
+    "wondering", "leaning", "might", "dunno", "mayb", "prob", "probs", "either",
 })
 GUESS_PAIRS: FrozenSet[tuple] = frozenset({
     ("not", "sure"), ("not", "certain"), ("i", "guess"), ("i", "suppose"), ("or", "something"), ("no", "idea"),
@@ -80,6 +81,8 @@ _MODALS: FrozenSet[str] = frozenset({
     "probably", "then", "still", "already", "always", "also", "only", "prefer", "like", "love", "to", "dont", "not",
 })
 _THEIR_WORDS: FrozenSet[str] = frozenset({"his", "her", "their", "someones", "somebodys", "hes", "shes", "theyre"})
+_NOT_POSSESSIVE: FrozenSet[str] = frozenset({"its", "thats", "whats", "theres", "heres", "lets", "hes", "shes", "whos",
+                                             "hows", "wheres", "everyones"})
 _STALE: FrozenSet[str] = frozenset({"old", "current", "existing", "previous", "former", "present", "other", "last",
                                     "original"})
 _DETERMINERS: FrozenSet[str] = frozenset({"the", "a", "an", "my", "our", "your", "their", "his", "her", "this", "that",
@@ -94,9 +97,15 @@ def own_words(product: Product) -> Set[str]:
     return words
 
 
-def someone_else(product: Product, words: List[str], at: int) -> Optional[str]:
+def possessors(text: str) -> Set[str]:
+    """The words before an "'s" of possession, as normalize() writes them: "dads" of "my dad's shirts"."""
+    return {normalize(m.group(1)) + "s" for m in re.finditer(r"(\w+)['’]s\b", text or "")} - _NOT_POSSESSIVE
+
+
+def someone_else(product: Product, words: List[str], at: int, owners: AbstractSet[str] = frozenset()) -> Optional[str]:
     """Whom the value named at words[at] belongs to when it is not the customer's order:
-    "your brother" of "my brother has the ash", "the old one" of "my old one was walnut"."""
+    "your brother" of "my brother has the ash", "the old one" of "my old one was walnut";
+    `owners`: the clause's possessors ("dads" of "my dad's shirts are slim fit")."""
     before = words[:at]
     verb = next((i for i in range(len(before) - 1, -1, -1) if before[i] in _THEIRS_VERBS), None)
     if verb is None:
@@ -105,7 +114,7 @@ def someone_else(product: Product, words: List[str], at: int) -> Optional[str]:
     if not subject:
         return None
     stale = [w for w in subject if w in _STALE]
-    theirs = any(w in _THEIR_WORDS for w in before[:verb])  # "his rig", "their desk"
+    theirs = any(w in _THEIR_WORDS or w in owners for w in before[:verb])  # "his rig", "my dad's shirts"
     mine = "of" in subject[1:] and subject[-1] in ("mine", "ours")  # "a friend of mine"
     if mine:
         subject = subject[:subject.index("of")]
@@ -113,8 +122,8 @@ def someone_else(product: Product, words: List[str], at: int) -> Optional[str]:
     if not (stale or theirs or mine) and (head in _OWN_SUBJECTS or head in own_words(product)
                                           or head.rstrip("s") in own_words(product)):
         return None
-    owners = [{"my": "your", "our": "your"}.get(w, w) for w in before[:verb] if w in {"my", "our", "his", "her", "their"}]
-    owner = "your" if mine else (owners[0] if owners else "the")
+    named = [{"my": "your", "our": "your"}.get(w, w) for w in before[:verb] if w in {"my", "our", "his", "her", "their"}]
+    owner = "your" if mine else (named[0] if named else "the")
     return f"{owner} {' '.join(subject[-3:])}"
 
 

@@ -239,3 +239,30 @@ async def test_a_question_at_the_product_question_is_answered_whatever_the_inten
     events, messages = await run(ValidateOrderForm(), tracker)
     assert slot_events(events)["product"] is None
     assert messages and "didn't recognise" not in said(messages)
+
+
+@pytest.mark.parametrize("text, selections, product, intent, quoted", [
+    ("maybe the linen", {}, "tailored_shirt", "inform", '"maybe the linen"'),
+    ("perhaps the Slim?", {"fabric": "linen_natural"}, "tailored_shirt", "ask_options", '"perhaps the Slim?"'),
+    ("my brother has the linen", {}, "tailored_shirt", "inform", "your brother"),
+    ("probably the 4070 super", UP_TO_GRAPHICS, "custom_pc", "inform", '"probably the 4070 super"'),
+])
+async def test_a_guess_or_an_aside_is_asked_about_and_nothing_stored(text, selections, product, intent, quoted):
+    """Issue 10: a guess is a question; someone else's value is not the customer's."""
+    events, messages = await run(ValidateOrderForm(), form(text, selections, product=product, intent=intent))
+    assert "selections" not in slot_events(events)
+    assert quoted in said(messages) and "Got it" not in said(messages)
+    assert messages[0].get("buttons"), "the value named is offered as a button"
+
+
+@pytest.mark.parametrize("text, selections, product, expected, said_back", [
+    ("the 4070 super, mid", UP_TO_GRAPHICS, "custom_pc", {"graphics": "rtx_4070_super", "case": "mid_tower"}, "Mid tower"),
+    ("linen and make it 3", {}, "tailored_shirt", {"fabric": "linen_natural", "quantity": 3}, "3 shirts"),
+    ("would 106.4 cm be too much? my chest is 98 cm",
+     {"fabric": "linen_natural", "fit": "slim", "collar": "spread", "cuffs": "barrel", "neck": 40}, "tailored_shirt",
+     {"chest": 98}, "Chest: 98 cm"),
+])
+async def test_every_plain_value_is_taken_and_said_back(text, selections, product, expected, said_back):
+    events, messages = await run(ValidateOrderForm(), form(text, selections, product=product))
+    assert slot_events(events)["selections"] == {**selections, **expected}
+    assert said_back in said(messages)

@@ -50,6 +50,9 @@ def refused(reading, option_id: str):
     ("custom_pc", "case", "still undecided, compact perhaps", "case", "still undecided, compact perhaps"),
     ("conveyor", "length", "maybe the standard", "environment", "maybe the standard"),
     ("tailored_shirt", "neck", "possibly french cuffs", "cuffs", "possibly french cuffs"),
+    ("tailored_shirt", "neck", "either slim or regular", "fit", "either slim or regular"),
+    ("custom_pc", "case", "full tower maybe?", "case", "full tower maybe?"),
+    ("custom_pc", "graphics", "probably none", "graphics", "probably none"),
 ])
 def test_a_guess_on_a_choice_is_asked_about_in_the_customers_words(demo_catalog, product, focus, text, option, said):
     reading = read(demo_catalog, product, text, focus)
@@ -86,8 +89,9 @@ def test_a_plain_pick_is_not_a_guess(demo_catalog, text, expected):
     assert taken(read(demo_catalog, "tailored_shirt", text, "fabric")) == {"fabric": expected}
 
 
-def test_two_values_and_not_sure_asks_which(demo_catalog):
-    reading = read(demo_catalog, "tailored_shirt", "Slim or Regular, not sure yet", "fit")
+@pytest.mark.parametrize("text", ["Slim or Regular, not sure yet", "I'm torn between slim and regular"])
+def test_two_values_and_not_sure_asks_which(demo_catalog, text):
+    reading = read(demo_catalog, "tailored_shirt", text, "fit")
     assert "fit" not in reading.taken.values
     assert {v.id for v in reading.taken.focus_error.candidates} == {"slim", "regular"}
     assert not reading.unclear()  # "not sure yet" is accounted for
@@ -99,6 +103,8 @@ def test_two_values_and_not_sure_asks_which(demo_catalog):
     ("custom_pc", "memory", "my old pc had the i7", "cpu", "your old pc"),
     ("tailored_shirt", "neck", "my wife likes the mandarin collar", "collar", "your wife"),
     ("custom_pc", "cpu", "his rig uses the 7800 xt", "graphics", "his rig"),
+    ("tailored_shirt", "neck", "my dad's shirts are all slim fit", "fit", "dads shirts"),
+    ("tailored_shirt", "neck", "my colleague recommended linen", "fabric", "your colleague"),
 ])
 def test_a_value_about_someone_or_something_else_is_not_taken(demo_catalog, product, focus, text, option, whose):
     reading = read(demo_catalog, product, text, focus)
@@ -200,6 +206,9 @@ def test_a_hedged_count_at_the_monogram_question_is_asked_about(demo_catalog):
     ("neck", "3 of them", {"quantity": 3}),
     ("collar", "spread, and make that 4", {"collar": "spread", "quantity": 4}),
     ("neck", "make it 41", {"neck": 41}),  # the figure asked for, not the count
+    ("fabric", "3 in total", {"quantity": 3}),  # "in" is not inches here
+    ("neck", "linen, 4 altogether", {"fabric": "linen_natural", "quantity": 4}),
+    ("fabric", "make it a dozen", {"quantity": 12}),
 ])
 def test_a_count_without_its_unit_is_the_quantity(demo_catalog, focus, text, expected):
     assert taken(read(demo_catalog, "tailored_shirt", text, focus)) == expected
@@ -223,3 +232,20 @@ def test_a_guess_beside_a_pick_is_asked_in_the_same_reply(demo_catalog):
     reading = read_message(product, text, find_values(product, text, product.option("neck")), product.option("neck"))
     reply = take_answers(product, {}, reading.taken, product.option("neck")).reply
     assert "Neck: 40 cm" in reply and '"40 cm and maybe french cuffs"' in reply and "French" in reply
+
+
+def test_an_aside_beside_a_pick_of_the_same_option_is_said_and_the_pick_taken(demo_catalog):
+    reading = read(demo_catalog, "tailored_shirt", "linen, my brother has the twill", "neck")
+    assert taken(reading) == {"fabric": "linen_natural"}
+    assert reading.taken.problems["fabric"].reason == RefusalReason.OTHER_SUBJECT
+    assert "Twill, navy" in reading.taken.problems["fabric"].error
+
+
+@pytest.mark.parametrize("text, focus", [("linen, maybe twill", "neck"), ("linen. maybe twill", "fabric"),
+                                         ("the linen, or maybe the twill, not sure", "fabric")])
+def test_two_values_weighed_are_both_asked_about(demo_catalog, text, focus):
+    reading = read(demo_catalog, "tailored_shirt", text, focus)
+    assert "fabric" not in reading.taken.values
+    asked = refused(reading, "fabric")
+    assert asked.reason == RefusalReason.AMBIGUOUS
+    assert {v.id for v in asked.candidates} >= {"linen_natural", "twill_navy"}
