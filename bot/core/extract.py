@@ -47,7 +47,7 @@ _QUANTIFIERS = {"each", "every", "all", "both", "some", "any"}
 _DETERMINERS = {"the", "a", "an", "my", "our", "your", "their", "its", "his", "her", "this", "that", "these", "those",
                 *_QUANTIFIERS}
 _SUBJECT_BEFORE = re.compile(
-    r"(?:^|\b)(?P<subject>[a-z][a-z ]*?)\s+(?P<verb>is|are|was|were|measures?|measured|weighs?|weighed|will be|would be|"
+    r"(?:^|\b)(?P<subject>[a-z][a-z' ]*?)\s+(?P<verb>is|are|was|were|measures?|measured|weighs?|weighed|will be|would be|"
     r"should be|must be|needs? to be|has to be|have to be|can be|could be)\s+(?:(?:exactly|only|just)\s+)?$")
 _LETTER_UNITS = "|".join(sorted((re.escape(w) for w in UNIT_WORDS if w.isalpha()), key=len, reverse=True))
 _PER_ITEM = re.compile(rf"^\s*(?:each|apiece|a piece|per piece|(?:per|a|an|every|for each|for every)\s+"
@@ -176,6 +176,11 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
     # Exact figures first: a hedged one beside them may be the same figure said roughly.
     for index, option, cued in sorted(assigned, key=lambda item: item[0] in hedged):
         number, unit, match = mentions[index]
+        if option is not None and option.id in result.values and index not in hedged:
+            other = _something_else(option, product, prepared, match, unit, cues.get(option.id, []))
+            if other is not None:  # "my neck is 40 and my husband's is 42": the 42 is said not taken
+                result.problems.setdefault(option.id, other)
+            continue
         if option is None or option.id in result.values:
             continue
         if index in hedged:

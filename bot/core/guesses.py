@@ -23,7 +23,8 @@ GUESS_WORDS: FrozenSet[str] = frozenset({
     "wondering", "leaning", "might", "dunno", "mayb", "prob", "probs", "either",
 })
 GUESS_PAIRS: FrozenSet[tuple] = frozenset({
-    ("not", "sure"), ("not", "certain"), ("i", "guess"), ("i", "suppose"), ("or", "something"), ("no", "idea"),
+    ("not", "sure"), ("not", "certain"), ("i", "guess"), ("i", "suppose"), ("i", "reckon"), ("i", "believe"),
+    ("or", "something"), ("no", "idea"),
     ("not", "decided"), ("havent", "decided"), ("cant", "decide"), ("could", "be"),
 })
 # "I think" is a guess unless a pick follows it: "I think I'll take the oak".
@@ -31,7 +32,8 @@ _THINK_THEN_PICK: FrozenSet[str] = frozenset({"ill", "id", "i", "we", "will", "w
                                               "lets"})
 # Words a part that only hedges is made of: "not sure yet", "maybe more", "or so".
 HEDGE_ONLY: FrozenSet[str] = GUESS_WORDS | frozenset({
-    "not", "sure", "yet", "more", "less", "or", "so", "something", "i", "guess", "think", "suppose", "no", "idea", "im",
+    "not", "sure", "yet", "more", "less", "or", "so", "something", "i", "guess", "think", "suppose", "reckon", "believe",
+    "no", "idea", "im",
     "am", "still", "really", "quite", "totally", "decided", "certain", "either", "about", "that", "it", "yeah", "hmm",
     "um", "uh", "well", "though", "tbh", "honestly", "dont", "know",
 })

@@ -249,3 +249,15 @@ def test_two_values_weighed_are_both_asked_about(demo_catalog, text, focus):
     asked = refused(reading, "fabric")
     assert asked.reason == RefusalReason.AMBIGUOUS
     assert {v.id for v in asked.candidates} >= {"linen_natural", "twill_navy"}
+
+
+def test_a_figure_about_someone_else_beside_the_customers_own_is_said_not_taken(demo_catalog):
+    reading = read(demo_catalog, "tailored_shirt", "my neck is 40 and my husband's is 42", "neck")
+    assert taken(reading) == {"neck": 40}
+    assert reading.taken.problems["neck"].reason == RefusalReason.OTHER_SUBJECT
+    assert "42" in reading.taken.problems["neck"].error and "husband" in reading.taken.problems["neck"].error
+
+
+def test_i_reckon_is_a_guess(demo_catalog):
+    reading = read(demo_catalog, "tailored_shirt", "hmm, twill I reckon", "fabric")
+    assert taken(reading) == {} and reading.taken.focus_error.reason == RefusalReason.HEDGED
