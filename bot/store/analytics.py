@@ -204,7 +204,7 @@ def _write_outcome(session: Session, values: Dict[str, Any]) -> None:
                     .values(outcome=values["outcome"], updated_at=values["at"]))
 
 
-FLUSH_INTERVAL_S = 0.2  # the longest a record waits for its commit: what a kill -9 can lose
+FLUSH_INTERVAL_S = 0.01  # the longest a record waits before its commit begins: what a kill -9 can lose
 MAX_BATCH = 1000  # records per transaction at most
 BUSY_RETRIES = (0.2, 1.0)  # seconds before trying a transaction again when SQLite is busy
 
