@@ -9,7 +9,7 @@ import json
 
 from bench.benchmark import measure
 from bench.load import PRODUCTS, SCRIPTS, percentile
-from bench.open_loop import cpu_seconds, format_variant, measure_rates, plot
+from bench.open_loop import cpu_seconds, format_variant, mean_turns, measure_rates, plot
 from bench.report import evaluate, format_report
 
 PHASE_FIELDS = {"conversations", "turns", "turns_not_sent", "wall_s", "turns_per_s", "latency_ms",
@@ -69,12 +69,15 @@ def test_a_tiny_benchmark_run_is_complete_and_correct(bot):
 
 def test_a_tiny_open_loop_run_is_complete_and_correct(bot, tmp_path):
     products = [p for p in PRODUCTS if p.endswith(":fewest_messages")]
-    result = measure_rates(bot, rates=[5.0], duration_s=3.0, think_s=0.2, variant="smoke", products=products)
+    # Three conversations, one every mean_turns / rate seconds: the step lasts long enough for them.
+    rate = 5.0
+    duration = 3 * mean_turns(products) / rate + 0.01
+    result = measure_rates(bot, rates=[rate], duration_s=duration, think_s=0.2, variant="smoke", products=products)
 
     assert result["variant"] == "smoke" and all(result["pids"].values())
     [step] = result["steps"]
     assert step["offered_turns_per_s"] == 5.0
-    assert step["conversations"] == 3  # one every 5 turns / 5 per s = 1 s, for 3 s
+    assert step["conversations"] == 3
     assert step["turns"] == sum(len(SCRIPTS[products[i % 3]]) for i in range(3))
     assert step["errors"] == 0, step["error_examples"]
     assert all(step["latency_ms"][q] > 0 for q in ("p50", "p95", "p99"))
