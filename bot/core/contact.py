@@ -211,7 +211,8 @@ def read_name(text: str) -> Reading:
         return _refuse_name(ContactProblem.BROKEN, BROKEN_REPLY)
     if _control(text):
         return _refuse_name(ContactProblem.CONTROL, "That contains invisible control characters.")
-    name = _collapse(text)
+    # Leading separators are no part of a name: ",yes Anna" reads as "yes Anna" does.
+    name = _collapse(text).lstrip(",;: ")
     if len(name) > 3 * MAX_NAME_CHARS:
         return _refuse_name(ContactProblem.TOO_LONG, f"That's longer than a name (up to {MAX_NAME_CHARS} characters).")
     if name.endswith("?"):
