@@ -49,13 +49,14 @@ def apply_answers(product: Product, selections: Selections, answers: Mapping[str
             continue
         trial = {**result.selections, option.id: new}
         broken = violations(product, trial, option.id)
+        cleared: List[Change] = []  # kept only if the change is taken: a refused change clears nothing
         if broken and was_filled:
             for violation in broken:
                 involved = sorted(involved_options(product, violation.rule_id), key=product.option_ids.index)
                 for other in reversed(involved):  # the latest question in the catalog's order
                     if other != option.id and other in trial and other not in answers:
-                        result.cleared.append(Change(product.option(other), trial.pop(other), None, True,
-                                                     option.id, violation.message))
+                        cleared.append(Change(product.option(other), trial.pop(other), None, True,
+                                              option.id, violation.message))
                         violation.option_id = other
                         break
             broken = violations(product, trial, option.id)
@@ -63,6 +64,7 @@ def apply_answers(product: Product, selections: Selections, answers: Mapping[str
             result.refused.extend(broken)
             continue
         result.selections = trial
+        result.cleared.extend(cleared)
         result.changes.append(Change(option, old, new, was_filled))
     return result
 

@@ -273,3 +273,19 @@ def test_a_derived_part_nothing_fits_says_the_need_in_round_figures(demo_catalog
     # 22.22 x 117.6 x 0.002 = 5.226144 kW: above the 4 kW motor
     text = reply(conveyor, before, {"load": 117.6})
     assert "Motor: 2.2 kW motor -> above motor range (needs 5.227 kW), because the load is now 117.6 kg/m." in text
+
+
+def test_a_change_that_is_refused_clears_nothing(demo_catalog):
+    """Found by the property above: the length change cleared the belt, then was refused
+    (its motor needs 400 V, which the same message kept at 230 V); the load change cleared
+    the belt again, so the customer read the belt's -40 EUR twice."""
+    from bot.core.changes import apply_answers
+
+    conveyor = demo_catalog.product("conveyor")
+    before = {"length": 1.0, "belt_width": 300.0, "load": 84.9, "belt": "rubber", "environment": "food_grade",
+              "power": "230v_single_phase"}
+    applied = apply_answers(conveyor, before, {"length": 8.84, "load": 5.0, "environment": "standard",
+                                               "power": "230v_single_phase"})
+    cleared = [change.option.id for change in applied.cleared]
+    assert len(cleared) == len(set(cleared)), cleared
+    assert all(option_id not in applied.selections for option_id in cleared)
