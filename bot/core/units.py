@@ -23,13 +23,18 @@ def registry() -> "pint.UnitRegistry":
     return pint.UnitRegistry(non_int_type=Decimal)
 
 
+@lru_cache(maxsize=1024)  # a catalog has a handful of units, asked about for every figure
 def is_physical(unit: str) -> bool:
-    """False for counting units such as 'shirts' that pint does not know."""
+    """False for counting units such as 'shirts' that pint does not know (or cannot
+    evaluate: 'm/0', 'm)')."""
+    import tokenize
+
     import pint
 
     try:
         registry().Unit(unit)
-    except (pint.errors.UndefinedUnitError, ValueError, AttributeError, TypeError, AssertionError):
+    except (pint.errors.UndefinedUnitError, ValueError, AttributeError, TypeError, AssertionError, ArithmeticError,
+            tokenize.TokenError):
         return False
     return True
 

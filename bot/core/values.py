@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -59,6 +60,9 @@ FILLER = {
 }
 
 
+# Called tens of thousands of times an order (every phrase of every value against every
+# message part); a pure function of its text, so its answers are kept.
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Lower case, no accents or punctuation, numbers split from their units: '32GB' -> '32 gb'."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
