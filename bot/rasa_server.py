@@ -84,12 +84,27 @@ def _text_field(body: dict, name: str) -> Optional[str]:
     return clean_text(value)
 
 
+# Rasa's events table keeps the sender id in a VARCHAR(255): PostgreSQL refuses a longer one
+# and Rasa falls back to its memory, so the conversation would be lost to the store.
+MAX_SENDER_CHARS = 255
+
+
 async def _extract_sender(self: Any, request: Any) -> Optional[str]:
-    return _text_field(_json_object(request), "sender")
+    from sanic.exceptions import InvalidUsage
+
+    sender = _text_field(_json_object(request), "sender")
+    if sender is not None and len(sender) > MAX_SENDER_CHARS:
+        raise InvalidUsage(f'"sender" is at most {MAX_SENDER_CHARS} characters.')
+    return sender
 
 
 def _extract_message(self: Any, request: Any) -> Optional[str]:
-    return _text_field(_json_object(request), "message")
+    from sanic.exceptions import InvalidUsage
+
+    message = _text_field(_json_object(request), "message")
+    if message is None:  # Rasa would run the NLU on None and answer 200 with nothing
+        raise InvalidUsage('"message" must be text, for example {"sender": "me", "message": "hi"}.')
+    return message
 
 
 def _get_metadata(self: Any, request: Any) -> Optional[dict]:

@@ -63,7 +63,22 @@ async def test_the_message_and_sender_are_cleaned_once_here():
     channel = RestInput()
     assert await channel._extract_sender(request(body)) == "me\ufffd"
     assert channel._extract_message(request(body)) == "Anna \ufffd[31m Schmidt\nline two"
-    assert channel._extract_message(request({"sender": "me"})) is None
+
+
+@pytest.mark.parametrize("body", [{"sender": "me"}, {"sender": "me", "message": None}])
+def test_a_body_without_a_message_is_a_400(body):
+    """Rasa ran its NLU on None and answered 200 with nothing."""
+    with pytest.raises(InvalidUsage, match='"message" must be text') as refused:
+        RestInput()._extract_message(request(body))
+    assert refused.value.status_code == 400
+
+
+async def test_a_sender_longer_than_the_events_table_holds_is_a_400():
+    """PostgreSQL refuses a sender_id over VARCHAR(255) and Rasa keeps the tracker in memory."""
+    channel = RestInput()
+    assert await channel._extract_sender(request({"sender": "x" * 255, "message": "hi"})) == "x" * 255
+    with pytest.raises(InvalidUsage, match="at most 255 characters"):
+        await channel._extract_sender(request({"sender": "x" * 256, "message": "hi"}))
 
 
 def test_the_request_size_is_capped_for_sanic(monkeypatch):

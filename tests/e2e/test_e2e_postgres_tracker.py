@@ -99,11 +99,6 @@ def test_a_whole_order_with_rasas_tracker_on_postgresql(postgres_bot, tracker_ur
         assert message in transcript.text, message
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap in Rasa's REST input (bot/rasa_server.py): a sender id longer than the events table's "
-    "sender_id VARCHAR(255) is answered 200, but PostgreSQL refuses the tracker (StringDataRightTruncation) "
-    "and Rasa falls back to memory with an error in its log: the conversation is lost to the store and the "
-    "staff console. It should be a 400. Strict: passes once fixed"))
 def test_a_sender_too_long_for_the_tracker_is_refused_not_lost(postgres_bot, tracker_url):
     sender = "too-long-" + "x" * 300
     response = requests.post(f"{postgres_bot.url}/webhooks/rest/webhook", json={"sender": sender, "message": "hi"},
@@ -114,4 +109,5 @@ def test_a_sender_too_long_for_the_tracker_is_refused_not_lost(postgres_bot, tra
             stored = connection.execute(text("SELECT count(*) FROM events WHERE sender_id LIKE 'too-long-%'")).scalar()
     finally:
         engine.dispose()
-    assert response.status_code == 400 or stored > 0, (response.status_code, stored)
+    assert response.status_code == 400 and "at most 255" in response.json()["message"], response.text
+    assert stored == 0
