@@ -58,6 +58,8 @@ def distributions_by_module() -> Dict[str, Set[str]]:
             top = file.parts[0]
             if top.endswith(".py"):
                 top = top[:-3]
+            elif len(file.parts) == 1 and top.endswith((".so", ".pyd")):  # an extension module: ujson.cpython-310-...so
+                top = top.split(".")[0]
             if top.isidentifier():
                 found.setdefault(top, set()).add(name)
     return found
