@@ -41,8 +41,8 @@ REASON_WORDS: Dict[RefusalReason, str] = {
     RefusalReason.MISSING_UNIT: "a number without a clear unit",
     RefusalReason.INVALID_ANSWER: "could not be read as an answer",
     RefusalReason.RULE: "does not fit the other choices (a product rule)",
-    RefusalReason.HEDGED: "a figure that was not exact (about, at least, a range)",
-    RefusalReason.OTHER_SUBJECT: "a figure about something else (another thing, per item)",
+    RefusalReason.HEDGED: "a value or figure not stated plainly (maybe, about, a range)",
+    RefusalReason.OTHER_SUBJECT: "about someone or something else (another person, an old one, per item)",
 }
 
 

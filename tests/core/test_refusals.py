@@ -78,8 +78,8 @@ def test_the_dashboards_words_for_each_reason():
         "missing_unit": "a number without a clear unit",
         "invalid_answer": "could not be read as an answer",
         "rule": "does not fit the other choices (a product rule)",
-        "hedged": "a figure that was not exact (about, at least, a range)",
-        "other_subject": "a figure about something else (another thing, per item)",
+        "hedged": "a value or figure not stated plainly (maybe, about, a range)",
+        "other_subject": "about someone or something else (another person, an old one, per item)",
     }
     assert set(REASON_WORDS) == set(RefusalReason)
     assert reason_words("rule") == RefusalReason.RULE.words and reason_words("something_else") == "something_else"
