@@ -8,7 +8,6 @@ Skipped when PostgreSQL cannot be reached, failing under CI=true (tests/support/
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
 from typing import Iterator
@@ -16,38 +15,14 @@ from typing import Iterator
 import pytest
 import requests
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from bot.local import BotServers
 from tests.e2e.test_e2e_hardening import signed_in
 from tests.support.replies import texts
-from tests.support.services import POSTGRES_URL, services_required
+from tests.support.services import postgres_database
 
 PC = ["hi", "I need a gaming PC", "the 7800X3D", "32 GB DDR5", "2TB SSD", "RTX 4070 Super", "mid tower", "win 11"]
 CONTACT = ["Jana Nováková", "jana@example.cz", "Vinohradská 12, 120 00 Praha"]
-
-
-@contextlib.contextmanager
-def postgres_database(prefix: str) -> Iterator[str]:
-    """The URL of a fresh PostgreSQL database, dropped afterwards (Rasa's tracker store takes a
-    database, not a schema: its settings have no search_path)."""
-    admin = create_engine(POSTGRES_URL, future=True, isolation_level="AUTOCOMMIT")
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        if services_required():
-            pytest.fail(f"PostgreSQL must run for CI at {POSTGRES_URL}: {error.orig}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
