@@ -25,16 +25,13 @@ def registry() -> "pint.UnitRegistry":
 
 @lru_cache(maxsize=1024)  # a catalog has a handful of units, asked about for every figure
 def is_physical(unit: str) -> bool:
-    """False for counting units such as 'shirts' that pint does not know (or cannot
-    evaluate: 'm/0', 'm)')."""
-    import tokenize
-
+    """False for counting units such as 'shirts' that pint does not know. (A unit pint
+    cannot evaluate, 'm/0' or 'm)', raises: the catalog refuses those at load.)"""
     import pint
 
     try:
         registry().Unit(unit)
-    except (pint.errors.UndefinedUnitError, ValueError, AttributeError, TypeError, AssertionError, ArithmeticError,
-            tokenize.TokenError):
+    except (pint.errors.UndefinedUnitError, ValueError, AttributeError, TypeError, AssertionError):
         return False
     return True
 

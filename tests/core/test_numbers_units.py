@@ -90,9 +90,3 @@ def test_display_value_shows_the_customers_figure_beside_the_shops(demo_catalog)
     assert display_value(shirt.option("quantity"), 2, None) == "2 shirts"
     assert display_value(shirt.option("fabric"), "linen_natural", "whatever") == "Linen, natural"
 
-
-@pytest.mark.parametrize("unit", ["m/0", "m)", "((m", "shirts"])
-def test_a_unit_pint_cannot_evaluate_is_not_physical(unit):
-    from bot.core.units import is_physical
-
-    assert is_physical(unit) is False
