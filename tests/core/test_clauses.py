@@ -4,7 +4,6 @@ are taken, a split over the quantity is found, and what is left is marked not un
 
 from __future__ import annotations
 
-from typing import Optional
 
 import pytest
 import yaml
@@ -15,16 +14,7 @@ from bot.core.catalog import load_catalog
 from bot.core.clauses import ClauseKind, read_message, split_reply
 from bot.core.extract import find_values
 from bot.core.questions import split_clauses
-
-
-def read(catalog, product_id: str, text: str, focus: Optional[str] = None):
-    product = catalog.product(product_id)
-    option = product.option(focus) if focus else None
-    return read_message(product, text, find_values(product, text, option), option)
-
-
-def taken(reading) -> dict:
-    return {option: parsed.value for option, parsed in reading.taken.values.items()}
+from tests.support.reading import read, taken
 
 
 @pytest.mark.parametrize("product, focus, text", [

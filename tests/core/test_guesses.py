@@ -6,7 +6,6 @@ asked is taken and said back, a hedge at a free-text question is not the text, a
 
 from __future__ import annotations
 
-from typing import Optional
 
 import pytest
 import yaml
@@ -16,16 +15,7 @@ from bot.core.catalog import load_catalog
 from bot.core.clauses import ClauseKind, read_message
 from bot.core.extract import find_values
 from bot.core.refusals import RefusalReason
-
-
-def read(catalog, product_id: str, text: str, focus: Optional[str] = None):
-    product = catalog.product(product_id)
-    option = product.option(focus) if focus else None
-    return read_message(product, text, find_values(product, text, option), option)
-
-
-def taken(reading) -> dict:
-    return {option: parsed.value for option, parsed in reading.taken.values.items()}
+from tests.support.reading import read, taken
 
 
 def refused(reading, option_id: str):
