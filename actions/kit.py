@@ -12,17 +12,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.core.catalog import Catalog, CatalogFile, ChoiceValue, Option, Product
+from bot.core.catalog import Catalog, CatalogFile, Option, Product
 from bot.core.contact import delivery_answer
-from bot.core.extract import find_values
 from bot.core import knowledge
 from bot.core.language import catalog_words, detect_language, other_language_reply
 from bot.core.life import find_order_number, status_label
 from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.core.phrases import name_list
 from bot.core.pricing import money
+from bot.core.products import only_figures, option_named, product_named, product_of_options
 from bot.core.selections import next_missing_option
-from bot.core.values import display_value, match_choice
+from bot.core.values import display_value
 from bot.core.wording import chosen_so_far, describe_option, lead_time_text, price_so_far_text, progress, status_words
 from bot.settings import Settings
 from bot.store.orders import OrderStore, OrderStoreError
@@ -158,29 +158,12 @@ def say_too_long(dispatcher: CollectingDispatcher) -> None:
     )
 
 
-def product_chooser(catalog: Catalog) -> Option:
-    """The catalog's products as a choice, so products are matched like any value."""
-    return Option(
-        id="product", name="product", kind="choice",
-        values=[ChoiceValue(id=p.id, name=p.name, synonyms=p.synonyms, description=p.description) for p in catalog.products],
-    )
-
-
-def option_chooser(product: Product) -> Option:
-    """The product's options as a choice: "the memory", "change the fabric"."""
-    return Option(
-        id="option", name="option", kind="choice",
-        values=[ChoiceValue(id=o.id, name=o.name, synonyms=o.synonyms) for o in product.options],
-    )
-
-
 def find_product(catalog: Catalog, message: Message) -> Optional[Product]:
     """The product named by a button's entity or by the customer's words."""
     named = message.entity("product")
     if named and catalog.find_product(named):
         return catalog.find_product(named)
-    matches, certain = match_choice(product_chooser(catalog), message.text)
-    return catalog.product(matches[0].id) if matches and certain else None
+    return product_named(catalog, message.text)
 
 
 def named_option(product: Product, message: Message) -> Optional[Option]:
@@ -188,39 +171,20 @@ def named_option(product: Product, message: Message) -> Optional[Option]:
     named = message.entity("option")
     if named in product.option_ids:
         return product.option(named)
-    matches, certain = match_choice(option_chooser(product), message.text)
-    if matches and certain:
-        return product.option(matches[0].id)
-    values = find_values(product, message.text).values
-    return product.option(next(iter(values))) if len(values) == 1 else None
+    return option_named(product, message.text)
 
 
 def product_for(message: Message) -> Optional[Product]:
     """The product a message names, or the only one whose options it names ("an i5 with 32GB");
     never one guessed from a bare figure its units happen to fit ("15.5 inches")."""
     catalog = resources.catalog()
-    product = find_product(catalog, message)
-    if product is None:
-        named = [p for p in catalog.products if find_values(p, message.text).values]
-        product = named[0] if len(named) == 1 and not only_figures(named[0], message) else None
-    return product
-
-
-def only_figures(product: Product, message: Message) -> bool:
-    """All the message gives of the product is figures, with no option named ("15.5 inches",
-    not "neck 15.5 inches" or "linen, 15.5 inches"): which product they are for is a guess."""
-    found = find_values(product, message.text)
-    named = {**found.values, **found.problems}  # a hedged figure ("about 600 mm") is one too
-    if not named or any(product.option(option_id).kind != "number" for option_id in named):
-        return False
-    matches, certain = match_choice(option_chooser(product), message.text)
-    return not (matches and certain)
+    return find_product(catalog, message) or product_of_options(catalog, message.text)
 
 
 def say_figures_unplaced(dispatcher: CollectingDispatcher, message: Message) -> bool:
     """A bare figure outside an order: said not kept, the product asked (by the form, with
     its buttons). True when it was one."""
-    if message.text.startswith("/") or not any(only_figures(p, message) for p in resources.catalog().products):
+    if message.text.startswith("/") or not any(only_figures(p, message.text) for p in resources.catalog().products):
         return False
     said = f"“{message.text.strip()}”" if len(message.text.strip()) <= 40 else "that figure"
     dispatcher.utter_message(text=f"I can't tell which product {said} is for, so I haven't kept it yet.")

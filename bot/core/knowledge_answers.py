@@ -17,6 +17,7 @@ from bot.core.phrases import name_list
 from bot.core.pricing import money
 from bot.core.values import match_choice, normalize
 from bot.core.wording import describe_option
+from bot.core.products import product_chooser
 
 class AnswerKind(str, Enum):
     FAQ = "faq"
@@ -112,9 +113,7 @@ def price_answer(catalog: Catalog, text: str) -> Answer:
 
 
 def products_named(catalog: Catalog, text: str) -> List[Product]:
-    chooser = Option(id="product", name="product", kind="choice", decimals=0,
-                      values=[ChoiceValue(id=p.id, name=p.name, synonyms=p.synonyms) for p in catalog.products])
-    matches, certain = match_choice(chooser, text)
+    matches, certain = match_choice(product_chooser(catalog), text)
     if not matches:
         return []
     return [catalog.product(value.id) for value in matches] if certain or len(matches) > 1 else []
