@@ -24,7 +24,7 @@ import os
 import sys
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from bot.settings import ACTIONS_SECRET_ENV, ACTIONS_SECRET_HEADER
+from bot.settings import ACTIONS_SECRET_ENV, ACTIONS_SECRET_HEADER, SettingsError
 
 OPEN_PATHS = frozenset({"/health"})
 
@@ -173,12 +173,17 @@ def main() -> None:
     from bot.runner import quiet_third_party_warnings
 
     quiet_third_party_warnings()
-    secret = os.environ.get(ACTIONS_SECRET_ENV, "")
+    from actions.kit import resources
+
+    try:
+        secret = resources.settings.actions_secret
+    except SettingsError as error:  # a malformed setting: say which, start nothing
+        print(f"bespoke: {error}", file=sys.stderr, flush=True)
+        sys.exit(2)
     if not secret:
         print(f"bespoke: {ACTIONS_SECRET_ENV} is not set; the action server answers only Rasa, with that "
               "secret (`bespoke run` makes one per start)", file=sys.stderr, flush=True)
         sys.exit(2)
-    from actions.kit import resources
     from bot.core.catalog import CatalogError
 
     try:

@@ -33,6 +33,7 @@ import sys
 from typing import Any, Callable, Dict, List, Optional
 
 from bot.core.limits import MAX_REQUEST_BYTES, clean_json, clean_text
+from bot.settings import Settings, SettingsError
 
 
 class _RefuseJax(importlib.abc.MetaPathFinder):
@@ -130,13 +131,12 @@ def cap_request_size() -> None:
     os.environ["SANIC_REQUEST_MAX_SIZE"] = str(MAX_REQUEST_BYTES)
 
 
-def secret_arguments(env: Any = None) -> list:
-    """Rasa's API token, from BESPOKE_RASA_TOKEN, as arguments added inside this process:
+def secret_arguments(settings: Settings) -> list:
+    """Rasa's API token (BESPOKE_RASA_TOKEN) as arguments added inside this process:
     never on the command line (`ps` and /proc/PID/cmdline would show it to every local
     user), and in the `--auth-token=VALUE` form, so a token starting with "-" is a value,
     not another option."""
-    token = (os.environ if env is None else env).get("BESPOKE_RASA_TOKEN", "")
-    return [f"--auth-token={token}"] if token else []
+    return [f"--auth-token={settings.rasa_token}"] if settings.rasa_token else []
 
 
 # ---------------------------------------------------------------------------------------
@@ -439,10 +439,15 @@ def main() -> None:
     _validate_action_replies_with_one_validator()
     check_rest_input()
     cap_request_size()
-    apply_turn_patches(os.environ.get("BESPOKE_BENCH_RASA_PATCHES_OFF", ""))
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:  # a malformed setting: say which, start nothing
+        print(f"bespoke: {error}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    apply_turn_patches(settings.rasa_patches_off)
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", "run", *sys.argv[1:], *secret_arguments()]
+    sys.argv = ["rasa", "run", *sys.argv[1:], *secret_arguments(settings)]
     rasa_main()
 
 

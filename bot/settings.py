@@ -54,7 +54,8 @@ class Settings:
     rasa_port: int = 5005
     actions_port: int = 5055
     web_port: int = 8000
-    rasa_token: str = ""  # "": `bespoke run` makes a random one per start (BESPOKE_ACTIONS_SECRET likewise)
+    rasa_token: str = ""  # "": `bespoke run` makes a random one per start
+    actions_secret: str = ""  # what Rasa sends the action server; "": `bespoke run` makes one per start
     cors_origins: Tuple[str, ...] = ()
     # The web chat server.
     web_rasa_timeout_s: float = 30.0  # then the widget says the assistant is slow
@@ -76,6 +77,10 @@ class Settings:
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
     staff_telegram_chat_id: str = ""  # "": no notice of new orders
+    # Shared state for several processes (the production profile); "": each process alone.
+    redis_url: str = ""
+    # Only the benchmark sets it: Rasa patches of bot/rasa_server.py left off ("all" or names).
+    rasa_patches_off: str = ""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -101,6 +106,7 @@ class Settings:
             actions_port=_number(int, env.get("BESPOKE_ACTIONS_PORT", "5055")),
             web_port=_number(int, env.get("BESPOKE_WEB_PORT", "8000")),
             rasa_token=env.get("BESPOKE_RASA_TOKEN", ""),
+            actions_secret=env.get(ACTIONS_SECRET_ENV, ""),
             cors_origins=tuple(o for o in re.split(r"[,\s]+", env.get("BESPOKE_CORS_ORIGINS", "")) if o),
             web_rasa_timeout_s=_number(float, env.get("BESPOKE_WEB_RASA_TIMEOUT", "30")),
             web_sender_limit=parse_limit(env.get("BESPOKE_WEB_LIMIT_SENDER", ""), cls.web_sender_limit),
@@ -117,6 +123,8 @@ class Settings:
             telegram_webhook_listen=text("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
             telegram_webhook_port=_port(text("TELEGRAM_WEBHOOK_PORT", "8443")),
             staff_telegram_chat_id=text("STAFF_TELEGRAM_CHAT_ID"),
+            redis_url=text("REDIS_URL"),
+            rasa_patches_off=text("BESPOKE_BENCH_RASA_PATCHES_OFF"),
         )
         settings.check_webhook()
         return settings

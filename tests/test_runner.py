@@ -92,7 +92,7 @@ def test_no_command_line_names_a_secret_and_rasa_and_the_actions_listen_on_loopb
 
 @pytest.mark.parametrize("token", ["-Xa9", "--enable-api", "plain_token"])
 def test_rasa_gets_its_token_inside_the_process_as_one_argument(token):
-    arguments = rasa_server.secret_arguments({"BESPOKE_RASA_TOKEN": token})
+    arguments = rasa_server.secret_arguments(Settings.from_env({"BESPOKE_RASA_TOKEN": token}))
     assert arguments == [f"--auth-token={token}"]
     from rasa.cli.arguments.run import add_server_arguments
     import argparse
@@ -100,7 +100,7 @@ def test_rasa_gets_its_token_inside_the_process_as_one_argument(token):
     parser = argparse.ArgumentParser()
     add_server_arguments(parser)
     assert parser.parse_args(["--enable-api", *arguments]).auth_token == token
-    assert rasa_server.secret_arguments({}) == []
+    assert rasa_server.secret_arguments(Settings.from_env({})) == []
 
 
 def test_the_data_folder_and_its_files_are_for_this_user_only(tmp_path):

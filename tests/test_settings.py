@@ -43,7 +43,10 @@ def test_values_as_the_processes_read_them():
     settings = Settings.from_env({
         "BESPOKE_RASA_PORT": "6005", "BESPOKE_CORS_ORIGINS": "https://a.example, https://b.example",
         "BESPOKE_SECURE_COOKIES": "yes", "TELEGRAM_BOT_TOKEN": " 1:x ", "STAFF_TELEGRAM_CHAT_ID": "-100",
+        "BESPOKE_RASA_TOKEN": "-t0k", "BESPOKE_ACTIONS_SECRET": "s3cret", "REDIS_URL": " redis://127.0.0.1:6390/0 ",
     })
+    assert (settings.rasa_token, settings.actions_secret) == ("-t0k", "s3cret")
+    assert settings.redis_url == "redis://127.0.0.1:6390/0"
     assert settings.rasa_url == "http://127.0.0.1:6005"
     assert settings.cors_origins == ("https://a.example", "https://b.example")
     assert settings.secure_cookies and settings.telegram_token == "1:x" and settings.staff_telegram_chat_id == "-100"
