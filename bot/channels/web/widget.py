@@ -247,11 +247,14 @@ async def get_history(request: web.Request) -> web.Response:
         logger.warning("Rasa not reachable: %s", exc)
         return error(*RASA_DOWN)
     if tracker is None:
-        return web.json_response({"messages": [], "paused": False})
+        return web.json_response({"messages": [], "paused": False, "order_in_progress": False})
     return web.json_response({
         "messages": history_from_events(tracker.get("events") or []),
         # Staff took the conversation over: the widget asks more often for their messages.
         "paused": bool(tracker.get("paused")),
+        # An order begun and not yet placed or cancelled (its product chosen): "New
+        # conversation" asks before it discards it.
+        "order_in_progress": (tracker.get("slots") or {}).get("product") is not None,
     })
 
 
