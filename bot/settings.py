@@ -81,6 +81,15 @@ class Settings:
     redis_url: str = ""
     # Only the benchmark sets it: Rasa patches of bot/rasa_server.py left off ("all" or names).
     rasa_patches_off: str = ""
+    # The production profile (`bespoke run --profile production`, bot/scale/profile.py): how
+    # many Rasa, action and web servers, and the first port of each kind (the i-th listens on
+    # base + i, on 127.0.0.1); nginx takes rasa_port, actions_port and web_port (the public one).
+    rasa_servers: int = 2
+    action_servers: int = 2
+    web_servers: int = 2
+    rasa_base_port: int = 5010
+    actions_base_port: int = 5060
+    web_base_port: int = 8010
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -125,6 +134,12 @@ class Settings:
             staff_telegram_chat_id=text("STAFF_TELEGRAM_CHAT_ID"),
             redis_url=text("REDIS_URL"),
             rasa_patches_off=text("BESPOKE_BENCH_RASA_PATCHES_OFF"),
+            rasa_servers=_number(int, text("BESPOKE_RASA_SERVERS", "2")),
+            action_servers=_number(int, text("BESPOKE_ACTION_SERVERS", "2")),
+            web_servers=_number(int, text("BESPOKE_WEB_SERVERS", "2")),
+            rasa_base_port=_number(int, text("BESPOKE_RASA_BASE_PORT", "5010")),
+            actions_base_port=_number(int, text("BESPOKE_ACTIONS_BASE_PORT", "5060")),
+            web_base_port=_number(int, text("BESPOKE_WEB_BASE_PORT", "8010")),
         )
         settings.check_webhook()
         return settings
