@@ -21,7 +21,7 @@ def _check_catalog(path: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import ensure_model, serve
+    from bot.runner import ensure_model, rasa_token_file, serve
 
     # The action server checks the catalog as it starts (in parallel with Rasa loading);
     # a malformed catalog stops everything with the error.
@@ -51,7 +51,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     ready_text = (
         f"  web chat:  http://{settings.host}:{settings.web_port}/\n"
         f"  staff:     http://{settings.host}:{settings.web_port}/staff/{staff_hint}\n"
-        f"  REST:      POST {rasa}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"hi\"}} (this machine only)\n"
+        f"  REST:      POST {rasa}/webhooks/rest/webhook?token=TOKEN  {{\"sender\": \"me\", \"message\": \"hi\"}}"
+        f" (this machine only; TOKEN is in {rasa_token_file(settings)})\n"
         f"  orders:    {make_url(settings.database_url).render_as_string(hide_password=True)}"
     )
     return serve(settings, model, ready_text=ready_text)

@@ -3,6 +3,7 @@ catalog, until stopped. Used by the tests and the benchmark."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -13,9 +14,12 @@ import time
 import uuid
 from pathlib import Path
 from typing import Dict, List, Optional
+from urllib.parse import urlencode
 
 import requests
 
+from bot.channels.rasa import RasaClient
+from bot.channels.rasa import timeout as rasa_timeout
 from bot.settings import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -116,11 +120,19 @@ class BotServers:
             stop_process_group(self.process)
 
     def say(self, sender: str, text: str) -> List[dict]:
-        response = requests.post(
-            f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
-        )
-        response.raise_for_status()
-        return response.json()
+        """Rasa's reply items to one message, through the product's one Rasa client (so with
+        the token its REST channel asks for); RasaError when Rasa does not answer."""
+
+        async def send() -> List[dict]:
+            async with RasaClient(self.url, self.token) as rasa:
+                return await rasa.send_message(sender, text, timeout=rasa_timeout(60))
+
+        return asyncio.run(send())
+
+    @property
+    def rest_url(self) -> str:
+        """Rasa's REST channel with the token it asks for, for raw calls (malformed bodies)."""
+        return f"{self.url}/webhooks/rest/webhook?{urlencode({'token': self.token})}"
 
     def converse(self, sender: str, messages: List[str]) -> List[List[dict]]:
         return [self.say(sender, text) for text in messages]

@@ -8,7 +8,7 @@
   calls per turn). The replies are still validated, by a validator built once.
 
 Rasa's API token comes from the environment (BESPOKE_RASA_TOKEN), never from the command
-line: see secret_arguments.
+line: see secret_arguments. Its REST channel asks for the same token.
 
 And two things Rasa's REST channel does not do, the entry of every customer message (the
 web chat and the Telegram bridge send through it):
@@ -27,6 +27,7 @@ tests/test_rasa_patches.py, which fails when a Rasa upgrade moves what it patche
 
 from __future__ import annotations
 
+import hmac
 import importlib.abc
 import os
 import sys
@@ -90,9 +91,25 @@ def _text_field(body: dict, name: str) -> Optional[str]:
 MAX_SENDER_CHARS = 255
 
 
+# Rasa's API token (Settings.rasa_token), which the REST channel asks for too: set by
+# check_rest_input. "" (a plain `rasa run` without a token) asks for none.
+_rest_token = ""
+
+
+def _check_token(request: Any) -> None:
+    """Without this, whoever reaches Rasa's port could speak as any conversation
+    (`telegram:<chat id>` included): the REST channel wants the same `?token=` as Rasa's API."""
+    from sanic.exceptions import Unauthorized
+
+    given = request.args.get("token", "")
+    if _rest_token and not hmac.compare_digest(given.encode(), _rest_token.encode()):
+        raise Unauthorized("The REST channel needs Rasa's API token as ?token=... (BESPOKE_RASA_TOKEN).")
+
+
 async def _extract_sender(self: Any, request: Any) -> Optional[str]:
     from sanic.exceptions import InvalidUsage
 
+    _check_token(request)  # the first thing RestInput.receive reads
     sender = _text_field(_json_object(request), "sender")
     if sender is not None and len(sender) > MAX_SENDER_CHARS:
         raise InvalidUsage(f'"sender" is at most {MAX_SENDER_CHARS} characters.')
@@ -117,10 +134,13 @@ def _get_metadata(self: Any, request: Any) -> Optional[dict]:
     return None if metadata is None else clean_json(metadata)
 
 
-def check_rest_input() -> None:
-    """Rasa's REST channel (RestInput and its subclasses) reads its body through these."""
+def check_rest_input(token: str) -> None:
+    """Rasa's REST channel (RestInput and its subclasses) reads its body through these,
+    and answers only calls with `token` (when there is one)."""
     from rasa.core.channels.rest import RestInput
 
+    global _rest_token
+    _rest_token = token
     RestInput._extract_sender = _extract_sender
     RestInput._extract_message = _extract_message
     RestInput.get_metadata = _get_metadata
@@ -437,13 +457,13 @@ def main() -> None:
     quiet_third_party_warnings()
     sys.meta_path.insert(0, _RefuseJax())
     _validate_action_replies_with_one_validator()
-    check_rest_input()
-    cap_request_size()
     try:
         settings = Settings.from_env()
     except SettingsError as error:  # a malformed setting: say which, start nothing
         print(f"bespoke: {error}", file=sys.stderr, flush=True)
         sys.exit(2)
+    check_rest_input(settings.rasa_token)
+    cap_request_size()
     apply_turn_patches(settings.rasa_patches_off)
     from rasa.__main__ import main as rasa_main
 

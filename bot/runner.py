@@ -135,10 +135,27 @@ def write_endpoints(settings: Settings) -> Path:
     return path
 
 
+def rasa_token_file(settings: Settings) -> Path:
+    """This run's Rasa token, for local tools and the README's curl (0600: this user only);
+    Rasa's REST channel and API answer only calls that carry it."""
+    return settings.data_file("run") / "rasa-token"
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """`text` in a file only this user can read, never readable by others even for a moment."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    path.chmod(0o600)  # a file made earlier with other rights
+
+
 def process_env(settings: Settings, model: Path) -> Dict[str, str]:
     """The environment of every process of one run: the settings as its variables, so each
     process's Settings.from_env() reads the same (one Rasa token, random when unset)."""
     env = rasa_env(os.environ)
+    rasa_token = settings.rasa_token or secrets.token_urlsafe(24)
+    write_private_file(rasa_token_file(settings), rasa_token + "\n")
     env.update(
         BESPOKE_HOST=settings.host,
         BESPOKE_RASA_PORT=str(settings.rasa_port),
@@ -146,7 +163,7 @@ def process_env(settings: Settings, model: Path) -> Dict[str, str]:
         BESPOKE_WEB_PORT=str(settings.web_port),
         BESPOKE_ENDPOINTS=str(write_endpoints(settings)),
         BESPOKE_MODEL=str(model),
-        BESPOKE_RASA_TOKEN=settings.rasa_token or secrets.token_urlsafe(24),
+        BESPOKE_RASA_TOKEN=rasa_token,
         BESPOKE_ACTIONS_SECRET=env.get(ACTIONS_SECRET_ENV) or secrets.token_urlsafe(32),
         BESPOKE_CORS_ORIGINS=" ".join(settings.cors_origins),
         DATABASE_URL=settings.database_url,

@@ -114,7 +114,7 @@ class RasaClient:
         even be encoded for the request. Rasa's REST input cleans again for any other caller."""
         what = "a message"
         response = await self._request(
-            "POST", f"{self.base_url}/webhooks/rest/webhook", what, timeout,
+            "POST", f"{self.base_url}/webhooks/rest/webhook", what, timeout, params={"token": self.token},
             json={"sender": clean_text(sender), "message": clean_text(text), "metadata": clean_json(dict(metadata or {}))},
         )
         self._check(response, what)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from rasa.core.channels.rest import RestInput
-from sanic.exceptions import InvalidUsage
+from sanic.exceptions import InvalidUsage, Unauthorized
 
 from bot import rasa_server
 from bot.core.limits import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
@@ -20,11 +20,29 @@ from bot.core.limits import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
 def patched_rest_input(monkeypatch):
     for name in ("_extract_sender", "_extract_message", "get_metadata"):
         monkeypatch.setattr(RestInput, name, getattr(RestInput, name))  # undone after the test
-    rasa_server.check_rest_input()
+    monkeypatch.setattr(rasa_server, "_rest_token", "")  # undone after the test
+    rasa_server.check_rest_input(TOKEN)
 
 
-def request(body):
-    return SimpleNamespace(json=body)
+TOKEN = "-t0k-of-this-run"
+
+
+def request(body, token=TOKEN):
+    return SimpleNamespace(json=body, args={} if token is None else {"token": token})
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong", TOKEN[:-1], TOKEN + "x"])
+async def test_a_call_without_rasas_token_is_a_401_before_anything_is_read(token):
+    """Whoever reaches the port must not speak as any conversation (telegram:<chat id> included)."""
+    with pytest.raises(Unauthorized, match=r"needs Rasa's API token") as refused:
+        await RestInput()._extract_sender(request({"sender": "telegram:42", "message": "hi"}, token))
+    assert refused.value.status_code == 401
+
+
+async def test_without_a_token_configured_none_is_asked():
+    """A plain `rasa run` without --auth-token (bespoke run always has one)."""
+    rasa_server.check_rest_input("")
+    assert await RestInput()._extract_sender(request({"sender": "me", "message": "hi"}, None)) == "me"
 
 
 @pytest.mark.parametrize("body", [[], "hi", 42, None, [{"sender": "me", "message": "hi"}], True])

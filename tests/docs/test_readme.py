@@ -270,7 +270,7 @@ class Shell:
         return {
             r"scripts/run": self.scripts_run,
             r"scripts/test": self.scripts_test,
-            r"curl -s localhost:(\d+)(/webhooks/rest/webhook) -d (.+)": self.curl_rest,
+            r'curl -s "localhost:(\d+)(/webhooks/rest/webhook)\?token=\$\(cat var/run/rasa-token\)" -d (.+)': self.curl_rest,
             r"uv run bespoke staff add (\w+)": self.staff_add,
             r"uv run bespoke staff token (\w+)": self.staff_token,
             r"uv run bespoke staff tokens": self.staff_tokens,
@@ -296,10 +296,17 @@ class Shell:
 
     def curl_rest(self, port: str, path: str, body: str) -> None:
         assert port == "5005", "the README shows Rasa's default port"
-        command = ["curl", "-s", f"localhost:{self.servers.rasa_port}{path}", "-d", shlex.split(body)[0]]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+        # As the reader runs it, with the token file of this run's data folder (the README's var/).
+        token_file = self.data_dir / "run" / "rasa-token"
+        assert token_file.stat().st_mode & 0o077 == 0, "only this user reads the token"
+        url = f"localhost:{self.servers.rasa_port}{path}"
+        command = f'curl -s "{url}?token=$(cat {shlex.quote(str(token_file))})" -d {body}'
+        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, check=True)
         replies = json.loads(result.stdout)
         assert replies and replies[0]["text"].startswith("Hello"), result.stdout
+        refused = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url, "-d", shlex.split(body)[0]],
+                                 capture_output=True, text=True, timeout=60, check=True)
+        assert refused.stdout == "401", "without the token Rasa's REST channel refuses the call"
 
     def staff_add(self, name: str) -> None:
         output = answer_prompts(["staff", "add", name], self.data_dir, ["a long password 1", "a long password 1"])

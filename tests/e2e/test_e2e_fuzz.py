@@ -256,7 +256,7 @@ class Sender:
     """Sends requests to the real servers, one requests.Session a thread."""
 
     def __init__(self, bot):
-        self.urls = {"rest": f"{bot.url}/webhooks/rest/webhook", "web": f"{bot.web_url}/api/messages"}
+        self.urls = {"rest": bot.rest_url, "web": f"{bot.web_url}/api/messages"}
         self.local = threading.local()
 
     def session(self) -> requests.Session:
@@ -435,7 +435,7 @@ def test_2000_generated_messages_against_the_real_servers(bot):
 def test_rasas_own_intents_typed_by_a_customer_get_a_reply(bot):
     wrongs = []
     for text in ["/restart", "/session_start", "/back"]:
-        rest = requests.post(f"{bot.url}/webhooks/rest/webhook", json={"sender": f"fuzz-own-{uuid.uuid4().hex[:8]}",
+        rest = requests.post(bot.rest_url, json={"sender": f"fuzz-own-{uuid.uuid4().hex[:8]}",
                              "message": text}, timeout=60)
         if rest.status_code != 200 or not texts(rest.json()).strip():
             wrongs.append(("rest", text, rest.status_code, rest.text[:200]))
@@ -449,6 +449,6 @@ def test_rasas_own_intents_typed_by_a_customer_get_a_reply(bot):
 def test_a_rest_body_without_a_message_is_a_400(bot):
     """Rasa ran the NLU on None (LogisticRegression: 0 features) and answered 200 []."""
     for body in [{"sender": f"fuzz-own-{uuid.uuid4().hex[:8]}"}, {"sender": "fuzz-own-null", "message": None}]:
-        response = requests.post(f"{bot.url}/webhooks/rest/webhook", json=body, timeout=60)
+        response = requests.post(bot.rest_url, json=body, timeout=60)
         assert response.status_code == 400, (body, response.text)
         assert response.json()["message"].startswith('"message" must be text'), response.text

@@ -71,7 +71,7 @@ def test_a_lone_surrogate_costs_neither_the_order_nor_the_staff_console(bot):
     # And a conversation whose events still hold a lone surrogate (sent to Rasa's REST
     # channel straight, as the probe did): the pages stay 200, now and at the next refresh.
     rest = f"hardening-rest-{uuid.uuid4().hex[:8]}"
-    raw = requests.post(f"{bot.url}/webhooks/rest/webhook", timeout=60, headers={"Content-Type": "application/json"},
+    raw = requests.post(bot.rest_url, timeout=60, headers={"Content-Type": "application/json"},
                         data=('{"sender": "%s", "message": "my name is \\ud800", '
                               '"metadata": {"first_name": "\\ud800"}}' % rest).encode())
     assert raw.status_code == 200 and raw.json()
@@ -91,7 +91,7 @@ def test_a_2_mb_body_is_refused_at_once_while_another_customer_is_answered(bot):
     def send_big():
         started = time.monotonic()
         try:
-            response = requests.post(f"{bot.url}/webhooks/rest/webhook", data=big, timeout=60,
+            response = requests.post(bot.rest_url, data=big, timeout=60,
                                      headers={"Content-Type": "application/json"})
             results["big"] = (response.status_code, time.monotonic() - started)
         except requests.ConnectionError:  # Sanic may close the connection after its 413
@@ -116,7 +116,7 @@ def test_a_2_mb_body_is_refused_at_once_while_another_customer_is_answered(bot):
 def test_json_that_is_not_an_object_or_nested_too_deep_is_a_400(bot):
     for body in ["[]", '"hi"', "42", "null", '[{"sender": "x", "message": "hi"}]',
                  '{"sender": ["x"], "message": "hi"}', '{"sender": "x", "message": {"text": "hi"}}']:
-        response = requests.post(f"{bot.url}/webhooks/rest/webhook", data=body, timeout=30,
+        response = requests.post(bot.rest_url, data=body, timeout=30,
                                  headers={"Content-Type": "application/json"})
         assert response.status_code == 400, (body, response.status_code, response.text[:300])
         assert "must be" in response.text

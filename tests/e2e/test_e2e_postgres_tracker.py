@@ -76,7 +76,7 @@ def test_a_whole_order_with_rasas_tracker_on_postgresql(postgres_bot, tracker_ur
 
 def test_a_sender_too_long_for_the_tracker_is_refused_not_lost(postgres_bot, tracker_url):
     sender = "too-long-" + "x" * 300
-    response = requests.post(f"{postgres_bot.url}/webhooks/rest/webhook", json={"sender": sender, "message": "hi"},
+    response = requests.post(postgres_bot.rest_url, json={"sender": sender, "message": "hi"},
                              timeout=60)
     engine = create_engine(tracker_url, future=True)
     try:
