@@ -90,6 +90,9 @@ class Settings:
     rasa_base_port: int = 5010
     actions_base_port: int = 5060
     web_base_port: int = 8010
+    # Where the web servers and the Telegram bridge reach Rasa when it is not on this machine
+    # (containers: http://rasa:5005); "": http://127.0.0.1:rasa_port.
+    rasa_server_url: str = ""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -140,6 +143,7 @@ class Settings:
             rasa_base_port=_number(int, text("BESPOKE_RASA_BASE_PORT", "5010")),
             actions_base_port=_number(int, text("BESPOKE_ACTIONS_BASE_PORT", "5060")),
             web_base_port=_number(int, text("BESPOKE_WEB_BASE_PORT", "8010")),
+            rasa_server_url=text("BESPOKE_RASA_URL").rstrip("/"),
         )
         settings.check_webhook()
         return settings
@@ -147,7 +151,7 @@ class Settings:
     @property
     def rasa_url(self) -> str:
         """Rasa's HTTP server as the web server and the Telegram bridge reach it."""
-        return f"http://127.0.0.1:{self.rasa_port}"
+        return self.rasa_server_url or f"http://127.0.0.1:{self.rasa_port}"
 
     @property
     def telegram_webhook_path(self) -> str:
