@@ -18,6 +18,12 @@ measurement (the figures are in tests/core/test_language.py's docstring):
   Spanish 0.49 to it), so only a near-certain verdict counts: `MIN_CONFIDENCE`. The
   high-accuracy models would recognise more sentences but cost ~200 MB and 1-4 s to load,
   more than the whole action server;
+- and real words of the language, not only its letters: lingua scores letter trigrams, so
+  made-up words can look like a language to it ("blorp fnarg wibble" is Italian 0.997).
+  At least one word in `MIN_COMMON_SHARE` must be one of the language's most common words
+  (`COMMON_WORDS`: articles, prepositions, pronouns, auxiliaries, yes/no/please/thanks):
+  of 603 nonsense strings of syllables 127 passed the confidence alone and 6 pass both,
+  while every clear sentence the confidence recognises still is;
 - the customer's interface language (widget `language`, Telegram `language_code`) is not
   used: the message's own language decides, and on two-word messages, where a hint could
   have helped, the models guess ("check order" is German 0.97, "Ja, gerne" French 0.42).
@@ -50,6 +56,31 @@ MIN_WORDS = 3  # words of letters, catalog words and names left out
 MIN_LETTERS = 12
 MIN_CATALOG_WORD = 3  # "a", "to", "no" in the catalog's names are words of every sentence
 MIN_CONFIDENCE = 0.99  # lingua's relative confidence of the language it ranks first
+MIN_COMMON_SHARE = 0.2  # of the message's words, at least this share (and one) common words of the language
+
+# The most common words of each language (function words picked from the languages' stop-word
+# lists, with yes, no, please and thanks): a sentence of a language has some; letters that only
+# look like one (made-up words) have none.
+COMMON_WORDS: Dict[str, str] = {
+    "es": "el la los las un una unos unas de del al a en con por para sin sobre y o pero que qué como cómo cuánto "
+          "cuándo dónde es son está están estoy soy hay tiene tengo quiero quiere me mi mis te tu su sus se le lo nos "
+          "yo usted ustedes este esta esto ese esa sí no muy más también gracias hola favor puedo puede hacen",
+    "de": "der die das den dem des ein eine einen einem einer und oder aber nicht kein keine mit von zu zum zur für "
+          "auf in im an am aus bei nach ist sind bin bist war hat habe haben ich du er sie es wir ihr mich mir mein "
+          "meine sie ihnen was wie wo wann warum ja nein bitte danke hallo auch noch schon sehr möchte können kann",
+    "fr": "le la les un une des du de au aux et ou mais que qui quoi comment combien où quand est sont suis ai avez "
+          "avons je tu il elle nous vous ils elles me mon ma mes ton ta votre vos leur ce cette ces dans sur pour par "
+          "avec sans en pas ne oui non merci bonjour plaît très aussi veux voudrais peux pouvez",
+    "it": "il lo la i gli le un uno una di del della dei delle da dal in nel nella con su per tra fra e o ma che chi "
+          "come quanto quando dove è sono sei ho hai ha abbiamo avete io tu lui lei noi voi mi ti si ci vi mio mia "
+          "suo sua questo questa non sì grazie ciao buongiorno anche molto vorrei voglio posso può",
+    "nl": "de het een en of maar niet geen met van voor naar op in aan uit bij om te is zijn ben bent was heeft heb "
+          "hebben ik jij je hij zij ze wij we jullie u mij me mijn uw ons dit dat deze die wat hoe waar wanneer "
+          "ja nee graag dank bedankt hallo ook nog al heel wil wilt kan kunt",
+    "pt": "o a os as um uma uns umas de do da dos das no na nos nas em com por para sem e ou mas que quem como quanto "
+          "quando onde é são está estão sou estou tem tenho eu você vocês ele ela nós me meu minha seu sua este esta "
+          "isso não sim obrigado obrigada olá favor também muito quero gostaria posso pode",
+}
 
 WORD = re.compile(r"[^\W\d_]+")
 EDGE_PUNCTUATION = ".,;:!?¡¿()\"'«»"
@@ -117,10 +148,23 @@ def detect_language(text: str, known_words: Iterable[str] = ()) -> Optional[str]
     words = sentence_words(text, known_words)
     if len(words) < MIN_WORDS or sum(len(word) for word in words) < MIN_LETTERS:
         return None
-    ranked = detector().compute_language_confidence_values(" ".join(letter_words(text, known_words)))
+    letters = letter_words(text, known_words)
+    ranked = detector().compute_language_confidence_values(" ".join(letters))
     if not ranked or ranked[0].value < MIN_CONFIDENCE:
         return None
-    return next((code for code, language in LANGUAGES.items() if language == ranked[0].language), None)
+    code = next((code for code, language in LANGUAGES.items() if language == ranked[0].language), None)
+    return code if code is not None and has_common_words(letters, code) else None
+
+
+@lru_cache(maxsize=None)
+def common_words(code: str) -> Set[str]:
+    return set(COMMON_WORDS[code].split())
+
+
+def has_common_words(words: List[str], code: str) -> bool:
+    """Real-word evidence: enough of `words` are among the language's most common words."""
+    common = sum(1 for word in words if word in common_words(code))
+    return common >= 1 and common >= MIN_COMMON_SHARE * len(words)
 
 
 def catalog_words(catalog: Catalog) -> Set[str]:

@@ -202,3 +202,36 @@ def test_the_reply_is_in_the_language_and_in_english():
     kept = other_language_reply("de", order_kept=True)
     assert kept == ("Entschuldigung, wir nehmen Bestellungen derzeit nur auf Englisch entgegen. Ihre angefangene "
                     "Bestellung bleibt erhalten.\n" + OTHER_LANGUAGE_ENGLISH + " Your order so far is kept.")
+
+
+NONSENSE = ["blorp fnarg wibble", "grobble snarf wuzzle", "florp glarb snoo", "zorbix quantel frimble",
+            "wug blicket dax toma", "kjhsdf kjhsdf lkjsdf", "asdf qwer zxcv uiop", "xkcd qqq zzzt"]
+
+
+@pytest.mark.parametrize("text", NONSENSE)
+def test_made_up_words_are_no_language(text):
+    # "blorp fnarg wibble" was Italian 0.997: lingua scores letters, not words.
+    assert detect_language(text, known_words=CATALOG_WORDS) is None
+
+
+def test_strings_of_syllables_are_almost_never_a_language():
+    import random
+
+    rng = random.Random(1)
+
+    def word():
+        return "".join(rng.choice("bcdfghjklmnpqrstvwxz") + rng.choice("aeiou") + (rng.choice("bcdfghjklmnpqrstvwxz")
+                       if rng.random() < 0.5 else "") for _ in range(rng.randint(1, 3)))
+
+    made_up = [" ".join(word() for _ in range(rng.randint(3, 6))) for _ in range(600)]
+    taken = [text for text in made_up if detect_language(text, known_words=CATALOG_WORDS)]
+    assert len(taken) <= 10, taken  # 6 measured (127 on the letters' confidence alone)
+
+
+def test_every_language_has_common_words_and_the_clear_sentences_have_them():
+    from bot.core.language import COMMON_WORDS, has_common_words
+
+    assert set(COMMON_WORDS) == set(LANGUAGES)
+    for code, text in RECOGNISED:
+        assert has_common_words(letter_words(text, CATALOG_WORDS), code), text
+    assert not has_common_words(["blorp", "fnarg", "wibble"], "it")
