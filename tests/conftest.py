@@ -11,8 +11,9 @@ import pytest
 from bot.local import DEMO_CATALOG, BotServers
 
 # Fixtures shared across folders: the browser and page (Chromium through Playwright) and an
-# empty order database on SQLite and PostgreSQL (database_url, order_store).
-pytest_plugins = ["tests.support.browser", "tests.support.orders"]
+# empty order database on SQLite and PostgreSQL (database_url, order_store), the session's own
+# redis-server (redis_server, redis_up).
+pytest_plugins = ["tests.support.browser", "tests.support.orders", "tests.support.redis_server"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,0 +1,1 @@
+"""Running Bespoke on several processes and machines: what they share (the lock store)."""

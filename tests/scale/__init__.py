@@ -1,0 +1,1 @@
+"""Tests of running on several processes: the Redis lock store, the production profile."""
