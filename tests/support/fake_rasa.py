@@ -95,6 +95,7 @@ class FakeRasa:
         self.url = f"http://127.0.0.1:{port}"
         self.received: list = []  # (sender, message, metadata)
         self.conversations: dict = {}  # sender -> tracker events
+        self.slots: dict = {}  # sender -> the tracker's slots, as a test sets them
         self.released = threading.Event()
         self.released.set()
         self.got_message = threading.Event()
@@ -125,7 +126,7 @@ class FakeRasa:
                 self.wfile.write(data)
 
             def do_POST(self):
-                if self.path != "/webhooks/rest/webhook":
+                if urllib.parse.urlsplit(self.path).path != "/webhooks/rest/webhook":  # ?token= after it
                     return self.answer(404, {})
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 sender, message = body["sender"], body["message"]
@@ -147,7 +148,8 @@ class FakeRasa:
                 if not match:
                     return self.answer(404, {})
                 sender = urllib.parse.unquote(match.group(1))
-                self.answer(200, {"sender_id": sender, "events": fake.conversations.get(sender, [])})
+                self.answer(200, {"sender_id": sender, "events": fake.conversations.get(sender, []),
+                                  "slots": fake.slots.get(sender, {})})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True

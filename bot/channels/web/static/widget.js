@@ -27,6 +27,7 @@
       tooFast: "You are sending messages faster than we can answer. Please wait {seconds} s, then press \u201cTry again\u201d. Your message was not lost.",
       badSender: "This conversation can't go on. Please start a new conversation.",
       empty: "Please type a message.",
+      discard: "Start over? The order you have begun will be discarded.", keep: "Keep my order", startOver: "Start over",
     },
     de: {
       title: "Schreiben Sie uns", launcher: "Chat", open: "Chat \u00f6ffnen: {title}",
@@ -42,6 +43,7 @@
       tooFast: "Sie senden Nachrichten schneller, als wir antworten k\u00f6nnen. Bitte warten Sie {seconds} s und klicken Sie dann auf \u201eErneut versuchen\u201c. Ihre Nachricht ist nicht verloren.",
       badSender: "Dieses Gespr\u00e4ch kann nicht fortgesetzt werden. Bitte beginnen Sie ein neues Gespr\u00e4ch.",
       empty: "Bitte geben Sie eine Nachricht ein.",
+      discard: "Neu beginnen? Die begonnene Bestellung wird verworfen.", keep: "Bestellung behalten", startOver: "Neu beginnen",
     },
     fr: {
       title: "\u00c9crivez-nous", launcher: "Chat", open: "Ouvrir le chat\u00a0: {title}",
@@ -57,6 +59,7 @@
       tooFast: "Vous envoyez des messages plus vite que nous ne pouvons r\u00e9pondre. Attendez {seconds} s, puis cliquez sur \u00ab\u00a0R\u00e9essayer\u00a0\u00bb. Votre message n\u2019est pas perdu.",
       badSender: "Cette conversation ne peut pas continuer. Merci de commencer une nouvelle conversation.",
       empty: "Veuillez \u00e9crire un message.",
+      discard: "Recommencer\u00a0? La commande commenc\u00e9e sera abandonn\u00e9e.", keep: "Garder ma commande", startOver: "Recommencer",
     },
     es: {
       title: "Escr\u00edbenos", launcher: "Chat", open: "Abrir chat: {title}",
@@ -72,6 +75,7 @@
       tooFast: "Est\u00e1s enviando mensajes m\u00e1s r\u00e1pido de lo que podemos responder. Espera {seconds} s y pulsa \u00abReintentar\u00bb. Tu mensaje no se ha perdido.",
       badSender: "Esta conversaci\u00f3n no puede continuar. Empieza una nueva conversaci\u00f3n.",
       empty: "Escribe un mensaje.",
+      discard: "\u00bfEmpezar de nuevo? Se descartar\u00e1 el pedido que has empezado.", keep: "Mantener mi pedido", startOver: "Empezar de nuevo",
     },
   };
   // The customer's language (data-lang, sent to the server with each message) and the
@@ -162,6 +166,12 @@
   var restart = el("button", { type: "button", class: "bespoke-restart", "aria-label": t("restartLabel"), text: t("restart") });
   var close = el("button", { type: "button", class: "bespoke-close", "aria-label": t("close"), text: "\u00d7" });
   var header = el("header", { class: "bespoke-header" }, [heading, restart, close]);
+  // "New conversation" with an order in progress: asked here, in the panel (not window.confirm).
+  var confirmText = el("p", { class: "bespoke-confirm-text", id: "bespoke-confirm-text", text: t("discard") });
+  var keepOrder = el("button", { type: "button", class: "bespoke-keep", text: t("keep") });
+  var startOver = el("button", { type: "button", class: "bespoke-start-over", text: t("startOver") });
+  var confirmBox = el("div", { class: "bespoke-confirm", role: "alertdialog", "aria-labelledby": "bespoke-confirm-text", hidden: "" },
+    [confirmText, el("div", { class: "bespoke-confirm-buttons" }, [keepOrder, startOver])]);
   var log = el("div", { class: "bespoke-log", role: "log", "aria-live": "polite", "aria-label": t("log"), tabindex: "0" });
   var notice = el("div", { class: "bespoke-notice", role: "alert", hidden: "" });
   var noticeText = el("span", { class: "bespoke-notice-text" });
@@ -174,6 +184,7 @@
   var send = el("button", { type: "submit", class: "bespoke-send", "aria-label": t("sendLabel"), text: t("send") });
   var form = el("form", { class: "bespoke-form" }, [input, send]);
   panel.appendChild(header);
+  panel.appendChild(confirmBox);
   panel.appendChild(log);
   panel.appendChild(typing);
   panel.appendChild(notice);
@@ -396,7 +407,7 @@
     var conversation = sender;
     clearTimeout(historyTimer);
     staleHistory = false;
-    if (!quiet) render([]);
+    if (!quiet) { render([]); confirmBox.hidden = true; }  // another conversation: nothing to ask about
     if (isFresh()) {
       historyFailed = false;
       root.setAttribute("data-ready", "true");
@@ -472,7 +483,8 @@
   document.addEventListener("visibilitychange", onShown);
   window.addEventListener("focus", onShown);
 
-  restart.addEventListener("click", function () {
+  function startConversation() {
+    confirmBox.hidden = true;
     startNewSender();
     undelivered = null;
     setBusy(false);
@@ -480,6 +492,42 @@
     input.value = "";
     loadHistory(false);
     input.focus();
+  }
+  // Whether the conversation holds an order begun and not yet placed or cancelled: the
+  // server's order_in_progress (the tracker's slots), asked when the customer wants a new
+  // conversation. When it cannot be known (the server not reachable), the customer is asked.
+  function orderInProgress() {
+    if (isFresh()) return Promise.resolve(false);
+    return fetch(server + "/api/history?sender=" + encodeURIComponent(sender)).then(getJson)
+      .then(function (body) { return body.order_in_progress !== false; }, function () { return true; });
+  }
+  function askBeforeDiscarding() {
+    confirmBox.hidden = false;
+    keepOrder.focus();
+  }
+  function keepConversation() {
+    confirmBox.hidden = true;
+    restart.focus();
+  }
+  restart.addEventListener("click", function () {
+    if (!confirmBox.hidden) { keepOrder.focus(); return; }
+    var conversation = sender;
+    restart.disabled = true;
+    orderInProgress().then(function (inProgress) {
+      restart.disabled = false;
+      if (conversation !== sender) return;  // another tab started one meanwhile
+      if (inProgress) askBeforeDiscarding(); else startConversation();
+    });
+  });
+  keepOrder.addEventListener("click", keepConversation);
+  startOver.addEventListener("click", startConversation);
+  confirmBox.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); keepConversation(); }
+    // The two answers keep the keyboard between them until one is chosen.
+    if (event.key === "Tab") {
+      event.preventDefault();
+      (document.activeElement === keepOrder ? startOver : keepOrder).focus();
+    }
   });
 
   function mount() {
