@@ -94,7 +94,7 @@ def cpu_seconds(pid: int) -> float:
 def play_round(bot: BotServers, run_id: str, label: str) -> List[Conversation]:
     conversations = []
     for product in PRODUCTS:
-        conversation = play(bot.url, f"cpu-{run_id}-{label}-{product}", product, label)
+        conversation = play(bot.rest_url, f"cpu-{run_id}-{label}-{product}", product, label)
         conversations.append(conversation)
         if conversation.errors:
             log(f"{conversation.sender}: {[(t.text, t.error, t.detail) for t in conversation.errors]}")

@@ -108,13 +108,14 @@ def reply_text(replies: List[dict]) -> str:
     return "\n".join(reply.get("text", "") for reply in replies if isinstance(reply, dict))
 
 
-def post_turn(session: requests.Session, url: str, sender: str, text: str,
+def post_turn(session: requests.Session, rest_url: str, sender: str, text: str,
               timeout: float = TURN_TIMEOUT_S) -> Tuple[Turn, List[dict]]:
-    """One REST turn, timed; transport and bot errors are recorded, never raised."""
+    """One REST turn to `rest_url` (BotServers.rest_url: with the token), timed; transport
+    and bot errors are recorded, never raised."""
     started = time.perf_counter()
     try:
         response = session.post(
-            f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=timeout
+            rest_url, json={"sender": sender, "message": text}, timeout=timeout
         )
     except requests.Timeout:
         return Turn(text, None, "timeout", f"no answer within {timeout} s"), []
@@ -136,7 +137,7 @@ def post_turn(session: requests.Session, url: str, sender: str, text: str,
     return Turn(text, ms), replies
 
 
-def play(url: str, sender: str, product: str, phase: str, timeout: float = TURN_TIMEOUT_S,
+def play(rest_url: str, sender: str, product: str, phase: str, timeout: float = TURN_TIMEOUT_S,
          start: Optional[threading.Barrier] = None) -> Conversation:
     """One scripted conversation, its messages strictly one after another."""
     conversation = Conversation(sender=sender, product=product, phase=phase)
@@ -147,7 +148,7 @@ def play(url: str, sender: str, product: str, phase: str, timeout: float = TURN_
             except threading.BrokenBarrierError:
                 pass  # start anyway: the others did not all arrive in time
         for text in SCRIPTS[product]:
-            turn, replies = post_turn(session, url, sender, text, timeout)
+            turn, replies = post_turn(session, rest_url, sender, text, timeout)
             conversation.turns.append(turn)
             if replies:
                 conversation.last_text = reply_text(replies)
@@ -211,7 +212,7 @@ def run_sequential(bot: BotServers, orders: int, run_id: str,
     for index in range(orders):
         product = PRODUCTS[index % len(PRODUCTS)]
         sender = f"bench-{run_id}-seq-{index:03d}-{product}"
-        conversations.append(play(bot.url, sender, product, "sequential", timeout))
+        conversations.append(play(bot.rest_url, sender, product, "sequential", timeout))
     return conversations, phase_figures(conversations, time.perf_counter() - started)
 
 
@@ -227,7 +228,7 @@ def run_concurrent(bot: BotServers, concurrency: int, run_id: str,
     ]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bench") as pool:
-        futures = [pool.submit(play, bot.url, sender, product, "concurrent", timeout, barrier)
+        futures = [pool.submit(play, bot.rest_url, sender, product, "concurrent", timeout, barrier)
                    for sender, product in jobs]
         conversations = [future.result() for future in futures]
     figures = phase_figures(conversations, time.perf_counter() - started)

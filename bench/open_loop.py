@@ -79,12 +79,13 @@ def server_pids(bot: BotServers) -> Dict[str, Optional[int]]:
 # One conversation, one step
 
 
-async def post_turn(session: aiohttp.ClientSession, url: str, sender: str, text: str,
+async def post_turn(session: aiohttp.ClientSession, rest_url: str, sender: str, text: str,
                     timeout: float) -> Tuple[Turn, List[dict], float]:
-    """One REST turn, timed (Turn.ms), and the time its answer came (perf_counter)."""
+    """One REST turn to `rest_url` (BotServers.rest_url), timed (Turn.ms), and the time its
+    answer came (perf_counter)."""
     started = time.perf_counter()
     try:
-        async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+        async with session.post(rest_url, json={"sender": sender, "message": text},
                                 timeout=aiohttp.ClientTimeout(total=timeout)) as response:
             body = await response.text()
             status = response.status
@@ -107,12 +108,12 @@ async def post_turn(session: aiohttp.ClientSession, url: str, sender: str, text:
     return (Turn(text, ms, "bot_error", said[:200]) if phrase else Turn(text, ms)), replies, done
 
 
-async def converse(session: aiohttp.ClientSession, url: str, conversation: Conversation, think_s: float,
+async def converse(session: aiohttp.ClientSession, rest_url: str, conversation: Conversation, think_s: float,
                    timeout: float, answered_at: List[float]) -> None:
     for index, text in enumerate(SCRIPTS[conversation.product]):
         if index:
             await asyncio.sleep(think_s)  # the customer reads and types: part of the load's shape
-        turn, replies, done = await post_turn(session, url, conversation.sender, text, timeout)
+        turn, replies, done = await post_turn(session, rest_url, conversation.sender, text, timeout)
         conversation.turns.append(turn)
         answered_at.append(done)
         if replies:
@@ -128,7 +129,7 @@ def mean_turns(products: Sequence[str]) -> float:
     return sum(len(SCRIPTS[p]) for p in products) / len(products)
 
 
-async def run_step(url: str, rate: float, duration_s: float, think_s: float, run_id: str, label: str,
+async def run_step(rest_url: str, rate: float, duration_s: float, think_s: float, run_id: str, label: str,
                    products: Sequence[str] = PRODUCTS,
                    timeout: float = TURN_TIMEOUT_S) -> Tuple[List[Conversation], List[float], float, float]:
     """Conversations started every mean_turns/rate seconds for duration_s, then all finished.
@@ -149,7 +150,7 @@ async def run_step(url: str, rate: float, duration_s: float, think_s: float, run
             delay = started + index * interval - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)  # the arrival schedule: fixed, whatever the answers take
-            tasks.append(asyncio.create_task(converse(session, url, conversation, think_s, timeout, answered_at)))
+            tasks.append(asyncio.create_task(converse(session, rest_url, conversation, think_s, timeout, answered_at)))
         await asyncio.gather(*tasks)
     return conversations, answered_at, started, time.perf_counter()
 
@@ -211,7 +212,7 @@ def measure_rates(bot: BotServers, rates: Sequence[float], duration_s: float, th
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         bench_before = time.process_time()
         conversations, answered_at, started, ended = asyncio.run(
-            run_step(bot.url, rate, duration_s, think_s, run_id, f"{variant}-r{rate:g}", products))
+            run_step(bot.rest_url, rate, duration_s, think_s, run_id, f"{variant}-r{rate:g}", products))
         bench_cpu = time.process_time() - bench_before
         after = {name: cpu_seconds(pid) for name, pid in pids.items()}
         cpu = {name: (after[name] - before[name]) if None not in (after[name], before[name]) else None

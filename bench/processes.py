@@ -115,7 +115,7 @@ def first_answer(bot: BotServers, sender: str, deadline: float) -> bool:
     """Say "hi" until the bot answers with at least one message (or the deadline passes)."""
     with requests.Session() as session:
         while time.monotonic() < deadline:
-            turn, _ = post_turn(session, bot.url, sender, "hi", timeout=10)
+            turn, _ = post_turn(session, bot.rest_url, sender, "hi", timeout=10)
             if turn.error is None:
                 return True
             time.sleep(0.05)  # polling interval while the servers finish starting

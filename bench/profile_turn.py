@@ -109,7 +109,7 @@ def profile(bot: BotServers, rate: float, duration_s: float, think_s: float, out
     }
     try:
         log(f"{rate:g} turns/s offered for {duration_s:g} s under py-spy ...")
-        _, _, started, ended = asyncio.run(run_step(bot.url, rate, duration_s, think_s, "profile", f"p{rate:g}"))
+        _, _, started, ended = asyncio.run(run_step(bot.rest_url, rate, duration_s, think_s, "profile", f"p{rate:g}"))
     finally:
         for recorder in recorders.values():
             recorder.send_signal(2)  # SIGINT: py-spy writes what it has and exits
