@@ -17,7 +17,8 @@ from typing import AsyncIterator, List, Optional
 from aiohttp import web
 
 from bot.channels.rasa import RasaClient, timeout
-from bot.channels.web.kit import RASA, SETTINGS
+from bot.channels.shared_state import RedisState, open_shared_state
+from bot.channels.web.kit import RASA, SETTINGS, SHARED
 from bot.channels.web.widget import TAKEN_OVER, setup_widget
 from bot.settings import Settings, SettingsError
 from bot.staff.app import setup_staff
@@ -35,11 +36,24 @@ async def rasa_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def shared_state(app: web.Application) -> AsyncIterator[None]:
+    """The state every web server shares (Redis when REDIS_URL is set, else this process's)."""
+    state = open_shared_state(app[SETTINGS])
+    if isinstance(state, RedisState) and await state.ping():
+        logging.getLogger("bespoke.web").info("the rate limits and late answers are shared in Redis (REDIS_URL)")
+    app[SHARED] = state
+    try:
+        yield
+    finally:
+        await state.close()
+
+
 def base_app(settings: Settings) -> web.Application:
-    """The application with the settings and the Rasa client, and no routes yet."""
+    """The application with the settings, the Rasa client and the shared state, and no routes yet."""
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(rasa_client)
+    app.cleanup_ctx.append(shared_state)
     return app
 
 

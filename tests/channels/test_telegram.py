@@ -24,11 +24,11 @@ from bot.channels.telegram.bot import (
     MAX_TEXT,
     NO_TEXT_WITH_BUTTONS,
     Bridge,
-    Payloads,
     SeenUpdates,
     split_text,
     telegram_html,
 )
+from bot.channels.shared_state import InProcessState
 from bot.channels.telegram.bot import main as telegram_main
 from bot.settings import Settings, SettingsError
 from tests.support.fake_telegram import BridgeProcess, FakeBotApi, LoopServer, TelegramUser
@@ -66,12 +66,13 @@ def test_split_text_keeps_every_character_in_pieces_telegram_accepts():
     assert "\n".join(pieces) == lines  # cut at line breaks only
 
 
-def test_long_payloads_get_short_callback_data():
-    payloads = Payloads()
-    assert payloads.data_for("/affirm") == "p:/affirm"
+async def test_long_payloads_get_short_callback_data():
+    payloads = InProcessState()
+    assert await payloads.callback_data("/affirm") == "p:/affirm"
     long = '/choose_option{"option":"memory","value":"' + "x" * 80 + '"}'
-    data = payloads.data_for(long)
-    assert len(data.encode()) <= 64 and payloads.payload_of(data) == long
+    data = await payloads.callback_data(long)
+    assert len(data.encode()) <= 64 and await payloads.payload_of(data) == long
+    assert await payloads.payload_of("k:unknown") is None
     seen = SeenUpdates()
     assert seen.first_time(7) and not seen.first_time(7)
 

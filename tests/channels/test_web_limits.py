@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.web.widget import TokenBuckets
+from bot.channels.shared_state import TokenBuckets
 from bot.settings import Settings, parse_limit
 from tests.support.fake_rasa import web_app_with_fake_rasa
 

@@ -6,11 +6,10 @@ import argparse
 import asyncio
 import contextlib
 import html
-import itertools
 import logging
 import re
 import warnings
-from collections import OrderedDict, deque
+from collections import deque
 from datetime import timedelta
 from enum import Enum
 from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Set, Tuple
@@ -31,14 +30,17 @@ from telegram.ext import (
 )
 
 from bot.channels.rasa import RasaClient, RasaError, RasaTimeout, reply_buttons, timeout
+from bot.channels.shared_state import LockHolder, SharedState, open_shared_state
 from bot.channels.telegram.sender import TelegramSendError, send_to_staff_chat
 from bot.settings import Settings, SettingsError
+from bot.store.flags import FlagKind
 from bot.store.orders import OrderStore
 
 logger = logging.getLogger("bespoke.telegram")
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
-MAX_CALLBACK_BYTES = 64
+POLLER_LOCK = "telegram-poller"
+POLLER_LOCK_S = 15.0  # a poller that dies without a word is replaced after at most this long
 # Commands and what each sends to Rasa.
 COMMANDS = {"start": "hi", "help": "help", "cancel": "cancel", "status": "my orders"}
 APOLOGY_DOWN = "Sorry, I can't reach the shop's assistant right now. Please send your message again in a moment."
@@ -120,30 +122,6 @@ class OneChatAtATime(BaseUpdateProcessor):
         pass
 
 
-class Payloads:
-    """Callback data must fit 64 bytes: longer payloads are kept here under a short key."""
-
-    def __init__(self, size: int = 5000):
-        self.size = size
-        self.by_key: "OrderedDict[str, str]" = OrderedDict()
-        self.counter = itertools.count(1)
-
-    def data_for(self, payload: str) -> str:
-        direct = "p:" + payload
-        if len(direct.encode("utf-8")) <= MAX_CALLBACK_BYTES:
-            return direct
-        key = f"k:{next(self.counter):x}"
-        self.by_key[key] = payload
-        while len(self.by_key) > self.size:
-            self.by_key.popitem(last=False)
-        return key
-
-    def payload_of(self, data: str) -> Optional[str]:
-        if data.startswith("p:"):
-            return data[2:]
-        return self.by_key.get(data)
-
-
 class SeenUpdates:
     """The last few update ids: an update delivered twice is handled once."""
 
@@ -162,9 +140,10 @@ class SeenUpdates:
         return True
 
 
-def keyboard(item: Dict[str, Any], payloads: Payloads) -> Optional[InlineKeyboardMarkup]:
-    """The reply item's buttons as an inline keyboard, one button a row."""
-    rows = [[InlineKeyboardButton(button["title"], callback_data=payloads.data_for(button["payload"]))]
+async def keyboard(item: Dict[str, Any], shared: SharedState) -> Optional[InlineKeyboardMarkup]:
+    """The reply item's buttons as an inline keyboard, one button a row; a payload over
+    Telegram's 64 bytes is kept in the shared state under a short key."""
+    rows = [[InlineKeyboardButton(button["title"], callback_data=await shared.callback_data(button["payload"]))]
             for button in reply_buttons(item) if button["title"]]
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -175,7 +154,15 @@ class Bridge:
         # Waits for Rasa until the late limit: a slow answer is still delivered, late.
         late_limit = max(settings.telegram_rasa_late_limit_s, settings.telegram_rasa_timeout_s)
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token, timeout(late_limit, RASA_CONNECT_TIMEOUT_S))
-        self.payloads = Payloads()
+        # Long button payloads (and, with Redis, the one poller's lock) shared by every bridge.
+        self.shared = open_shared_state(settings)
+        # Long polling with several bridges: only the one holding the lock asks Telegram
+        # (two pollers would get 409 Conflict). Webhook mode needs none: Telegram posts to
+        # whichever bridge the balancer picks.
+        self.poller = LockHolder(self.shared, POLLER_LOCK, POLLER_LOCK_S) \
+            if settings.redis_url and not settings.telegram_webhook_url else None
+        self._holding: Optional[asyncio.Task] = None
+        self.lost_poller_lock = False
         self.seen = SeenUpdates()
         self.unreachable: Set[int] = set()  # chats that refused with 403 (blocked), until they write again
         self.told: Set[Tuple[int, SendProblem]] = set()  # staff heard of these already
@@ -183,8 +170,24 @@ class Bridge:
 
     async def post_init(self, application: Application) -> None:
         await self.rasa.open()
+        if self.poller is not None:  # before polling starts: wait for this bridge's turn
+            await self.poller.acquire()
+            self._holding = asyncio.create_task(self.keep_poller_lock(application, self.poller))
+
+    async def keep_poller_lock(self, application: Application, poller: LockHolder) -> None:
+        await poller.hold()
+        logger.error("another bridge may poll Telegram now: this one stops (its supervisor starts it again)")
+        self.lost_poller_lock = True
+        application.stop_running()
 
     async def post_shutdown(self, application: Application) -> None:
+        if self._holding is not None:
+            self._holding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._holding
+        if self.poller is not None and not self.lost_poller_lock:
+            await self.poller.release()  # the next bridge takes over at once
+        await self.shared.close()
         await self.rasa.close()
         if self._store is not None:
             self._store.dispose()
@@ -195,7 +198,7 @@ class Bridge:
             store = OrderStore(self.settings.database_url)
             store.migrate()
             self._store = store
-        self._store.flag_conversation(conversation_id, reason)
+        self._store.flag_conversation(conversation_id, reason, FlagKind.UNDELIVERED)
 
     async def tell_staff(self, chat_id: int, problem: SendProblem, detail: str) -> None:
         """A reply did not reach the chat: the log, a flag on the conversation and, when a staff
@@ -307,7 +310,7 @@ class Bridge:
 
     async def send_item(self, bot: Bot, chat_id: int, item: Dict[str, Any]) -> None:
         text = str(item.get("text") or "")
-        markup = keyboard(item, self.payloads)
+        markup = await keyboard(item, self.shared)
         if text or markup:
             pieces = split_text(text or NO_TEXT_WITH_BUTTONS)
             for index, piece in enumerate(pieces):
@@ -339,8 +342,8 @@ class Bridge:
             logger.warning("could not answer a button press: %s", error)
         with contextlib.suppress(TelegramError):
             await query.edit_message_reply_markup(reply_markup=None)
-        payload = self.payloads.payload_of(query.data or "")
-        if payload is None:  # pressed after a restart: the long payload is gone
+        payload = await self.shared.payload_of(query.data or "")
+        if payload is None:  # pressed long after, or after a restart without Redis: the long payload is gone
             if query.message is not None:
                 chat_id = query.message.chat.id
                 await self.deliver(chat_id, context.bot.send_message, {
@@ -373,7 +376,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not settings.telegram_token:
         print("bespoke: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)", flush=True)
         return 2
-    application = Bridge(settings).build()
+    bridge = Bridge(settings)
+    application = bridge.build()
     if settings.telegram_webhook_url:
         logger.info("webhook mode: %s -> http://%s:%s/%s", settings.telegram_webhook_url,
                     settings.telegram_webhook_listen, settings.telegram_webhook_port, settings.telegram_webhook_path)
@@ -387,4 +391,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
+        if bridge.lost_poller_lock:
+            return 1
     return 0

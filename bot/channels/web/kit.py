@@ -1,5 +1,5 @@
 """What the parts of the one web application share (the widget API here, the staff console
-in bot/staff): the typed app keys for the settings and the Rasa client, which the
+in bot/staff): the typed app keys for the settings, the Rasa client and the shared state, which the
 composition root (bot/server.py) fills, and the client's address behind a reverse proxy."""
 
 from __future__ import annotations
@@ -9,10 +9,13 @@ import ipaddress
 from aiohttp import web
 
 from bot.channels.rasa import RasaClient
+from bot.channels.shared_state import SharedState
 from bot.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 RASA = web.AppKey("rasa", RasaClient)  # opened and closed by the root's cleanup_ctx
+# What several web servers share (rate limits, late answers): opened by the root's cleanup_ctx.
+SHARED = web.AppKey("shared", SharedState)
 
 
 def client_address(request: web.Request) -> str:

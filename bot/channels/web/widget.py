@@ -16,14 +16,14 @@ import logging
 import math
 import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
 
 from aiohttp import web
 
 from bot.channels.rasa import RasaBadReply, RasaError, RasaTimeout, button_titles, reply_buttons, reply_image, timeout
-from bot.channels.web.kit import RASA, SETTINGS, client_address
+from bot.channels.shared_state import ANSWER_KEPT_S, AnswerState, Limit
+from bot.channels.web.kit import RASA, SETTINGS, SHARED, client_address
 from bot.core.limits import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,35 +33,13 @@ SENDER_PATTERN = re.compile(r"^web:[A-Za-z0-9_-]{8,64}$")
 MESSAGE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # The widget's interface language (data-lang), passed on to Rasa as metadata.
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-# An answer Rasa gives after the browser was told "too slow" is kept this long for the retry.
-ANSWER_KEPT_S = 300
 logger = logging.getLogger("bespoke.web")
 
 
-@dataclass
-class TokenBuckets:
-    """A token bucket per key, in memory: `burst` at once, then `rate` per second."""
-
-    burst: float
-    rate: float
-    buckets: Dict[str, Tuple[float, float]] = field(default_factory=dict)  # key -> (tokens, at)
-
-    def tokens(self, key: str, now: float) -> float:
-        tokens, at = self.buckets.get(key, (self.burst, now))
-        return min(self.burst, tokens + (now - at) * self.rate)
-
-    def wait(self, key: str, now: float) -> float:
-        """Seconds until `key` may send again; 0 if it may now."""
-        return max(0.0, (1 - self.tokens(key, now)) / self.rate)
-
-    def take(self, key: str, now: float) -> None:
-        self.buckets[key] = (self.tokens(key, now) - 1, now)
-        if len(self.buckets) > 10_000:  # forget the buckets that have filled up again
-            self.buckets = {k: v for k, v in self.buckets.items() if self.tokens(k, now) < self.burst}
-
-
-LIMITS = web.AppKey("limits", list)  # [(TokenBuckets, key function)]
-ANSWERS = web.AppKey("answers", dict)  # (sender, message id) -> the task asking Rasa
+LIMITS = web.AppKey("limits", list)  # [(name, (burst, rate), key function)]
+ANSWERS = web.AppKey("answers", dict)  # "sender:message id" -> this process's task asking Rasa
+TELLING = web.AppKey("telling", set)  # the shared state being told an attempt ended
+ANSWER_POLL_S = 0.1  # how often a retry looks whether another web server's answer has come
 # Whether staff have taken the conversation over; absent: never (the widget alone).
 TAKEN_OVER = web.AppKey("taken_over", Callable[[str], Awaitable[bool]])
 
@@ -77,17 +55,15 @@ def error(status: int, code: str, message: str, **details: Any) -> web.Response:
     return web.json_response({"error": code, "message": message, **details}, status=status)
 
 
-def too_fast(request: web.Request, sender: str) -> Optional[web.Response]:
-    """429 with Retry-After when this conversation or this address is over its limit."""
-    now = time.monotonic()
-    keyed = [(buckets, key(request, sender)) for buckets, key in request.app[LIMITS]]
-    wait = max((buckets.wait(key, now) for buckets, key in keyed), default=0.0)
+async def too_fast(request: web.Request, sender: str) -> Optional[web.Response]:
+    """429 with Retry-After when this conversation or this address is over its limit (counted
+    by the shared state: across every web server when there are several)."""
+    limits = [Limit(name, key(request, sender), *limit) for name, limit, key in request.app[LIMITS]]
+    wait = await request.app[SHARED].take(limits)
     if wait > 0:
         response = error(*TOO_FAST, retry_after=math.ceil(wait))
         response.headers["Retry-After"] = str(math.ceil(wait))
         return response
-    for buckets, key in keyed:
-        buckets.take(key, now)
     return None
 
 
@@ -155,30 +131,48 @@ async def post_message(request: web.Request) -> web.Response:
             f"Please keep it under {MAX_MESSAGE_CHARS:,} characters.",
             limit=MAX_MESSAGE_CHARS,
         )
-    # The same message sent again (same id) after "too slow" waits for the first answer and
-    # is not given to Rasa twice.
+    # The same message sent again (same id) after "too slow" waits for the first answer, on
+    # whichever web server asks Rasa for it, and is not given to Rasa twice.
     message_id = body.get("id")
-    key = (sender, message_id) if isinstance(message_id, str) and MESSAGE_ID_PATTERN.match(message_id) else None
-    answers = request.app[ANSWERS]
+    key = f"{sender}:{message_id}" if isinstance(message_id, str) and MESSAGE_ID_PATTERN.match(message_id) else None
+    app, shared = request.app, request.app[SHARED]
+    answers = app[ANSWERS]
+    wait_s = app[SETTINGS].web_rasa_timeout_s
+    deadline = time.monotonic() + wait_s
     task = answers.get(key) if key else None
+    while task is None and key and not await shared.claim_answer(key):
+        state, kept = await shared.answer(key)  # another server asks Rasa, or has asked
+        if state is AnswerState.DONE:
+            return await answered(app, sender, kept or [])
+        if time.monotonic() > deadline:
+            return error(*RASA_SLOW)
+        if state is AnswerState.PENDING:
+            await asyncio.sleep(ANSWER_POLL_S)
+        task = answers.get(key)  # this server may have started asking meanwhile
     if task is None:
-        limited = too_fast(request, sender)
+        limited = await too_fast(request, sender)
         if limited is not None:
+            if key:
+                await shared.drop_answer(key)
             return limited
         language = body.get("lang")
         metadata = {"language": language} if isinstance(language, str) and LANGUAGE_PATTERN.match(language) else {}
-        task = asyncio.ensure_future(ask_rasa(request.app, sender, message, metadata))
+        task = asyncio.ensure_future(ask_rasa(app, sender, message, metadata))
         if key:
             answers[key] = task
-            task.add_done_callback(lambda done: forget_answer(answers, key, done))
+            task.add_done_callback(lambda done: forget_answer(app, key, done))
     try:
-        replies = await asyncio.wait_for(asyncio.shield(task), request.app[SETTINGS].web_rasa_timeout_s)
+        replies = await asyncio.wait_for(asyncio.shield(task), max(0.0, deadline - time.monotonic()))
     except (asyncio.TimeoutError, RasaTimeout):
         return error(*RASA_SLOW)
     except RasaError as exc:
         logger.warning("Rasa not reachable: %s", exc)
         return error(*RASA_DOWN)
-    if not replies and not await taken_over(request.app, sender):
+    return await answered(app, sender, replies)
+
+
+async def answered(app: web.Application, sender: str, replies: List[Dict[str, Any]]) -> web.Response:
+    if not replies and not await taken_over(app, sender):
         # Rasa answered nothing: an action failed (the action server down or restarting).
         # Staff holding the conversation is the one time no answer is right.
         logger.warning("Rasa gave no reply to a message of %s", sender)
@@ -192,13 +186,18 @@ async def taken_over(app: web.Application, sender: str) -> bool:
     return check is not None and await check(sender)
 
 
-def forget_answer(answers: Dict[Any, asyncio.Future], key: Any, task: asyncio.Future) -> None:
+def forget_answer(app: web.Application, key: str, task: asyncio.Future) -> None:
     """A failed attempt or no reply at all is forgotten at once (the retry asks Rasa again),
-    an answer later."""
+    an answer after ANSWER_KEPT_S; the shared state is told either way (for other servers)."""
+    answers, shared = app[ANSWERS], app[SHARED]
     if task.cancelled() or task.exception() is not None or not task.result():
         answers.pop(key, None)
+        telling = asyncio.ensure_future(shared.drop_answer(key))
     else:
         asyncio.get_running_loop().call_later(ANSWER_KEPT_S, answers.pop, key, None)
+        telling = asyncio.ensure_future(shared.keep_answer(key, task.result()))
+    app[TELLING].add(telling)
+    telling.add_done_callback(app[TELLING].discard)
 
 
 def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -298,9 +297,15 @@ async def cors(request: web.Request, handler):
 
 
 async def answers_kept(app: web.Application) -> AsyncIterator[None]:
+    app[ANSWERS], app[TELLING] = {}, set()
     yield
-    for task in app[ANSWERS].values():  # answers nobody waits for any more
+    asking = list(app[ANSWERS].values())
+    for task in asking:  # answers nobody waits for any more
         task.cancel()
+    # Their callbacks tell the shared state the attempts ended (another server's retry asks
+    # Rasa again instead of waiting for an answer that will not come).
+    await asyncio.gather(*asking, return_exceptions=True)
+    await asyncio.gather(*app[TELLING], return_exceptions=True)
 
 
 def setup_widget(app: web.Application) -> None:
@@ -309,12 +314,11 @@ def setup_widget(app: web.Application) -> None:
     settings = app[SETTINGS]
     app.middlewares.append(cors)
     app[LIMITS] = [
-        (TokenBuckets(*limit), key) for limit, key in [
-            (settings.web_sender_limit, lambda request, sender: sender),
-            (settings.web_address_limit, lambda request, sender: client_address(request)),
+        (name, limit, key) for name, limit, key in [
+            ("sender", settings.web_sender_limit, lambda request, sender: sender),
+            ("address", settings.web_address_limit, lambda request, sender: client_address(request)),
         ] if limit
     ]
-    app[ANSWERS] = {}
     app.cleanup_ctx.append(answers_kept)
     app.router.add_get("/", index)
     app.router.add_get("/widget.js", static_file("widget.js", "text/javascript; charset=utf-8"))
