@@ -40,6 +40,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.store.orders import OrderStore
     from bot.staff.accounts import StaffAccounts
 
+    production = args.profile == "production"
+    if production:
+        from bot.scale.profile import prepare_production
+
+        nginx = prepare_production(settings)  # its checks, and the PostgreSQL databases made when missing
     secure_data(settings)  # 0700 / 0600, umask 077, before the database is made
     # Migrated once here, before the servers that use the database start side by side.
     store = OrderStore(settings.database_url)
@@ -47,6 +52,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     staff_hint = "" if StaffAccounts(store).any_account() else "  (no staff account yet: `bespoke staff add NAME`)"
     store.dispose()
     rasa = f"http://127.0.0.1:{settings.rasa_port}"
+    if production:
+        from bot.scale.profile import serve_production
+        from bot.staff.kit import secret_key
+
+        secret_key(settings)  # made once here, not by K web servers at once
+        print(f"bespoke: starting the production profile: {settings.rasa_servers} Rasa, {settings.action_servers} "
+              f"action and {settings.web_servers} web servers behind nginx; Ctrl-C stops everything.", flush=True)
+        ready_text = (
+            f"  web chat:  http://{settings.host}:{settings.web_port}/  (nginx)\n"
+            f"  staff:     http://{settings.host}:{settings.web_port}/staff/{staff_hint}\n"
+            f"  REST:      POST {rasa}/webhooks/rest/webhook?token=TOKEN  (nginx, this machine only; TOKEN is in "
+            f"{rasa_token_file(settings)})\n"
+            f"  orders:    {make_url(settings.database_url).render_as_string(hide_password=True)}"
+        )
+        return serve_production(settings, model, nginx, ready_text=ready_text)
     print("bespoke: starting the action server, Rasa and the web chat; Ctrl-C stops everything.", flush=True)
     ready_text = (
         f"  web chat:  http://{settings.host}:{settings.web_port}/\n"
@@ -56,6 +76,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  orders:    {make_url(settings.database_url).render_as_string(hide_password=True)}"
     )
     return serve(settings, model, ready_text=ready_text)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """The order database's migrations, once, before the servers start (a deployment's
+    one-off job: deploy/compose.yaml, deploy/k8s/)."""
+    from bot.store.orders import OrderStore
+
+    settings = Settings.from_env()
+    if args.create_database:
+        from bot.scale.profile import ensure_database
+
+        ensure_database(settings.database_url)
+    store = OrderStore(settings.database_url)
+    store.migrate()
+    store.dispose()
+    from sqlalchemy.engine import make_url
+
+    print(f"bespoke: {make_url(settings.database_url).render_as_string(hide_password=True)} is migrated", flush=True)
+    return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -195,7 +234,15 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     run = commands.add_parser("run", help="train if needed, then start the action server and Rasa (REST)")
     run.add_argument("--no-train", action="store_true", help="use the model trained for the current data; fail if missing")
+    run.add_argument("--profile", choices=("default", "production"), default="default",
+                     help="default: one of each server on SQLite; production: several behind nginx over "
+                          "PostgreSQL and Redis (docs/scaling.md)")
     run.set_defaults(func=cmd_run)
+
+    migrate = commands.add_parser("migrate", help="run the order database's migrations (once per deployment)")
+    migrate.add_argument("--create-database", action="store_true",
+                         help="create the PostgreSQL database first when it is missing")
+    migrate.set_defaults(func=cmd_migrate)
 
     train = commands.add_parser("train", help="train the model when data, domain or config changed")
     train.add_argument("--force", action="store_true", help="train even if a model for this data exists")

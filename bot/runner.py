@@ -150,9 +150,10 @@ def write_private_file(path: Path, text: str) -> None:
     path.chmod(0o600)  # a file made earlier with other rights
 
 
-def process_env(settings: Settings, model: Path) -> Dict[str, str]:
+def process_env(settings: Settings, model: Path, endpoints: Optional[Path] = None) -> Dict[str, str]:
     """The environment of every process of one run: the settings as its variables, so each
-    process's Settings.from_env() reads the same (one Rasa token, random when unset)."""
+    process's Settings.from_env() reads the same (one Rasa token, random when unset).
+    `endpoints`: Rasa's endpoints file, when not write_endpoints' (the production profile)."""
     env = rasa_env(os.environ)
     rasa_token = settings.rasa_token or secrets.token_urlsafe(24)
     write_private_file(rasa_token_file(settings), rasa_token + "\n")
@@ -161,7 +162,7 @@ def process_env(settings: Settings, model: Path) -> Dict[str, str]:
         BESPOKE_RASA_PORT=str(settings.rasa_port),
         BESPOKE_ACTIONS_PORT=str(settings.actions_port),
         BESPOKE_WEB_PORT=str(settings.web_port),
-        BESPOKE_ENDPOINTS=str(write_endpoints(settings)),
+        BESPOKE_ENDPOINTS=str(endpoints or write_endpoints(settings)),
         BESPOKE_MODEL=str(model),
         BESPOKE_RASA_TOKEN=rasa_token,
         BESPOKE_ACTIONS_SECRET=env.get(ACTIONS_SECRET_ENV) or secrets.token_urlsafe(32),
