@@ -131,6 +131,11 @@ class ConversationFlag(Base):
     raised_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     resolved_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
     resolved_by: Mapped[Optional[str]] = Column(String(STAFF_NAME_MAX_LENGTH), nullable=True)  # a staff name
+    # Why it was raised and how it ended, as data (bot/store/flags.py FlagKind, FlagResolution);
+    # `reason` is the detail shown beside the kind. Migration 0009.
+    kind: Mapped[str] = Column(String(40), nullable=False, default="other", server_default="other")
+    resolution: Mapped[Optional[str]] = Column(String(40), nullable=True)
+    resolved_order: Mapped[Optional[str]] = Column(String(20), nullable=True)  # the order that ended it
 
     def __repr__(self) -> str:
         state = "open" if self.resolved_at is None else "resolved"

@@ -178,6 +178,8 @@ class OrderStore(Database):
                     )
                     session.add(order)
                     session.flush()
+                    # The customer got through: their "stuck" flags end with this order.
+                    flags.resolve_stuck_flags(session, values["conversation_id"], number, now)
                     placed = order_as_dict(order)
                 return placed
             except IntegrityError:
@@ -353,8 +355,9 @@ class OrderStore(Database):
 
     # -- conversation flags (bot/store/flags.py)
 
-    def flag_conversation(self, conversation_id: str, reason: str) -> Dict[str, Any]:
-        return flags.raise_flag(self.sessions, conversation_id, reason)
+    def flag_conversation(self, conversation_id: str, reason: str,
+                          kind: flags.FlagKind = flags.FlagKind.OTHER) -> Dict[str, Any]:
+        return flags.raise_flag(self.sessions, conversation_id, reason, kind)
 
     def resolve_flag(self, flag_id: int, resolved_by: str) -> Dict[str, Any]:
         return flags.resolve_flag(self.sessions, flag_id, resolved_by)

@@ -121,6 +121,9 @@ def flag_as_dict(flag: ConversationFlag) -> Dict[str, Any]:
         "raised_at": iso(flag.raised_at),
         "resolved_at": None if flag.resolved_at is None else iso(flag.resolved_at),
         "resolved_by": flag.resolved_by,
+        "kind": flag.kind,
+        "resolution": flag.resolution,
+        "resolved_order": flag.resolved_order,
     }
 
 

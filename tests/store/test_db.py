@@ -54,11 +54,11 @@ def test_migrate_creates_tables_with_named_constraints(order_store):
     assert flag_indexes["ix_conversation_flags_open_reason"]["column_names"] == ["conversation_id", "reason"]
     assert {c["name"]: c["nullable"] for c in inspector.get_columns("conversation_flags")} == {
         "id": False, "conversation_id": False, "reason": False, "raised_at": False,
-        "resolved_at": True, "resolved_by": True,
+        "resolved_at": True, "resolved_by": True, "kind": False, "resolution": True, "resolved_order": True,
     }
     order_store.migrate()  # a second run is a no-op
     with order_store.engine.connect() as connection:
-        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0008"  # one head
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0009"  # one head
 
 
 def test_models_match_migrations(order_store):

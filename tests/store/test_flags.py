@@ -34,11 +34,12 @@ def test_flag_is_json_ready(order_store):
     assert flag == {
         "id": flag["id"], "conversation_id": "conversation-1", "reason": ASKED,
         "raised_at": flag["raised_at"], "resolved_at": None, "resolved_by": None,
+        "kind": "other", "resolution": None, "resolved_order": None,
     }
     assert flag["raised_at"].endswith("+00:00")
     assert json.loads(json.dumps(flag)) == flag
     resolved = order_store.resolve_flag(flag["id"], "Grace")
-    assert resolved["resolved_by"] == "Grace"
+    assert resolved["resolved_by"] == "Grace" and resolved["resolution"] == "staff"
     assert resolved["resolved_at"].endswith("+00:00") and resolved["resolved_at"] >= resolved["raised_at"]
     assert json.loads(json.dumps(resolved)) == resolved
     with order_store.sessions() as session:
