@@ -25,6 +25,7 @@ from bot.core.selections import next_missing_option
 from bot.core.values import display_value
 from bot.core.wording import chosen_so_far, describe_option, lead_time_text, price_so_far_text, progress, status_words
 from bot.settings import Settings
+from bot.store.flags import FlagKind
 from bot.store.orders import OrderStore, OrderStoreError
 
 # Intents that are answers (or may carry answers); anything else is a question or request.
@@ -239,7 +240,7 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
     elif intent == "ask_delivery":  # "do you ship to Canada?": a plain yes or no when a country is named
         say(text=delivery_answer(message.text, catalog.shop) or catalog.shop.delivery)
     elif intent == "human":
-        resources.store().flag_conversation(tracker.sender_id, "customer asked for a person")
+        resources.store().flag_conversation(tracker.sender_id, "customer asked for a person", FlagKind.PERSON_ASKED)
         say(text="I've asked a person from our team to join this conversation; they'll reply here as soon as they can. "
                  "Everything you've chosen so far is kept.")
     elif intent in ("order_status", "my_orders"):
@@ -282,7 +283,8 @@ def say_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, message: M
     catalog = resources.catalog()
     found = knowledge.answer(catalog, message.text, product, advice_first=advice_first)
     if not found.known:
-        resources.store().flag_conversation(tracker.sender_id, f"question the catalog does not answer: {message.text[:200]}")
+        resources.store().flag_conversation(tracker.sender_id, f"question the catalog does not answer: {message.text[:200]}",
+                                           FlagKind.UNANSWERED_QUESTION)
     buttons: List[Dict[str, str]] = []
     if product is None and found.kind in (knowledge.AnswerKind.MAKES, knowledge.AnswerKind.DOES_NOT_MAKE):
         # Outside an order the way on is a product (inside one, the form asks its question again).

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
+from bot.store.flags import FlagKind
 from bot.core.catalog import ChoiceValue, Option, Product
 from actions.kit import (
     Draft,
@@ -426,7 +427,7 @@ class ValidateOrderForm(Action):
         """A message that gave no valid value for the question: say why, help when stuck."""
         refused = unanswered(product, selections, focus, error, tracker.get_slot("failures") or {})
         if refused.stuck:
-            resources.store().flag_conversation(tracker.sender_id, refused.stuck)
+            resources.store().flag_conversation(tracker.sender_id, refused.stuck, FlagKind.STUCK)
         marker = NOT_UNDERSTOOD if refused.not_understood else {}
         dispatcher.utter_message(text=refused.text, buttons=choice_buttons(product, refused.offer), **marker)
         analytics.record_rejections(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), product.id, message.text,
