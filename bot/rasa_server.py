@@ -426,6 +426,48 @@ def encode_action_calls_fast() -> None:
     EndpointConfig.session = session
 
 
+def _same_value(old: Any, new: Any) -> bool:
+    return type(old) is type(new) and old == new  # True is not 1, 1 is not 1.0
+
+
+def forms_without_repeated_requested_slot() -> None:
+    """A Rasa form ends every turn it asks again for the same slot with
+    `SlotSet("requested_slot", <that slot>)` (FormAction.request_next_slot), so an order
+    stores, reloads, replays and sends to the action server one such no-op event per turn.
+    Here a form's reply leaves out a requested_slot SlotSet that gives the slot the value
+    it already has (already set, same value and type), the reply's own earlier
+    requested_slot events applied first. Safe: requested_slot does not influence the
+    conversation (Rasa featurizes slot values, never SlotSet events) and the tracker after
+    the reply is the same; the form decides on its own event list (is_done, validation)
+    before the reply leaves it; nothing is left out after an event that is not a SlotSet,
+    a bot message or an ActiveLoop (a reset, a restart: the value is no longer known)."""
+    from rasa.core.actions.forms import FormAction
+    from rasa.shared.core.constants import REQUESTED_SLOT
+    from rasa.shared.core.events import ActiveLoop, BotUttered, SlotSet
+
+    rasa_run = FormAction.run
+
+    async def run(self: FormAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
+        events = await rasa_run(self, output_channel, nlg, tracker, domain)
+        slot = tracker.slots.get(REQUESTED_SLOT)
+        if slot is None:
+            return events
+        followed, known, value = True, slot.has_been_set, slot.value
+        kept = []
+        for event in events:
+            if not isinstance(event, (SlotSet, BotUttered, ActiveLoop)):
+                followed = False  # from here on, what the slot holds is not followed
+            elif isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
+                if followed and known and _same_value(value, event.value):
+                    continue
+                known, value = True, event.value
+            kept.append(event)
+        return kept
+
+    run.__doc__ = rasa_run.__doc__
+    FormAction.run = run
+
+
 TURN_PATCHES: Dict[str, Callable[[], None]] = {
     "event_types": cache_event_types,
     "save_without_count": save_without_count,
@@ -433,6 +475,7 @@ TURN_PATCHES: Dict[str, Callable[[], None]] = {
     "sqlite_wal": sqlite_wal_and_pool,
     "keep_alive": keep_action_connections,
     "json_calls": encode_action_calls_fast,  # after keep_alive: it wraps whichever session() is there
+    "form_requested_slot": forms_without_repeated_requested_slot,
 }
 
 

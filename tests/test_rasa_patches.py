@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from rasa.core import tracker_store
+from rasa.core.actions.forms import FormAction
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
@@ -37,7 +38,7 @@ def undo_patches(monkeypatch):
     for target, name in ((Event, "resolve_by_type"), (SQLTrackerStore, "_retrieve"), (SQLTrackerStore, "save"),
                          (SQLTrackerStore, "retrieve"),
                          (SQLTrackerStore, "__init__"), (tracker_store, "create_engine_kwargs"),
-                         (EndpointConfig, "session")):
+                         (EndpointConfig, "session"), (FormAction, "run")):
         monkeypatch.setattr(target, name, getattr(target, name) if target is not Event else target.__dict__[name])
 
 
@@ -48,7 +49,7 @@ def parameters(function) -> list:
 def test_every_patch_is_named_and_switchable():
     assert apply_turn_patches("all") == []
     assert apply_turn_patches("event_types,keep_alive") == ["save_without_count", "tracker_cache", "sqlite_wal",
-                                                            "json_calls"]
+                                                            "json_calls", "form_requested_slot"]
     with pytest.raises(SystemExit, match="unknown patches"):
         apply_turn_patches("no_such_patch")
 
@@ -281,3 +282,74 @@ async def test_a_saved_tracker_is_taken_back_while_the_database_still_ends_with_
 
 def test_the_tracker_cache_is_never_on_without_the_save_that_counts_for_it():
     assert "tracker_cache" not in apply_turn_patches("save_without_count,event_types,sqlite_wal,keep_alive,json_calls")
+
+
+# ---------------------------------------------------------------------------------------
+# form_requested_slot
+
+FORM_DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [inform]
+entities: [size, colour]
+slots:
+  size: {type: text, mappings: [{type: from_entity, entity: size}]}
+  colour: {type: text, mappings: [{type: from_entity, entity: colour}]}
+forms:
+  shirt_form: {required_slots: [size, colour]}
+responses:
+  utter_ask_size: [{text: "Which size?"}]
+  utter_ask_colour: [{text: "Which colour?"}]
+""")
+
+
+def form_tracker(slot: str, value: str, requested: object = "size"):
+    """A shirt form asking for `requested`, the customer's message just filling `slot`
+    (as Rasa's action_extract_slots leaves it: a SlotSet after the message)."""
+    from rasa.shared.core.constants import REQUESTED_SLOT
+    from rasa.shared.core.events import ActiveLoop
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    opened = [ActionExecuted("action_listen"), UserUttered("a shirt", {"name": "inform", "confidence": 1.0}),
+              ActionExecuted("shirt_form"), ActiveLoop("shirt_form")]
+    if requested is not None:
+        opened.append(SlotSet(REQUESTED_SLOT, requested))
+    return DialogueStateTracker.from_events("form", opened + [
+        ActionExecuted("action_listen"),
+        UserUttered(value, {"name": "inform", "confidence": 1.0}, [{"entity": slot, "value": value}]),
+        SlotSet(slot, value),
+    ], slots=FORM_DOMAIN.slots)
+
+
+async def run_form(tracker) -> list:
+    from rasa.core.channels import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+
+    return await FormAction("shirt_form", None).run(
+        CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(FORM_DOMAIN.responses), tracker, FORM_DOMAIN)
+
+
+def applied(tracker, events) -> dict:
+    for event in events:
+        tracker.update(event)
+    return {"slots": tracker.current_slot_values(), "loop": tracker.active_loop_name,
+            "set": {name: slot.has_been_set for name, slot in tracker.slots.items()}}
+
+
+async def test_a_form_asking_again_for_the_same_slot_leaves_out_the_repeated_requested_slot():
+    from rasa.shared.core.constants import REQUESTED_SLOT
+
+    assert parameters(FormAction.run) == ["self", "output_channel", "nlg", "tracker", "domain"]
+    cases = (("colour", "red", "size"),  # size asked again: the SlotSet repeats the value
+             ("size", "large", "size"),  # size given: colour asked next, a change
+             ("colour", "red", None))  # requested_slot never set: set, even to what it holds
+    rasa_replies = [await run_form(form_tracker(*case)) for case in cases]
+    assert SlotSet(REQUESTED_SLOT, "size") in rasa_replies[0]  # what the patch is for: Rasa repeats it
+    TURN_PATCHES["form_requested_slot"]()
+    replies = [await run_form(form_tracker(*case)) for case in cases]
+
+    assert replies[0] == [event for event in rasa_replies[0] if event != SlotSet(REQUESTED_SLOT, "size")]
+    assert replies[1] == rasa_replies[1] and SlotSet(REQUESTED_SLOT, "colour") in replies[1]
+    assert replies[2] == rasa_replies[2] and SlotSet(REQUESTED_SLOT, "size") in replies[2]
+    for case, reply, rasa_reply in zip(cases, replies, rasa_replies, strict=True):
+        assert applied(form_tracker(*case), reply) == applied(form_tracker(*case), rasa_reply)
+    assert [event.text for event in replies[0] if event.type_name == "bot"] == ["Which size?"]
