@@ -7,6 +7,7 @@ from aiohttp import web
 
 from bot.store.conversations import active_takeovers
 from bot.store.flags import FlagNotFoundError
+from bot.staff.conversations.events import iso, moment
 from bot.staff.conversations.index import refresh
 from bot.staff.conversations.queue import QUEUE_PAGE, queue
 from bot.staff.queries import MAX_PAGE, QueryString
@@ -28,15 +29,18 @@ async def queue_page(request: web.Request) -> web.Response:
     context = context_of(request)
     warning = await refresh(context.store, context.tracker_database_url)
     page = QueryString(request.query).whole_number("page", 1, MAX_PAGE) or 1  # a bad page: the first
-    rows, total = await in_thread(queue, context.store, page)
+    rows, total = await in_thread(queue, context.store, context.tracker_database_url, page)
     pages = max(1, -(-total // QUEUE_PAGE))
     if page > pages:  # past the end (flags were resolved meanwhile): the last page
         page = pages
-        rows, total = await in_thread(queue, context.store, page)
+        rows, total = await in_thread(queue, context.store, context.tracker_database_url, page)
     takeovers = await in_thread(active_takeovers, context.store)
     for row in rows:
         row["href"] = conversation_path(row["conversation_id"])
         row["raised"] = when(row["raised_at"])
+        for message in row["last_messages"]:
+            message["at"] = iso(moment(message["timestamp"]))
+            message["when"] = when(message["at"])
     for item in takeovers:
         item["href"] = conversation_path(item["conversation_id"])
         item["started"] = when(item["started_at"])
