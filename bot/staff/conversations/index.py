@@ -13,13 +13,14 @@ background.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import case, delete, func, or_, select, update
@@ -153,11 +154,27 @@ class RefreshResult:
     conversations: int = 0  # summaries inserted or updated
     caught_up: bool = True  # False: stopped by the time budget with events still unread
     rebuilt: bool = False  # the tracker database was replaced: the index started again
+    skipped: bool = False  # another web server is refreshing the index right now: nothing done
 
 
 _refresh_locks: Dict[str, threading.Lock] = {}
+# pg_try_advisory_xact_lock's key for "refreshing the conversation index" (any 64-bit number
+# that nothing else in the database uses: the first bytes of "bespoke conversation index").
+INDEX_LOCK_KEY = 0x6265_7370_6F6B_6569
 
 
+@contextlib.contextmanager
+def _only_writer(store: OrderStore) -> Iterator[bool]:
+    """True while this process is the only one refreshing the index. On PostgreSQL (several
+    web servers) a transaction-level advisory lock, tried without waiting: False at once when
+    another server holds it, and released when the transaction ends, even if this process dies.
+    Elsewhere (SQLite: one web server) always True; the compare-and-set in _save_batch keeps
+    the index right whatever happens."""
+    if store.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with store.engine.connect() as connection, connection.begin():
+        yield bool(connection.execute(select(func.pg_try_advisory_xact_lock(INDEX_LOCK_KEY))).scalar())
 
 
 @dataclass(frozen=True)
@@ -221,7 +238,24 @@ def refresh_index(store: OrderStore, tracker_url: str, time_budget_s: Optional[f
     if engine is None:
         return result
     lock = _refresh_locks.setdefault(store.url, threading.Lock())
-    with lock:  # one refresh per store in this process; other processes are kept out by the CAS below
+    # One refresh per store in this process (on PostgreSQL a second one skips, as it does when
+    # another web server refreshes; on SQLite it waits, one web server being all there is);
+    # the compare-and-set below besides.
+    shared = store.engine.dialect.name == "postgresql"
+    if not lock.acquire(blocking=not shared):
+        result.skipped = True
+        return result
+    try:
+        return _refresh_alone(store, engine, result, time_budget_s)
+    finally:
+        lock.release()
+
+
+def _refresh_alone(store: OrderStore, engine: Any, result: RefreshResult, time_budget_s: Optional[float]) -> RefreshResult:
+    with _only_writer(store) as alone:
+        if not alone:
+            result.skipped = True  # the pages show the index as the other server leaves it
+            return result
         started = time.monotonic()
         late_checked = False
         e = events_table.c
