@@ -34,7 +34,7 @@ import re
 import uuid
 from collections import deque
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
+from typing import Any, AsyncGenerator, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from rasa.core.lock import Ticket, TicketLock
@@ -227,12 +227,12 @@ class AtomicRedisLockStore(LockStore):
         self._client = None
 
     @asynccontextmanager
-    async def lock(  # type: ignore[override]
+    async def lock(
         self,
         conversation_id: str,
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = 1,
-    ) -> AsyncIterator[TicketLock]:
+    ) -> AsyncGenerator[TicketLock, None]:
         """Waits for `conversation_id`'s turn, holds it while the body runs, then passes it on.
 
         Raises LockError when Redis cannot be reached or the ticket expired while waiting;
