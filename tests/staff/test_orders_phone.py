@@ -1,0 +1,98 @@
+"""The orders list on a 360 px phone in Chromium: nothing scrolls sideways and no order is cut
+off on the right (each order a small card); the staff console served by create_app on a free
+port, its store in tmp_path, no Rasa needed for this page."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from aiohttp import web
+
+from bot.local import ROOT, free_port
+from bot.server import create_app
+from bot.settings import Settings
+from tests.support.staff import STAFF_NAME, STAFF_PASSWORD, add_staff, conversation_order
+
+
+class StaffServer:
+    """The web application (widget and staff console) in a thread with its own loop."""
+
+    def __init__(self, settings: Settings):
+        self.settings = replace(settings, web_port=free_port())
+        self.url = f"http://127.0.0.1:{self.settings.web_port}"
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        runner = web.AppRunner(create_app(self.settings))
+        self.loop.run_until_complete(runner.setup())
+        self.loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.settings.web_port).start())
+        self.ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(runner.cleanup())
+        self.loop.close()
+
+    def __enter__(self) -> "StaffServer":
+        self.thread.start()
+        assert self.ready.wait(timeout=30), "the web server did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture
+def staff_server(store):
+    add_staff(store)
+    long_name = "Maximiliane Alexandra von Hohenzollern-Sigmaringen"
+    for index in range(12):
+        new = conversation_order(f"web:phone{index:04d}", name=long_name if index % 2 else "Ada Lovelace")
+        new = replace(new, customer_email=f"a.very.long.address.{index}@subdomain.example-workshop.com",
+                      total=Decimal("123456.78"))
+        store.place_order(new)
+    with StaffServer(Settings.from_env()) as server:
+        yield server
+
+
+def test_the_orders_list_fits_a_360px_phone(staff_server, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        page.goto(f"{staff_server.url}/staff/sign-in")
+        page.fill("input[name=name]", STAFF_NAME)
+        page.fill("input[name=password]", STAFF_PASSWORD)
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(f"{staff_server.url}/staff/")
+        page.goto(f"{staff_server.url}/staff/orders")
+        expect(page.locator("table.orders tbody tr")).to_have_count(12)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+        # Nothing scrolls inside the table's box either, and every cell is within the screen.
+        wrap = page.locator(".table-wrap")
+        assert wrap.evaluate("node => node.scrollWidth <= node.clientWidth")
+        rights = page.locator("table.orders td, table.orders th").evaluate_all(
+            "cells => cells.map(cell => cell.getBoundingClientRect().right)")
+        assert rights and max(rights) <= 360
+        # The order number, the total and the customer's address can all be read.
+        first = page.locator("table.orders tbody tr").first
+        assert first.locator("td").nth(5).is_visible() and "123,456.78" in first.inner_text()
+        assert "subdomain.example-workshop.com" in first.inner_text()
+        page.screenshot(path=str(screenshot_path("orders-360px")), full_page=True)
+        # The sort links are still there to use.
+        expect(page.locator("table.orders thead a")).to_have_count(5)
+    finally:
+        context.close()
+
+
+def screenshot_path(name: str):
+    folder = ROOT / "tests" / "artifacts" / "staff"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}.png"
