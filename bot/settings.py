@@ -93,6 +93,14 @@ class Settings:
     # Where the web servers and the Telegram bridge reach Rasa when it is not on this machine
     # (containers: http://rasa:5005); "": http://127.0.0.1:rasa_port.
     rasa_server_url: str = ""
+    # E-mail to customers (order confirmation, status changes; bot/notify/): "" host: none sent.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""  # the sender address, e.g. "Bespoke Workshop <orders@shop.example>"
+    smtp_starttls: bool = True
+    public_url: str = ""  # the shop's public address, for links in e-mails (unsubscribe)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -144,6 +152,13 @@ class Settings:
             actions_base_port=_number(int, text("BESPOKE_ACTIONS_BASE_PORT", "5060")),
             web_base_port=_number(int, text("BESPOKE_WEB_BASE_PORT", "8010")),
             rasa_server_url=text("BESPOKE_RASA_URL").rstrip("/"),
+            smtp_host=text("SMTP_HOST"),
+            smtp_port=_number(int, text("SMTP_PORT", "587")),
+            smtp_user=text("SMTP_USER"),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_from=text("SMTP_FROM"),
+            smtp_starttls=text("SMTP_STARTTLS", "true").lower() in ("1", "true", "yes"),
+            public_url=text("BESPOKE_PUBLIC_URL").rstrip("/"),
         )
         settings.check_webhook()
         return settings
