@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from rasa.core import tracker_store
+from rasa.core.actions.action import RemoteAction
 from rasa.core.actions.forms import FormAction
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -38,7 +39,8 @@ def undo_patches(monkeypatch):
     for target, name in ((Event, "resolve_by_type"), (SQLTrackerStore, "_retrieve"), (SQLTrackerStore, "save"),
                          (SQLTrackerStore, "retrieve"),
                          (SQLTrackerStore, "__init__"), (tracker_store, "create_engine_kwargs"),
-                         (EndpointConfig, "session"), (FormAction, "run")):
+                         (EndpointConfig, "session"), (FormAction, "run"),
+                         (RemoteAction, "_validate_action_result")):
         monkeypatch.setattr(target, name, getattr(target, name) if target is not Event else target.__dict__[name])
 
 
@@ -49,7 +51,7 @@ def parameters(function) -> list:
 def test_every_patch_is_named_and_switchable():
     assert apply_turn_patches("all") == []
     assert apply_turn_patches("event_types,keep_alive") == ["save_without_count", "tracker_cache", "sqlite_wal",
-                                                            "json_calls", "form_requested_slot"]
+                                                            "json_calls", "form_requested_slot", "reply_schema"]
     with pytest.raises(SystemExit, match="unknown patches"):
         apply_turn_patches("no_such_patch")
 
@@ -353,3 +355,55 @@ async def test_a_form_asking_again_for_the_same_slot_leaves_out_the_repeated_req
     for case, reply, rasa_reply in zip(cases, replies, rasa_replies, strict=True):
         assert applied(form_tracker(*case), reply) == applied(form_tracker(*case), rasa_reply)
     assert [event.text for event in replies[0] if event.type_name == "bot"] == ["Which size?"]
+
+
+# ---------------------------------------------------------------------------------------
+# reply_schema
+
+REPLY_EVENTS = [
+    {"event": "slot", "name": "product", "value": "shirt", "timestamp": None},
+    {"event": "slot", "name": "quantity", "value": 2.0, "timestamp": 1.5, "metadata": {}},
+    {"event": "bot", "text": "Which size?", "data": {"buttons": []}},
+    {"event": "active_loop", "name": "order_form"},
+    {"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0},
+    {"event": "followup", "name": "action_ask_product"},
+    {"event": "reset_slots"},
+    {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1.0}, "entities": []}},
+]
+REPLIES = [{}, {"events": [], "responses": []}, {"events": REPLY_EVENTS, "responses": [{"text": "hi"}]}] + [
+    {"events": [event]} for event in REPLY_EVENTS] + [
+    # and what Rasa refuses
+    [], {"events": {}}, {"events": [{}]}, {"events": ["slot"]}, {"events": [{"event": "no_such_event"}]},
+    {"events": [{"event": 3}]}, {"events": [{"event": "slot", "name": "product"}]},
+    {"events": [{"event": "slot", "name": 3, "value": None}]}, {"events": [{"event": "slot", "value": 1}]},
+    {"events": [REPLY_EVENTS[0], {"event": "action", "name": 4}]}, {"events": [{"event": "bot", "timestamp": "now"}]},
+    {"events": [{"event": "bot", "metadata": []}]}, {"events": [{"event": "user", "parse_data": {"entities": [{}]}}]},
+    {"events": [], "responses": [3]}, {"events": [], "responses": {}},
+]
+
+
+def rasa_verdict(action, result) -> str:
+    from jsonschema import ValidationError
+
+    try:
+        return "valid" if action._validate_action_result(result) else "false"
+    except ValidationError as error:
+        return f"refused: {error.message}"
+
+
+def test_replies_are_validated_by_their_event_schema_with_rasa_answers(monkeypatch):
+    schema = RemoteAction.action_response_format_spec()
+    assert set(schema["properties"]["events"]) == {"type", "items"}
+    names = [branch["properties"]["event"]["const"] for branch in schema["properties"]["events"]["items"]["oneOf"]]
+    assert len(set(names)) == len(names) > 20  # every branch names its own event: the patch's premise
+    action = RemoteAction("validate_order_form", None)
+    rasa_verdicts = [rasa_verdict(action, reply) for reply in REPLIES]
+    assert rasa_verdicts[:11] == ["valid"] * 11 and all(v.startswith("refused") for v in rasa_verdicts[11:])
+
+    fully_validated = []
+    rasa_validate = RemoteAction._validate_action_result
+    monkeypatch.setattr(RemoteAction, "_validate_action_result",
+                        lambda self, result: fully_validated.append(result) or rasa_validate(self, result))
+    TURN_PATCHES["reply_schema"]()
+    assert [rasa_verdict(action, reply) for reply in REPLIES] == rasa_verdicts  # the same answers and errors
+    assert fully_validated == REPLIES[11:]  # only what the event schemas refuse went the long way
