@@ -5,7 +5,8 @@ writes it back, so two Rasa servers that take a ticket at the same moment both g
 number and both process the conversation at once (rasa#9213). Here each step is one Lua script
 (run with EVALSHA; the client loads the script again on NOSCRIPT, e.g. after a Redis restart):
 
-- take a ticket: INCR the conversation's counter, queue the ticket with its deadline;
+- take a ticket: INCR the conversation's counter, queue the ticket with its deadline (and
+  answer whether it is first, the turn of an uncontended conversation at once);
 - check: drop expired tickets, renew the caller's deadline, answer whether the caller's ticket
   is the first in the queue (its turn), still waiting, or gone (expired);
 - release: remove the caller's ticket and wake the next one.
@@ -111,7 +112,10 @@ if not number then
 end
 keep_for_lifetime()
 wake_new_head()
-return tonumber(number)
+if head() == token then
+  return {tonumber(number), 1, tonumber(redis.call('ZSCORE', deadlines, token))}
+end
+return {tonumber(number), 0, redis.call('ZRANK', queue, token)}
 """
 
 _CHECK = _PRELUDE + """
@@ -243,7 +247,7 @@ class AtomicRedisLockStore(LockStore):
         args = [keys.wake_prefix, token, lifetime_ms]
         client, scripts = self._redis()
         try:
-            number = int(await scripts["issue"](keys=keys.script_keys, args=args))
+            number, state, value = await scripts["issue"](keys=keys.script_keys, args=args)
         except RedisError as error:
             raise LockError(f"Could not take a ticket for conversation '{conversation_id}': {self._failed(error)}") from error
         held = False
@@ -251,7 +255,10 @@ class AtomicRedisLockStore(LockStore):
             # The next check comes at the latest after `poll` s: well inside the lifetime (a
             # waiter renews its ticket by checking) and the socket timeout (BLPOP waits that long).
             poll = max(0.001, min(wait_time_in_seconds, lock_lifetime / 4, self._socket_timeout / 2))
-            deadline_ms = await self._wait_for_turn(client, scripts["check"], keys, args, poll, conversation_id, number)
+            if state == _Turn.ACQUIRED:  # nobody before: the ticket's turn at once
+                deadline_ms = int(value)
+            else:
+                deadline_ms = await self._wait_for_turn(client, scripts["check"], keys, args, poll, conversation_id, number)
             held = True
             yield TicketLock(conversation_id, deque([Ticket(number, deadline_ms / 1000)]))
         finally:
@@ -267,9 +274,11 @@ class AtomicRedisLockStore(LockStore):
         conversation_id: str,
         number: int,
     ) -> int:
-        """Checks until the ticket's turn comes; returns the turn's deadline (Redis ms)."""
+        """Waits for a wake-up or `poll` s, then checks, until the ticket's turn comes; returns
+        the turn's deadline (Redis ms)."""
         try:
             while True:
+                await client.blpop([keys.own_wake], timeout=poll)
                 state, value = await check(keys=keys.script_keys, args=args)
                 if state == _Turn.ACQUIRED:
                     return int(value)
@@ -279,7 +288,6 @@ class AtomicRedisLockStore(LockStore):
                         f"expired while waiting (lifetime {args[2] / 1000:g} s), or Redis lost its data"
                     )
                 logger.debug("Conversation '%s': ticket %s waits for %s turn(s).", conversation_id, number, value)
-                await client.blpop([keys.own_wake], timeout=poll)
         except RedisError as error:
             raise LockError(f"Could not acquire lock for conversation '{conversation_id}': {self._failed(error)}") from error
 
