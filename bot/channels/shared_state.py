@@ -424,7 +424,7 @@ class LockHolder:
         told = False
         while not await self.state.try_lock(self.name, self.owner, self.lifetime_s):
             if not told:
-                logger.info("another process has the lock %s: waiting to take over", self.name)
+                logger.info("the lock %s is held by another process (or Redis is away): waiting to take over", self.name)
                 told = True
             await asyncio.sleep(min(self.RETRY_S, self.lifetime_s / 3))
         self.confirmed = time.monotonic()
