@@ -16,6 +16,7 @@ from rasa.core import tracker_store
 from rasa.core.actions.action import RemoteAction
 from rasa.core.actions.forms import FormAction
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
@@ -40,7 +41,7 @@ def undo_patches(monkeypatch):
                          (SQLTrackerStore, "retrieve"),
                          (SQLTrackerStore, "__init__"), (tracker_store, "create_engine_kwargs"),
                          (EndpointConfig, "session"), (FormAction, "run"),
-                         (RemoteAction, "_validate_action_result")):
+                         (RemoteAction, "_validate_action_result"), (DaskGraphRunner, "run")):
         monkeypatch.setattr(target, name, getattr(target, name) if target is not Event else target.__dict__[name])
 
 
@@ -51,7 +52,8 @@ def parameters(function) -> list:
 def test_every_patch_is_named_and_switchable():
     assert apply_turn_patches("all") == []
     assert apply_turn_patches("event_types,keep_alive") == ["save_without_count", "tracker_cache", "sqlite_wal",
-                                                            "json_calls", "form_requested_slot", "reply_schema"]
+                                                            "json_calls", "form_requested_slot", "reply_schema",
+                                                            "graph_in_order"]
     with pytest.raises(SystemExit, match="unknown patches"):
         apply_turn_patches("no_such_patch")
 
@@ -407,3 +409,41 @@ def test_replies_are_validated_by_their_event_schema_with_rasa_answers(monkeypat
     TURN_PATCHES["reply_schema"]()
     assert [rasa_verdict(action, reply) for reply in REPLIES] == rasa_verdicts  # the same answers and errors
     assert fully_validated == REPLIES[11:]  # only what the event schemas refuse went the long way
+
+
+# ---------------------------------------------------------------------------------------
+# graph_in_order
+
+
+async def test_the_model_graph_runs_the_same_nodes_in_dask_order_with_the_same_results(trained_model, monkeypatch):
+    from rasa.core.agent import Agent
+    from rasa.engine.graph import GraphNode
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    calls = []
+    node_call = GraphNode.__call__
+
+    def recorded(self, *inputs):
+        calls.append((self._node_name, len(inputs)))
+        return node_call(self, *inputs)
+
+    monkeypatch.setattr(GraphNode, "__call__", recorded)
+    agent = Agent.load(str(trained_model))
+    texts = ["hi", "I would like a shirt in size L", "how much is the conveyor?", "ok"]
+
+    async def run_graphs() -> list:
+        seen = []
+        for text in texts:
+            calls.clear()
+            parsed = await agent.parse_message(text)
+            tracker = DialogueStateTracker.from_events("graph", [
+                ActionExecuted("action_listen"), UserUttered(text, parsed["intent"], parsed["entities"])],
+                slots=agent.domain.slots)
+            prediction = agent.processor._predict_next_with_tracker(tracker)
+            seen.append((parsed, prediction.max_confidence_index, prediction.policy_name, list(calls)))
+        return seen
+
+    rasa_runs = await run_graphs()
+    assert all(nodes for *_, nodes in rasa_runs)
+    TURN_PATCHES["graph_in_order"]()
+    assert await run_graphs() == rasa_runs  # the same parses, predictions and node calls, in the same order
