@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
@@ -14,7 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
-from actions.kit import CONTACT_SLOTS, SPLIT_SLOT, Draft, Message, answer_question, reset_order, resources, say_too_long
+from actions.kit import (CONTACT_SLOTS, SPLIT_SLOT, Draft, Message, answer_question, reset_order, resources, say_empty,
+                         say_too_long)
 from bot.core.contact import delivery_answer, read_address, read_email, read_name, read_name_and_email
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
@@ -22,7 +24,8 @@ from bot.core.placement import PlacementProblem, check_contact, check_order, typ
 from bot.core.catalog import Product
 from bot.core.second_order import Remembered, after_placing, next_order
 from bot.core.values import display_value
-from actions.order_form import ask_pending, confirmation_buttons, says_no, says_yes, start_order_events
+from actions.confirm import ask_pending, confirmation_buttons, says_no, says_yes
+from actions.order_form import start_order_events
 from bot.channels.staff_notice import announce_order
 from bot.store.db import utcnow
 from bot.store.orders import NewOrder
@@ -86,12 +89,12 @@ class ActionAskContact(Action, metaclass=abc.ABCMeta):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.get_slot("pending"):
             return ask_pending(dispatcher, tracker.get_slot("pending"))
-        buttons = []
-        if self.slot == "customer_name":
-            name = offered_name(tracker)
+        if not (self.slot == "customer_name" and offer_earlier_contact(dispatcher, tracker)):
+            buttons = []
+            name = offered_name(tracker) if self.slot == "customer_name" else None
             if name:  # one tap answers it; the payload is the name itself, read like typed text
                 buttons = [{"title": f"Use {name}", "payload": name}]
-        dispatcher.utter_message(text=CONTACT_QUESTIONS[self.slot], buttons=buttons)
+            dispatcher.utter_message(text=CONTACT_QUESTIONS[self.slot], buttons=buttons)
         draft = Draft.of(tracker)
         if draft.started:  # for the dashboard's "where customers give up"
             analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
@@ -123,8 +126,11 @@ class ValidateContactForm(Action):
         if tracker.get_slot("answered_turn") == message.turn or requested not in CONTACT_SLOTS:
             return []
         events: List[EventType] = [SlotSet("answered_turn", message.turn)]
-        if message.too_long:
-            say_too_long(dispatcher)
+        if message.too_long or message.empty:
+            if message.too_long:
+                say_too_long(dispatcher)
+            else:
+                say_empty(dispatcher)
             return events
         if tracker.get_slot("pending") == "cancel":
             if says_yes(message):
@@ -137,6 +143,16 @@ class ValidateContactForm(Action):
                 return events
         if message.intent in ("cancel", "start_over") and message.confidence >= CONTACT_QUESTION_CONFIDENCE:
             return events + [SlotSet("pending", "cancel")]
+        if requested == "customer_name" and answers_contact_offer(tracker):
+            earlier = earlier_contact(tracker)
+            if earlier is not None and says_yes(message):
+                dispatcher.utter_message(text=f"Got it, the same details as order {earlier.number}: Name: {earlier.name}; "
+                                              f"Email: {earlier.email}; Address: {earlier.address}.")
+                return events + [SlotSet("customer_name", earlier.name), SlotSet("customer_email", earlier.email),
+                                 SlotSet("customer_address", earlier.address)]
+            if says_no(message):
+                dispatcher.utter_message(text="OK, new details for this order.")
+                return events  # the name is asked, without the offer
         if (message.intent in CONTACT_QUESTION_INTENTS and message.confidence >= CONTACT_QUESTION_CONFIDENCE
                 and not reads_as_address(requested, message)) or asks_about_a_country(message):
             return events + answer_question(dispatcher, tracker, message, Draft.of(tracker))
@@ -157,6 +173,60 @@ class ValidateContactForm(Action):
             reading = read_address(text, resources.catalog().shop)
         dispatcher.utter_message(text=reading.reply)
         return [SlotSet(slot, reading.value)]
+
+
+# The offer of the last order's details carries this in its bot event's metadata, with the
+# draft it was made for: it is made once per order, and the reply to it is read as yes or no.
+CONTACT_OFFER_KEY = "contact_offer"
+
+
+@dataclass(frozen=True)
+class EarlierContact:
+    number: str
+    name: str
+    email: str
+    address: str
+
+
+def earlier_contact(tracker: Tracker) -> Optional[EarlierContact]:
+    """The details of this conversation's latest order, if they still pass every check."""
+    for order in reversed(resources.store().orders_for_conversation(tracker.sender_id)):
+        details = (order.get("customer_name"), order.get("customer_email"), order.get("customer_address"))
+        if all(details) and not check_contact(*details):
+            return EarlierContact(order["number"], *details)
+    return None
+
+
+def offer_earlier_contact(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A second order in the conversation: the details given for the first offered, said
+    back in full, never reused without a yes. Once per order; True when offered now."""
+    draft_id = tracker.get_slot("draft_id")
+    if draft_id is None or any((event.get("metadata") or {}).get(CONTACT_OFFER_KEY) == draft_id
+                               for event in tracker.events if event.get("event") == "bot"):
+        return False
+    earlier = earlier_contact(tracker)
+    if earlier is None:
+        return False
+    dispatcher.utter_message(
+        text=f"To place the order I need your details. Same details as for order {earlier.number}: {earlier.name}, "
+             f"{earlier.email}, {earlier.address}?",
+        buttons=confirmation_buttons("Yes, the same details", "No, change them"), **{CONTACT_OFFER_KEY: draft_id})
+    return True
+
+
+def answers_contact_offer(tracker: Tracker) -> bool:
+    """The customer's latest message answers the offer of the earlier details: it is the
+    last thing the bot said before it."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            shown = (event.get("metadata") or {}).get(CONTACT_OFFER_KEY)
+            return shown is not None and shown == tracker.get_slot("draft_id")
+    return False
 
 
 def asks_about_a_country(message: Message) -> bool:
@@ -260,6 +330,24 @@ class ActionPlaceOrder(Action):
         return reset_order()
 
 
+def offer_standing(tracker: Tracker) -> bool:
+    """The rest of a split was offered as another order and not yet answered yes or no."""
+    offered = tracker.get_slot(SPLIT_SLOT)
+    return isinstance(offered, dict) and bool(offered.get("offered"))
+
+
+def offer_words(product: Product, left: Remembered, placed: Dict[str, Any]) -> str:
+    """The question offering the next part of a split: what it is, and what it would hold."""
+    following = next_order(left, product, placed)
+    count, values = left.parts[0]
+    asked = f"{count} × " + ", ".join(product.option(o).value(v).name for o, v in values.items())
+    return (f"You also asked for {asked}. Shall I start that as another order: the same {product.name} "
+            f"with {following.said}?")
+
+
+OFFER_BUTTONS = ("Yes, start it", "No, thanks")
+
+
 def offer_second_order(dispatcher: CollectingDispatcher, tracker: Tracker, product: Product, placed: Dict[str, Any],
                        typed: Dict[str, str]) -> List[EventType]:
     """After an order is placed: the rest of a split the customer asked for ("the other 2
@@ -267,19 +355,14 @@ def offer_second_order(dispatcher: CollectingDispatcher, tracker: Tracker, produ
     left = after_placing(Remembered.from_slot(resources.catalog(), tracker.get_slot(SPLIT_SLOT)), product, placed)
     if left is None:
         return [SlotSet(SPLIT_SLOT, None)]
-    following = next_order(left, product, placed)
-    count, value_id = left.parts[0]
-    asked = f"{count} × {product.option(left.option_id).value(value_id).name}"
-    dispatcher.utter_message(
-        text=f"You also asked for {asked}. Shall I start that as another order: the same {product.name} "
-             f"with {following.said}?",
-        buttons=confirmation_buttons("Yes, start it", "No, thanks"))
+    dispatcher.utter_message(text=offer_words(product, left, placed), buttons=confirmation_buttons(*OFFER_BUTTONS))
     return [SlotSet(SPLIT_SLOT, {**left.as_slot(), "offered": True, "base": placed, "typed": typed})]
 
 
 def answer_second_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Yes to the offer starts the next order of the split (the order form shows its summary
-    or asks what did not carry over); no forgets the rest."""
+    or asks what did not carry over); no forgets the rest; anything else is answered and
+    the offer asked again, so it stands until it is answered."""
     message = Message.of(tracker)
     offered = tracker.get_slot(SPLIT_SLOT)
     catalog = resources.catalog()
@@ -290,7 +373,10 @@ def answer_second_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
         dispatcher.utter_message(text="OK, just the one order then. Anything else I can make for you?")
         return [SlotSet(SPLIT_SLOT, None)]
     if not says_yes(message):
-        return answer_question(dispatcher, tracker, message, Draft(None, {}))  # the offer stands
+        events = answer_question(dispatcher, tracker, message, Draft(None, {}))
+        dispatcher.utter_message(text="About the rest: " + offer_words(product, remembered, base),
+                                 buttons=confirmation_buttons(*OFFER_BUTTONS))
+        return events
     following = next_order(remembered, product, base)
     typed = {k: v for k, v in (offered.get("typed") or {}).items() if k in following.selections}
     dispatcher.utter_message(text=f"Here is your next {product.name}: the same as order "

@@ -20,6 +20,7 @@ from bot.core.life import find_order_number, status_label
 from bot.core.limits import MAX_MESSAGE_CHARS
 from bot.core.phrases import name_list
 from bot.core.pricing import money
+from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.products import only_figures, option_named, product_named, product_of_options
 from bot.core.selections import next_missing_option
 from bot.core.values import display_value
@@ -113,6 +114,11 @@ class Message:
         return self.intent not in ANSWER_INTENTS and self.confidence >= QUESTION_CONFIDENCE
 
     @property
+    def empty(self) -> bool:
+        """No readable text: empty, or only control characters (removed where it came in)."""
+        return not self.text.strip()
+
+    @property
     def too_long(self) -> bool:
         return len(self.text) > MAX_MESSAGE_CHARS
 
@@ -157,6 +163,22 @@ def say_too_long(dispatcher: CollectingDispatcher) -> None:
         text=f"Sorry, that message is too long for me (over {MAX_MESSAGE_CHARS:,} characters). "
         "Please send a shorter one; nothing of your order was lost."
     )
+
+
+NOT_UNDERSTOOD_TEXT = ("Sorry, I didn't understand that. I can take an order for one of our products: "
+                        "say \"what can you make?\" to see them.")
+
+
+def say_not_understood(dispatcher: CollectingDispatcher) -> None:
+    """Nothing in the message could be read (marked so for the staff's conversation index)."""
+    dispatcher.utter_message(text=NOT_UNDERSTOOD_TEXT, **NOT_UNDERSTOOD)
+
+
+def say_empty(dispatcher: CollectingDispatcher) -> None:
+    """A message with no readable text (only control or invisible characters) is told so,
+    not read as something not understood; nothing of the order is changed."""
+    dispatcher.utter_message(text="Your message came through empty: it had no text I can read (only invisible or "
+                                  "control characters). Please type it again; nothing of your order was changed.")
 
 
 def find_product(catalog: Catalog, message: Message) -> Optional[Product]:
@@ -256,7 +278,7 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
         else:
             say(text="Hello!")
     elif intent == "thank":
-        say(text="You're welcome!")
+        say(text="You're welcome!" if product else "You're welcome! Anything else I can make for you?")
     elif intent == "goodbye":
         later = f" Your {product.name} order is kept here; come back any time to finish it." if product else ""
         say(text="Goodbye!" + later)

@@ -30,6 +30,7 @@ from actions.kit import (
     product_for,
     reset_order,
     resources,
+    say_empty,
     say_figures_unplaced,
     say_other_language,
     say_too_long,
@@ -39,21 +40,20 @@ from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, 
 from bot.core.clauses import ClauseKind, Reading, asks_in_words, read_message, split_reply, unclear_reply
 from bot.core.changes import typed_after
 from bot.core.extract import Extraction, find_values
-from bot.core.placement import typed_figures
 from bot.core.phrases import amount, name_list
-from bot.core.pricing import money, quote
+from bot.core.pricing import money
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
+from actions.confirm import ask_pending, confirmation_buttons, says_no, says_yes, show_summary, summary_seen
 from bot.core.second_order import remember
 from bot.core.selections import next_missing_option
 from bot.core.values import Parsed, display_value, normalize, noun
-from bot.core.wording import SUMMARY_KEY, place_question, question_text, summary_text
+from bot.core.wording import question_text
 
 logger = logging.getLogger(__name__)
 
 SMALL_TALK_CONFIDENCE = 0.8  # "hi" or "thanks" mid-order is small talk, not a wrong answer
-YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "yes please", "please do", "do it", "confirm"}
-NO = {"no", "n", "nope", "nah", "no thanks", "continue", "carry on", "keep going", "keep it"}
+
 
 
 def choice_buttons(product: Product, values: List[ChoiceValue]) -> List[Dict[str, str]]:
@@ -62,21 +62,6 @@ def choice_buttons(product: Product, values: List[ChoiceValue]) -> List[Dict[str
         price = f" (+{money(value.price, product.currency)})" if value.price else ""
         buttons.append({"title": f"{value.name}{price}", "payload": f'/inform{{"choice":"{value.id}"}}'})
     return buttons
-
-
-def confirmation_buttons(yes: str, no: str) -> List[Dict[str, str]]:
-    return [{"title": yes, "payload": "/affirm"}, {"title": no, "payload": "/deny"}]
-
-
-CONFIRM_CONFIDENCE = 0.75  # a "yes" read from the intent alone places orders: be sure
-
-
-def says_yes(message: Message) -> bool:
-    return normalize(message.text) in YES or (message.intent == "affirm" and message.confidence >= CONFIRM_CONFIDENCE)
-
-
-def says_no(message: Message) -> bool:
-    return normalize(message.text) in NO or (message.intent == "deny" and message.confidence >= CONFIRM_CONFIDENCE)
 
 
 def start_order_events(product: Optional[Product], message: Message) -> List[EventType]:
@@ -186,6 +171,9 @@ class ActionStartOrder(Action):
         if message.too_long:
             say_too_long(dispatcher)
             return start_order_events(None, message)
+        if message.empty:  # nothing to read: an order in progress is kept, the form asks its question again
+            say_empty(dispatcher)
+            return [SlotSet("answered_turn", message.turn)] if Draft.of(tracker).started else start_order_events(None, message)
         if say_other_language(dispatcher, tracker, message):
             # Nothing is read from it: an order in progress is kept, the form asks its question again.
             return [SlotSet("answered_turn", message.turn)] if Draft.of(tracker).started else start_order_events(None, message)
@@ -221,16 +209,6 @@ def said_goodbye(tracker: Tracker) -> bool:
     """The customer's latest message is a goodbye: it gets a goodbye, and no question after it."""
     message = Message.of(tracker)
     return message.intent == "goodbye" and message.is_question
-
-
-def ask_pending(dispatcher: CollectingDispatcher, pending: str) -> List[EventType]:
-    if pending == "cancel":
-        dispatcher.utter_message(text="Cancel this order? Nothing will be stored.",
-                                 buttons=confirmation_buttons("Yes, cancel it", "No, continue"))
-    elif pending == "start_over":
-        dispatcher.utter_message(text="Start over from the beginning? What you've chosen so far will be cleared.",
-                                 buttons=confirmation_buttons("Yes, start over", "No, continue"))
-    return []
 
 
 class ActionAskSpecsComplete(Action):
@@ -311,6 +289,9 @@ class ValidateOrderForm(Action):
         events: List[EventType] = [SlotSet("answered_turn", message.turn)]
         if message.too_long:
             say_too_long(dispatcher)
+            return events
+        if message.empty:  # only control characters: nothing to read, the question is asked again
+            say_empty(dispatcher)
             return events
         if say_other_language(dispatcher, tracker, message):
             return events  # nothing taken from it; the form asks its question again
@@ -477,28 +458,8 @@ def repr_quoted(text: str) -> str:
     return f'"{text.strip()}"'
 
 
-def summary_seen(tracker: Tracker, selections: Dict[str, Any]) -> bool:
-    """Whether the last summary the customer was shown is of these very selections."""
-    for event in reversed(tracker.events):
-        shown = (event.get("metadata") or {}).get(SUMMARY_KEY) if event.get("event") == "bot" else None
-        if shown is not None:
-            return shown == selections
-    return False
-
-
 def typed_in(found: Extraction) -> Dict[str, str]:
     """The figures of a message as the customer typed them, where they were converted."""
     return {option_id: parsed.typed for option_id, parsed in found.values.items() if parsed.typed}
 
 
-def show_summary(dispatcher: CollectingDispatcher, draft: Draft, seen: bool = False, typed: Any = None) -> None:
-    """The priced summary and "shall I place it?": the order form's last question. A
-    customer who has seen this very summary (and asked something meanwhile) gets the
-    question alone. Their own figures (`typed`) are shown beside the shop's unit."""
-    priced = quote(draft.product, draft.selections)
-    text = place_question(priced)
-    if not seen:
-        shown = typed_figures(draft.product, draft.selections, typed)
-        text = summary_text(draft.product, draft.selections, priced, shown) + "\n\n" + text
-    dispatcher.utter_message(text=text, buttons=confirmation_buttons("Yes, confirm", "No, change something"),
-                             **{SUMMARY_KEY: dict(draft.selections)})

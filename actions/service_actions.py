@@ -23,11 +23,15 @@ from actions.kit import (
     reset_order,
     resources,
     say_figures_unplaced,
+    say_empty,
     say_knowledge,
+    say_not_understood,
     say_other_language,
     say_too_long,
 )
-from actions.order_form import ask_pending, begin_order, confirmation_buttons, says_no, says_yes
+from actions.contact_form import answer_second_order, offer_standing
+from actions.confirm import ask_pending, confirmation_buttons, says_no, says_yes
+from actions.order_form import begin_order
 
 
 def offer_resume(dispatcher: CollectingDispatcher, draft: Draft) -> None:
@@ -90,6 +94,9 @@ class ActionAnswer(Action):
         if message.too_long:
             say_too_long(dispatcher)
             return []
+        if message.empty:
+            say_empty(dispatcher)
+            return []
         draft = Draft.of(tracker)
         pending = tracker.get_slot("pending") or ""
         if say_other_language(dispatcher, tracker, message):
@@ -103,6 +110,8 @@ class ActionAnswer(Action):
             return []
         if pending:
             return self._confirmed(dispatcher, tracker, message, draft, pending)
+        if offer_standing(tracker) and not draft.started and message.intent not in ("cancel_order", "cancel", "start_over"):
+            return answer_second_order(dispatcher, tracker)  # "the other 2 as another order?" waits for yes or no
         if message.intent == "cancel_order":
             return self._ask_cancel_order(dispatcher, tracker, message)
         if message.intent in ("cancel", "start_over"):
@@ -172,7 +181,7 @@ def read_unsure(dispatcher: CollectingDispatcher, tracker: Tracker, message: Mes
     a question alone is answered (or passed to the team); only the rest is not understood."""
     catalog = resources.catalog()
     if message.text.startswith("/") or not message.text.strip():
-        dispatcher.utter_message(response="utter_default")
+        say_not_understood(dispatcher)
         return []
     product = product_for(message)
     if product is not None:
@@ -186,5 +195,5 @@ def read_unsure(dispatcher: CollectingDispatcher, tracker: Tracker, message: Mes
     if asks_in_words(message.text):
         say_knowledge(dispatcher, tracker, message, None)
         return []
-    dispatcher.utter_message(response="utter_default")
+    say_not_understood(dispatcher)
     return []

@@ -21,56 +21,81 @@ from bot.core.values import display_value
 Selections = Dict[str, Any]
 
 
+Part = Tuple[int, Dict[str, str]]  # (count, option id -> value id): one configuration still to order
+
+
 @dataclass(frozen=True)
 class Remembered:
-    """The parts of a split still to be ordered: (count, value id) of one choice option."""
+    """The parts of a split still to be ordered, each a count and its value of every split
+    option ("the other two in poplin with button-down collars": 2, fabric and collar)."""
 
     product_id: str
-    option_id: str
-    parts: Tuple[Tuple[int, str], ...]
+    parts: Tuple[Part, ...]
+
+    @property
+    def option_ids(self) -> Tuple[str, ...]:
+        return tuple(dict.fromkeys(option_id for _, values in self.parts for option_id in values))
 
     def as_slot(self) -> Dict[str, Any]:
-        return {"product": self.product_id, "option": self.option_id, "parts": [list(part) for part in self.parts]}
+        return {"product": self.product_id, "parts": [[count, dict(values)] for count, values in self.parts]}
 
     @classmethod
     def from_slot(cls, catalog: Catalog, value: Any) -> Optional["Remembered"]:
         """The slot's value read back; None for anything that is not one (or names what the
-        catalog no longer has)."""
+        catalog no longer has). A slot of one option ({"option", "parts": [[count, value]]},
+        kept by earlier versions in conversations still open) reads as the same parts."""
         if not isinstance(value, Mapping):
             return None
         product = catalog.find_product(value.get("product"))
-        option_id, parts = value.get("option"), value.get("parts")
-        if product is None or option_id not in product.option_ids or not isinstance(parts, list):
+        parts = value.get("parts")
+        if product is None or not isinstance(parts, list):
             return None
-        option = product.option(option_id)
-        known = {v.id for v in option.values}
-        read = tuple((int(count), str(value_id)) for count, value_id in
-                     (part for part in parts if isinstance(part, list) and len(part) == 2)
-                     if isinstance(count, int) and count > 0 and value_id in known)
-        return cls(product.id, option_id, read) if read else None
+        read: List[Part] = []
+        for part in parts:
+            if not (isinstance(part, list) and len(part) == 2 and isinstance(part[0], int) and part[0] > 0):
+                continue
+            count, values = part
+            if not isinstance(values, Mapping):
+                values = {value.get("option"): values}
+            if values and all(known_value(product, option_id, value_id) for option_id, value_id in values.items()):
+                read.append((count, {str(o): str(v) for o, v in values.items()}))
+        return cls(product.id, tuple(read)) if read else None
+
+
+def known_value(product: Product, option_id: Any, value_id: Any) -> bool:
+    return option_id in product.option_ids and value_id in {v.id for v in product.option(option_id).values}
 
 
 def remember(product: Product, split: Mapping[str, List[Tuple[int, str]]]) -> Optional[Remembered]:
-    """What a split over one choice option leaves for other orders (all its parts until one
-    is placed). A split over several options at once is not remembered: which part goes
-    with which is not said."""
-    if len(split) != 1:
+    """What a split leaves for other orders (all its parts until one is placed). A split over
+    several options at once ("one linen with a spread collar and the other two in poplin with
+    button-down collars") pairs their values part by part, in the order said, when every
+    option names the same counts in that order; an option that does not (its parts are not
+    said part by part) is left out of what is remembered, and the next order keeps the
+    placed order's answer for it."""
+    if not split:
         return None
-    [(option_id, pairs)] = split.items()
-    return Remembered(product.id, option_id, tuple((int(count), value_id) for count, value_id in pairs))
+    options = list(split.items())
+    first_id, first = options[0]
+    parts: List[Part] = [(int(count), {first_id: value_id}) for count, value_id in first]
+    for option_id, pairs in options[1:]:
+        if [count for count, _ in pairs] == [count for count, _ in first]:
+            for (_, values), (_, value_id) in zip(parts, pairs, strict=True):
+                values[option_id] = value_id
+    return Remembered(product.id, tuple(parts))
 
 
 def after_placing(remembered: Optional[Remembered], product: Product, placed: Selections) -> Optional[Remembered]:
     """What is left once an order of `product` with `placed` is stored: the part it took
-    (its value of the split option) is done; None when nothing is left."""
+    (its values of the split options, all of them) is done; None when nothing is left."""
     if remembered is None or remembered.product_id != product.id:
         return None
-    value = placed.get(remembered.option_id)
-    taken = next((i for i, (_, value_id) in enumerate(remembered.parts) if value_id == value), None)
+    taken = next((i for i, (_, values) in enumerate(remembered.parts)
+                  if all(placed.get(option_id) == value_id for option_id, value_id in values.items())), None)
     if taken is None:  # the placed order took none of the parts: the customer may want them all
         return remembered
     left = remembered.parts[:taken] + remembered.parts[taken + 1:]
-    return Remembered(remembered.product_id, remembered.option_id, left) if left else None
+    return Remembered(remembered.product_id, left) if left else None
 
 
 @dataclass(frozen=True)
@@ -81,24 +106,29 @@ class NextOrder:
 
 
 def next_order(remembered: Remembered, product: Product, placed: Selections) -> NextOrder:
-    """The first remaining part as an order: the placed order's answers, the part's value,
+    """The first remaining part as an order: the placed order's answers, the part's values,
     and its count in the option the price is multiplied by. An answer that does not hold
     beside them (a rule, a bound) is left out, so the order form asks it again."""
-    count, value_id = remembered.parts[0]
-    option = product.option(remembered.option_id)
+    count, values = remembered.parts[0]
     selections = dict(placed)
-    selections[option.id] = value_id
-    changed = [f"{option.name}: {display_value(option, value_id)}"]
+    changed = []
+    for option_id, value_id in values.items():
+        option = product.option(option_id)
+        selections[option.id] = value_id
+        changed.append(f"{option.name}: {display_value(option, value_id)}")
+    kept = set(values)
     multiply_by = product.pricing.multiply_by
     if multiply_by:
         selections[multiply_by] = count
+        kept.add(multiply_by)
         changed.append(f"{product.option(multiply_by).name}: {amount(count, product.option(multiply_by).unit)}")
     for problem in check_order(product, selections):
-        if problem.reason != PlacementReason.MISSING and problem.option_id not in ("", option.id, multiply_by):
+        if problem.reason != PlacementReason.MISSING and problem.option_id not in kept | {""}:
             selections.pop(problem.option_id, None)
-    for violation in violations(product, selections, option.id):  # "linen needs ...": asked again
-        for involved in involved_options(product, violation.rule_id):
-            if involved not in (option.id, multiply_by):
-                selections.pop(involved, None)
-    left = Remembered(remembered.product_id, remembered.option_id, remembered.parts[1:]) if remembered.parts[1:] else None
+    for option_id in values:
+        for violation in violations(product, selections, option_id):  # "linen needs ...": asked again
+            for involved in involved_options(product, violation.rule_id):
+                if involved not in kept:
+                    selections.pop(involved, None)
+    left = Remembered(remembered.product_id, remembered.parts[1:]) if remembered.parts[1:] else None
     return NextOrder(selections, "; ".join(changed), left)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 
 from actions.order_form import ActionStartOrder
+from actions.kit import NOT_UNDERSTOOD_TEXT
 from actions.service_actions import ActionAnswer
+from bot.core.refusals import NOT_UNDERSTOOD_KEY
 from bot.core.knowledge import UNKNOWN_TEXT
 from tests.support.trackers import make_tracker, run, slot_events
 
@@ -30,7 +32,7 @@ async def test_an_unsure_message_naming_a_products_options_starts_its_order_and_
     assert "Got it: Fabric: Linen, natural; Fit: Slim; Collar: Spread." in said(messages)
     assert "PayPal" in said(messages)  # the question beside the values is answered
     assert followups(events) == ["order_form"]  # the order form takes over, asking the next option
-    assert not any(m.get("response") == "utter_default" for m in messages)
+    assert NOT_UNDERSTOOD_TEXT not in said(messages)
 
 
 async def test_an_unsure_question_is_answered_not_said_to_be_not_understood(order_database):
@@ -44,7 +46,8 @@ async def test_an_unsure_question_is_answered_not_said_to_be_not_understood(orde
 @pytest.mark.parametrize("text", ["sdfkjh qwpoeiru", "/nonsense", "ok so like the thing"])
 async def test_only_what_is_truly_not_understood_gets_the_fallback(text):
     events, messages = await run(ActionAnswer(), make_tracker(text, intent="nlu_fallback"))
-    assert events == [] and [m.get("response") for m in messages] == ["utter_default"]
+    assert events == [] and [m["text"] for m in messages] == [NOT_UNDERSTOOD_TEXT]
+    assert messages[0][NOT_UNDERSTOOD_KEY] is True  # counted as not understood in the staff's index
 
 
 @pytest.mark.parametrize("intent", ["inform", "nlu_fallback"])
@@ -79,7 +82,7 @@ SHIRT = {"fabric": "linen_natural", "fit": "slim", "collar": "spread", "cuffs": 
          "waist": 86, "sleeve_length": 64, "shirt_length": 75, "monogram": None, "quantity": 1}
 CONTACT = {"customer_name": "Aiko Tanaka", "customer_email": "aiko@example.jp",
            "customer_address": "Hauptstrasse 12, 10115 Berlin"}
-REST = {"product": "tailored_shirt", "option": "fabric", "parts": [[1, "linen_natural"], [2, "poplin_light_blue"]]}
+REST = {"product": "tailored_shirt", "parts": [[1, {"fabric": "linen_natural"}], [2, {"fabric": "poplin_light_blue"}]]}
 
 
 async def test_a_split_is_said_and_remembered_not_taken():
@@ -107,7 +110,7 @@ async def test_after_placing_the_rest_of_the_split_is_offered_and_yes_starts_it(
     assert ("You also asked for 2 × Poplin, light blue. Shall I start that as another order: the same "
             "Made-to-measure shirt with Fabric: Poplin, light blue; Quantity: 2 shirts?") in said(messages)
     offered = slots["split_rest"]
-    assert offered["offered"] is True and offered["parts"] == [[2, "poplin_light_blue"]]
+    assert offered["offered"] is True and offered["parts"] == [[2, {"fabric": "poplin_light_blue"}]]
 
     yes = make_tracker("yes", intent="affirm", slots={"split_rest": offered, "last_order": order["number"]})
     events, messages = await run(ActionPlaceOrder(), yes)
