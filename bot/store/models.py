@@ -8,7 +8,9 @@
 - `conversation_summaries`: one row per conversation (Rasa sender id), kept up to date from
   Rasa's events by the staff console's indexer (bot/staff/conversations/index.py), and
   `conversation_index_state`, that indexer's watermark;
-- `conversation_takeovers`: a member of staff talking to the customer in place of the bot.
+- `conversation_takeovers`: a member of staff talking to the customer in place of the bot;
+- `email_outbox` and `email_opt_outs`: mail to customers waiting to be sent, and the
+  addresses that unsubscribed.
 
 Their schema is the migrations'; tests/store/test_db.py checks that these models match.
 """
@@ -197,3 +199,34 @@ class ConversationTakeover(Base):
     staff: Mapped[str] = Column(String(100), nullable=False)
     started_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     ended_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+
+
+class EmailOutbox(Base):
+    """A mail to a customer, written in the transaction that made its news (an order placed,
+    a status changed by staff) and delivered by the e-mail sender (bot/channels/email.py)
+    with retries: pending while sent_at is None. Migration 0010."""
+
+    __tablename__ = "email_outbox"
+    __table_args__ = (Index("ix_email_outbox_pending", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    kind: Mapped[str] = Column(String(40), nullable=False)  # bot/store/outbox.py MailKind
+    order_number: Mapped[str] = Column(String(20), nullable=False)
+    to_address: Mapped[str] = Column(String(320), nullable=False)
+    status: Mapped[Optional[str]] = Column(String(40), nullable=True)  # the new status of a status mail
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    sent_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)  # or found not to be sent
+    outcome: Mapped[Optional[str]] = Column(String(20), nullable=True)  # MailOutcome, once done
+    last_error: Mapped[Optional[str]] = Column(Text, nullable=True)
+
+
+class EmailOptOut(Base):
+    """An address that asked for no more mail (the unsubscribe link). Migration 0010."""
+
+    __tablename__ = "email_opt_outs"
+
+    address: Mapped[str] = Column(String(320), primary_key=True)  # lower case
+    opted_out_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+

@@ -26,7 +26,7 @@ from bot.core.life import (
     normalize_order_number,
     status_label,
 )
-from bot.store import flags
+from bot.store import flags, outbox
 from bot.store.db import Database, OrderStoreError, utcnow
 from bot.store.models import STAFF_NAME_MAX_LENGTH, Order, OrderNote, OrderStatusChange
 from bot.store.search import EXPORT_COLUMNS, SUMMARY_COLUMNS, OrderQuery, order_conditions, order_ordering
@@ -180,6 +180,8 @@ class OrderStore(Database):
                     session.flush()
                     # The customer got through: their "stuck" flags end with this order.
                     flags.resolve_stuck_flags(session, values["conversation_id"], number, now)
+                    # The confirmation mail, sent by the e-mail sender (bot/channels/email.py).
+                    outbox.enqueue(session, outbox.MailKind.ORDER_PLACED, number, values["customer_email"], now=now)
                     placed = order_as_dict(order)
                 return placed
             except IntegrityError:
@@ -255,6 +257,7 @@ class OrderStore(Database):
                                           reason=reason))
             session.flush()
             order = session.get(Order, order_id, populate_existing=True)
+            outbox.enqueue(session, outbox.MailKind.STATUS_CHANGED, number, order.customer_email, new_status, now)
             return order_as_dict(order)
 
     def add_note(self, number: str, author: str, note: str) -> Dict[str, Any]:
