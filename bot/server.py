@@ -16,13 +16,14 @@ from typing import AsyncIterator, List, Optional
 
 from aiohttp import web
 
+from bot.channels.email import setup_email
 from bot.channels.rasa import RasaClient, timeout
 from bot.channels.shared_state import RedisState, open_shared_state
 from bot.channels.web.kit import RASA, SETTINGS, SHARED
 from bot.channels.web.widget import TAKEN_OVER, setup_widget
 from bot.settings import Settings, SettingsError
 from bot.staff.app import setup_staff
-from bot.staff.kit import STAFF, create_context
+from bot.staff.kit import STAFF, create_context, secret_key
 from bot.store.conversations import active_takeover
 
 MAX_REQUEST_BYTES = 256 * 1024
@@ -69,6 +70,8 @@ def create_app(settings: Settings) -> web.Application:
     app = create_widget_app(settings)
     setup_staff(app, create_context(settings))
     store = app[STAFF].store
+    # Mail to customers: the unsubscribe page, and the sender when SMTP_HOST is set.
+    setup_email(app, settings, store, secret_key(settings), app[STAFF].catalog)
 
     async def taken_over(sender: str) -> bool:
         return await asyncio.to_thread(active_takeover, store, sender) is not None
