@@ -196,7 +196,7 @@ def test_a_new_visitor_asks_rasa_nothing_and_stores_nothing(bot, page):
     # (it builds the new session in memory only), but it is a round trip to Rasa per page view.
     unknown = "web:never-sent-anything-0001"
     history_of_unknown = requests.get(f"{bot.web_url}/api/history", params={"sender": unknown}, timeout=30).json()
-    assert history_of_unknown == {"messages": [], "paused": False}
+    assert history_of_unknown == {"messages": [], "paused": False, "order_in_progress": False}
     assert tracker_events(bot, unknown) == 0
     say(page, "hi")
     assert tracker_events(bot, sender) > 0
