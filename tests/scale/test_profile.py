@@ -34,6 +34,7 @@ from bot.local import ROOT, free_port, stop_process_group
 from bot.runner import _die_with_parent  # a test run killed (timeout, Ctrl-C) leaves no server behind
 from bot.scale.profile import (
     TRACKER_PASSWORD_ENV,
+    backends,
     check_nginx_config,
     check_production,
     find_nginx,
@@ -136,6 +137,53 @@ def test_the_endpoints_read_their_credentials_from_the_environment(tmp_path):
     # The lock store that locks across servers, its URL (and password) from REDIS_URL.
     assert endpoints["lock_store"] == {"type": "bot.scale.lock_store.AtomicRedisLockStore", "url": "${REDIS_URL}",
                                        "key_prefix": "bespoke"}
+
+
+def test_the_counts_and_ports_are_read_from_the_environment():
+    settings = Settings.from_env({"BESPOKE_RASA_SERVERS": "3", "BESPOKE_ACTION_SERVERS": "1", "BESPOKE_WEB_SERVERS": "4",
+                                  "BESPOKE_RASA_BASE_PORT": "7000", "BESPOKE_ACTIONS_BASE_PORT": "7100",
+                                  "BESPOKE_WEB_BASE_PORT": "7200", "BESPOKE_RASA_URL": "http://rasa:5005/"})
+    assert backends(settings) == {"rasa": [7000, 7001, 7002], "actions": [7100], "web": [7200, 7201, 7202, 7203]}
+    assert settings.rasa_url == "http://rasa:5005"
+    with pytest.raises(SettingsError):
+        Settings.from_env({"BESPOKE_WEB_SERVERS": "two"})
+
+
+def test_the_profile_refuses_sqlite_before_anything_starts(trained_model, tmp_path):
+    env = {**os.environ, "BESPOKE_DATA_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0"}
+    env.pop("DATABASE_URL", None)
+    env.pop("TRACKER_DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--profile", "production", "--no-train"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "DATABASE_URL must be a postgresql:// URL" in result.stderr
+    assert not (tmp_path / "bespoke.db").exists() and not (tmp_path / "nginx").exists()
+
+
+def test_bespoke_migrate_creates_the_database_and_its_tables():
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.engine import make_url
+
+    from tests.support.services import postgres_database
+
+    with postgres_database("bespoke_migrate") as url:
+        fresh = make_url(url).set(database=make_url(url).database + "_made")
+        env = {**os.environ, "DATABASE_URL": fresh.render_as_string(hide_password=False)}
+        try:
+            result = subprocess.run([sys.executable, "-m", "bot.cli", "migrate", "--create-database"], cwd=ROOT,
+                                    env=env, capture_output=True, text=True, timeout=120)
+            assert result.returncode == 0, result.stderr
+            assert f"created the PostgreSQL database '{fresh.database}'" in result.stdout
+            engine = create_engine(fresh, future=True)
+            try:
+                assert "orders" in inspect(engine).get_table_names()
+            finally:
+                engine.dispose()
+        finally:
+            admin = create_engine(url, future=True, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
+            admin.dispose()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0", "::1"])
