@@ -129,6 +129,11 @@ class SharedState(abc.ABC):
         """The long payload kept under `key`."""
 
     @abc.abstractmethod
+    async def first_time(self, key: str, lifetime_s: float) -> bool:
+        """True the first time `key` is seen (a Telegram update delivered twice, perhaps to two
+        bridges, is handled once); remembered `lifetime_s`."""
+
+    @abc.abstractmethod
     async def try_lock(self, name: str, owner: str, lifetime_s: float) -> bool:
         """Take the lock `name` for `lifetime_s` unless someone else holds it."""
 
@@ -148,13 +153,15 @@ class SharedState(abc.ABC):
 class InProcessState(SharedState):
     """Each process alone (Settings.redis_url ""): the state lives in this process's memory."""
 
-    def __init__(self, payloads_kept: int = 5000) -> None:
+    def __init__(self, payloads_kept: int = 5000, seen_kept: int = 2000) -> None:
         self.buckets: Dict[Tuple[str, float, float], TokenBuckets] = {}
         self.answers: Dict[str, Tuple[AnswerState, Optional[Replies], float]] = {}  # key -> (state, replies, until)
         self.payloads: "OrderedDict[str, str]" = OrderedDict()
         self.payloads_kept = payloads_kept
         self.counter = itertools.count(1)
         self.locks: Dict[str, Tuple[str, float]] = {}  # name -> (owner, until)
+        self.seen: "OrderedDict[str, float]" = OrderedDict()  # key -> until, the last `seen_kept`
+        self.seen_kept = seen_kept
 
     async def take(self, limits: Sequence[Limit]) -> float:
         now = time.monotonic()
@@ -201,6 +208,15 @@ class InProcessState(SharedState):
 
     async def payload_for_key(self, key: str) -> Optional[str]:
         return self.payloads.get(key)
+
+    async def first_time(self, key: str, lifetime_s: float) -> bool:
+        if self.seen.get(key, 0.0) > time.monotonic():
+            return False
+        self.seen[key] = time.monotonic() + lifetime_s
+        self.seen.move_to_end(key)
+        while len(self.seen) > self.seen_kept:
+            self.seen.popitem(last=False)
+        return True
 
     async def try_lock(self, name: str, owner: str, lifetime_s: float) -> bool:
         holder, until = self.locks.get(name, ("", 0.0))
@@ -372,6 +388,12 @@ class RedisState(SharedState):
             return None
 
         return await self._or_local("a button payload", shared, unknown)
+
+    async def first_time(self, key: str, lifetime_s: float) -> bool:
+        async def shared() -> bool:
+            return bool(await self.redis.set(f"{self.prefix}seen:{key}", 1, nx=True, ex=max(1, int(lifetime_s))))
+
+        return await self._or_local("the updates seen", shared, lambda: self.local.first_time(key, lifetime_s))
 
     def _lock_key(self, name: str) -> str:
         return f"{self.prefix}lock:{name}"

@@ -137,7 +137,7 @@ async def test_both_states_count_a_burst_then_the_rate_and_take_every_limit_or_n
         await state.close()
 
 
-async def test_a_long_button_payload_made_by_one_bridge_is_resolved_by_another(redis):
+async def test_a_long_button_payload_and_an_update_seen_by_one_bridge_are_known_to_another(redis):
     first, second = Bridge(Settings(redis_url=redis)), Bridge(Settings(redis_url=redis))
     try:
         long = '/choose_option{"option":"memory","value":"' + "x" * 80 + '"}'
@@ -151,6 +151,11 @@ async def test_a_long_button_payload_made_by_one_bridge_is_resolved_by_another(r
         assert await second.shared.payload_of("h:AAAAAAAAAAAAAAAAAAAA") is None  # unknown: "expired"
         ttl = await aioredis.Redis.from_url(redis).ttl(f"bespoke:payload:{data[0]}")
         assert ttl > 24 * 3600
+        # An update Telegram delivers again, to the other bridge (webhook mode behind a
+        # balancer), is handled once.
+        assert await first.shared.first_time("telegram-update:77", 60)
+        assert not await second.shared.first_time("telegram-update:77", 60)
+        assert await second.shared.first_time("telegram-update:78", 60)
     finally:
         await first.shared.close()
         await second.shared.close()

@@ -24,7 +24,6 @@ from bot.channels.telegram.bot import (
     MAX_TEXT,
     NO_TEXT_WITH_BUTTONS,
     Bridge,
-    SeenUpdates,
     split_text,
     telegram_html,
 )
@@ -73,8 +72,7 @@ async def test_long_payloads_get_short_callback_data():
     data = await payloads.callback_data(long)
     assert len(data.encode()) <= 64 and await payloads.payload_of(data) == long
     assert await payloads.payload_of("k:unknown") is None
-    seen = SeenUpdates()
-    assert seen.first_time(7) and not seen.first_time(7)
+    assert await payloads.first_time("update:7", 60) and not await payloads.first_time("update:7", 60)
 
 
 def test_a_conveyor_order_over_telegram(bot, telegram):

@@ -9,10 +9,9 @@ import html
 import logging
 import re
 import warnings
-from collections import deque
 from datetime import timedelta
 from enum import Enum
-from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Set, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, MessageLimit, ParseMode
@@ -40,6 +39,7 @@ logger = logging.getLogger("bespoke.telegram")
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 POLLER_LOCK = "telegram-poller"
+UPDATE_KEPT_S = 24 * 3600  # Telegram gives up redelivering an update long before this
 POLLER_LOCK_S = 15.0  # a poller that dies without a word is replaced after at most this long
 # Commands and what each sends to Rasa.
 COMMANDS = {"start": "hi", "help": "help", "cancel": "cancel", "status": "my orders"}
@@ -122,24 +122,6 @@ class OneChatAtATime(BaseUpdateProcessor):
         pass
 
 
-class SeenUpdates:
-    """The last few update ids: an update delivered twice is handled once."""
-
-    def __init__(self, size: int = 2000):
-        self.order: Deque[int] = deque()
-        self.ids: Set[int] = set()
-        self.size = size
-
-    def first_time(self, update_id: int) -> bool:
-        if update_id in self.ids:
-            return False
-        self.ids.add(update_id)
-        self.order.append(update_id)
-        if len(self.order) > self.size:
-            self.ids.discard(self.order.popleft())
-        return True
-
-
 async def keyboard(item: Dict[str, Any], shared: SharedState) -> Optional[InlineKeyboardMarkup]:
     """The reply item's buttons as an inline keyboard, one button a row; a payload over
     Telegram's 64 bytes is kept in the shared state under a short key."""
@@ -154,7 +136,8 @@ class Bridge:
         # Waits for Rasa until the late limit: a slow answer is still delivered, late.
         late_limit = max(settings.telegram_rasa_late_limit_s, settings.telegram_rasa_timeout_s)
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token, timeout(late_limit, RASA_CONNECT_TIMEOUT_S))
-        # Long button payloads (and, with Redis, the one poller's lock) shared by every bridge.
+        # Long button payloads, the updates already handled (and, with Redis, the one poller's
+        # lock) shared by every bridge.
         self.shared = open_shared_state(settings)
         # Long polling with several bridges: only the one holding the lock asks Telegram
         # (two pollers would get 409 Conflict). Webhook mode needs none: Telegram posts to
@@ -163,7 +146,6 @@ class Bridge:
             if settings.redis_url and not settings.telegram_webhook_url else None
         self._holding: Optional[asyncio.Task] = None
         self.lost_poller_lock = False
-        self.seen = SeenUpdates()
         self.unreachable: Set[int] = set()  # chats that refused with 403 (blocked), until they write again
         self.told: Set[Tuple[int, SendProblem]] = set()  # staff heard of these already
         self._store: Optional[OrderStore] = None
@@ -257,7 +239,7 @@ class Bridge:
                 return False
 
     async def drop_duplicates(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not self.seen.first_time(update.update_id):
+        if not await self.shared.first_time(f"telegram-update:{update.update_id}", UPDATE_KEPT_S):
             logger.info("update %s delivered again; ignored", update.update_id)
             raise ApplicationHandlerStop
 
