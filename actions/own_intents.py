@@ -99,8 +99,9 @@ class ActionSessionStart(Action):
         return "action_session_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        carry = (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True)
         carried: Dict[str, Any] = {name: value for name, value in tracker.slots.items()
-                                   if value is not None and name not in RASA_SLOTS}
+                                   if carry and value is not None and name not in RASA_SLOTS}
         events: List[EventType] = [SessionStarted()] + [SlotSet(name, value) for name, value in carried.items()]
         if typed_session_start(tracker):
             draft = Draft.of(tracker)

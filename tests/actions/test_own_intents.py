@@ -57,3 +57,15 @@ async def test_the_fallback_says_not_understood_marked_and_an_empty_message_is_t
     for text in ["", "   "]:
         events, [message] = await run(ActionDefaultFallback(), make_tracker(text, intent="nlu_fallback"))
         assert message["text"].startswith("Your message came through empty") and NOT_UNDERSTOOD_KEY not in message
+
+
+async def test_slots_are_carried_only_when_the_domain_says_so():
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from tests.support.trackers import DOMAIN
+
+    tracker = make_tracker("hi", intent="greet", slots=STARTED)
+    tracker.events.append({"event": "action", "name": "action_listen"})
+    domain = {**DOMAIN, "session_config": {"session_expiration_time": 60, "carry_over_slots_to_new_session": False}}
+    events = await ActionSessionStart().run(CollectingDispatcher(), tracker, domain)
+    assert kinds(events) == ["session_started", "action"]
