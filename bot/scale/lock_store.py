@@ -245,13 +245,19 @@ class AtomicRedisLockStore(LockStore):
         keys = _Keys(self.key_prefix, conversation_id, token)
         lifetime_ms = max(1, round(lock_lifetime * 1000))
         args = [keys.wake_prefix, token, lifetime_ms]
+        # Every Redis call is awaited through asyncio.shield: a cancelled request (Rasa's REST
+        # channel is cancelled when its client goes) is then cancelled here at once, where
+        # redis-py 4.6, cancelled inside a command, can lose the cancellation and wait on.
         client, scripts = self._redis()
-        try:
-            number, state, value = await scripts["issue"](keys=keys.script_keys, args=args)
-        except RedisError as error:
-            raise LockError(f"Could not take a ticket for conversation '{conversation_id}': {self._failed(error)}") from error
+        number: Optional[int] = None  # not known until the ticket script answers
         held = False
         try:
+            # In the try: a ticket taken by a script whose answer never came (a cancelled
+            # request, a timeout) is released too, instead of blocking for a lifetime.
+            try:
+                number, state, value = await asyncio.shield(scripts["issue"](keys=keys.script_keys, args=args))
+            except RedisError as error:
+                raise LockError(f"Could not take a ticket for conversation '{conversation_id}': {self._failed(error)}") from error
             # The next check comes at the latest after `poll` s: well inside the lifetime (a
             # waiter renews its ticket by checking) and the socket timeout (BLPOP waits that long).
             poll = max(0.001, min(wait_time_in_seconds, lock_lifetime / 4, self._socket_timeout / 2))
@@ -262,7 +268,8 @@ class AtomicRedisLockStore(LockStore):
             held = True
             yield TicketLock(conversation_id, deque([Ticket(number, deadline_ms / 1000)]))
         finally:
-            await self._release(scripts["release"], keys, args, conversation_id, number, held, lock_lifetime)
+            # Shielded: a cancellation while releasing does not leave the ticket behind.
+            await asyncio.shield(self._release(scripts["release"], keys, args, conversation_id, number, held, lock_lifetime))
 
     async def _wait_for_turn(
         self,
@@ -278,8 +285,8 @@ class AtomicRedisLockStore(LockStore):
         the turn's deadline (Redis ms)."""
         try:
             while True:
-                await client.blpop([keys.own_wake], timeout=poll)
-                state, value = await check(keys=keys.script_keys, args=args)
+                await asyncio.shield(client.blpop([keys.own_wake], timeout=poll))
+                state, value = await asyncio.shield(check(keys=keys.script_keys, args=args))
                 if state == _Turn.ACQUIRED:
                     return int(value)
                 if state == _Turn.EXPIRED:
@@ -297,7 +304,7 @@ class AtomicRedisLockStore(LockStore):
         keys: _Keys,
         args: List[Any],
         conversation_id: str,
-        number: int,
+        number: Optional[int],
         held: bool,
         lock_lifetime: float,
     ) -> None:
@@ -307,9 +314,10 @@ class AtomicRedisLockStore(LockStore):
             # Raising here would turn a turn that was processed (and stored) into an error the
             # customer answers by sending the message again.
             logger.error(
-                "Could not release ticket %s of conversation '%s' (%s): the conversation stays locked "
-                "until the ticket expires, at most %g s from now.",
-                number, conversation_id, self._failed(error), lock_lifetime,
+                "Could not release %s of conversation '%s' (%s): if it was taken, the conversation "
+                "stays locked until it expires, at most %g s from now.",
+                "the ticket" if number is None else f"ticket {number}", conversation_id, self._failed(error),
+                lock_lifetime,
             )
             return
         if held and not still_held:

@@ -285,6 +285,35 @@ async def test_a_waiter_killed_in_the_queue_delays_the_next_turn_by_at_most_one_
     client.close()
 
 
+async def test_a_cancelled_waiter_is_cancelled_at_once_and_leaves_no_ticket_behind(redis_up):
+    """Cancelled at every stage (before its ticket, while taking it, while waiting): redis-py
+    4.6 cancelled inside a command could lose the cancellation and wait for the turn."""
+    prefix = new_prefix()
+    store = AtomicRedisLockStore(url=redis_up.url, key_prefix=prefix)
+    client = redis.Redis(port=redis_up.port)
+    queue = f"{prefix}:lock:{{cancelled}}:queue"
+
+    async def waiter():
+        async with store.lock("cancelled"):
+            raise AssertionError("the cancelled waiter's turn came")
+
+    for delay in [0, 0.0005, 0.001, 0.002, 0.005, None] * 4:  # None: once its ticket is queued
+        async with store.lock("cancelled"):
+            waiting = asyncio.create_task(waiter())
+            if delay is None:
+                while client.zcard(queue) < 2:
+                    await asyncio.sleep(0.001)
+            else:
+                await asyncio.sleep(delay)
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(waiting, 5)
+            assert client.zcard(queue) == 1  # only the holder's
+    assert set(keys_of(redis_up, prefix)) == {f"{prefix}:lock:{{cancelled}}:counter"}
+    await store.close()
+    client.close()
+
+
 async def test_a_live_waiter_keeps_its_place_longer_than_the_lifetime(redis_up, caplog):
     store = AtomicRedisLockStore(url=redis_up.url, key_prefix=new_prefix())
     inside, order = [], []
