@@ -465,17 +465,62 @@ def validate_replies_by_event_type() -> None:
     RemoteAction._validate_action_result = validate_action_result
 
 
+def _graph_value(value: Any, results: Dict[str, Any]) -> Any:
+    """A value of a dask graph as dask's synchronous scheduler computes it (dask.core's
+    `_execute_task`): a task (a tuple whose first item is callable) is called with its
+    arguments' values, a list is each of its items' value, a key already computed is its
+    result, anything else is itself (Rasa's inputs are `(name, value)` literals)."""
+    if isinstance(value, list):
+        return [_graph_value(item, results) for item in value]
+    if isinstance(value, tuple) and value and callable(value[0]):
+        return value[0](*(_graph_value(argument, results) for argument in value[1:]))
+    try:
+        return results.get(value, value)
+    except TypeError:  # unhashable: a literal
+        return value
+
+
+def _graph_keys(value: Any, graph: Dict[str, Any]) -> List[str]:
+    """The keys of `graph` a value needs, in the order its arguments name them."""
+    if isinstance(value, list):
+        return [key for item in value for key in _graph_keys(item, graph)]
+    if isinstance(value, tuple) and value and callable(value[0]):
+        return [key for argument in value[1:] for key in _graph_keys(argument, graph)]
+    try:
+        return [value] if value in graph else []
+    except TypeError:
+        return []
+
+
+def _graph_sequence(graph: Dict[str, Any]) -> List[str]:
+    """Every key of the graph, each after the keys it needs (depth first, in key order)."""
+    sequence: List[str] = []
+    placed: set = set()
+    for root in graph:
+        stack = [(root, False)]
+        while stack:
+            key, expanded = stack.pop()
+            if key in placed:
+                continue
+            if expanded:
+                placed.add(key)
+                sequence.append(key)
+                continue
+            stack.append((key, True))
+            stack.extend((need, False) for need in reversed(_graph_keys(graph[key], graph)) if need not in placed)
+    return sequence
+
+
 def run_graphs_in_order() -> None:
     """Rasa runs its model graph (the NLU pipeline for every message, the policies for
-    every prediction) through dask's synchronous scheduler: per run it culls the graph,
-    orders it (dask.order), and feeds each task through futures, callbacks and a state
-    machine, ~8 % of a turn beside the components' own work. Here a runner computes
-    dask's order once per set of targets and inputs and then evaluates the same tasks in
-    that order with dask's own task evaluator (`dask.core._execute_task`): the same
-    nodes, called in the same sequence with the same arguments, the same results and
-    Rasa's GraphRunError for a RuntimeError."""
-    from dask.core import _execute_task
-    from dask.order import order
+    every prediction) through dask's synchronous scheduler: per run it orders the graph
+    (dask.order) and feeds each task through futures, callbacks and a state machine, ~8 %
+    of a turn beside the components' own work. Here a runner orders the same graph once
+    per set of targets and inputs (every node after the nodes it needs) and then computes
+    each task in that order as dask does (_graph_value): the same nodes with the same
+    arguments, the same results, Rasa's GraphRunError for a RuntimeError. Nodes that do
+    not need each other may run in another order than dask's (the domain and rule-data
+    providers of the policy graph): those only hand out what the model stored."""
     from rasa.engine.exceptions import GraphRunError
     from rasa.engine.runner.dask import DaskGraphRunner
 
@@ -489,12 +534,11 @@ def run_graphs_in_order() -> None:
         sequences = self.__dict__.setdefault("_bespoke_sequences", {})
         key = (tuple(run_targets), tuple(sorted(inputs or ())))
         if key not in sequences:
-            priorities = order(run_graph)
-            sequences[key] = sorted(run_graph, key=priorities.__getitem__)
+            sequences[key] = _graph_sequence(run_graph)
         results: Dict[str, Any] = {}
         try:
             for name in sequences[key]:
-                results[name] = _execute_task(run_graph[name], results)
+                results[name] = _graph_value(run_graph[name], results)
         except RuntimeError as e:
             raise GraphRunError("Error running runner.") from e
         return dict(results[target] for target in run_targets)
