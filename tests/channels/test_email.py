@@ -89,7 +89,8 @@ async def test_confirmation_status_mail_and_unsubscribe(monkeypatch, tmp_path, s
         new = replace(conversation_order("web:mail00001", name="Ada <Lovelace>"),
                       customer_email="ada@example.org")
         placed = await asyncio.to_thread(store.place_order, new)
-        [(to, confirmation)] = await asyncio.to_thread(inbox.wait_for, 1)
+        # The first mail waits for the catalog (the shop's name) to load: seconds on a busy machine.
+        [(to, confirmation)] = await asyncio.to_thread(inbox.wait_for, 1, 180.0)
         assert to == ["ada@example.org"]
         assert confirmation["Subject"] == f"Your order {placed['number']} at Bespoke Workshop"
         assert confirmation["From"] == "Bespoke Workshop <orders@shop.example>"
