@@ -18,6 +18,9 @@ import httpx
 from bot.core.limits import clean_json, clean_text
 
 Timeout = Optional[httpx.Timeout]
+# The metadata of a customer message given to Rasa again after staff handed the conversation
+# back (it was written while staff had it): the widget's history shows the first one only.
+PICKED_UP = "picked_up_after_takeover"
 
 
 

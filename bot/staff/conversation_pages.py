@@ -20,7 +20,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 from sqlalchemy.exc import DBAPIError
 
-from bot.channels.rasa import RasaBadReply, RasaError, timeout
+from bot.channels.rasa import PICKED_UP, RasaBadReply, RasaError, timeout
 from bot.channels.telegram.sender import TelegramSendError
 from bot.channels.web.kit import RASA
 from bot.store.conversations import TakenOverError, active_takeover, cancel_takeover, end_takeover, start_takeover
@@ -288,16 +288,79 @@ async def send_message(request: web.Request) -> web.Response:
     raise redirect(f"{conversation_path(conversation_id)}?done=sent_{channel}#write")
 
 
+# What the bot says when it is handed a conversation whose customer wrote meanwhile, before it
+# answers those messages; marked in the bot event's metadata (BACK) as data.
+BACK_TEXT = ("I'm back: the shop's team has handed the conversation back to me. You wrote while they had it, "
+             "so I'm picking up from your message.")
+BACK = "handed_back"
+MAX_PICKED_UP = 5  # the customer's latest messages answered after a hand-back
+
+
+def waiting_messages(events: List[Dict[str, Any]]) -> List[str]:
+    """The customer's messages written while staff had the conversation (since its last
+    pause) and not followed by a staff message: the bot answers them after the hand-back."""
+    waiting: List[str] = []
+    paused = False
+    for event in events:
+        kind = event.get("event")
+        if kind in ("pause", "resume"):
+            paused, waiting = kind == "pause", []
+        elif paused and kind == "user" and str(event.get("text") or "").strip():
+            waiting.append(str(event["text"]))
+        elif paused and kind == "bot" and (event.get("metadata") or {}).get("staff"):
+            waiting = []  # staff answered what came before
+    return waiting[-MAX_PICKED_UP:] if paused else []
+
+
+async def pick_up(request: web.Request, conversation_id: str, waiting: List[str]) -> List[str]:
+    """The bot answers the customer's waiting messages (given to Rasa again, marked PICKED_UP
+    so the widget shows each once); a Telegram customer gets the answers sent. What went wrong, for staff."""
+    context = context_of(request)
+    chat_id = telegram_chat_id(conversation_id) if channel_of(conversation_id) == "telegram" else None
+    texts = [BACK_TEXT]
+    problems: List[str] = []
+    for text in waiting:
+        try:
+            replies = await request.app[RASA].send_message(conversation_id, text, {PICKED_UP: True},
+                                                           timeout=timeout(RASA_TIMEOUT_S * 4))
+        except RasaError as error:
+            logger.warning("Rasa did not answer a waiting message of %s: %r", conversation_id, error)
+            problems.append("the bot could not answer a message the customer wrote meanwhile (Rasa not reachable); "
+                            "please answer it yourself")
+            break
+        texts += [str(reply.get("text")) for reply in replies if reply.get("text")]
+    if chat_id is not None:
+        for text in texts:
+            try:
+                await send_telegram(context, chat_id, text)
+            except DeliveryFailed as error:
+                problems.append(str(error))
+                break
+    return problems
+
+
 async def hand_back(request: web.Request) -> web.Response:
     await form(request)
     context, staff = context_of(request), staff_of(request)
     conversation_id = conversation_id_of(request)
     try:
-        await append_events(request, conversation_id, [{"event": "resume"}])
+        tracker = await request.app[RASA].tracker(conversation_id, timeout=timeout(RASA_TIMEOUT_S))
+    except RasaError as error:
+        logger.warning("Rasa not reachable to hand %s back: %r", conversation_id, error)
+        return await transcript_page(request, "Could not hand back: the bot (Rasa) is not reachable right now; "
+                                              "nothing was changed. Try again in a moment.", 502)
+    waiting = waiting_messages((tracker or {}).get("events") or [])
+    back = [{"event": "bot", "text": BACK_TEXT, "metadata": {BACK: True}}] if waiting else []
+    try:
+        await append_events(request, conversation_id, [{"event": "resume"}] + back)
     except RasaUnavailable as error:
         return await transcript_page(request, f"Could not hand back: {error}", 502)
+    problems = await pick_up(request, conversation_id, waiting) if waiting else []
+    # Ended after the bot answered: the widget reads its history once more when it sees the end.
     await in_thread(end_takeover, context.store, conversation_id)
-    logger.info("staff %s handed %s back to the bot", staff, conversation_id)
+    logger.info("staff %s handed %s back to the bot (%d waiting messages)", staff, conversation_id, len(waiting))
+    if problems:
+        return await transcript_page(request, "Handed back, but " + "; ".join(problems) + ".", 502)
     raise redirect(f"{conversation_path(conversation_id)}?done=handed_back")
 
 

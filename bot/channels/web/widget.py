@@ -21,7 +21,9 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
 
 from aiohttp import web
 
-from bot.channels.rasa import RasaBadReply, RasaError, RasaTimeout, button_titles, reply_buttons, reply_image, timeout
+from bot.channels.rasa import (
+    PICKED_UP, RasaBadReply, RasaError, RasaTimeout, button_titles, reply_buttons, reply_image, timeout,
+)
 from bot.channels.shared_state import ANSWER_KEPT_S, AnswerState, Limit
 from bot.channels.web.kit import RASA, SETTINGS, SHARED, client_address
 from bot.core.limits import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
@@ -219,7 +221,7 @@ def history_from_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
                 offered = button_titles(message["buttons"])
         elif kind == "user":
             text = event.get("text") or ""
-            if not text:
+            if not text or (event.get("metadata") or {}).get(PICKED_UP):  # shown once, when it was written
                 continue
             messages.append({"from": "user", "text": offered.get(text, text), "timestamp": event.get("timestamp")})
             offered = {}

@@ -417,7 +417,13 @@
     return fetch(server + "/api/history" + query).then(getJson).then(function (body) {
       if (conversation !== sender) return;
       paused = !!body.paused;
-      if (body.messages === null) return;  // a periodic check: nothing new
+      if (body.messages === null) {  // a periodic check: nothing new ...
+        // ... unless staff just handed the conversation back: the bot's answers to what the
+        // customer wrote meanwhile are read once more.
+        if (polling && staffHad) { staffHad = false; return loadHistory(true); }
+        return;
+      }
+      if (polling) staffHad = true;  // only a conversation staff have is read by the periodic check
       if (busy) staleHistory = true;  // drawn again after the message being sent
       else if (!quiet || (body.messages || []).length !== shownCount()) render(body.messages || []);
       if (historyFailed && !undelivered) hideNotice();
@@ -446,6 +452,7 @@
   // the widget checks every 8 s (a small query on the server, no call to Rasa), and while
   // staff have the conversation it reads the history every 4 s, drawn again only when it grew.
   var paused = false;
+  var staffHad = false;  // the periodic check read the history: staff had the conversation
   function poll() {
     setTimeout(poll, (paused ? 4 : 8) * 1000);
     if (document.visibilityState !== "visible" || busy || historyFailed || undelivered || isFresh()) return;
