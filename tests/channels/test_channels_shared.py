@@ -91,7 +91,7 @@ def play_rest(bot) -> Tuple[str, List[str]]:
 
 def play_telegram(bot, tmp_path) -> Tuple[str, List[str]]:
     api = FakeBotApi().start()
-    bridge = BridgeProcess(api, bot.rasa_port, tmp_path / "telegram.log")
+    bridge = BridgeProcess(api, bot.rasa_port, tmp_path / "telegram.log", rasa_token=bot.token)
     chat_id = 720000 + uuid.uuid4().int % 10000
     try:
         user = TelegramUser(api, bridge, chat_id)

@@ -38,7 +38,7 @@ CONTACT = ["Anna Schmidt", "anna.schmidt@example.com", "Hauptstrasse 12, 10115 B
 @pytest.fixture
 def telegram(bot, tmp_path):
     api = FakeBotApi().start()
-    bridge = BridgeProcess(api, bot.rasa_port, tmp_path / "telegram.log")
+    bridge = BridgeProcess(api, bot.rasa_port, tmp_path / "telegram.log", rasa_token=bot.token)
     try:
         yield api, bridge
     finally:
@@ -306,7 +306,7 @@ def post_update(url: str, update: Dict[str, Any], secret: Optional[str]) -> requ
 def test_webhook_mode_sets_the_webhook_and_answers_only_updates_with_the_secret(bot, tmp_path):
     api = FakeBotApi().start()
     port, secret = free_port(), f"s3cret-{uuid.uuid4().hex}"
-    bridge = BridgeProcess(api, bot.rasa_port, tmp_path / "telegram-webhook.log", extra_env={
+    bridge = BridgeProcess(api, bot.rasa_port, tmp_path / "telegram-webhook.log", rasa_token=bot.token, extra_env={
         "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_WEBHOOK_SECRET": secret, "TELEGRAM_WEBHOOK_PORT": str(port),
     })
     hook = f"http://127.0.0.1:{port}/telegram/hook"

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from aiohttp import web
 
@@ -102,7 +102,12 @@ class FakeBotApi(LoopServer):
         self.calls: List[Dict[str, Any]] = []  # the calls it took
         self.refused: List[Dict[str, Any]] = []  # the calls it refused, with their "status"
         self.refusals: List[Refusal] = []
-        self.pending: List[Dict[str, Any]] = []
+        # Updates pushed and not yet confirmed: as Telegram does, an update given out stays
+        # until a getUpdates with a higher offset confirms it, so an update given to a
+        # bridge that died before handling it reaches the next bridge.
+        self.pending: List[Tuple[int, Dict[str, Any]]] = []  # (push number, update)
+        self.given_out: Set[int] = set()  # push numbers of pending updates given out at least once
+        self.pushes = itertools.count(1)
         self.lock = threading.Lock()
         self.message_ids = itertools.count(1000)
         self.update_ids = itertools.count(1)
@@ -147,9 +152,13 @@ class FakeBotApi(LoopServer):
             self.getupdates_calls += 1
             wait = min(float(params.get("timeout") or 0), 1.0)
             deadline = time.monotonic() + wait
+            offset = int(params.get("offset") or 0)
             while True:
                 with self.lock:
-                    updates, self.pending = self.pending, []
+                    self.pending = [(n, u) for n, u in self.pending
+                                    if not (n in self.given_out and u["update_id"] < offset)]
+                    updates = [u for _, u in self.pending]
+                    self.given_out.update(n for n, _ in self.pending)
                 if updates or time.monotonic() >= deadline:
                     break
                 await asyncio.sleep(0.05)
@@ -175,7 +184,7 @@ class FakeBotApi(LoopServer):
     # What the tests do as a Telegram user.
     def push(self, update: Dict[str, Any]) -> Dict[str, Any]:
         with self.lock:
-            self.pending.append(update)
+            self.pending.append((next(self.pushes), update))
         return update
 
     @staticmethod
@@ -236,9 +245,11 @@ class FakeBotApi(LoopServer):
 class BridgeProcess:
     """`python -m bot.channels.telegram` talking to the fake Bot API and to Rasa on `rasa_port`."""
 
-    def __init__(self, api: FakeBotApi, rasa_port: int, log_path: Path, extra_env: Optional[Dict[str, str]] = None):
+    def __init__(self, api: FakeBotApi, rasa_port: int, log_path: Path, extra_env: Optional[Dict[str, str]] = None,
+                 rasa_token: str = ""):
+        """`rasa_token`: the real Rasa's (BotServers.token), whose REST channel asks for it."""
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": "test:token", "TELEGRAM_API_BASE_URL": api.base_url,
-               "BESPOKE_RASA_PORT": str(rasa_port), "PYTHONUNBUFFERED": "1"}
+               "BESPOKE_RASA_PORT": str(rasa_port), "BESPOKE_RASA_TOKEN": rasa_token, "PYTHONUNBUFFERED": "1"}
         for name in ("TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_WEBHOOK_LISTEN",
                      "TELEGRAM_WEBHOOK_PORT", "BESPOKE_TELEGRAM_RASA_TIMEOUT"):
             env.pop(name, None)

@@ -32,6 +32,7 @@ from bot.channels.rasa import RasaClient, RasaError, RasaTimeout, reply_buttons,
 from bot.channels.shared_state import LockHolder, SharedState, open_shared_state
 from bot.channels.telegram.sender import TelegramSendError, send_to_staff_chat
 from bot.settings import Settings, SettingsError
+from bot.store.conversations import active_takeover
 from bot.store.flags import FlagKind
 from bot.store.orders import OrderStore
 
@@ -46,6 +47,10 @@ COMMANDS = {"start": "hi", "help": "help", "cancel": "cancel", "status": "my ord
 APOLOGY_DOWN = "Sorry, I can't reach the shop's assistant right now. Please send your message again in a moment."
 APOLOGY_SLOW = "Sorry, the shop's assistant is taking too long to answer. Please send your message again in a moment."
 STILL_WORKING = "This is taking a little longer than usual; I'll answer here as soon as I can."
+# Rasa answered nothing (an action failed, the action server restarting, a conversation's
+# lock not had in time): the customer must not wait for an answer that never comes.
+APOLOGY_NO_ANSWER = ("Sorry, something went wrong on our side and that message got no answer. "
+                     "Please send it again.")
 NO_TEXT_WITH_BUTTONS = "Please choose:"
 TYPING_EVERY_S = 4.5  # Telegram shows "typing" for about 5 s
 MAX_CONCURRENT_UPDATES = 64  # chats answered side by side
@@ -174,13 +179,25 @@ class Bridge:
         if self._store is not None:
             self._store.dispose()
 
-    def flag_for_staff(self, conversation_id: str, reason: str) -> None:
-        """Flag the conversation in the store (the staff console's queue shows it)."""
+    def store(self) -> OrderStore:
+        """The order store, opened on first use (most bridges never need it)."""
         if self._store is None:
             store = OrderStore(self.settings.database_url)
             store.migrate()
             self._store = store
-        self._store.flag_conversation(conversation_id, reason, FlagKind.UNDELIVERED)
+        return self._store
+
+    def flag_for_staff(self, conversation_id: str, reason: str) -> None:
+        """Flag the conversation in the store (the staff console's queue shows it)."""
+        self.store().flag_conversation(conversation_id, reason, FlagKind.UNDELIVERED)
+
+    async def taken_over(self, conversation_id: str) -> bool:
+        """Staff hold the conversation (Rasa is paused and answers nothing, rightly)."""
+        try:
+            return await asyncio.to_thread(lambda: active_takeover(self.store(), conversation_id) is not None)
+        except Exception:  # the store away: better an apology too many than a customer left waiting
+            logger.exception("could not read the takeovers of %s", conversation_id)
+            return False
 
     async def tell_staff(self, chat_id: int, problem: SendProblem, detail: str) -> None:
         """A reply did not reach the chat: the log, a flag on the conversation and, when a staff
@@ -286,6 +303,11 @@ class Bridge:
                 await typing
         if replies is None:
             await self.deliver(chat.id, context.bot.send_message, {"chat_id": chat.id, "text": apology})
+            return
+        if not replies and not await self.taken_over(f"telegram:{chat.id}"):
+            # Staff holding the conversation is the one time no answer is right.
+            logger.warning("Rasa gave no reply to a message of chat %s", chat.id)
+            await self.deliver(chat.id, context.bot.send_message, {"chat_id": chat.id, "text": APOLOGY_NO_ANSWER})
             return
         for item in replies:
             await self.send_item(context.bot, chat.id, item)
