@@ -22,7 +22,7 @@ from bot.server import create_widget_app
 from bot.settings import Settings
 from tests.support.fake_rasa import FakeRasa
 from tests.support.fake_telegram import BridgeProcess, FakeBotApi
-from tests.support.redis_server_h4 import own_redis_server
+from tests.support.redis_server import own_redis_server
 
 SENDER = "web:aaaaaaaa-0000-4000-8000-000000000001"
 OTHER = "web:bbbbbbbb-0000-4000-8000-000000000002"
