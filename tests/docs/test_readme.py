@@ -270,7 +270,9 @@ class Shell:
         return {
             r"scripts/run": self.scripts_run,
             r"scripts/test": self.scripts_test,
-            r'curl -s "localhost:(\d+)(/webhooks/rest/webhook)\?token=\$\(cat var/run/rasa-token\)" -d (.+)': self.curl_rest,
+            r"scripts/run-production": self.scripts_run_production,
+            # (shlex.join's quoting of the README's line: its "..." lets the shell run $(cat ...))
+            r"curl -s 'localhost:(\d+)(/webhooks/rest/webhook)\?token=\$\(cat var/run/rasa-token\)' -d (.+)": self.curl_rest,
             r"uv run bespoke staff add (\w+)": self.staff_add,
             r"uv run bespoke staff token (\w+)": self.staff_token,
             r"uv run bespoke staff tokens": self.staff_tokens,
@@ -294,8 +296,18 @@ class Shell:
         assert os.access(ROOT / "scripts" / "test", os.X_OK)
         assert "exec scripts/test" in (ROOT / ".ci" / "run").read_text()
 
+    def scripts_run_production(self) -> None:
+        # Two of each server over a PostgreSQL cluster and a redis-server of its own: the
+        # profile's test starts it with exactly this command and orders through it.
+        assert os.access(ROOT / "scripts" / "run-production", os.X_OK)
+        profile_test = (ROOT / "tests" / "scale" / "test_profile.py").read_text()
+        assert '[str(ROOT / "scripts" / "run-production"), "--no-train"]' in profile_test
+
     def curl_rest(self, port: str, path: str, body: str) -> None:
         assert port == "5005", "the README shows Rasa's default port"
+        # Double quotes in the README, so the reader's shell runs the $(cat ...) (shlex.join
+        # gave the line above in single quotes).
+        assert f'"localhost:{port}{path}?token=$(cat var/run/rasa-token)"' in (ROOT / "README.md").read_text()
         # As the reader runs it, with the token file of this run's data folder (the README's var/).
         token_file = self.data_dir / "run" / "rasa-token"
         assert token_file.stat().st_mode & 0o077 == 0, "only this user reads the token"

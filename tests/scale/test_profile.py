@@ -296,14 +296,21 @@ class Profile:
         return [order for order in json.loads(result.stdout) if order["conversation_id"] == sender]
 
     def child(self, command_part: str) -> int:
-        """The pid of the runner's child whose command line holds `command_part`."""
+        """The pid of the runner's process whose command line holds `command_part`: a
+        descendant of the started command (scripts/run-production runs the runner under uv)."""
+        parents: Dict[int, int] = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        descendants, frontier = set(), {self.process.pid}
+        while frontier:
+            frontier = {pid for pid, parent in parents.items() if parent in frontier} - descendants
+            descendants |= frontier
+        for pid in sorted(descendants):
             with contextlib.suppress(OSError):
-                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != self.process.pid:
-                    continue
-                command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
                 if command_part in command:
-                    return int(stat.parent.name)
+                    return pid
         raise AssertionError(f"no child running {command_part!r}")
 
 
@@ -327,8 +334,9 @@ def profile(trained_model, tmp_path_factory) -> Iterator[Profile]:
         env.pop("TRACKER_DATABASE_URL", None)
         log = data_dir / "profile.log"
         with log.open("ab") as out:
-            process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--profile", "production",
-                                        "--no-train"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            # The README's command, as a reader runs it (its setup step finds everything there).
+            process = subprocess.Popen([str(ROOT / "scripts" / "run-production"), "--no-train"],
+                                       cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                        start_new_session=True, preexec_fn=_die_with_parent)
         running = Profile(process, env, settings, log)
         try:
