@@ -19,7 +19,7 @@ over the step, divided by the step's turns), and the p50 per turn index (turn 2 
 turn 12: a turn should not cost more because the conversation is longer).
 
 `--compare` runs every rate twice, in separate server starts back to back: first with
-every Rasa patch of bot/rasa_server.py switched off (BESPOKE_BENCH_RASA_PATCHES_OFF=all),
+every Rasa patch of bot/rasa_patches.py switched off (BESPOKE_BENCH_RASA_PATCHES_OFF=all),
 then with all of them on; `--off a,b` runs once with the named patches off; `--variants
 'all;a;'` runs all off, then all but a, then all on.
 """
@@ -304,7 +304,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--scripts", default="step_by_step",
                         help="which SCRIPTS: 'step_by_step' (default), 'fewest_messages', 'all' or names")
     parser.add_argument("--compare", action="store_true", help="all Rasa patches off, then all on (two server starts)")
-    parser.add_argument("--off", default="", help="Rasa patches to switch off (names in bot/rasa_server.py, or 'all')")
+    parser.add_argument("--off", default="", help="Rasa patches to switch off (names in bot/rasa_patches.py, or 'all')")
     parser.add_argument("--variants", help="server starts back to back, each the patches it switches off, separated by "
                         "';' (e.g. 'all;tracker_cache;' = all off, all but tracker_cache, all on); overrides --compare/--off")
     parser.add_argument("--json", type=Path, help="write all figures to this file")

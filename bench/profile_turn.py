@@ -128,7 +128,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="offered turns/s (default 20)")
     parser.add_argument("--duration", type=float, default=40.0, help="seconds of arrivals (default 40)")
     parser.add_argument("--think", type=float, default=1.0, help="seconds between answer and next message")
-    parser.add_argument("--off", default="", help="Rasa patches to switch off (bot/rasa_server.py names, or 'all')")
+    parser.add_argument("--off", default="", help="Rasa patches to switch off (bot/rasa_patches.py names, or 'all')")
     parser.add_argument("--top", type=int, default=25, help="functions listed per process (default 25)")
     parser.add_argument("--out", type=Path, default=RESULTS / "profile", help="where py-spy's stacks are written")
     args = parser.parse_args(argv)

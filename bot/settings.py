@@ -79,7 +79,7 @@ class Settings:
     staff_telegram_chat_id: str = ""  # "": no notice of new orders
     # Shared state for several processes (the production profile); "": each process alone.
     redis_url: str = ""
-    # Only the benchmark sets it: Rasa patches of bot/rasa_server.py left off ("all" or names).
+    # Only the benchmark sets it: Rasa patches of bot/rasa_patches.py left off ("all" or names).
     rasa_patches_off: str = ""
     # The production profile (`bespoke run --profile production`, bot/scale/profile.py): how
     # many Rasa, action and web servers, and the first port of each kind (the i-th listens on

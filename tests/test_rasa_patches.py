@@ -1,4 +1,4 @@
-"""The patches of bot/rasa_server.py TURN_PATCHES, each against the Rasa installed: what it
+"""The patches of bot/rasa_patches.py TURN_PATCHES, each against the Rasa installed: what it
 replaces still exists with the shape it expects (a Rasa upgrade that moves it fails here,
 not silently in production), and it has its effect, with Rasa's own answers kept."""
 
@@ -22,8 +22,8 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotS
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import rasa_server
-from bot.rasa_server import STORED_EVENTS, TURN_PATCHES, apply_turn_patches
+from bot import rasa_patches
+from bot.rasa_patches import STORED_EVENTS, TURN_PATCHES, apply_turn_patches
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -243,7 +243,7 @@ def test_what_ujson_refuses_is_encoded_by_json(monkeypatch):
         raise OverflowError("refused")
 
     monkeypatch.setattr(ujson, "dumps", refuse)
-    assert rasa_server._dumps({"a": [1, 0.5]}) == json.dumps({"a": [1, 0.5]})
+    assert rasa_patches._dumps({"a": [1, 0.5]}) == json.dumps({"a": [1, 0.5]})
 
 
 # ---------------------------------------------------------------------------------------
