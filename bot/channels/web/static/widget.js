@@ -3,6 +3,9 @@
  *                 data-title="Our shop" data-open="true" data-lang="de"
  *                 data-color="#1d6b4f" data-text-color="#ffffff"></script>
  * (every data-* attribute is optional; the README's table says what each does)
+ * One file on purpose, longer than our usual 500 lines: a shop embeds the widget with one
+ * script tag and no build step, so there is nothing that could join modules (an ES module
+ * import would be a second request and needs CORS on the shop's page).
  */
 (function () {
   "use strict";
