@@ -12,8 +12,9 @@ from bot.local import DEMO_CATALOG, BotServers
 
 # Fixtures shared across folders: the browser and page (Chromium through Playwright) and an
 # empty order database on SQLite and PostgreSQL (database_url, order_store), the session's own
-# redis-server (redis_server, redis_up).
-pytest_plugins = ["tests.support.browser", "tests.support.orders", "tests.support.redis_server"]
+# redis-server (redis_server, redis_up), a fake Rasa and the widget in front of it (fake_rasa, widget_server).
+pytest_plugins = ["tests.support.browser", "tests.support.orders", "tests.support.redis_server",
+                  "tests.support.fake_rasa"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,29 +6,11 @@ and a small Rasa that answers nothing."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
-
-from aiohttp import web
-
 from bot.channels.telegram.bot import APOLOGY_NO_ANSWER
 from bot.store.conversations import end_takeover, start_takeover
 from bot.store.orders import OrderStore
-from tests.support.fake_telegram import BridgeProcess, FakeBotApi, LoopServer
-
-
-class SilentRasa(LoopServer):
-    """Answers every message with no reply items."""
-
-    def __init__(self):
-        super().__init__()
-        self.received: List[Dict[str, Any]] = []
-
-    def routes(self, app: web.Application) -> None:
-        app.router.add_post("/webhooks/rest/webhook", self.webhook)
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        self.received.append(await request.json())
-        return web.json_response([])
+from tests.support.fake_rasa import RasaOnPort, silent
+from tests.support.fake_telegram import BridgeProcess, FakeBotApi
 
 
 def test_no_answer_from_rasa_is_an_apology_unless_staff_hold_the_conversation(tmp_path):
@@ -37,7 +19,7 @@ def test_no_answer_from_rasa_is_an_apology_unless_staff_hold_the_conversation(tm
     store.migrate()
     start_takeover(store, "telegram:7102", "maria")
     store.dispose()
-    api, rasa = FakeBotApi().start(), SilentRasa().start()
+    api, rasa = FakeBotApi().start(), RasaOnPort(silent).start()
     bridge = BridgeProcess(api, rasa.port, tmp_path / "telegram.log", extra_env={"DATABASE_URL": database_url})
     try:
         api.push(api.text_update(7101, "I need a shirt"))

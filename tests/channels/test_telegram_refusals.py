@@ -11,13 +11,13 @@ import time
 from typing import Any, Dict, List
 
 import pytest
-from aiohttp import web
 from telegram import Bot
 
 from bot.channels.telegram.bot import MAX_SEND_ATTEMPTS, Bridge, SendProblem
 from bot.settings import Settings
 from bot.store.orders import OrderStore
-from tests.support.fake_telegram import BridgeProcess, FakeBotApi, LoopServer
+from tests.support.fake_rasa import RasaOnPort
+from tests.support.fake_telegram import BridgeProcess, FakeBotApi
 
 STAFF_CHAT = 900900
 
@@ -135,25 +135,14 @@ async def test_a_request_refused_as_plain_text_too_is_told_to_staff_and_the_next
     assert "Message is too long" in notice  # Telegram's description, as python-telegram-bot gives it
 
 
-class TwoRepliesRasa(LoopServer):
-    """Answers every message with two texts."""
-
-    def __init__(self):
-        super().__init__()
-        self.received: List[Dict[str, Any]] = []
-
-    def routes(self, app: web.Application) -> None:
-        app.router.add_post("/webhooks/rest/webhook", self.webhook)
-
-    async def webhook(self, request: web.Request) -> web.Response:
-        message = await request.json()
-        self.received.append(message)
-        return web.json_response([{"recipient_id": message["sender"], "text": f"first answer to {message['message']}"},
-                                  {"recipient_id": message["sender"], "text": "second answer"}])
+def two_replies(body: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Rasa answering every message with two texts."""
+    return [{"recipient_id": body["sender"], "text": f"first answer to {body['message']}"},
+            {"recipient_id": body["sender"], "text": "second answer"}]
 
 
 def test_the_bridge_process_flags_a_blocked_chat_and_sends_again_once_it_writes(api, database_url, tmp_path):
-    rasa = TwoRepliesRasa().start()
+    rasa = RasaOnPort(two_replies).start()
     bridge = BridgeProcess(api, rasa.port, tmp_path / "telegram-blocked.log",
                            extra_env={"DATABASE_URL": database_url, "STAFF_TELEGRAM_CHAT_ID": str(STAFF_CHAT)})
     try:

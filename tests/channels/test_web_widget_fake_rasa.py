@@ -7,29 +7,10 @@ from __future__ import annotations
 import html
 import json
 
-import pytest
 
 from bot.local import free_port
 from tests.support.browser import open_shop, screenshot, sender_of
 from tests.support.fake_rasa import FakeRasa, WebServer
-
-
-@pytest.fixture
-def fake_rasa():
-    fake = FakeRasa(free_port()).start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-@pytest.fixture
-def widget_server(fake_rasa):
-    server = WebServer(fake_rasa.port).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def shop_page(page, server_url: str, path: str, **attributes: str) -> str:

@@ -7,36 +7,15 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 import requests
 
-from bot.local import free_port
 from tests.support.browser import open_shop, screenshot, sender_of
-from tests.support.fake_rasa import FakeRasa, WebServer
 
 
 def expect():
     from playwright.sync_api import expect
 
     return expect
-
-
-@pytest.fixture
-def fake_rasa():
-    fake = FakeRasa(free_port()).start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-@pytest.fixture
-def widget_server(fake_rasa):
-    server = WebServer(fake_rasa.port).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def say(page, text: str) -> None:

@@ -4,48 +4,16 @@ port, its store in tmp_path, no Rasa needed for this page."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from aiohttp import web
 
-from bot.local import ROOT, free_port
+from bot.local import ROOT
 from bot.server import create_app
 from bot.settings import Settings
+from tests.support.fake_rasa import WebServer
 from tests.support.staff import STAFF_NAME, STAFF_PASSWORD, add_staff, conversation_order
-
-
-class StaffServer:
-    """The web application (widget and staff console) in a thread with its own loop."""
-
-    def __init__(self, settings: Settings):
-        self.settings = replace(settings, web_port=free_port())
-        self.url = f"http://127.0.0.1:{self.settings.web_port}"
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        runner = web.AppRunner(create_app(self.settings))
-        self.loop.run_until_complete(runner.setup())
-        self.loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.settings.web_port).start())
-        self.ready.set()
-        self.loop.run_forever()
-        self.loop.run_until_complete(runner.cleanup())
-        self.loop.close()
-
-    def __enter__(self) -> "StaffServer":
-        self.thread.start()
-        assert self.ready.wait(timeout=30), "the web server did not start"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=30)
 
 
 @pytest.fixture
@@ -57,7 +25,7 @@ def staff_server(store):
         new = replace(new, customer_email=f"a.very.long.address.{index}@subdomain.example-workshop.com",
                       total=Decimal("123456.78"))
         store.place_order(new)
-    with StaffServer(Settings.from_env()) as server:
+    with WebServer(settings=Settings.from_env(), app_factory=create_app) as server:
         yield server
 
 

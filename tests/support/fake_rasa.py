@@ -16,9 +16,11 @@ import re
 import threading
 import time
 import urllib.parse
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Tuple
+from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Optional, Tuple
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -26,6 +28,7 @@ from bot.local import free_port
 from bot.channels.web.widget import TAKEN_OVER
 from bot.server import create_widget_app
 from bot.settings import Settings
+from tests.support.fake_telegram import LoopServer
 
 Reply = Callable[[Dict[str, Any]], List[Dict[str, Any]]]
 
@@ -174,12 +177,16 @@ class FakeRasa:
 
 
 class WebServer:
-    """The widget's part of the web application (bot.server.create_widget_app: no staff
-    console) in this process, in a thread with its own event loop, on a free port; Rasa's
-    answers are "too slow" after 1 s."""
+    """A web application of bot.server in this process, in a thread with its own event loop,
+    on a free port: by default the widget's part (create_widget_app: no staff console) in
+    front of Rasa on `rasa_port`, its answers "too slow" after 1 s; or `app_factory` (e.g.
+    create_app, the widget and the staff console) with `settings`."""
 
-    def __init__(self, rasa_port: int):
-        self.settings = Settings(web_port=free_port(), rasa_port=rasa_port, web_rasa_timeout_s=1)
+    def __init__(self, rasa_port: int = 0, settings: Optional[Settings] = None,
+                 app_factory: Callable[[Settings], web.Application] = create_widget_app):
+        base = settings or Settings(rasa_port=rasa_port, web_rasa_timeout_s=1)
+        self.settings = replace(base, web_port=free_port())
+        self.app_factory = app_factory
         self.url = f"http://127.0.0.1:{self.settings.web_port}"
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -187,7 +194,7 @@ class WebServer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        runner = web.AppRunner(create_widget_app(self.settings))
+        runner = web.AppRunner(self.app_factory(self.settings))
         self.loop.run_until_complete(runner.setup())
         self.loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.settings.web_port).start())
         self.ready.set()
@@ -204,3 +211,43 @@ class WebServer:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=30)
 
+    def __enter__(self) -> WebServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    """A FakeRasa on a free port (the widget tests import this fixture)."""
+    fake = FakeRasa(free_port()).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def widget_server(fake_rasa: FakeRasa) -> Iterator[WebServer]:
+    """The widget's web server in front of `fake_rasa`."""
+    with WebServer(fake_rasa.port) as server:
+        yield server
+
+
+class RasaOnPort(LoopServer):
+    """RecordingRasa's REST channel on a free port of its own thread, for a process (the
+    Telegram bridge) to reach: remembers every body and answers it with `reply(body)`."""
+
+    def __init__(self, reply: Reply = echo):
+        super().__init__()
+        self.reply = reply
+        self.received: List[Dict[str, Any]] = []
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/webhooks/rest/webhook", self.webhook)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.received.append(body)
+        return web.json_response(self.reply(body))
