@@ -13,7 +13,8 @@ from bot.local import ROOT
 from bot.server import create_app
 from bot.settings import Settings
 from tests.support.fake_rasa import WebServer
-from tests.support.staff import STAFF_NAME, STAFF_PASSWORD, add_staff, conversation_order
+from tests.support.browser import staff_sign_in
+from tests.support.staff import add_staff, conversation_order
 
 
 @pytest.fixture
@@ -35,11 +36,7 @@ def test_the_orders_list_fits_a_360px_phone(staff_server, browser):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     try:
-        page.goto(f"{staff_server.url}/staff/sign-in")
-        page.fill("input[name=name]", STAFF_NAME)
-        page.fill("input[name=password]", STAFF_PASSWORD)
-        page.press("input[name=password]", "Enter")
-        page.wait_for_url(f"{staff_server.url}/staff/")
+        staff_sign_in(page, staff_server.url)
         page.goto(f"{staff_server.url}/staff/orders")
         expect(page.locator("table.orders tbody tr")).to_have_count(12)
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 360

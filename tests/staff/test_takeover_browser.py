@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from bot.staff.accounts import StaffAccounts
 from bot.store.orders import OrderStore
-from tests.support.staff import STAFF_NAME, STAFF_PASSWORD, add_staff
+from tests.support.browser import staff_sign_in
+from tests.support.staff import STAFF_NAME, add_staff
 
 
 def chat_say(page, text: str) -> None:
@@ -34,11 +35,7 @@ def test_staff_and_customer_talk_without_reloading(bot, browser):
     sender = customer.evaluate(f"localStorage.getItem('bespoke-chat:sender:{bot.web_url}')")
 
     staff = browser.new_context(viewport={"width": 1000, "height": 900}).new_page()
-    staff.goto(f"{bot.web_url}/staff/sign-in")
-    staff.fill("input[name=name]", STAFF_NAME)
-    staff.fill("input[name=password]", STAFF_PASSWORD)
-    staff.press("input[name=password]", "Enter")
-    staff.wait_for_url(f"{bot.web_url}/staff/")
+    staff_sign_in(staff, bot.web_url)
     staff.goto(f"{bot.web_url}/staff/conversations/{sender}")
     staff.click("button:has-text('Take over')")
     staff.wait_for_selector("text=You have taken over this conversation")

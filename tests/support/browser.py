@@ -97,3 +97,14 @@ def click_choice(page, title_pattern: str, how: str = "click") -> str:
 
 def last_bot_text(page) -> str:
     return page.locator(".bespoke-bot .bespoke-text").last.inner_text()
+
+
+def staff_sign_in(page, base: str) -> None:
+    """Signs the test's staff account (tests/support/staff.py) in to the console at `base`."""
+    from tests.support.staff import STAFF_NAME, STAFF_PASSWORD
+
+    page.goto(f"{base}/staff/sign-in")
+    page.fill("input[name=name]", STAFF_NAME)
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(f"{base}/staff/")
