@@ -9,7 +9,7 @@ import uuid
 
 import requests
 
-from tests.support.browser import open_shop, screenshot, sender_of
+from tests.support.browser import open_shop, restart_and_wait, screenshot, sender_of
 
 
 def expect():
@@ -23,11 +23,6 @@ def say(page, text: str) -> None:
     page.locator(".bespoke-input").fill(text)
     page.locator(".bespoke-input").press("Enter")
     expect()(page.locator(".bespoke-bot")).to_have_count(before + 1)
-
-
-def restart_and_wait(page) -> None:
-    page.click(".bespoke-restart")
-    page.wait_for_function("!document.querySelector('.bespoke-restart').disabled", timeout=30_000)
 
 
 def test_no_order_in_progress_starts_at_once(widget_server, fake_rasa, page):

@@ -55,6 +55,13 @@ def open_shop(page, url: str) -> None:
     page.wait_for_selector(".bespoke-chat[data-ready='true']", state="attached")
 
 
+def restart_and_wait(page) -> None:
+    """"New conversation" clicked, and its check (is an order in progress?) over: the button
+    is disabled while the widget asks the server."""
+    page.click(".bespoke-restart")
+    page.wait_for_function("!document.querySelector('.bespoke-restart').disabled", timeout=30_000)
+
+
 def sender_of(page, server: str) -> str:
     return page.evaluate("key => localStorage.getItem(key)", f"bespoke-chat:sender:{server}")
 
