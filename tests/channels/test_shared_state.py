@@ -44,15 +44,6 @@ async def redis(redis_url) -> AsyncIterator[str]:
     yield redis_url
 
 
-@pytest.fixture
-def rasa() -> Iterator[FakeRasa]:
-    fake = FakeRasa(free_port()).start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
 @contextlib.asynccontextmanager
 async def web_servers(count: int, **settings) -> AsyncIterator[List[TestClient]]:
     """`count` web apps (bot.server's factory, the same settings), each on its own test server."""
@@ -68,8 +59,8 @@ async def web_servers(count: int, **settings) -> AsyncIterator[List[TestClient]]
             await client.close()
 
 
-async def test_the_rate_limits_count_across_web_servers(redis, rasa):
-    async with web_servers(2, rasa_port=rasa.port, redis_url=redis, web_sender_limit=(3, 0.2),
+async def test_the_rate_limits_count_across_web_servers(redis, fake_rasa):
+    async with web_servers(2, rasa_port=fake_rasa.port, redis_url=redis, web_sender_limit=(3, 0.2),
                            web_address_limit=(5, 0.2)) as (a, b):
         for client, text in [(a, "a0"), (b, "a1"), (a, "a2")]:
             assert (await client.post("/api/messages", json={"sender": SENDER, "message": text})).status == 200
@@ -80,19 +71,19 @@ async def test_the_rate_limits_count_across_web_servers(redis, rasa):
         assert (await b.post("/api/messages", json={"sender": OTHER, "message": "b0"})).status == 200
         assert (await a.post("/api/messages", json={"sender": OTHER, "message": "b1"})).status == 200
         assert (await b.post("/api/messages", json={"sender": OTHER, "message": "b2"})).status == 429
-    assert rasa.messages() == ["a0", "a1", "a2", "b0", "b1"]  # the refused ones never reached Rasa
+    assert fake_rasa.messages() == ["a0", "a1", "a2", "b0", "b1"]  # the refused ones never reached Rasa
 
 
-async def test_a_late_answer_asked_by_one_server_is_served_by_another(redis, rasa):
+async def test_a_late_answer_asked_by_one_server_is_served_by_another(redis, fake_rasa):
     message = {"sender": SENDER, "message": "hello", "id": "3f2a9c1e-7b7d-4a52-9f00-1c1b2a3d4e5f"}
-    async with web_servers(2, rasa_port=rasa.port, redis_url=redis, web_rasa_timeout_s=1) as (a, b):
-        rasa.hold()
+    async with web_servers(2, rasa_port=fake_rasa.port, redis_url=redis, web_rasa_timeout_s=1) as (a, b):
+        fake_rasa.hold()
         slow = await a.post("/api/messages", json=message)
         assert slow.status == 504 and (await slow.json())["error"] == "rasa_timeout"
         # The retry reaches the other server while the first still waits for Rasa: it waits
         # for that answer instead of giving Rasa the message again.
         retry = asyncio.ensure_future(b.post("/api/messages", json=message))
-        rasa.release()
+        fake_rasa.release()
         answer = await retry
         assert answer.status == 200
         assert [m["text"] for m in (await answer.json())["messages"]] == ["You said: hello"]
@@ -102,7 +93,7 @@ async def test_a_late_answer_asked_by_one_server_is_served_by_another(redis, ras
             assert [m["text"] for m in (await again.json())["messages"]] == ["You said: hello"]
         kept = await aioredis.Redis.from_url(redis).ttl(f"bespoke:answer:{SENDER}:{message['id']}")
         assert 0 < kept <= ANSWER_KEPT_S
-    assert rasa.messages() == ["hello"]
+    assert fake_rasa.messages() == ["hello"]
 
 
 async def test_a_failed_attempt_is_not_kept_and_its_retry_on_another_server_asks_rasa(redis):
@@ -195,11 +186,11 @@ async def test_a_holder_that_dies_loses_the_lock_after_its_lifetime(redis):
             await state.close()
 
 
-async def test_with_redis_down_each_web_server_falls_back_to_its_own_limits(rasa, caplog):
+async def test_with_redis_down_each_web_server_falls_back_to_its_own_limits(fake_rasa, caplog):
     down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     caplog.set_level(logging.ERROR, logger="bespoke.shared")
     message = {"sender": SENDER, "message": "hi", "id": "0a1b2c3d-0000-4000-8000-00000000000b"}
-    async with web_servers(1, rasa_port=rasa.port, redis_url=down, web_sender_limit=(2, 0.2)) as (a,):
+    async with web_servers(1, rasa_port=fake_rasa.port, redis_url=down, web_sender_limit=(2, 0.2)) as (a,):
         # Limits fail open to this server's own: customers are served, not refused for Redis.
         first = await a.post("/api/messages", json=message)
         assert first.status == 200 and (await first.json())["messages"][0]["text"] == "You said: hi"
@@ -208,7 +199,7 @@ async def test_with_redis_down_each_web_server_falls_back_to_its_own_limits(rasa
         assert (await a.post("/api/messages", json={"sender": SENDER, "message": "two"})).status == 200
         refused = await a.post("/api/messages", json={"sender": SENDER, "message": "three"})
         assert refused.status == 429 and (await refused.json())["error"] == "rate_limited"
-    assert rasa.messages() == ["hi", "two"]
+    assert fake_rasa.messages() == ["hi", "two"]
     assert any("Redis not reachable" in record.getMessage() for record in caplog.records)
     state = RedisState(down)
     try:
