@@ -10,7 +10,9 @@
   `conversation_index_state`, that indexer's watermark;
 - `conversation_takeovers`: a member of staff talking to the customer in place of the bot;
 - `email_outbox` and `email_opt_outs`: mail to customers waiting to be sent, and the
-  addresses that unsubscribed.
+  addresses that unsubscribed;
+- `order_revisions`, `order_change_requests` and `order_quotes`: what happens after the order
+  (issue 14): each change applied to it, changes waiting for staff, prices staff gave a quote.
 
 Their schema is the migrations'; tests/store/test_db.py checks that these models match.
 """
@@ -230,3 +232,75 @@ class EmailOptOut(Base):
     address: Mapped[str] = Column(String(320), primary_key=True)  # lower case
     opted_out_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
+
+
+class OrderRevision(Base):
+    """One change applied to a placed order (issue 14): the customer's amendment while it
+    was received, a change request staff accepted, or a staff quote the customer accepted.
+    The order row holds the current state; a revision keeps what changed (as data: the
+    core's change lines) and the totals before and after. Migration 0011."""
+
+    __tablename__ = "order_revisions"
+    __table_args__ = (
+        Index("ix_order_revisions_order_id_number", "order_id", "number", unique=True),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    order_id: Mapped[int] = Column(Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False)
+    number: Mapped[int] = Column(Integer, nullable=False)  # 1, 2, ... per order
+    kind: Mapped[str] = Column(String(30), nullable=False)  # bot/store/revisions.py RevisionKind
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    created_by: Mapped[str] = Column(String(STAFF_NAME_MAX_LENGTH), nullable=False)  # "customer" or a staff name
+    changes: Mapped[List[Dict[str, Any]]] = Column(JSON, nullable=False)
+    # What the order was before (options, details, parts, lines), so a revision can be read alone.
+    previous: Mapped[Dict[str, Any]] = Column(JSON, nullable=False)
+    old_total: Mapped[Optional[Decimal]] = Column(Money, nullable=True)  # None: was a quote request
+    new_total: Mapped[Optional[Decimal]] = Column(Money, nullable=True)
+
+
+_PENDING_REQUEST = text("status = 'pending'")
+
+
+class OrderChangeRequest(Base):
+    """A change the customer asked for once the order was confirmed or later: staff accept
+    it (then it is applied as a revision, re-checked and re-priced) or refuse it."""
+
+    __tablename__ = "order_change_requests"
+    __table_args__ = (
+        # One pending request per order: a newer request replaces the older one.
+        Index(
+            "ix_order_change_requests_pending", "order_id", unique=True,
+            sqlite_where=_PENDING_REQUEST, postgresql_where=_PENDING_REQUEST,
+        ),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    order_id: Mapped[int] = Column(Integer, ForeignKey("orders.id", ondelete="CASCADE"), index=True, nullable=False)
+    status: Mapped[str] = Column(String(20), nullable=False, default="pending")  # ChangeRequestStatus
+    requested_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    options: Mapped[Dict[str, Any]] = Column(JSON, nullable=False)  # the whole selection asked for
+    changes: Mapped[List[Dict[str, Any]]] = Column(JSON, nullable=False)  # as shown to the customer
+    old_total: Mapped[Optional[Decimal]] = Column(Money, nullable=True)
+    new_total: Mapped[Optional[Decimal]] = Column(Money, nullable=True)  # as priced when asked
+    decided_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    decided_by: Mapped[Optional[str]] = Column(String(STAFF_NAME_MAX_LENGTH), nullable=True)
+    reason: Mapped[Optional[str]] = Column(Text, nullable=True)  # why refused (shown to the customer)
+    revision_number: Mapped[Optional[int]] = Column(Integer, nullable=True)  # once accepted
+
+
+class OrderQuote(Base):
+    """A price staff give a quote request: valid until a date, with a note for the customer.
+    Re-pricing adds a row; the newest one is the quote. The customer's answer (accepted,
+    declined) or its expiry is kept on the row."""
+
+    __tablename__ = "order_quotes"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    order_id: Mapped[int] = Column(Integer, ForeignKey("orders.id", ondelete="CASCADE"), index=True, nullable=False)
+    total: Mapped[Decimal] = Column(Money, nullable=False)
+    valid_until: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    note: Mapped[str] = Column(Text, nullable=False, default="")
+    priced_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    priced_by: Mapped[str] = Column(String(STAFF_NAME_MAX_LENGTH), nullable=False)
+    answer: Mapped[Optional[str]] = Column(String(20), nullable=True)  # QuoteAnswer once answered or expired
+    answered_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
