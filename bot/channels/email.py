@@ -27,7 +27,7 @@ from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, Optional
+from typing import Any, AsyncIterator, Dict, List, Optional
 from urllib.parse import urlencode
 
 import jinja2
@@ -36,6 +36,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot.core.catalog import CatalogFile
 from bot.core.life import status_label
+from bot.core.news import NoticeKind, notice_subject, notice_text
 from bot.core.pricing import money
 from bot.settings import Settings
 from bot.store import outbox
@@ -90,17 +91,22 @@ def compose(mail: outbox.Mail, order: Dict[str, Any], settings: Settings, unsubs
     """The mail for an outbox row: subject, plain text and HTML (escaped), unsubscribe headers."""
     currency = order["currency"]
     label = status_label(mail.status) if mail.status else ""
+    news: List[str] = []
     if mail.kind is outbox.MailKind.ORDER_PLACED:
         subject = f"Your order {order['number']} at {shop}"
-    else:
+    elif mail.kind is outbox.MailKind.STATUS_CHANGED:
         subject = f"Your order {order['number']} is now {label}"
+    else:  # the news of bot/store/notices.py, in the chat's words (without its Markdown)
+        kind, data = NoticeKind(mail.kind.value), mail.data or {}
+        subject = notice_subject(kind, order["number"], data)
+        news = [line.replace("**", "") for line in notice_text(kind, order["number"], data).split("\n") if line.strip()]
     reason = ""
     if mail.kind is outbox.MailKind.STATUS_CHANGED:
         changes = [c for c in order.get("status_history") or [] if c.get("status") == mail.status]
         reason = (changes[-1].get("reason") or "") if changes else ""
     values = {
         "kind": mail.kind.value, "order": order, "status_label": label, "reason": reason, "shop": shop,
-        "subject": subject, "unsubscribe_url": unsubscribe.url(mail.to_address),
+        "subject": subject, "news_lines": news, "unsubscribe_url": unsubscribe.url(mail.to_address),
         "price_lines": [{"label": line["label"], "amount": money(Decimal(line["amount"]), currency)}
                         for line in order.get("price_lines") or []],
         "total": money(Decimal(order["total"]), currency) if order.get("total") is not None else "",

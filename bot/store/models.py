@@ -222,6 +222,8 @@ class EmailOutbox(Base):
     sent_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)  # or found not to be sent
     outcome: Mapped[Optional[str]] = Column(String(20), nullable=True)  # MailOutcome, once done
     last_error: Mapped[Optional[str]] = Column(Text, nullable=True)
+    # What a notice's mail says beyond the status (bot/store/notices.py): migration 0012.
+    data: Mapped[Optional[Dict[str, Any]]] = Column(JSON, nullable=True)
 
 
 class EmailOptOut(Base):
@@ -304,3 +306,55 @@ class OrderQuote(Base):
     priced_by: Mapped[str] = Column(String(STAFF_NAME_MAX_LENGTH), nullable=False)
     answer: Mapped[Optional[str]] = Column(String(20), nullable=True)  # QuoteAnswer once answered or expired
     answered_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+
+
+class CustomerNotice(Base):
+    """News for a customer on the channel of the order's conversation (bot/store/notices.py),
+    written in the transaction that made it: a Telegram notice is sent by the web server's
+    notice sender (claimed like the outbox), a web one is added to the conversation when the
+    widget next asks for it. Pending while delivered_at is None. Migration 0012."""
+
+    __tablename__ = "customer_notices"
+    __table_args__ = (
+        Index("ix_customer_notices_pending", "channel", "delivered_at", "next_attempt_at"),
+        Index("ix_customer_notices_conversation", "conversation_id", "delivered_at"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False)  # Rasa sender id of the order
+    channel: Mapped[str] = Column(String(20), nullable=False)  # "web", "telegram" or "rest"
+    kind: Mapped[str] = Column(String(40), nullable=False)  # bot/store/notices.py NoticeKind
+    order_number: Mapped[str] = Column(String(20), nullable=False)
+    data: Mapped[Dict[str, Any]] = Column(JSON, nullable=False)  # the kind's fields (status, text, total ...)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    delivered_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)  # or given up
+    outcome: Mapped[Optional[str]] = Column(String(20), nullable=True)  # NoticeOutcome, once done
+    last_error: Mapped[Optional[str]] = Column(Text, nullable=True)
+
+
+class LinkCode(Base):
+    """A short single-use code one conversation shows so that the same customer can link
+    another channel's conversation to it (bot/store/links.py). Only the code's hash is
+    kept. Migration 0012."""
+
+    __tablename__ = "customer_link_codes"
+
+    code_hash: Mapped[str] = Column(String(64), primary_key=True)  # sha256 hex of the normalised code
+    conversation_id: Mapped[str] = Column(String(255), index=True, nullable=False)  # who showed it
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    used_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    used_by: Mapped[Optional[str]] = Column(String(255), nullable=True)  # the conversation that typed it
+
+
+class CustomerLink(Base):
+    """Conversations of one customer: every conversation linked by a code carries the same
+    customer id ("my orders" lists the orders of all of them). Migration 0012."""
+
+    __tablename__ = "customer_links"
+
+    conversation_id: Mapped[str] = Column(String(255), primary_key=True)
+    customer_id: Mapped[str] = Column(String(64), index=True, nullable=False)
+    linked_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)

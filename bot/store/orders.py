@@ -26,7 +26,7 @@ from bot.core.life import (
     normalize_order_number,
     status_label,
 )
-from bot.store import flags, outbox
+from bot.store import flags, notices, outbox
 from bot.store.db import Database, OrderStoreError, utcnow
 from bot.store.models import STAFF_NAME_MAX_LENGTH, Order, OrderNote, OrderStatusChange
 from bot.store.search import EXPORT_COLUMNS, SUMMARY_COLUMNS, OrderQuery, order_conditions, order_ordering
@@ -257,7 +257,9 @@ class OrderStore(Database):
                                           reason=reason))
             session.flush()
             order = session.get(Order, order_id, populate_existing=True)
-            outbox.enqueue(session, outbox.MailKind.STATUS_CHANGED, number, order.customer_email, new_status, now)
+            # The customer's channel (Telegram, the widget) and the mail, in this transaction.
+            notices.tell_customer(session, order, notices.NoticeKind.STATUS_CHANGED, now=now, status=new_status,
+                                  reason=reason)
             return order_as_dict(order)
 
     def add_note(self, number: str, author: str, note: str) -> Dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,13 @@ ERROR_MAX_CHARS = 2000
 class MailKind(str, Enum):
     ORDER_PLACED = "order_placed"  # the confirmation, with the order's summary
     STATUS_CHANGED = "status_changed"  # staff moved the order on
+    # The news of bot/store/notices.py (NoticeKind of the same value), its fields in `data`.
+    STAFF_MESSAGE = "staff_message"
+    QUOTE_PRICED = "quote_priced"
+    QUOTE_EXPIRED = "quote_expired"
+    CHANGE_ACCEPTED = "change_accepted"
+    CHANGE_REFUSED = "change_refused"
+    ORDER_REVISED = "order_revised"
 
 
 class MailOutcome(str, Enum):
@@ -41,6 +48,7 @@ class Mail:
     status: Optional[str]
     attempts: int
     next_attempt_at: datetime
+    data: Optional[Dict[str, Any]] = None
 
 
 def normal_address(address: str) -> str:
@@ -48,7 +56,8 @@ def normal_address(address: str) -> str:
 
 
 def enqueue(session: Session, kind: MailKind, order_number: str, to_address: Optional[str],
-            status: Optional[str] = None, now: Optional[datetime] = None) -> bool:
+            status: Optional[str] = None, now: Optional[datetime] = None,
+            data: Optional[Dict[str, Any]] = None) -> bool:
     """In the caller's transaction: a mail to `to_address` about the order. Nothing for an
     order without an address (or one too long to be an address). Whether one was written."""
     address = (to_address or "").strip()
@@ -56,7 +65,7 @@ def enqueue(session: Session, kind: MailKind, order_number: str, to_address: Opt
         return False
     now = now or utcnow()
     session.add(EmailOutbox(kind=MailKind(kind).value, order_number=order_number, to_address=address,
-                            status=status, created_at=now, attempts=0, next_attempt_at=now))
+                            status=status, created_at=now, attempts=0, next_attempt_at=now, data=data))
     return True
 
 
@@ -68,7 +77,7 @@ def due(sessions: sessionmaker, now: datetime, limit: int = 20) -> List[Mail]:
             .order_by(EmailOutbox.next_attempt_at, EmailOutbox.id).limit(limit)
         ).all()
         return [Mail(row.id, MailKind(row.kind), row.order_number, row.to_address, row.status, row.attempts,
-                     row.next_attempt_at) for row in rows]
+                     row.next_attempt_at, row.data) for row in rows]
 
 
 def claim(sessions: sessionmaker, mail: Mail, lease_until: datetime) -> bool:

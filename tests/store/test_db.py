@@ -58,7 +58,7 @@ def test_migrate_creates_tables_with_named_constraints(order_store):
     }
     order_store.migrate()  # a second run is a no-op
     with order_store.engine.connect() as connection:
-        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0011"  # one head
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0012"  # one head
 
 
 def test_models_match_migrations(order_store):

@@ -21,8 +21,8 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.core.limits import clean_json
 from bot.core.refusals import NOT_UNDERSTOOD_KEY
+from bot.core.senders import CHANNELS, channel_of, telegram_chat_id  # noqa: F401 - read from here too
 
-CHANNELS = ("web", "telegram", "rest")
 # Rasa's own fallback: the core fallback action, or the "not understood" rule's response,
 # whose bot event Rasa marks with the response's name (metadata "utter_action").
 NOT_UNDERSTOOD_ACTIONS = ("utter_default", "action_default_fallback")
@@ -44,22 +44,7 @@ events_table = sa.Table(
 # ---------------------------------------------------------------------------- conversation ids
 
 
-def channel_of(conversation_id: str) -> str:
-    if conversation_id.startswith("web:"):
-        return "web"
-    if conversation_id.startswith("telegram:"):
-        return "telegram"
-    return "rest"
-
-
-def telegram_chat_id(conversation_id: str) -> Optional[int]:
-    """The chat id of a "telegram:<chat id>" conversation, else None."""
-    if not conversation_id.startswith("telegram:"):
-        return None
-    try:
-        return int(conversation_id.split(":", 1)[1])
-    except ValueError:
-        return None
+# channel_of, telegram_chat_id and CHANNELS: bot/core/senders.py (the store needs them too).
 
 
 # ---------------------------------------------------------------------------- event data
