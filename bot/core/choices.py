@@ -6,14 +6,14 @@ three phase")."""
 from __future__ import annotations
 
 import re
-from typing import AbstractSet, Any, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import AbstractSet, Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from bot.core.catalog import ChoiceValue, Option, Product
 from bot.core.cues import cue_words
 from bot.core.numbers import prepare_numbers
 from bot.core.phrases import name_list
 from bot.core.refusals import RefusalReason
-from bot.core.values import FILLER, NONE_WORDS, Parsed, normalize, noun
+from bot.core.values import FILLER, NONE_WORDS, Candidate, Parsed, normalize, noun
 
 # Words beside a value's common word that say nothing about which option: "actually, make
 # it the Regular", "Standard please".
@@ -48,8 +48,16 @@ def named_values(option: Option, text: str, allow_generic: bool = False) -> List
     """Every value of a choice option the text names outright; a value named only inside a
     longer name of another ("ddr5" in "32 gb ddr5") does not count, but two names side by
     side ("linen or poplin") are both named: neither is picked for the customer."""
-    words = normalize(text).split()
+    return list(_named(option, normalize(text).split(), allow_generic))
+
+
+Span = Tuple[int, int]  # where in the message's words a name was found: [start, end)
+
+
+def _named(option: Option, words: List[str], allow_generic: bool) -> Dict[str, List[Span]]:
+    """named_values with where each value was named (the spans of its longest phrase)."""
     named: Dict[str, List[str]] = {}
+    spans: Dict[str, List[Span]] = {}
     turned_down: Set[str] = set()  # "no windows", "instead of windows", "not the ryzen 5"
     for value in option.values:
         for phrase in [value.name, value.id.replace("_", " "), *value.synonyms]:
@@ -57,19 +65,77 @@ def named_values(option: Option, text: str, allow_generic: bool = False) -> List
             if not phrase_words:
                 continue
             if allow_generic or distinctive(phrase_words):
-                found = _contains(words, phrase_words)
+                found = _spans(words, phrase_words)
             else:
-                found = any(_contains(words, phrase_words + cue.split()) or _contains(words, cue.split() + phrase_words)
-                            for cue in cue_words(option))
+                found = [span for cue in cue_words(option)
+                         for span in _spans(words, phrase_words + cue.split()) + _spans(words, cue.split() + phrase_words)]
             if found and len(phrase_words) > len(named.get(value.id, [])):
-                named[value.id] = phrase_words
+                named[value.id], spans[value.id] = phrase_words, found
             if found and _turned_down(words, phrase_words):
                 turned_down.add(value.id)
     if len(named) > 1:
         named = {value_id: phrase for value_id, phrase in named.items() if value_id not in turned_down} or named
-    return [value_id for value_id, phrase in named.items()
+    return {value_id: spans[value_id] for value_id, phrase in named.items()
             if not any(other != value_id and len(longer) > len(phrase) and _contains(longer, phrase)
-                       for other, longer in named.items())]
+                       for other, longer in named.items())}
+
+
+def named_choices(product: Product, text: str,
+                  focus: Optional[Option]) -> Tuple[Dict[str, List[str]], List[Tuple[str, List[Candidate]]]]:
+    """The values each choice option's names name in the text, read across the options: a
+    name inside a longer name of another option's value does not count ("black" in "black
+    steel" legs is not the Black finish), and words that are a whole name of values of
+    several options ("ash": the Ash grey finish or the Ash legs) name the asked option's
+    value when one of them is asked, else none of them: each such tie comes back with its
+    candidates and the words shared, to be asked about."""
+    words = normalize(text).split()
+    found: Dict[str, Dict[str, List[Span]]] = {
+        option.id: _named(option, words, allow_generic=option is focus)
+        for option in product.options if option.kind == "choice"}
+    everywhere = [(option_id, value_id, span) for option_id, values in found.items()
+                  for value_id, spans in values.items() for span in spans]
+    # A name inside a longer name of another option's value is that value's.
+    standing = [(option_id, value_id, span) for option_id, value_id, span in everywhere
+                if not any(other != option_id and start <= span[0] and span[1] <= end and end - start > span[1] - span[0]
+                           for other, _, (start, end) in everywhere)]
+    sharing: Dict[Span, List[Candidate]] = {}
+    for option_id, value_id, span in standing:
+        if all(c.option_id != option_id for c in sharing.get(span, [])):
+            sharing.setdefault(span, []).append(Candidate(option_id, product.option(option_id).value(value_id)))
+    named: Dict[str, List[str]] = {}
+    ties: List[Tuple[str, List[Candidate]]] = []
+    for span, candidates in sharing.items():
+        if len(candidates) > 1:
+            # "ash finish": the option's own name beside the shared word says which
+            cued = [c for c in candidates if _beside_cue(words, span, product.option(c.option_id))]
+            asked = [c for c in candidates if focus is not None and c.option_id == focus.id]
+            if len(cued) == 1 or asked:
+                candidates = cued if len(cued) == 1 else asked
+            else:
+                ties.append((" ".join(words[span[0]:span[1]]), candidates))
+                continue
+        for c in candidates:
+            if c.value.id not in named.setdefault(c.option_id, []):
+                named[c.option_id].append(c.value.id)
+    return {option_id: values for option_id, values in named.items() if values}, ties
+
+
+def _beside_cue(words: List[str], span: Span, option: Option) -> bool:
+    """The option's own name right before or after the words at `span` ("ash finish")."""
+    for cue in cue_words(option):
+        cue_list = cue.split()
+        if words[span[1]:span[1] + len(cue_list)] == cue_list or words[max(0, span[0] - len(cue_list)):span[0]] == cue_list:
+            return True
+    return False
+
+
+def ambiguous_across(product: Product, said: str, candidates: List[Candidate]) -> Parsed:
+    """The refusal of a word shared by several options, naming each candidate with its option:
+    'By "ash", did you mean the Ash grey finish or the Ash legs?'."""
+    names = name_list((f"the {c.value.name} {noun(product.option(c.option_id))}" for c in candidates), "or")
+    first = candidates[0].option_id
+    return Parsed.refused(RefusalReason.AMBIGUOUS, f'By "{said}", did you mean {names}?',
+                          [c.value for c in candidates if c.option_id == first], across=candidates)
 
 
 _TURNED_DOWN = ({"no"}, {"not"}, {"without"}, {"instead", "of"}, {"rather", "than"}, {"not", "the"}, {"no", "the"},
@@ -89,6 +155,13 @@ def _turned_down(words: List[str], phrase: List[str]) -> bool:
 def _contains(words: List[str], phrase: List[str]) -> bool:
     """The phrase's words appear in order, with at most small words between them:
     "32 gb of ddr5" contains "32 gb ddr5"."""
+    return bool(_spans(words, phrase))
+
+
+
+def _spans(words: List[str], phrase: List[str]) -> List[Span]:
+    """Where the phrase's words appear in order, with at most small words between them."""
+    found = []
     for start in range(len(words)):
         if words[start] != phrase[0]:
             continue
@@ -100,9 +173,8 @@ def _contains(words: List[str], phrase: List[str]) -> bool:
                 break
             position += 1
         if matched == len(phrase):
-            return True
-    return False
-
+            found.append((start, position))
+    return found
 
 
 _PHRASES: Dict[Tuple[Any, ...], Set[str]] = {}
@@ -196,8 +268,42 @@ def one_word_value(product: Product, text: str, focus: Optional[Option],
     if len(hits) == 1:
         option, value = hits[0]
         return option.id, Parsed(value=value.id, ok=True, note=f'I took "{said}" as {value.name} for the {noun(option)}')
-    options = name_list((f"{noun(o)} {v.name}" for o, v in hits), "or")
-    option, _ = hits[0]
-    return option.id, Parsed.refused(RefusalReason.AMBIGUOUS,
-                                     f'Which do you mean by "{said}": the {options}? Please say it with the option\'s name.',
-                                     [v for o, v in hits if o is option])
+    return hits[0][0].id, ambiguous_across(product, said, [Candidate(o.id, v) for o, v in hits])
+
+
+def tie_asked(problems: Iterable[Parsed]) -> List[Candidate]:
+    """The candidates of the first refusal that asks between several options' values."""
+    return next((list(p.across) for p in problems if p.across), [])
+
+
+def tie_answer(product: Product, candidates: List[Candidate], text: str) -> Optional[Candidate]:
+    """The answer to "did you mean the Ash grey finish or the Ash legs?": the one candidate
+    whose option's name ("the finish one", "legs") or whole value name ("ash grey") the
+    text says; None when it says neither or both."""
+    words = normalize(text).split()
+    named, _ = named_choices(product, text, None)
+    picked = []
+    for candidate in candidates:
+        option = product.option(candidate.option_id)
+        by_option = any(_spans(words, cue.split()) for cue in cue_words(option))
+        by_value = candidate.value.id in named.get(candidate.option_id, [])
+        if by_option or by_value:
+            picked.append(candidate)
+    return picked[0] if len(picked) == 1 else None
+
+
+def tie_data(candidates: List[Candidate]) -> List[Dict[str, str]]:
+    """The candidates as a message's metadata keeps them (read back by tie_from_data)."""
+    return [{"option": c.option_id, "choice": c.value.id} for c in candidates]
+
+
+def tie_from_data(product: Product, data: Any) -> List[Candidate]:
+    """Candidates kept by tie_data, those the product still has."""
+    candidates = []
+    for item in data if isinstance(data, list) else []:
+        option_id, value_id = (item.get("option"), item.get("choice")) if isinstance(item, dict) else (None, None)
+        option = next((o for o in product.options if o.id == option_id and o.kind == "choice"), None)
+        value = next((v for v in option.values if v.id == value_id), None) if option else None
+        if option and value:
+            candidates.append(Candidate(option.id, value))
+    return candidates

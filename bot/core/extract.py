@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Dict, List, Optional, Set, Tuple
 
 from bot.core.catalog import Option, Product
-from bot.core.choices import in_a_choice_name, named_values, split_choices
+from bot.core.choices import ambiguous_across, in_a_choice_name, named_choices, named_values, split_choices
 from bot.core.cues import clause_span, cue_positions, cued_option, number_cues, singular_noun
 from bot.core.expressions import format_number
 from bot.core.hedges import hedges, replaced_figures
@@ -206,15 +206,19 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
         if times:
             _keep(result, count_option, parse_answer(count_option, times.group("after") or times.group("before")), focus)
     # Choices named outright (the asked one may be a single common word: "spread").
+    named_by, shared = named_choices(product, text, focus)
     for option in product.options:
         if option.kind == "choice" and option.id not in result.values and option.id not in result.split:
-            named = named_values(option, text, allow_generic=option is focus)
+            named = named_by.get(option.id, [])
             if len(named) == 1:
                 _keep(result, option, parse_answer(option, option.value(named[0]).name), focus)
             elif len(named) > 1 and option is not focus:  # the asked option is read below, as an answer
                 candidates = [option.value(value_id) for value_id in named]
                 result.problems.setdefault(option.id, Parsed.refused(
                     RefusalReason.AMBIGUOUS, f"Did you mean {name_list((v.name for v in candidates), 'or')}?", candidates))
+    for said, tie in shared:  # "ash" is the Ash grey finish and the Ash legs: which is asked
+        if not any(c.option_id in result.values or c.option_id in result.problems for c in tie):
+            result.problems[tie[0].option_id] = ambiguous_across(product, said, tie)
     # Texts and yes/no answers only with the option's name: "monogram JFK", "no monogram".
     for option in product.options:
         if option.kind in ("text", "yesno") and option.id not in result.values:

@@ -24,6 +24,15 @@ from bot.core.refusals import Refusal, RefusalReason
 from bot.core.units import convert, is_physical
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A value a question offers, with its option: a word two options share ("ash" is a
+    finish and legs) is asked about with both, and each button says which option it sets."""
+
+    option_id: str
+    value: ChoiceValue
+
+
 @dataclass
 class Parsed:
     """The outcome of reading one answer for one option."""
@@ -36,11 +45,13 @@ class Parsed:
     reason: Optional[RefusalReason] = None  # why it was refused (with the error)
     not_understood: bool = False  # the error tells the customer the answer was not understood
     typed: str = ""  # the customer's figure as written when it was converted ("15.5 in", "15½ inches")
+    across: List[Candidate] = field(default_factory=list)  # candidates of several options ("ash": finish or legs)
 
     @classmethod
     def refused(cls, reason: RefusalReason, error: str, candidates: Sequence[ChoiceValue] = (),
-                not_understood: bool = False) -> "Parsed":
-        return cls(error=error, reason=reason, candidates=list(candidates), not_understood=not_understood)
+                not_understood: bool = False, across: Sequence[Candidate] = ()) -> "Parsed":
+        return cls(error=error, reason=reason, candidates=list(candidates), not_understood=not_understood,
+                   across=list(across))
 
     def refusal(self, option_id: str) -> Refusal:
         """This refused reading as the staff dashboard keeps it."""
