@@ -17,6 +17,7 @@ from typing import AsyncIterator, List, Optional
 from aiohttp import web
 
 from bot.channels.email import setup_email
+from bot.channels.notices import setup_notices
 from bot.channels.rasa import RasaClient, timeout
 from bot.channels.shared_state import RedisState, open_shared_state
 from bot.channels.web.kit import RASA, SETTINGS, SHARED
@@ -72,6 +73,8 @@ def create_app(settings: Settings) -> web.Application:
     store = app[STAFF].store
     # Mail to customers: the unsubscribe page, and the sender when SMTP_HOST is set.
     setup_email(app, settings, store, secret_key(settings), app[STAFF].catalog)
+    # News on the customer's channel: the widget's, and the Telegram sender when a token is set.
+    setup_notices(app, settings, store)
 
     async def taken_over(sender: str) -> bool:
         return await asyncio.to_thread(active_takeover, store, sender) is not None

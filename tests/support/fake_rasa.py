@@ -129,6 +129,13 @@ class FakeRasa:
                 self.wfile.write(data)
 
             def do_POST(self):
+                appended = re.match(r"^/conversations/([^/?]+)/tracker/events", self.path)
+                if appended:  # events added by the web server (a staff message, a notice)
+                    sender = urllib.parse.unquote(appended.group(1))
+                    added = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                    fake.conversations.setdefault(sender, []).extend(
+                        {**event, "timestamp": time.time()} for event in added)
+                    return self.answer(200, {"sender_id": sender})
                 if urllib.parse.urlsplit(self.path).path != "/webhooks/rest/webhook":  # ?token= after it
                     return self.answer(404, {})
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

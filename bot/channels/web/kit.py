@@ -5,6 +5,7 @@ composition root (bot/server.py) fills, and the client's address behind a revers
 from __future__ import annotations
 
 import ipaddress
+from typing import Awaitable, Callable
 
 from aiohttp import web
 
@@ -33,3 +34,8 @@ def client_address(request: web.Request) -> str:
     except ValueError:
         pass
     return peer or "unknown"
+
+
+# News for the conversation (bot/channels/notices.py): added to it now, and whether any was;
+# absent (the widget alone, no store): never.
+DELIVER_NOTICES = web.AppKey("deliver_notices", Callable[[str], Awaitable[bool]])

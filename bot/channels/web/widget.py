@@ -25,7 +25,7 @@ from bot.channels.rasa import (
     PICKED_UP, RasaBadReply, RasaError, RasaTimeout, button_titles, reply_buttons, reply_image, timeout,
 )
 from bot.channels.shared_state import ANSWER_KEPT_S, AnswerState, Limit
-from bot.channels.web.kit import RASA, SETTINGS, SHARED, client_address
+from bot.channels.web.kit import DELIVER_NOTICES, RASA, SETTINGS, SHARED, client_address
 from bot.core.limits import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -233,9 +233,12 @@ async def get_history(request: web.Request) -> web.Response:
     if not valid_sender(sender):
         return error(*BAD_SENDER)
     taken_over = request.app.get(TAKEN_OVER)
-    if request.query.get("poll") == "1" and (taken_over is None or not await taken_over(sender)):
-        # The widget's periodic check: only a conversation staff have taken over can have
-        # news it did not ask for; the others cost a small query, not a tracker from Rasa.
+    deliver = request.app.get(DELIVER_NOTICES)  # the shop's news for this conversation, shown now
+    news = deliver is not None and await deliver(sender)
+    if request.query.get("poll") == "1" and not news and (taken_over is None or not await taken_over(sender)):
+        # The widget's periodic check: only a conversation staff have taken over, or with
+        # the shop's news just added, can have messages it did not ask for; the others cost
+        # small queries, not a tracker from Rasa.
         return web.json_response({"messages": None, "paused": False})
     try:
         tracker = await request.app[RASA].tracker(sender, timeout=timeout(request.app[SETTINGS].web_rasa_timeout_s))
