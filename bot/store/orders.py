@@ -27,6 +27,7 @@ from bot.core.life import (
     status_label,
 )
 from bot.store import flags, notices, outbox
+from bot.store import revisions
 from bot.store.db import Database, OrderStoreError, utcnow
 from bot.store.models import STAFF_NAME_MAX_LENGTH, Order, OrderNote, OrderStatusChange
 from bot.store.search import EXPORT_COLUMNS, SUMMARY_COLUMNS, OrderQuery, order_conditions, order_ordering
@@ -357,6 +358,39 @@ class OrderStore(Database):
         with self.sessions.begin() as session:
             order = session.scalars(select(Order).where(Order.draft_id == draft_id)).one_or_none()
             return None if order is None else order_as_dict(order)
+
+    # -- after the order: revisions, change requests, quotes (bot/store/revisions.py)
+
+    def amend(self, number: str, conversation_id: str, revised: Any, changes: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
+        return revisions.amend(self.sessions, number, conversation_id, revised, changes)
+
+    def request_change(self, number: str, conversation_id: str, options: Mapping[str, Any],
+                       changes: Sequence[Mapping[str, Any]], new_total: Optional[Decimal]) -> Dict[str, Any]:
+        return revisions.request_change(self.sessions, number, conversation_id, options, changes, new_total)
+
+    def pending_request(self, number: str) -> Optional[Dict[str, Any]]:
+        return revisions.pending_request(self.sessions, number)
+
+    def accept_change(self, number: str, request_id: int, revised: Any, by: str) -> Dict[str, Any]:
+        return revisions.accept_change(self.sessions, number, request_id, revised, by)
+
+    def refuse_change(self, number: str, request_id: int, by: str, reason: str) -> Dict[str, Any]:
+        return revisions.refuse_change(self.sessions, number, request_id, by, reason)
+
+    def price_quote(self, number: str, total: Decimal, valid_until: Any, note: str, by: str) -> Dict[str, Any]:
+        return revisions.price_quote(self.sessions, number, total, valid_until, note, by)
+
+    def current_quote(self, number: str) -> Optional[Dict[str, Any]]:
+        return revisions.current_quote(self.sessions, number)
+
+    def answer_quote(self, number: str, conversation_id: str, accept: bool) -> Dict[str, Any]:
+        return revisions.answer_quote(self.sessions, number, conversation_id, accept)
+
+    def expire_quotes(self) -> List[str]:
+        return revisions.expire_quotes(self.sessions)
+
+    def after_order(self, number: str) -> Dict[str, Any]:
+        return revisions.after_order(self.sessions, number)
 
     # -- conversation flags (bot/store/flags.py)
 
