@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.core.catalog import CatalogError, CatalogFile
 from bot.core.lead_time import ready_date
+from bot.core.senders import channel_of
 from bot.core.pricing import QUANTITY_LINE, missing_quantity_line, money
 from bot.core.life import OrderStatus, next_statuses, normalize_order_number, status_label
 from bot.store.orders import (
@@ -30,6 +31,7 @@ from bot.store.orders import (
     OrderStore,
     StatusChangeError,
 )
+from bot.store import notices
 from bot.store.search import OrderQuery
 from bot.staff.queries import order_params, order_query
 from bot.staff.kit import (
@@ -239,6 +241,7 @@ async def order_page(request: web.Request) -> web.Response:
                  for part in order["derived_parts"]],
         conversation_href=conversation_path(order["conversation_id"]),
         note_max=NOTE_MAX_LENGTH, reason_max=STATUS_REASON_MAX_LENGTH,
+        message_max=notices.MESSAGE_MAX_CHARS, message_channel=CHANNEL_WORDS[channel_of(order["conversation_id"])],
     )
 
 
@@ -269,6 +272,27 @@ async def add_note(request: web.Request) -> web.Response:
     except ValueError as error:
         raise with_flash(request, location, "error", f"The note was not added: {error}.") from None
     raise with_flash(request, location, "ok", "Note added.")
+
+
+# Where a staff message reaches the customer, besides the order's e-mail address.
+CHANNEL_WORDS = {"telegram": "on Telegram", "web": "in the web chat (when it next opens)",
+                 "rest": "in no chat (this conversation has none to push to)"}
+
+
+async def message_customer(request: web.Request) -> web.Response:
+    """"Message the customer": a STAFF_MESSAGE notice on their channel and by mail."""
+    data = await form(request)
+    number = normalize_order_number(request.match_info["number"])
+    location = order_path(number)
+    try:
+        channel = await in_thread(notices.message_customer, _store(request).sessions, number, staff_of(request),
+                                  data.get("message", ""))
+    except ValueError as error:
+        raise with_flash(request, location, "error", f"The message was not sent: {error}.") from None
+    if channel is None:
+        raise web.HTTPNotFound(text=f"There is no order {number[:40]}.")
+    logger.info("staff %s wrote to the customer of %s (%s)", staff_of(request), number, channel)
+    raise with_flash(request, location, "ok", f"Message sent {CHANNEL_WORDS[channel]} and by e-mail.")
 
 
 # ---------------------------------------------------------------------------- JSON API

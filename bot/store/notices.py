@@ -193,3 +193,26 @@ def notices_for(sessions: sessionmaker, conversation_id: str) -> List[Dict[str, 
         return [{"id": r.id, "kind": r.kind, "channel": r.channel, "order_number": r.order_number, "data": r.data,
                  "attempts": r.attempts, "delivered": r.delivered_at is not None, "outcome": r.outcome,
                  "last_error": r.last_error} for r in rows]
+
+
+# ---------------------------------------------------------------------------- a staff message
+
+
+MESSAGE_MAX_CHARS = 2000  # as a message staff write in a conversation they took over
+
+
+def message_customer(sessions: sessionmaker, number: str, staff: str, text: str) -> Optional[str]:
+    """A message from staff about the order, told the customer on their channel and by mail
+    (one transaction); the channel it goes to, None when there is no such order. ValueError
+    for an empty or too long message."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("the message is empty")
+    if len(text) > MESSAGE_MAX_CHARS:
+        raise ValueError(f"the message is longer than {MESSAGE_MAX_CHARS:,} characters ({len(text):,})")
+    with sessions.begin() as session:
+        order = session.scalars(select(Order).where(Order.number == number)).one_or_none()
+        if order is None:
+            return None
+        tell_customer(session, order, NoticeKind.STAFF_MESSAGE, text=text, staff=staff)
+        return channel_of(order.conversation_id)

@@ -112,7 +112,7 @@ async def test_order_page_shows_everything(client, web_store, monkeypatch):
     status_form = page.split('id="s-status"')[1].split("</select>")[0]
     assert re.findall(r'<option value="([a-z_]+)"', status_form) == ["in_production"]
     assert 'name="status" value="cancelled"' in page and 'id="c-reason" name="reason" required' in page
-    assert page.count('name="csrf_token"') == 4  # sign-out, status, cancel, note
+    assert page.count('name="csrf_token"') == 5  # sign-out, status, cancel, note, message to the customer
 
 
 async def test_quote_request_and_unknown_order_pages(client, web_store):
