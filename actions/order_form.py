@@ -14,7 +14,7 @@ import uuid
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -49,6 +49,7 @@ from bot.core.second_order import remember
 from bot.core.selections import next_missing_option
 from bot.core.values import Parsed, display_value, normalize, noun
 from bot.core.wording import question_text
+from actions.after_order import reads_as_change
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,8 @@ class ActionStartOrder(Action):
         if say_other_language(dispatcher, tracker, message):
             # Nothing is read from it: an order in progress is kept, the form asks its question again.
             return [SlotSet("answered_turn", message.turn)] if Draft.of(tracker).started else start_order_events(None, message)
+        if reads_as_change(tracker, message):  # a change of an order already placed: actions/after_order.py
+            return [FollowupAction("action_answer")]
         product = product_for(message)
         draft = Draft.of(tracker)
         if draft.started and product in (None, draft.product):

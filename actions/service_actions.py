@@ -29,6 +29,7 @@ from actions.kit import (
     say_other_language,
     say_too_long,
 )
+from actions.after_order import confirm_after_order, offer_quote, read_after_order
 from actions.contact_form import answer_second_order, offer_standing
 from actions.confirm import ask_pending, confirmation_buttons, says_no, says_yes
 from actions.order_form import begin_order
@@ -110,6 +111,9 @@ class ActionAnswer(Action):
             return []
         if pending:
             return self._confirmed(dispatcher, tracker, message, draft, pending)
+        after_order = read_after_order(dispatcher, tracker, message)  # a change of a placed order, a quote's answer
+        if after_order is not None:
+            return after_order
         if offer_standing(tracker) and not draft.started and message.intent not in ("cancel_order", "cancel", "start_over"):
             return answer_second_order(dispatcher, tracker)  # "the other 2 as another order?" waits for yes or no
         if message.intent == "cancel_order":
@@ -125,7 +129,10 @@ class ActionAnswer(Action):
             return self._ask(dispatcher, message.intent)
         if message.intent == "nlu_fallback" and not draft.started:
             return read_unsure(dispatcher, tracker, message)
-        return answer_question(dispatcher, tracker, message, draft)
+        events = answer_question(dispatcher, tracker, message, draft)
+        if message.intent in ("order_status", "my_orders") and not draft.started:
+            events += offer_quote(dispatcher, tracker)  # a staff price waiting for the customer's answer
+        return events
 
     @staticmethod
     def _ask(dispatcher: CollectingDispatcher, what: str) -> List[EventType]:
@@ -155,6 +162,9 @@ class ActionAnswer(Action):
     @staticmethod
     def _confirmed(dispatcher, tracker, message: Message, draft: Draft, pending: str) -> List[EventType]:
         events: List[EventType] = [SlotSet("pending", None)]
+        after_order = confirm_after_order(dispatcher, tracker, message, pending)
+        if after_order is not None:
+            return events + after_order
         if says_yes(message):
             if pending.startswith("cancel_order:"):
                 dispatcher.utter_message(text=cancel_placed_order(tracker, pending.split(":", 1)[1]))

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import threading
 from decimal import Decimal
-from typing import Any, Mapping, Optional, Set, Union
+from typing import Any, Mapping, Optional, Sequence, Set, Union
 
 from bot.channels.telegram.sender import MAX_TEXT, TelegramSendError, send_to_staff_chat
 from bot.settings import Settings
@@ -50,11 +50,25 @@ def announce_order(order: Mapping[str, Any],
     """Send the new order's notice in the background (a task on the running event loop, or
     a thread when there is none) and return at once; None when no staff chat is set.
     `settings`: Settings.from_env() when not given."""
+    return announce(order_notice(order), str(order.get("number")), settings)
+
+
+def change_notice(order: Mapping[str, Any], lines: Sequence[str], request: bool) -> str:
+    """ "Order BSP-7K3Q9M changed by the customer: Memory: 32 GB -> 64 GB, +100 EUR" (or a
+    change request waiting on the order page)."""
+    head = f"Change request for order {order['number']} (to accept or refuse on its page)" if request \
+        else f"Order {order['number']} changed by the customer"
+    return f"{head}: {'; '.join(lines)}"[:MAX_TEXT]
+
+
+def announce(text: str, number: str = "",
+             settings: Optional[Settings] = None) -> Union["asyncio.Task[None]", threading.Thread, None]:
+    """Send a notice to the staff chat in the background, as announce_order does."""
     try:
         settings = Settings.from_env() if settings is None else settings
         if not settings.staff_telegram_chat_id or not settings.telegram_token:
             return None
-        sending = _send(order_notice(order), settings)
+        sending = _send(text, settings)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -66,5 +80,5 @@ def announce_order(order: Mapping[str, Any],
         task.add_done_callback(_tasks.discard)
         return task
     except Exception:  # never fails the order
-        logger.exception("staff Telegram notice not sent for order %s", order.get("number"))
+        logger.exception("staff Telegram notice not sent for order %s", number)
         return None

@@ -11,6 +11,7 @@ for staff once confirmed, nothing once delivered or cancelled.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -50,6 +51,35 @@ _MODES: Dict[OrderStatus, AmendMode] = {
 def amend_mode(status: str) -> AmendMode:
     known = known_status(status)
     return AmendMode.CLOSED if known is None else _MODES[known]
+
+
+# After the order, a message asks to change it only with one of these (or its number):
+# "I'd like a PC with 64 GB" is a new order; "change the memory to 64 GB" and "make it 3
+# shirts" change the one placed.
+_CHANGE_CUE = re.compile(
+    r"\b(change|changing|switch|swap|modify|amend|edit|update|replace|instead|make (it|that|them|the)|"
+    r"should (be|have)|rather|upgrade|downgrade|increase|reduce)\b", re.IGNORECASE)
+# A new order, not a change of the one placed.
+_NEW_ORDER_CUE = re.compile(r"\b(another|new|second|also order|one more|cancel\w*)\b", re.IGNORECASE)
+# The customer's answer to a staff price, in the words the bot offers ("accept the quote").
+_ACCEPT = re.compile(r"\b(accept|take|go ahead with|order it at)\b", re.IGNORECASE)
+_DECLINE = re.compile(r"\b(decline|reject|refuse|turn down|don'?t want)\b", re.IGNORECASE)
+_QUOTE_WORD = re.compile(r"\b(quote|offer|price|quotation)\b", re.IGNORECASE)
+
+
+def asks_to_change(text: str) -> bool:
+    """Whether a message outside an order asks to change one placed."""
+    return bool(_CHANGE_CUE.search(text or "")) and not _NEW_ORDER_CUE.search(text or "")
+
+
+def quote_answer(text: str) -> Optional[bool]:
+    """"accept the quote" True, "decline the offer" False, anything else None."""
+    text = text or ""
+    if not _QUOTE_WORD.search(text):
+        return None
+    if _DECLINE.search(text):
+        return False
+    return True if _ACCEPT.search(text) else None
 
 
 class ProposalStep(str, Enum):
