@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("used_by", sa.String(255), nullable=True),
+        sa.Column("carried", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("code_hash", name=op.f("pk_customer_link_codes")),
     )
     op.create_index(op.f("ix_customer_link_codes_conversation_id"), "customer_link_codes", ["conversation_id"])

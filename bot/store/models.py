@@ -347,6 +347,9 @@ class LinkCode(Base):
     expires_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     used_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
     used_by: Mapped[Optional[str]] = Column(String(255), nullable=True)  # the conversation that typed it
+    # The unfinished order (the tracker's order and contact slots) when the code was made: the
+    # conversation that types the code can resume it.
+    carried: Mapped[Optional[Dict[str, Any]]] = Column(JSON, nullable=True)
 
 
 class CustomerLink(Base):
