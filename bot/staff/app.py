@@ -46,6 +46,8 @@ def setup_staff(app: web.Application, context: StaffContext) -> None:
     app.router.add_post("/staff/orders/{number}/status", order_pages.change_status)
     app.router.add_post("/staff/orders/{number}/notes", order_pages.add_note)
     app.router.add_post("/staff/orders/{number}/message", order_pages.message_customer)
+    app.router.add_post("/staff/orders/{number}/changes/{request_id}", order_pages.decide_change)
+    app.router.add_post("/staff/orders/{number}/quote", order_pages.price_quote)
     app.router.add_get("/api/orders", order_pages.api_orders)
     app.router.add_get("/api/orders/{number}", order_pages.api_order)
 

@@ -12,18 +12,19 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import date, datetime, timezone
-from decimal import Decimal
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.core.amend import AmendMode, amend_mode, describe_lines, revise
 from bot.core.catalog import CatalogError, CatalogFile
 from bot.core.lead_time import ready_date
 from bot.core.senders import channel_of
 from bot.core.pricing import QUANTITY_LINE, missing_quantity_line, money
-from bot.core.life import OrderStatus, next_statuses, normalize_order_number, status_label
+from bot.core.life import OrderKind, OrderStatus, next_statuses, normalize_order_number, status_label
 from bot.store.orders import (
     NOTE_MAX_LENGTH,
     STATUS_REASON_MAX_LENGTH,
@@ -32,6 +33,13 @@ from bot.store.orders import (
     StatusChangeError,
 )
 from bot.store import notices
+from bot.store.revisions import (
+    QUOTE_NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    RevisionError,
+    UnknownOrderError,
+    quote_state,
+)
 from bot.store.search import OrderQuery
 from bot.staff.queries import order_params, order_query
 from bot.staff.kit import (
@@ -64,6 +72,9 @@ CSV_COLUMNS = (
     "number", "created", "status", "product", "options", "total", "currency", "customer name", "email",
     "address", "promised date", "conversation id",
 )
+REVISION_LABELS = {"amendment": "changed by the customer", "change_accepted": "change request accepted",
+                   "quote_accepted": "quote accepted by the customer"}
+QUOTE_DAYS = 14  # the validity the price form suggests
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -242,6 +253,7 @@ async def order_page(request: web.Request) -> web.Response:
         conversation_href=conversation_path(order["conversation_id"]),
         note_max=NOTE_MAX_LENGTH, reason_max=STATUS_REASON_MAX_LENGTH,
         message_max=notices.MESSAGE_MAX_CHARS, message_channel=CHANNEL_WORDS[channel_of(order["conversation_id"])],
+        after=_after_order_view(await in_thread(_store(request).after_order, order["number"]), order),
     )
 
 
@@ -293,6 +305,98 @@ async def message_customer(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text=f"There is no order {number[:40]}.")
     logger.info("staff %s wrote to the customer of %s (%s)", staff_of(request), number, channel)
     raise with_flash(request, location, "ok", f"Message sent {CHANNEL_WORDS[channel]} and by e-mail.")
+
+
+# ---------------------------------------------------------------------------- after the order
+
+
+def _after_order_view(after: Dict[str, Any], order: Dict[str, Any]) -> Dict[str, Any]:
+    """Revisions, change requests and quotes as the order page shows them."""
+    currency = order["currency"]
+
+    def when(moment: Optional[str]) -> str:
+        return (moment or "")[:16].replace("T", " ")
+
+    revisions = [{**r, "at": when(r["created_at"]), "kind_label": REVISION_LABELS.get(r["kind"], r["kind"]),
+                  "lines": describe_lines(r["changes"], currency),
+                  "old_text": amount_text(r["old_total"], currency) or "no price",
+                  "new_text": amount_text(r["new_total"], currency) or "no price"} for r in after["revisions"]]
+    requests = [{**r, "at": when(r["requested_at"]), "decided": when(r["decided_at"]),
+                 "lines": describe_lines(r["changes"], currency),
+                 "new_text": amount_text(r["new_total"], currency) or "no instant price"} for r in after["requests"]]
+    quotes = [{**q, "at": when(q["priced_at"]), "until": q["valid_until"][:10],
+               "total_text": amount_text(q["total"], currency)} for q in after["quotes"]]
+    state = quote_state(after["quotes"][0] if after["quotes"] else None)
+    pending = next((r for r in requests if r["status"] == "pending"), None)
+    return {"revisions": revisions, "requests": requests, "pending": pending,
+            "quotes": quotes, "quote_state": state.value,
+            # Re-pricing is always possible while it is a quote request (an expired or declined price too).
+            "can_price": order["kind"] == OrderKind.QUOTE_REQUEST and amend_mode(order["status"]) is not AmendMode.CLOSED,
+            "quote_note_max": QUOTE_NOTE_MAX_LENGTH, "refuse_max": REASON_MAX_LENGTH,
+            "default_until": (datetime.now(timezone.utc).date() + timedelta(days=QUOTE_DAYS)).isoformat()}
+
+
+def _accept(store: OrderStore, catalog_file: CatalogFile, number: str, request_id: int, by: str) -> Dict[str, Any]:
+    """The request's selection checked and priced again now, from the catalog, then stored."""
+    request = store.pending_request(number)
+    order = store.get(number)
+    if request is None or order is None or request["id"] != request_id:
+        raise RevisionError(f"order {number} has no pending change request {request_id}")
+    product = catalog_file.catalog().find_product(order["product_id"])
+    revised, problems = revise(product, request["options"])
+    if revised is None:
+        raise RevisionError("the change no longer fits the catalog: " + "; ".join(p.message for p in problems[:3]))
+    return store.accept_change(number, request_id, revised, by)
+
+
+async def decide_change(request: web.Request) -> web.Response:
+    """Accept or refuse the customer's change request (staff form, CSRF checked)."""
+    data = await form(request)
+    number = normalize_order_number(request.match_info["number"])
+    location = order_path(number)
+    try:
+        request_id = int(request.match_info["request_id"])
+    except ValueError:
+        raise web.HTTPNotFound(text="There is no such change request.") from None
+    store, staff = _store(request), staff_of(request)
+    try:
+        if data.get("decision") == "accept":
+            done = await in_thread(_accept, store, context_of(request).catalog, number, request_id, staff)
+            message = f"Change accepted: order {number} is now revision {done['revision']['number']}; the customer is told."
+        elif data.get("decision") == "refuse":
+            await in_thread(store.refuse_change, number, request_id, staff, data.get("reason", ""))
+            message = "Change refused; the customer is told why."
+        else:
+            raise RevisionError("choose accept or refuse")
+    except UnknownOrderError as error:
+        raise web.HTTPNotFound(text=f"{str(error).capitalize()}.") from None
+    except (RevisionError, CatalogError) as error:
+        raise with_flash(request, location, "error", f"Not done: {error}.") from None
+    logger.info("staff %s: change request %s of %s: %s", staff, request_id, number, data.get("decision"))
+    raise with_flash(request, location, "ok", message)
+
+
+async def price_quote(request: web.Request) -> web.Response:
+    """Staff give a quote request its price, how long it holds and a note for the customer."""
+    data = await form(request)
+    number = normalize_order_number(request.match_info["number"])
+    location = order_path(number)
+    try:
+        total = Decimal(data.get("total", "").strip().replace(",", ""))
+        until = date.fromisoformat(data.get("valid_until", "").strip())
+    except (InvalidOperation, ValueError):
+        raise with_flash(request, location, "error", "Not priced: give the price as a number and the date as YYYY-MM-DD.") \
+            from None
+    # Valid through the whole of that day (UTC).
+    valid_until = datetime.combine(until, time.max, tzinfo=timezone.utc)
+    try:
+        await in_thread(_store(request).price_quote, number, total, valid_until, data.get("note", ""), staff_of(request))
+    except UnknownOrderError as error:
+        raise web.HTTPNotFound(text=f"{str(error).capitalize()}.") from None
+    except RevisionError as error:
+        raise with_flash(request, location, "error", f"Not priced: {error}.") from None
+    logger.info("staff %s priced quote %s", staff_of(request), number)
+    raise with_flash(request, location, "ok", f"Quote {number} priced; the customer is told.")
 
 
 # ---------------------------------------------------------------------------- JSON API
