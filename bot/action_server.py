@@ -8,7 +8,9 @@ Only Rasa may call it: every request but /health must carry the secret Rasa and 
 server share (ACTIONS_SECRET_HEADER, the value of BESPOKE_ACTIONS_SECRET, which `bespoke
 run` makes per start and hands to both in their environment; Rasa sends it through the
 action endpoint's `headers:` in endpoints.yml) and be JSON. Otherwise 403 or 415, before
-any action runs: the action server never acts on a tracker from anyone else.
+any action runs: the action server never acts on a tracker from anyone else. A request
+is at most MAX_ACTION_CALL_BYTES (Sanic's default is 100 MB, read whole before the secret is
+checked): larger gets 413 at once.
 
 Two savings per turn, without touching the actions: a SlotSet that gives a slot the value it
 already has in the tracker the action was given is left out of the reply (`without_unchanged_slots`:
@@ -27,10 +29,21 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from bot.settings import ACTIONS_SECRET_ENV, ACTIONS_SECRET_HEADER, SettingsError
 
 OPEN_PATHS = frozenset({"/health"})
+# Rasa sends the whole tracker of the session with each call: about 40 KB after a whole
+# order (120 events, measured), so 4 MB is a session of a hundred orders; a body Sanic
+# would otherwise read whole (up to 100 MB) before the secret is checked.
+MAX_ACTION_CALL_BYTES = 4 * 1024 * 1024
 
 
-def refusal(path: str, content_type: str, given: str, secret: str) -> Optional[Tuple[int, str]]:
-    """(status, reason) for a request the action server must not act on; None to serve it."""
+TOO_LARGE = f"the action server takes at most {MAX_ACTION_CALL_BYTES // 1024} KB"
+
+
+def refusal(path: str, content_type: str, given: str, secret: str,
+            length: Optional[str] = None) -> Optional[Tuple[int, str]]:
+    """(status, reason) for a request the action server must not act on; None to serve it.
+    `length`: the Content-Length header, refused first, whoever sends it."""
+    if length is not None and length.strip().isdigit() and int(length) > MAX_ACTION_CALL_BYTES:
+        return 413, TOO_LARGE
     if path in OPEN_PATHS:
         return None
     if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
@@ -41,17 +54,27 @@ def refusal(path: str, content_type: str, given: str, secret: str) -> Optional[T
 
 
 def guard(app: Any, secret: str) -> Any:
-    """The Sanic app with a request middleware that refuses what `refusal` refuses."""
+    """The Sanic app with a request middleware that refuses what `refusal` refuses, and
+    bodies over MAX_ACTION_CALL_BYTES: Sanic stops reading at that size and raises
+    PayloadTooLarge (its request middleware, so `refusal`, still runs), which rasa-sdk's
+    handler of every exception would answer with 500."""
     from sanic import response
+    from sanic.exceptions import PayloadTooLarge
+
+    app.config.REQUEST_MAX_SIZE = MAX_ACTION_CALL_BYTES
 
     @app.middleware("request")
     async def only_rasa(request: Any) -> Any:
         refused = refusal(request.path, request.headers.get("content-type", ""),
-                          request.headers.get(ACTIONS_SECRET_HEADER, ""), secret)
+                          request.headers.get(ACTIONS_SECRET_HEADER, ""), secret, request.headers.get("content-length"))
         if refused is not None:
             status, reason = refused
             return response.json({"error": reason}, status=status)
         return None
+
+    @app.exception(PayloadTooLarge)
+    async def too_large(request: Any, exception: Exception) -> Any:  # a chunked body past the limit
+        return response.json({"error": TOO_LARGE}, status=413)
 
     return app
 

@@ -157,3 +157,12 @@ def test_without_a_secret_the_action_server_refuses_everything_and_does_not_star
     with pytest.raises(SystemExit) as stopped:
         action_server.main()
     assert stopped.value.code == 2 and "BESPOKE_ACTIONS_SECRET" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("given", ["", "the-secret"])
+def test_the_action_server_refuses_a_body_over_its_limit_first_whoever_sends_it(given):
+    limit = action_server.MAX_ACTION_CALL_BYTES
+    assert action_server.refusal("/webhook", "application/json", given, "the-secret", str(limit + 1))[0] == 413
+    assert action_server.refusal("/health", "", given, "the-secret", str(limit + 1))[0] == 413
+    within = action_server.refusal("/webhook", "application/json", given, "the-secret", str(limit))
+    assert (within and within[0]) == (None if given else 403)
