@@ -19,7 +19,8 @@ web chat and the Telegram bridge send through it):
   here (bot.core.limits.clean_text: no lone surrogate, no control character), so nothing
   a customer sends can break storing the order or the staff console.
 
-And the CPU of a turn (issue 12): the patches of bot/rasa_patches.py, applied here.
+And the CPU of a turn (issue 12): the patches of bot/rasa_patches.py, applied here; and a
+tracker store that fails the turn when its database fails (bot/scale/tracker_store.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any, Optional
 
 from bot.core.limits import MAX_REQUEST_BYTES, clean_json, clean_text
 from bot.rasa_patches import apply_turn_patches
+from bot.scale.tracker_store import install_strict_tracker_store
 from bot.settings import Settings, SettingsError
 
 
@@ -171,6 +173,7 @@ def main() -> None:
     check_rest_input(settings.rasa_token)
     cap_request_size()
     apply_turn_patches(settings.rasa_patches_off)
+    install_strict_tracker_store()  # a database error fails the turn, never forgets the conversation
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", "run", *sys.argv[1:], *secret_arguments(settings)]

@@ -10,8 +10,9 @@ Rasa server's action endpoint). Rasa's REST channel believes any sender id, so i
 public (as in `bespoke run`).
 
 A backend that refuses the connection (killed, restarting) is skipped for the next one at
-once and left out for `FAIL_TIMEOUT_S`; a request already sent is never sent again to
-another server (nginx's default for POST), so no message is processed twice.
+once and left out for `FAIL_TIMEOUT_S` after MAX_FAILS failures; a request already sent is
+never sent again to another server (nginx's default for POST), so no message is processed
+twice.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ from pathlib import Path
 from typing import List, Sequence
 
 FAIL_TIMEOUT_S = 5
+# One failure was enough to leave a server out: with one Rasa server killed, a single slow
+# connect to the other under load left both out, and nginx answered 502 "no live upstreams"
+# to every customer for 5 s (tests/scale/test_faults.py). A dead server refuses at once, so
+# three refusals (each passed on to the next server) cost nothing.
+MAX_FAILS = 3
+# A server that is alive but busy takes a while to accept under load (its listen backlog
+# full); only one that is gone should be skipped, and that one refuses at once.
+CONNECT_TIMEOUT_S = 10
 # Above the web server's and Rasa's own limits (256 KiB, 64 KiB), which answer in their own
 # words (JSON the widget understands); only bodies far beyond them stop here (413).
 CLIENT_MAX_BODY = "1m"
@@ -70,7 +79,7 @@ def listen_address(host: str, port: int) -> str:
 
 
 def _upstream(listener: Listener) -> str:
-    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout={FAIL_TIMEOUT_S}s;"
+    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails={MAX_FAILS} fail_timeout={FAIL_TIMEOUT_S}s;"
                         for port in listener.backends)
     return (f"    upstream bespoke_{listener.name} {{\n"
             f"        least_conn;\n{servers}\n"
@@ -116,7 +125,7 @@ def nginx_config(paths: NginxPaths, listeners: List[Listener], run_as_root: bool
         "    proxy_set_header Host $http_host;\n"
         "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
         "    proxy_set_header X-Forwarded-Proto $scheme;\n"
-        "    proxy_connect_timeout 2s;\n"
+        f"    proxy_connect_timeout {CONNECT_TIMEOUT_S}s;\n"
         f"    proxy_read_timeout {READ_TIMEOUT_S}s;\n"
         f"    proxy_send_timeout {READ_TIMEOUT_S}s;\n"
         "    # The next server when one refuses or fails before answering; a POST already\n"
