@@ -144,8 +144,9 @@ def _check_number(option: Option, value: Any, problem: Any) -> Optional[Placemen
                        f"{display_value(option, value)} is outside {display_value(option, _plain(low))} to "
                        f"{display_value(option, _plain(high))}")
     if number != number.quantize(Decimal(1).scaleb(-option.decimals)):
+        places = f"more than {option.decimals} decimal{'s' if option.decimals != 1 else ''}"
         return problem(PlacementReason.TOO_MANY_DECIMALS,
-                       f"{value} has more than {option.decimals} decimal{'s' if option.decimals != 1 else ''}")
+                       f"{value} is not a whole number" if option.decimals == 0 else f"{value} has {places}")
     return None
 
 

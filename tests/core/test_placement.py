@@ -131,3 +131,10 @@ def test_an_optional_option_may_be_none_and_a_choice_value_must_exist():
 ])
 def test_the_contact_details_must_be_there_and_storable(name, email, address, bad):
     assert {p.option_id for p in check_contact(name, email, address)} == bad
+
+
+def test_too_many_decimals_is_said_in_the_options_terms():
+    [fraction] = check_order(CATALOG.product("tailored_shirt"), {**VALID["tailored_shirt"], "quantity": 2.5})
+    assert (fraction.reason, fraction.message) == (PlacementReason.TOO_MANY_DECIMALS, "Quantity: 2.5 is not a whole number")
+    [places] = check_order(CATALOG.product("conveyor"), {**VALID["conveyor"], "length": 12.3456})
+    assert places.message == "Length: 12.3456 has more than 2 decimals"

@@ -94,6 +94,7 @@ FORGED = [
     ("conveyor", {**CONVEYOR, "belt": "unobtainium"}, "Belt"),
     ("tailored_shirt", {**SHIRT, "fabric": "silk_ivory"}, "Fabric: Silk, ivory is out of stock"),
     ("tailored_shirt", {**SHIRT, "quantity": -3}, "Quantity"),
+    ("tailored_shirt", {**SHIRT, "quantity": 2.5}, "Quantity: 2.5 is not a whole number"),
     ("tailored_shirt", {**SHIRT, "neck": 10 ** 50}, "Neck"),
 ]
 
