@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
+from bot.channels.rasa import PICKED_UP
 from bot.store.models import ConversationIndexState, ConversationSummary
 from bot.store.db import utcnow
 from bot.store.orders import OrderStore
@@ -97,7 +98,7 @@ def _apply(changes: _Changes, row: Any, count: bool = True) -> None:
         # intent ("Jana Novak" is nlu_fallback, and taken as the name). A turn counts when
         # the bot said it did not understand.
         changes.turn = _Turn(open=True, counted=False)
-        if count:
+        if count and not (data.get("metadata") or {}).get(PICKED_UP):  # counted when it was written
             changes.user_turns += 1
             changes.first_name = first_name(data) or changes.first_name
             if at is not None:

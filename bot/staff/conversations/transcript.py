@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import yaml
 from sqlalchemy import select
 
-from bot.channels.rasa import button_titles, reply_buttons
+from bot.channels.rasa import PICKED_UP, button_titles, reply_buttons
 from bot.core.catalog import Catalog, CatalogFile
 from bot.core.values import display_value
 from bot.store.conversations import active_takeover, takeovers_for
@@ -114,6 +114,13 @@ def transcript(tracker_url: str, conversation_id: str, catalog_file: Optional[Ca
             intent = parse.get("intent") or {}
             text_ = data.get("text") or ""
             confidence = intent.get("confidence")
+            picked = _picked_up_original(entries, data, text_)
+            if picked is not None:
+                # A message written while staff had the conversation, given to the bot again
+                # after the hand-back: shown once, where it was written, with the bot's answer.
+                picked["picked_up_id"] = row.id
+                current = picked
+                continue
             current = {
                 "kind": "user", "id": row.id, "at": at, "text": text_,
                 "shown": offered.get(text_, text_), "button": text_ in offered,
@@ -193,12 +200,26 @@ def transcript(tracker_url: str, conversation_id: str, catalog_file: Optional[Ca
     return entries
 
 
+def _picked_up_original(entries: List[Dict[str, Any]], data: Dict[str, Any], text: str) -> Optional[Dict[str, Any]]:
+    """The entry of the message written during a takeover that this user event gives to
+    the bot again after the hand-back (its metadata says PICKED_UP), or None."""
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict) or not metadata.get(PICKED_UP):
+        return None
+    return next((entry for entry in reversed(entries) if entry["kind"] == "user" and entry["while_taken_over"]
+                 and entry["text"] == text and "picked_up_id" not in entry), None)
+
+
 def story_without_takeovers(story: str, turns: Sequence[Dict[str, Any]]) -> str:
     """Rasa's test story of the conversation without the customer messages sent while staff
     had taken over (the bot did not answer them, so as a test they would fail). `turns` is
     the conversation's transcript(); the story is returned as it is when there was no
     takeover, or when its customer messages do not line up with the transcript's."""
-    paused = [entry["while_taken_over"] for entry in turns if entry["kind"] == "user"]
+    # Each customer message of the story in order: one picked up after the hand-back is a
+    # second step of its own, answered by the bot (kept).
+    steps_in_order = sorted([(entry["id"], entry["while_taken_over"]) for entry in turns if entry["kind"] == "user"]
+                            + [(entry["picked_up_id"], False) for entry in turns if entry.get("picked_up_id")])
+    paused = [was_paused for _, was_paused in steps_in_order]
     if not any(paused):
         return story
     try:
