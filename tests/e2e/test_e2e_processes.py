@@ -178,6 +178,62 @@ def test_the_action_server_killed_mid_order_comes_back_and_the_order_completes(r
     assert second != first
 
 
+def web_say(run: BotServers, sender: str, text: str, message_id: str) -> requests.Response:
+    """A message through the web chat's /api/messages, as the widget sends it (its "Try
+    again" sends the same id)."""
+    return requests.post(f"{run.web_url}/api/messages", json={"sender": sender, "message": text, "id": message_id},
+                         timeout=120)
+
+
+def test_a_customer_gets_an_apology_while_rasa_or_the_action_server_is_down_and_the_message_is_not_lost(run):
+    """kill -9 of Rasa, then of the action server, each between two messages of one web
+    conversation: the message sent meanwhile gets a 502 the widget shows with "Try again"
+    (never an empty reply), the same message sent again once the process is back is
+    answered where the order was, and the other processes were never stopped."""
+    sender = f"web:processes-{uuid.uuid4().hex[:12]}"
+    for number, text in enumerate(PC[:2]):
+        assert web_say(run, sender, text, f"before-{number:04d}").status_code == 200
+    rasa, actions = server_pid(run, "bot.rasa_server"), server_pid(run, "bot.action_server")
+    web = server_pid(run, "bot.server")
+    assert rasa and actions and web
+    os.kill(rasa, signal.SIGKILL)
+    down = web_say(run, sender, "32 GB DDR5", "memory-0001")  # at once: the restart waits 1 s first
+    assert down.status_code == 502 and down.json()["error"] == "rasa_unavailable", down.text
+    assert "Please try again" in down.json()["message"]
+
+    def rasa_serves() -> bool:
+        try:
+            status = requests.get(f"{run.url}/status", params={"token": run.token}, timeout=2)
+            return status.ok and bool(status.json().get("model_file"))
+        except requests.RequestException:
+            return False
+
+    poll(rasa_serves, 240, "the restarted Rasa serving its model")
+    assert server_pid(run, "bot.rasa_server") not in (None, rasa)
+    again = web_say(run, sender, "32 GB DDR5", "memory-0001")  # "Try again"
+    assert again.status_code == 200, again.text
+    assert "Memory: 32 GB DDR5" in " ".join(m["text"] or "" for m in again.json()["messages"])
+
+    os.kill(actions, signal.SIGKILL)
+    failed = web_say(run, sender, "2TB SSD", "storage-0001")  # Rasa answers, its action call fails
+    assert failed.status_code == 502 and failed.json()["error"] == "no_answer", failed.text
+    assert "Please try again" in failed.json()["message"]
+
+    def actions_serve() -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{run.actions_port}/health", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    poll(actions_serve, 120, "the restarted action server answering")
+    again = web_say(run, sender, "2TB SSD", "storage-0001")
+    assert again.status_code == 200, again.text
+    assert "Storage: 2 TB NVMe SSD" in " ".join(m["text"] or "" for m in again.json()["messages"])
+    assert server_pid(run, "bot.server") == web  # the web server was never stopped
+    log = run.log_tail(2000)
+    assert "rasa was killed by signal 9" in log and "actions was killed by signal 9" in log
+
+
 def test_ready_comes_after_every_process_answers_and_the_log_is_the_bots(run):
     log = run.log_tail(2000)
     assert "| ready" in log and f"web chat:  http://127.0.0.1:{run.web_port}/" in log
