@@ -217,9 +217,12 @@ def story_without_takeovers(story: str, turns: Sequence[Dict[str, Any]]) -> str:
     takeover, or when its customer messages do not line up with the transcript's."""
     # Each customer message of the story in order: one picked up after the hand-back is a
     # second step of its own, answered by the bot (kept).
-    steps_in_order = sorted([(entry["id"], entry["while_taken_over"]) for entry in turns if entry["kind"] == "user"]
-                            + [(entry["picked_up_id"], False) for entry in turns if entry.get("picked_up_id")])
-    paused = [was_paused for _, was_paused in steps_in_order]
+    users = [entry for entry in turns if entry["kind"] == "user"]
+    paused = [entry["while_taken_over"] for entry in users]
+    if any(entry.get("picked_up_id") for entry in users):
+        steps_in_order = sorted([(entry["id"], entry["while_taken_over"]) for entry in users]
+                                + [(entry["picked_up_id"], False) for entry in users if entry.get("picked_up_id")])
+        paused = [was_paused for _, was_paused in steps_in_order]
     if not any(paused):
         return story
     try:
