@@ -214,6 +214,9 @@ class Product(_Model):
     rules: List[Rule] = []
     derived: List[DerivedPart] = []
     pricing: Pricing = Pricing()
+    # Priced by staff, never instantly: every order of it is a quote request (issue 14);
+    # the price lines are still worked out and shown to staff as a guide.
+    quote_only: bool = False
 
     def option(self, option_id: str) -> Option:
         return next(option for option in self.options if option.id == option_id)

@@ -150,7 +150,9 @@ def _quote(product: Product, priced: Pricing) -> Quote:
         raise ExpressionError(f"price line '{priced.unpriced[0]}' gave no amount")
     lines: List[Dict[str, Any]] = [{"label": label, "amount": to_money(amount)} for label, amount in priced.lines]
     notes = [product.derived_part(choice.part_id).none_fits_message for choice in none_fits]
-    if none_fits:
+    if product.quote_only:
+        notes.append(f"Every {product.name} is priced by our team: they'll send you a quote.")
+    if none_fits or product.quote_only:
         return Quote(lines, priced.derived, None, product.currency, notes=notes)
     unit_total = sum((line["amount"] for line in lines), Decimal(0))
     total = unit_total
