@@ -540,10 +540,27 @@
     }
   });
 
+  // A link from the customer's Telegram chat (?link=ABCD-EFGH, actions/identity.py): the
+  // chat opens and the code is typed for them, once (taken out of the address at once).
+  function linkCode() {
+    var code = null;
+    try {
+      var params = new URLSearchParams(window.location.search);
+      code = params.get("link");
+      if (code === null) return null;
+      params.delete("link");
+      var rest = params.toString();
+      window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : "") + window.location.hash);
+    } catch (ignored) { return null; }
+    return /^[A-Za-z0-9]{4}-[A-Za-z0-9]{4}$/.test(code) ? code : null;
+  }
   function mount() {
     document.body.appendChild(root);
-    setOpen(startOpen);
-    loadHistory(false);
+    var code = linkCode();
+    setOpen(startOpen || !!code);
+    loadHistory(false).then(function () {
+      if (code) deliver({ payload: "link " + code, shown: "link " + code, typed: null, group: null, id: newId() });
+    });
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 })();
