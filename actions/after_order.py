@@ -275,7 +275,13 @@ def offer_quote(dispatcher: CollectingDispatcher, tracker: Tracker, now: Optiona
     """After the order status, a priced quote not yet answered: its price, and yes or no."""
     for order in reversed(_quote_requests(tracker)):
         quote = resources.store().current_quote(order["number"])
-        if quote_state(quote, now) is QuoteState.OFFERED and quote is not None:
+        state = quote_state(quote, now)
+        if state is QuoteState.EXPIRED and quote is not None:
+            dispatcher.utter_message(text=f"The price for quote {order['number']} was valid until "
+                                          f"{quote['valid_until'][:10]} and has expired. Say \"talk to a person\" "
+                                          "if you would like a new price.")
+            return []
+        if state is QuoteState.OFFERED and quote is not None:
             note = f" ({quote['note']})" if quote["note"] else ""
             dispatcher.utter_message(
                 text=f"Quote {order['number']}: {money(Decimal(quote['total']), order['currency'])}{note}, valid until "

@@ -133,3 +133,6 @@ async def test_an_expired_quote_is_said_to_have_expired(order_database, demo_cat
     assert messages[0]["text"].startswith(f"Sorry, the quote for {placed['number']} has expired.")
     assert order_database.current_quote(placed["number"])["answer"] == "expired"
 
+    _, messages = await run(ActionAnswer(), outside_a_form("where is my order?", intent="order_status"))
+    assert f"The price for quote {placed['number']} was valid until" in messages[-1]["text"]
+    assert "has expired" in messages[-1]["text"]
