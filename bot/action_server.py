@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 import sys
 from typing import Any, Dict, List, Optional, Set, Tuple
@@ -196,6 +197,8 @@ def main() -> None:
     from bot.runner import quiet_third_party_warnings
 
     quiet_third_party_warnings()
+    # httpx logs every request at INFO with its URL: the staff notices' Telegram bot token is in it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     from actions.kit import resources
 
     try:

@@ -96,6 +96,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     settings = dataclasses.replace(settings, host=args.host, web_port=args.port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # httpx logs every request at INFO with its URL: a line per message and history check,
+    # with Rasa's API token (?token=) and, for Telegram notices, the bot token in it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # No access log: every open chat tab polls /api/history each second, which would be a
     # line per tab per second; errors are logged by the handlers themselves.
     web.run_app(create_app(settings), host=settings.host, port=settings.web_port, print=None, access_log=None)
