@@ -184,9 +184,13 @@ def propose(product: Product, order: Mapping[str, Any], text: str) -> Proposal:
         reply = taken.reply if step is ProposalStep.REFUSED else "Your order already has that."
         return Proposal(step, reply)
     if applied.cleared:
-        names = " and ".join(change.option.name.lower() for change in applied.cleared)
-        return Proposal(ProposalStep.INCOMPLETE,
-                        f"{taken.reply}\nSo nothing is changed yet: tell me the change and the new {names} together.")
+        # The order form would ask the cleared answers again; a placed order is changed whole or not at all.
+        changed = "; ".join(f"{c.option.name}: {display_value(c.option, c.new)}" for c in applied.changes)
+        lines = [f"{c.option.name} {display_value(c.option, c.old)} would no longer fit ({changed})"
+                 + (f": {c.reason}" if c.reason else ".") for c in applied.cleared]
+        names = " and ".join(change.option.name for change in applied.cleared)
+        lines.append(f"So nothing is changed yet: tell me the change and the new {names} together.")
+        return Proposal(ProposalStep.INCOMPLETE, "\n".join(lines))
     revised, problems = revise(product, applied.selections)
     if revised is None:
         return Proposal(ProposalStep.REFUSED, "; ".join(problem.message for problem in problems))
