@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.identity import LINK_INTENT, code_in, customer_orders, offer_code
 from bot.core.catalog import Catalog, CatalogFile, Option, Product
 from bot.core.contact import delivery_answer
 from bot.core import knowledge
@@ -267,6 +268,12 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
                  "Everything you've chosen so far is kept.")
     elif intent in ("order_status", "my_orders"):
         say_orders(dispatcher, tracker, message)
+    elif intent == LINK_INTENT:  # "continue on the web" in the middle of an order
+        if code_in(message.text, intent):
+            say(text="Let's finish or cancel the order in progress here first; then type the code again.")
+        else:
+            offer_code(dispatcher, resources.store(), resources.settings, tracker.sender_id,
+                       {slot: tracker.get_slot(slot) for slot in ORDER_SLOTS + CONTACT_SLOTS})
     elif intent == "list_products":
         lines = "\n".join(f"- **{p.name}**: {p.description}" for p in catalog.products)
         now = f"\nYou're putting together a {product.name}; say \"cancel\" to choose something else." if product else ""
@@ -318,8 +325,9 @@ def say_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, message: M
 
 
 def say_orders(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> None:
-    """Order status for this conversation's orders only: another customer's number gets nothing."""
-    orders = resources.store().orders_for_conversation(tracker.sender_id)
+    """Order status for this customer's orders only (this conversation's and those of the
+    conversations linked to it by a code): another customer's number gets nothing."""
+    orders = customer_orders(resources.store(), tracker.sender_id)
     number = find_order_number(message.text)
     if number:
         order = next((o for o in orders if o["number"] == number), None)

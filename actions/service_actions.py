@@ -3,7 +3,7 @@ questions, cancelling, and orders already placed."""
 
 from __future__ import annotations
 
-from typing import List, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -13,7 +13,11 @@ from rasa_sdk.types import DomainDict
 from bot.core.clauses import asks_in_words
 from bot.core.life import CUSTOMER_CANCELLABLE, find_order_number, status_label
 from bot.core.phrases import name_list
+from bot.store.links import Redeemed
+from actions.identity import LINK_INTENT, code_in, offer_code, redeem_code
 from actions.kit import (
+    CONTACT_SLOTS,
+    ORDER_SLOTS,
     Draft,
     Message,
     answer_question,
@@ -98,6 +102,12 @@ class ActionAnswer(Action):
         if message.empty:
             say_empty(dispatcher)
             return []
+        code = code_in(message.text, message.intent)
+        if code is not None:  # a link code from the customer's other chat (actions/identity.py)
+            return await link_here(dispatcher, tracker, message, code)
+        if message.intent == LINK_INTENT:
+            offer_code(dispatcher, resources.store(), resources.settings, tracker.sender_id, carried_slots(tracker))
+            return []
         draft = Draft.of(tracker)
         pending = tracker.get_slot("pending") or ""
         if say_other_language(dispatcher, tracker, message):
@@ -181,6 +191,30 @@ class ActionAnswer(Action):
                 dispatcher.utter_message(text=f"Say \"continue\" to carry on with your {draft.product.name}.")
             return events
         return events + answer_question(dispatcher, tracker, message, draft)
+
+
+async def link_here(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message, code: str) -> List[EventType]:
+    """The code typed here links this chat to the one that showed it; an order left
+    unfinished there is offered to resume here (unless one is in progress here)."""
+    result = await redeem_code(dispatcher, resources.store(), resources.settings, tracker.sender_id, code)
+    if result is None or result.outcome is not Redeemed.LINKED or not result.carried.get("product"):
+        return []
+    product = resources.catalog().find_product(result.carried["product"])
+    if product is None:
+        return []
+    if Draft.of(tracker).started:
+        dispatcher.utter_message(text=f"The {product.name} you started in the other chat stays there: you have an "
+                                      "order in progress here. Finish or cancel it, then link again to bring the other.")
+        return []
+    draft = Draft(product, dict(result.carried.get("selections") or {}))
+    offer_resume(dispatcher, draft)
+    return [SlotSet(slot, value) for slot, value in result.carried.items() if slot in ORDER_SLOTS + CONTACT_SLOTS] + [
+        SlotSet("answered_turn", message.turn), SlotSet("pending", None)]
+
+
+def carried_slots(tracker: Tracker) -> Dict[str, Any]:
+    """The unfinished order and contact details a link code carries to the other chat."""
+    return {slot: tracker.get_slot(slot) for slot in ORDER_SLOTS + CONTACT_SLOTS}
 
 
 def read_unsure(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> List[EventType]:

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from bot.channels.email import retry_wait
 from bot.channels.rasa import RasaClient, RasaError, timeout
-from bot.channels.telegram.sender import TelegramSender, TelegramSendError
+from bot.channels.telegram.sender import MAX_TEXT, TelegramSender, TelegramSendError
 from bot.channels.web.kit import DELIVER_NOTICES, RASA
 from bot.core.senders import telegram_chat_id
 from bot.settings import Settings
@@ -70,7 +70,7 @@ class NoticeSender:
                                     error="the conversation id has no Telegram chat number")
             return 0
         try:
-            await self.telegram.send_message(chat_id, notice.text)
+            await self.telegram.send_message(chat_id, notice.text[:MAX_TEXT], html_text=True)
         except TelegramSendError as error:
             if error.status in REFUSED_FOR_GOOD:
                 logger.warning("notice %s to %s refused by Telegram for good: %s", notice.id, notice.conversation_id,

@@ -77,7 +77,8 @@ async def test_a_status_change_reaches_a_telegram_customer(monkeypatch, tmp_path
         placed = await asyncio.to_thread(store.place_order, conversation_order("telegram:770001"))
         await asyncio.to_thread(store.change_status, placed["number"], "confirmed", STAFF_NAME)
         texts = await wait_until(lambda: api.sent_texts(770001))
-        assert texts == [f"News about your order **{placed['number']}**: it is now confirmed."]
+        assert texts == [f"News about your order <b>{placed['number']}</b>: it is now confirmed."]
+        assert api.calls_to(770001, "sendMessage")[0]["parse_mode"] == "HTML"
         [done] = await wait_until(lambda: [n for n in notices.notices_for(store.sessions, "telegram:770001")
                                            if n["delivered"]])
         assert done["outcome"] == "delivered"

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import html
 import logging
-import re
 import warnings
 from datetime import timedelta
 from enum import Enum
@@ -30,7 +28,7 @@ from telegram.ext import (
 
 from bot.channels.rasa import RasaClient, RasaError, RasaTimeout, reply_buttons, timeout
 from bot.channels.shared_state import LockHolder, SharedState, open_shared_state
-from bot.channels.telegram.sender import TelegramSendError, send_to_staff_chat
+from bot.channels.telegram.sender import BOLD, TelegramSendError, send_to_staff_chat, telegram_html
 from bot.settings import Settings, SettingsError
 from bot.store.conversations import active_takeover
 from bot.store.flags import FlagKind
@@ -55,7 +53,6 @@ NO_TEXT_WITH_BUTTONS = "Please choose:"
 TYPING_EVERY_S = 4.5  # Telegram shows "typing" for about 5 s
 MAX_CONCURRENT_UPDATES = 64  # chats answered side by side
 RASA_CONNECT_TIMEOUT_S = 5.0
-BOLD = re.compile(r"\*\*([^*\n]+)\*\*")  # the **bold** the bot's texts use (the web chat shows it too)
 MAX_SEND_ATTEMPTS = 3  # a message Telegram refuses for flood control is sent again at most twice
 MAX_RETRY_AFTER_S = 60.0  # a longer flood-control wait is not waited for: staff are told instead
 
@@ -93,10 +90,6 @@ def split_text(text: str, limit: int = MAX_TEXT) -> List[str]:
         pieces.append(text)
     return pieces
 
-
-def telegram_html(text: str) -> str:
-    """The bot's text as Telegram HTML: everything escaped, **bold** in <b> tags."""
-    return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
 
 
 class OneChatAtATime(BaseUpdateProcessor):

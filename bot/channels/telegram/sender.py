@@ -6,6 +6,8 @@ to the Bot API (TELEGRAM_API_BASE_URL points at another Bot API server, as the t
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Optional, Union
 
 import httpx
@@ -14,6 +16,12 @@ from bot.settings import Settings
 
 TIMEOUT_S = 10.0
 MAX_TEXT = 4096  # Telegram's limit for one message
+BOLD = re.compile(r"\*\*([^*\n]+)\*\*")  # the **bold** the bot's texts use (the web chat shows it too)
+
+
+def telegram_html(text: str) -> str:
+    """The bot's text as Telegram HTML: everything escaped, **bold** in <b> tags."""
+    return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
 
 
 class TelegramSendError(Exception):
@@ -43,11 +51,15 @@ class TelegramSender:
         """A bot token is set (without one nothing can be sent)."""
         return bool(self.token)
 
-    async def send_message(self, chat_id: Union[int, str], text: str, disable_web_page_preview: bool = False) -> None:
-        """Send `text` as is (no formatting); TelegramSendError when Telegram did not take it."""
+    async def send_message(self, chat_id: Union[int, str], text: str, disable_web_page_preview: bool = False,
+                           html_text: bool = False) -> None:
+        """Send `text` as is (no formatting), or as the bot's texts are shown (`html_text`:
+        **bold** in bold, the rest escaped); TelegramSendError when Telegram did not take it."""
         if not self.token:
             raise TelegramSendError("TELEGRAM_BOT_TOKEN is not set")
-        message = {"chat_id": chat_id, "text": text}
+        message = {"chat_id": chat_id, "text": telegram_html(text) if html_text else text}
+        if html_text:
+            message["parse_mode"] = "HTML"
         if disable_web_page_preview:
             message["disable_web_page_preview"] = True
         try:
