@@ -21,7 +21,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.confirm import confirmation_buttons, says_no, says_yes
-from actions.kit import Draft, Message, resources
+from actions.kit import SPLIT_SLOT, Draft, Message, resources
 from bot.channels.staff_notice import announce, change_notice
 from bot.core.amend import (
     AmendMode,
@@ -59,17 +59,23 @@ def _orders(tracker: Tracker) -> List[Dict[str, Any]]:
 def reads_as_change(tracker: Tracker, message: Message) -> bool:
     """A message outside an order that changes (or answers the price of) an order this
     conversation placed: action_start_order hands it to action_answer."""
-    if Draft.of(tracker).started or tracker.get_slot("pending"):
+    if Draft.of(tracker).started or tracker.get_slot("pending") or _split_offered(tracker):
         return False
     if not (asks_to_change(message.text) or quote_answer(message.text) is not None):
         return False
     return bool(_orders(tracker))
 
 
+def _split_offered(tracker: Tracker) -> bool:
+    """The rest of a split waits for yes or no (contact_form.offer_standing): that comes first."""
+    offered = tracker.get_slot(SPLIT_SLOT)
+    return isinstance(offered, dict) and bool(offered.get("offered"))
+
+
 def read_after_order(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> Optional[List[EventType]]:
     """The reply to a change or a quote answer, with its events; None when the message is
     neither (the caller goes on as before)."""
-    if Draft.of(tracker).started:
+    if Draft.of(tracker).started or _split_offered(tracker):
         return None
     answer = quote_answer(message.text)
     if answer is not None:
