@@ -6,6 +6,7 @@ Rasa's secret is refused for each reason the order core checks, storing nothing.
 from __future__ import annotations
 
 import json
+import select
 import socket
 import uuid
 from urllib.parse import urlsplit
@@ -67,6 +68,33 @@ def test_a_body_declared_over_the_limit_is_a_413_before_any_of_it_is_read(bot, n
     url, headers, limit = entry_points(bot)[name]
     assert status_of_declared_body(url, limit + 1, headers) == 413
     assert status_of_declared_body(url, 100 * 1024 * 1024, headers) == 413  # over Sanic's default too
+
+
+def status_of_chunked_body(url: str, size: int, headers: dict) -> int:
+    """The status a server answers to a POST whose body comes in chunks (no length to refuse
+    by), sent until the server answers or `size` bytes are sent."""
+    parts = urlsplit(url)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    request = (f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+               f"Transfer-Encoding: chunked\r\n{head}\r\n")
+    chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as connection:
+        connection.sendall(request.encode() + b"1\r\n{\r\n")
+        sent = 0
+        try:
+            while sent < size and not select.select([connection], [], [], 0)[0]:
+                connection.sendall(chunk)
+                sent += 65536
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed: its answer is read below
+        status_line = connection.makefile("rb").readline()
+    return int(status_line.split()[1]) if status_line else 0
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_at_the_action_server(bot):
+    """Sanic stops at the limit; rasa-sdk's handler of every exception answered that with 500."""
+    url, headers, limit = entry_points(bot)["action server"]
+    assert status_of_chunked_body(url, limit + 1024 * 1024, headers) == 413
 
 
 def test_a_long_conversations_call_still_reaches_the_action_server(bot):
