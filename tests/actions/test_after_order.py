@@ -136,3 +136,22 @@ async def test_an_expired_quote_is_said_to_have_expired(order_database, demo_cat
     _, messages = await run(ActionAnswer(), outside_a_form("where is my order?", intent="order_status"))
     assert f"The price for quote {placed['number']} was valid until" in messages[-1]["text"]
     assert "has expired" in messages[-1]["text"]
+
+
+async def test_staff_are_told_of_a_change_and_of_a_request(order_database, demo_catalog, monkeypatch):
+    from actions import after_order
+
+    told = []
+    monkeypatch.setattr(after_order, "announce", lambda text, number="": told.append(text))
+    placed = place(order_database, demo_catalog)
+    _, messages = await run(ActionAnswer(), outside_a_form("change the memory to 64 GB"))
+    pending = {"pending": f"amend:{placed['number']}"}
+    await run(ActionAnswer(), outside_a_form("yes", intent="affirm", slots=pending, events=[shown(messages)]))
+    order_database.change_status(placed["number"], OrderStatus.CONFIRMED, "Grace")
+    _, messages = await run(ActionAnswer(), outside_a_form("make it the 4 TB SSD"))
+    await run(ActionAnswer(), outside_a_form("yes", intent="affirm", slots=pending, events=[shown(messages)]))
+    assert told == [
+        f"Order {placed['number']} changed by the customer: Memory: 32 GB DDR5 -> 64 GB DDR5, +100 EUR",
+        f"Change request for order {placed['number']} (to accept or refuse on its page): "
+        "Storage: 2 TB NVMe SSD -> 4 TB NVMe SSD, +130 EUR",
+    ]
