@@ -243,3 +243,4 @@ def test_ready_comes_after_every_process_answers_and_the_log_is_the_bots(run):
                   "%|", "it/s]"):  # (and no progress bar: tqdm's "100%|####| 3/3 [00:00, 9.1it/s]")
         assert noise not in log, noise
     assert log.count("| ready") == 1
+    assert run.token not in log and run.actions_secret not in log  # (Rasa's token travels in URLs)
