@@ -34,7 +34,9 @@ async def test_a_status_change_reaches_the_widget_once_when_it_asks(monkeypatch,
     try:
         placed = await asyncio.to_thread(store.place_order, conversation_order(sender))
         await asyncio.to_thread(store.change_status, placed["number"], "confirmed", STAFF_NAME, "wood arrived")
-        # The widget closed: nothing asked, the news waits.
+        # The widget closed: its checks say so, and the news waits until it opens.
+        closed = await (await client.get("/api/history", params={"sender": sender, "poll": "1", "closed": "1"})).json()
+        assert closed["messages"] is None
         assert await asyncio.to_thread(notices.has_pending, store.sessions, sender)
         poll = await (await client.get("/api/history", params={"sender": sender, "poll": "1"})).json()
         texts = [m["text"] for m in poll["messages"]]

@@ -233,7 +233,8 @@ async def get_history(request: web.Request) -> web.Response:
     if not valid_sender(sender):
         return error(*BAD_SENDER)
     taken_over = request.app.get(TAKEN_OVER)
-    deliver = request.app.get(DELIVER_NOTICES)  # the shop's news for this conversation, shown now
+    # The shop's news for this conversation, shown now; it waits while the chat is closed.
+    deliver = request.app.get(DELIVER_NOTICES) if request.query.get("closed") != "1" else None
     news = deliver is not None and await deliver(sender)
     if request.query.get("poll") == "1" and not news and (taken_over is None or not await taken_over(sender)):
         # The widget's periodic check: only a conversation staff have taken over, or with

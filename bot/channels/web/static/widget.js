@@ -201,7 +201,7 @@
     launcher.setAttribute("aria-expanded", String(open));
     if (open) input.focus();
   }
-  launcher.addEventListener("click", function () { setOpen(true); });
+  launcher.addEventListener("click", function () { setOpen(true); refreshHistory(); });
   close.addEventListener("click", function () { setOpen(false); launcher.focus(); });
 
   // --- rendering -------------------------------------------------------------------
@@ -416,7 +416,8 @@
       root.setAttribute("data-ready", "true");
       return Promise.resolve();
     }
-    var query = "?sender=" + encodeURIComponent(conversation) + (polling ? "&poll=1" : "");
+    // While the chat is closed the shop's news waits on the server (shown when it opens).
+    var query = "?sender=" + encodeURIComponent(conversation) + (polling ? "&poll=1" : "") + (panel.hidden ? "&closed=1" : "");
     return fetch(server + "/api/history" + query).then(getJson).then(function (body) {
       if (conversation !== sender) return;
       paused = !!body.paused;
