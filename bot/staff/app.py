@@ -21,15 +21,18 @@ from bot.staff.kit import HERE, STAFF, StaffContext
 
 async def background(app: web.Application) -> AsyncIterator[None]:
     """At start-up, read the catalog in the background (it names the options on transcripts;
-    the first read takes about a second), so no page waits for it; and keep the conversation
-    index caught up, so a page rarely has anything left to read. At the end, stop both."""
+    the first read takes about a second), so no page waits for it; keep the conversation
+    index caught up, so a page rarely has anything left to read; and record expired quotes
+    (their customers told). At the end, stop them."""
     context = app[STAFF]
     warm_up = asyncio.get_running_loop().run_in_executor(None, readable_catalog, context.catalog)
     indexer = asyncio.create_task(keep_current(context.store, context.tracker_database_url))
+    quotes = asyncio.create_task(order_pages.keep_quotes_current(context.store))
     yield
-    indexer.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await indexer
+    for task in (indexer, quotes):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     warm_up.cancel()
 
 

@@ -9,6 +9,7 @@ After a POST the browser is sent back to the order page with a flash message (bo
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
@@ -334,6 +335,23 @@ def _after_order_view(after: Dict[str, Any], order: Dict[str, Any]) -> Dict[str,
             "can_price": order["kind"] == OrderKind.QUOTE_REQUEST and amend_mode(order["status"]) is not AmendMode.CLOSED,
             "quote_note_max": QUOTE_NOTE_MAX_LENGTH, "refuse_max": REASON_MAX_LENGTH,
             "default_until": (datetime.now(timezone.utc).date() + timedelta(days=QUOTE_DAYS)).isoformat()}
+
+
+QUOTE_SWEEP_S = 60.0  # how often the web server records quotes past their date and tells the customers
+
+
+async def keep_quotes_current(store: OrderStore, every: float = QUOTE_SWEEP_S) -> None:
+    """In the web server's background: quotes past their validity recorded as expired and
+    their customers told (store.expire_quotes, once per quote even with several servers)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            expired = await in_thread(store.expire_quotes)
+        except Exception:  # noqa: BLE001 - the sweep outlives a bad moment of the database
+            logger.exception("could not record expired quotes")
+            continue
+        if expired:
+            logger.info("quotes expired: %s", ", ".join(expired))
 
 
 def _accept(store: OrderStore, catalog_file: CatalogFile, number: str, request_id: int, by: str) -> Dict[str, Any]:

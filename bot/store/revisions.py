@@ -366,9 +366,11 @@ def expire_quotes(sessions: sessionmaker, now: Optional[datetime] = None) -> Lis
     numbers of their orders."""
     now = now or utcnow()
     with sessions.begin() as session:
+        # Locked: with several web servers sweeping at once, a quote is told expired once.
         rows = session.execute(select(OrderQuote, Order).join(Order).where(
             OrderQuote.answer.is_(None), OrderQuote.valid_until < now, Order.kind == OrderKind.QUOTE_REQUEST.value,
-            Order.status.notin_([OrderStatus.CANCELLED.value, OrderStatus.DELIVERED.value]))).all()
+            Order.status.notin_([OrderStatus.CANCELLED.value, OrderStatus.DELIVERED.value]))
+            .with_for_update(of=OrderQuote)).all()
         for quote, order in rows:
             latest = _latest_quote(session, order)
             if latest is not None and quote.id == latest.id:  # an older price re-priced since is not news

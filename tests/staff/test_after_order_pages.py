@@ -115,3 +115,24 @@ async def test_a_quote_request_is_priced_on_its_page(client, web_store):
     quote = web_store.current_quote(placed["number"])
     assert Decimal(quote["total"]) == Decimal("8450") and quote["valid_until"].startswith(until)
     assert [m["kind"] for m in outbox.mails_to(web_store.sessions, "ada@example.org")] == ["order_placed", "quote_priced"]
+
+
+async def test_the_web_server_records_expired_quotes_and_tells_the_customer(web_store):
+    import asyncio
+
+    from bot.staff.order_pages import keep_quotes_current
+    from bot.store.db import utcnow
+
+    placed = place(web_store, "conveyor", CONVEYOR)
+    web_store.price_quote(placed["number"], Decimal("8450"), utcnow() + timedelta(milliseconds=300), "", STAFF_NAME)
+    sweep = asyncio.create_task(keep_quotes_current(web_store, every=0.02))
+    try:
+        deadline = asyncio.get_running_loop().time() + 30
+        while web_store.current_quote(placed["number"])["answer"] is None:
+            assert asyncio.get_running_loop().time() < deadline, "the quote was never recorded as expired"
+            await asyncio.sleep(0.02)
+    finally:
+        sweep.cancel()
+    assert web_store.current_quote(placed["number"])["answer"] == "expired"
+    kinds = [m["kind"] for m in outbox.mails_to(web_store.sessions, "ada@example.org")]
+    assert kinds == ["order_placed", "quote_priced", "quote_expired"]
