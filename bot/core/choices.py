@@ -307,3 +307,27 @@ def tie_from_data(product: Product, data: Any) -> List[Candidate]:
         if option and value:
             candidates.append(Candidate(option.id, value))
     return candidates
+
+
+# Words that make a model name another model: "Windows 11 Pro" is not Windows 11 Home, an
+# "RTX 4060 Ti" not the RTX 4060. Marketing grammar, not catalog words.
+VARIANT_WORDS: FrozenSet[str] = frozenset({
+    "pro", "ti", "max", "ultra", "plus", "lite", "mini", "xt", "xtx", "x", "x3d", "super", "home", "k", "kf", "f",
+    "enterprise", "education", "server",
+})
+
+
+def unoffered_variant(option: Option, text: str, value_id: str) -> Optional[Parsed]:
+    """A value named with a variant word right after its name that the name does not have
+    ("windows 11 pro" for Windows 11 Home): not that value, said so with what there is."""
+    words = normalize(text).split()
+    value = option.value(value_id)
+    own = {w for phrase in [value.name, value.id.replace("_", " "), *value.synonyms] for w in normalize(phrase).split()}
+    for start, end in _named(option, words, allow_generic=True).get(value_id, []):
+        if end < len(words) and words[end] in VARIANT_WORDS and words[end] not in own:
+            said = " ".join(words[start:end + 1])
+            return Parsed.refused(RefusalReason.UNKNOWN_VALUE,
+                                  f'Sorry, we don\'t offer "{said}" for the {noun(option)}; we have '
+                                  f"{name_list((v.name for v in option.in_stock_values), 'or')}.",
+                                  option.in_stock_values)
+    return None

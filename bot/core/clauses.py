@@ -24,7 +24,7 @@ from bot.core.catalog import Option, Product
 from bot.core.choices import one_word_value
 from bot.core.extract import Extraction, find_values
 from bot.core.guesses import HEDGE_ONLY, guessed, is_guess, only_hedges, phrase_at, possessors, someone_else, theirs
-from bot.core.hedges import hedges
+from bot.core.hedges import HEDGE_AFTER, hedges
 from bot.core.naming import (catalog_words, comma_names, described, names_options, negated_values, none_value, says_none,
                              whole_counts)
 from bot.core.numbers import number_mentions, prepare_numbers
@@ -178,6 +178,9 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
     leftover = [w for w in words if w not in FILLER and w not in ASIDES and w not in vocabulary
                 and w not in INTERROGATIVES and not (values and w.replace(".", "").isdigit())
                 and not (guess and w in HEDGE_ONLY)]
+    tail = HEDGE_AFTER.match(" ".join(words))
+    if tail and tail.end() == len(" ".join(words)):
+        leftover = []  # ", give or take" after a hedged figure: said with the figure's refusal
     theirs = tuple((option_id, whose) for option_id, parsed in found.values.items()
                    if product.option(option_id).kind == "choice" and parsed.value is not None
                    for at in [phrase_at(words, product.option(option_id), parsed.value)] if at is not None
@@ -258,8 +261,11 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
             fragment = focus is not None and option_id == focus.id and focus.kind == "text" and len(read) > 1 \
                 and (not clause.content or bool(hedges(prepare_numbers(clause.text),
                                                        list(number_mentions(prepare_numbers(clause.text))))))
+            # "41, or so": the whole message hedged the figure; its clause alone does not
+            hedged_whole = focus is not None and option_id == focus.id and found.focus_error is not None \
+                and found.focus_error.reason in (RefusalReason.HEDGED, RefusalReason.OTHER_SUBJECT)
             if option_id not in taken.values and option_id not in taken.problems and option_id in clause.values \
-                    and not fragment:  # "actually, make the height 52 cm" at the engraving: not "actually"
+                    and not fragment and not hedged_whole:  # "actually, make the height 52 cm" at the engraving: not "actually"
                 taken.values[option_id] = parsed
         words = normalize(clause.text).split()
         if not own.values and not own.problems and not clause.options and clause.kind == ClauseKind.OTHER \
@@ -279,6 +285,14 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
                 taken.values[option_id] = Parsed(value=none_id, ok=True)
                 clauses[clauses.index(clause)] = clause = _with_value(clause, option_id)
             elif clause.content and option_id not in taken.values and option_id not in taken.problems:
+                # "the trays are 60 cm wide, so a bit more": the figure refused (about something
+                # else, hedged) is not read again from the clause's words
+                refused = own.problems.get(option_id) or (own.focus_error if focus is not None and focus.id == option_id
+                                                          else None)
+                if option.kind == "number" and refused is not None and refused.reason in SPECIFIC:
+                    if focus is None or focus.id != option_id:
+                        taken.problems[option_id] = refused
+                    continue
                 parsed = described(option, clause.text)
                 if parsed.ok and option.kind == "choice" and parsed.value is not None and is_guess(words):
                     parsed = guessed(option, option.value(parsed.value), clause.text)  # "maybe normal buttoned cuffs"

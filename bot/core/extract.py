@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Dict, List, Optional, Set, Tuple
 
 from bot.core.catalog import Option, Product
-from bot.core.choices import ambiguous_across, in_a_choice_name, named_choices, named_values, split_choices
+from bot.core.choices import (ambiguous_across, in_a_choice_name, named_choices, named_values, split_choices,
+                             unoffered_variant)
 from bot.core.cues import clause_span, cue_positions, cued_option, number_cues, singular_noun
 from bot.core.expressions import format_number
 from bot.core.hedges import hedges, replaced_figures
@@ -92,8 +93,12 @@ def _something_else(option: Option, product: Product, prepared: str, match: "re.
                       or singular_noun(head) in {singular_noun(w) for w in own}):
         return None
     said = " ".join(prepared[clause_start:clause_end].split())
-    quantifier = next((w for w in normalize(subject.group("subject")).split() if w in _QUANTIFIERS), "the")
-    thing = f"{quantifier} {' '.join(words)}"
+    subject_words = normalize(subject.group("subject")).split()
+    quantifier = next((w for w in subject_words if w in _QUANTIFIERS),
+                      "your" if {"my", "our"} & set(subject_words) else "the")
+    # "my wife's is 92": about your wife, not "the wifes"
+    owned = {w[:-1] for w in words if re.search(rf"\b{re.escape(w[:-1])}['’]s\b", subject.group("subject"))}
+    thing = f"{quantifier} {' '.join(w[:-1] if w[:-1] in owned else w for w in words)}"
     return Parsed.refused(RefusalReason.OTHER_SUBJECT,
                           f'I haven\'t taken {figure} as the {noun(option)}: you said "{said}", which is about '
                           f"{thing}. {ask}{ask_figure(option, unit)}")
@@ -211,7 +216,8 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
         if option.kind == "choice" and option.id not in result.values and option.id not in result.split:
             named = named_by.get(option.id, [])
             if len(named) == 1:
-                _keep(result, option, parse_answer(option, option.value(named[0]).name), focus)
+                variant = unoffered_variant(option, text, named[0])  # "windows 11 pro" is not Windows 11 Home
+                _keep(result, option, variant or parse_answer(option, option.value(named[0]).name), focus)
             elif len(named) > 1 and option is not focus:  # the asked option is read below, as an answer
                 candidates = [option.value(value_id) for value_id in named]
                 result.problems.setdefault(option.id, Parsed.refused(

@@ -60,6 +60,8 @@ def _words_to_digits(text: str) -> str:
     # "the current one", "that one": a pronoun, not the number 1 (kept out in capitals: the
     # text is in lower case, the number words are matched in lower case).
     text = re.sub(rf"\b(?:{_NOT_A_COUNT})\s+one\b", lambda m: m.group(0)[:-3] + "ONE", text)
+    # "the finish one", "a black one": an article, a word that is not a number, then "one"
+    text = re.sub(rf"\b(?:the|a|an)\s+(?!(?:{pattern})\b)[a-z]+\s+one\b", lambda m: m.group(0)[:-3] + "ONE", text)
     # Number words in a row ("forty five", "twenty-one"), but not one glued to a word by a
     # hyphen: "three-phase" and "one-off" are names, not numbers.
     words = rf"\b(?:{pattern})(?:(?:[\s-]+(?:and\s+)?)(?:{pattern}))*\b(?!-(?!ish\b)[a-z])"

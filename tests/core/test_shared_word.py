@@ -12,6 +12,7 @@ from bot.core.catalog import Product, load_catalog
 from bot.core.choices import named_choices, one_word_value, tie_answer, tie_asked, tie_data, tie_from_data
 from bot.core.clauses import read_message
 from bot.core.extract import find_values
+from bot.core.numbers import prepare_numbers
 from bot.core.refusals import RefusalReason
 
 BENCH = Path(__file__).resolve().parents[1] / "fixtures" / "catalogs" / "shared_word.yml"
@@ -99,3 +100,12 @@ def test_a_common_word_of_two_options_is_asked_with_both(bench, focus_id):
     taken = read(bench, "natural please", focus_id)
     assert "finish" not in taken.values and "legs" not in taken.values
     assert tie_asked(taken.problems.values()) == parsed.across
+
+
+@pytest.mark.parametrize("text", ["the finish one", "the legs one please", "a black one"])
+def test_one_after_an_article_and_a_word_is_a_pronoun_not_a_figure(bench, text):
+    """"the finish one" at the length question was read as 1 (then "I took 1 as m = 100 cm")."""
+    taken = read(bench, text, "length")
+    assert "length" not in taken.values
+    assert all(not parsed.note for parsed in taken.values.values())
+    assert prepare_numbers(text) == text
