@@ -155,3 +155,14 @@ async def test_staff_are_told_of_a_change_and_of_a_request(order_database, demo_
         f"Change request for order {placed['number']} (to accept or refuse on its page): "
         "Storage: 2 TB NVMe SSD -> 4 TB NVMe SSD, +130 EUR",
     ]
+
+
+async def test_a_quote_declined_in_the_chat_is_recorded(order_database, demo_catalog):
+    conveyor = {"length": 30, "belt_width": 1200, "load": 150, "belt": "rubber", "environment": "standard",
+                "power": "400v_three_phase"}
+    placed = place(order_database, demo_catalog, "conveyor", conveyor)
+    order_database.price_quote(placed["number"], Decimal("8450.00"), utcnow() + timedelta(days=14), "", "Grace")
+    _, messages = await run(ActionAnswer(), outside_a_form("decline the quote", intent="ask_price"))
+    assert messages[0]["text"] == f"OK, I've declined the quote for {placed['number']}. Thank you for asking us."
+    assert order_database.current_quote(placed["number"])["answer"] == "declined"
+    assert order_database.get(placed["number"])["kind"] == "quote_request"
