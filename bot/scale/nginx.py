@@ -29,8 +29,10 @@ FAIL_TIMEOUT_S = 5
 # to every customer for 5 s (tests/scale/test_faults.py). A dead server refuses at once, so
 # three refusals (each passed on to the next server) cost nothing.
 MAX_FAILS = 3
-# A server that is alive but busy takes a while to accept under load (its listen backlog
-# full); only one that is gone should be skipped, and that one refuses at once.
+# A server that is alive but busy takes a while to accept or to answer under load (its
+# listen backlog full, Rasa's turns queued): that is no failure (proxy_next_upstream has no
+# `timeout`), or the one Rasa left serving while the other restarts was left out too and
+# nginx answered 502 "no live upstreams" for 30 s. One that is gone refuses at once.
 CONNECT_TIMEOUT_S = 10
 # Above the web server's and Rasa's own limits (256 KiB, 64 KiB), which answer in their own
 # words (JSON the widget understands); only bodies far beyond them stop here (413).
@@ -130,7 +132,8 @@ def nginx_config(paths: NginxPaths, listeners: List[Listener], run_as_root: bool
         f"    proxy_send_timeout {READ_TIMEOUT_S}s;\n"
         "    # The next server when one refuses or fails before answering; a POST already\n"
         "    # sent is not sent again (no `non_idempotent`), so no message is processed twice.\n"
-        "    proxy_next_upstream error timeout http_502 http_503;\n"
+        "    # Not `timeout`: a server slow to answer under load is busy, not gone.\n"
+        "    proxy_next_upstream error http_502 http_503;\n"
         "    proxy_next_upstream_tries 0;\n"
         + "".join(_upstream(listener) for listener in listeners)
         + "".join(_server(listener) for listener in listeners)

@@ -258,43 +258,53 @@ class Profile:
         return found[0]
 
 
+@contextlib.contextmanager
+def running_profile(data_dir: Path, postgres: PostgresCluster, redis: RedisServer, rasa: int = 2, actions: int = 2,
+                    web: int = 2, extra_env: Optional[Dict[str, str]] = None) -> Iterator[Profile]:
+    """`scripts/run-production` over this PostgreSQL and Redis, until it says ready; stopped
+    (every process gone) afterwards. Used by the session's fixture and bench/scale_out.py."""
+    settings = production_settings(data_dir, database_url=postgres.url, tracker_database_url=postgres.url,
+                                   redis_url=redis.url, rasa_servers=rasa, action_servers=actions, web_servers=web,
+                                   rasa_base_port=consecutive_free_ports(rasa),
+                                   actions_base_port=consecutive_free_ports(actions),
+                                   web_base_port=consecutive_free_ports(web))
+    env = {**os.environ, "BESPOKE_DATA_DIR": str(data_dir), "DATABASE_URL": postgres.url,
+           "REDIS_URL": redis.url, "BESPOKE_RASA_TOKEN": uuid.uuid4().hex,
+           "BESPOKE_ACTIONS_SECRET": uuid.uuid4().hex, "RASA_TELEMETRY_ENABLED": "false",
+           "BESPOKE_RASA_SERVERS": str(rasa), "BESPOKE_ACTION_SERVERS": str(actions), "BESPOKE_WEB_SERVERS": str(web),
+           # Every test customer comes from this machine: nginx gives the web servers one
+           # address for all of them (the per-conversation limit stays).
+           "BESPOKE_WEB_LIMIT_ADDRESS": "off", **(extra_env or {})}
+    for name, value in {"RASA_PORT": settings.rasa_port, "ACTIONS_PORT": settings.actions_port,
+                        "WEB_PORT": settings.web_port, "RASA_BASE_PORT": settings.rasa_base_port,
+                        "ACTIONS_BASE_PORT": settings.actions_base_port,
+                        "WEB_BASE_PORT": settings.web_base_port}.items():
+        env[f"BESPOKE_{name}"] = str(value)
+    env.pop("TRACKER_DATABASE_URL", None)
+    log = data_dir / "profile.log"
+    with log.open("ab") as out:
+        # The README's command, as a reader runs it (its setup step finds everything there).
+        process = subprocess.Popen([str(ROOT / "scripts" / "run-production"), "--no-train"],
+                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True, preexec_fn=_die_with_parent)
+    running = Profile(process, env, settings, log, postgres, redis)
+    try:
+        try:
+            wait_for(lambda: process.poll() is not None or "| ready" in running.log_text(), START_TIMEOUT_S,
+                     "the profile's ready")
+        except AssertionError as error:
+            raise AssertionError(f"{error}:\n{running.log_text()[-4000:]}") from None
+        assert process.poll() is None, running.log_text()[-4000:]
+        yield running
+    finally:
+        stop_process_group(process)
+        assert not any(port_open(port) for port in (settings.web_port, settings.rasa_port,
+                                                    settings.rasa_base_port, settings.web_base_port))
+
+
 @pytest.fixture(scope="session")
 def profile(trained_model, tmp_path_factory) -> Iterator[Profile]:
     nginx_or_skip()
-    with postgres_cluster() as postgres, own_redis_server(tmp_path_factory.mktemp("redis")) as redis:
-        database_url, redis_url = postgres.url, redis.url
-        data_dir = tmp_path_factory.mktemp("profile")
-        settings = production_settings(data_dir, database_url=database_url, tracker_database_url=database_url,
-                                       redis_url=redis_url)
-        env = {**os.environ, "BESPOKE_DATA_DIR": str(data_dir), "DATABASE_URL": database_url,
-               "REDIS_URL": redis_url, "BESPOKE_RASA_TOKEN": uuid.uuid4().hex,
-               "BESPOKE_ACTIONS_SECRET": uuid.uuid4().hex, "RASA_TELEMETRY_ENABLED": "false",
-               "BESPOKE_RASA_SERVERS": "2", "BESPOKE_ACTION_SERVERS": "2", "BESPOKE_WEB_SERVERS": "2",
-               # Every test customer comes from this machine: nginx gives the web servers one
-               # address for all of them (the per-conversation limit stays).
-               "BESPOKE_WEB_LIMIT_ADDRESS": "off"}
-        for name, value in {"RASA_PORT": settings.rasa_port, "ACTIONS_PORT": settings.actions_port,
-                            "WEB_PORT": settings.web_port, "RASA_BASE_PORT": settings.rasa_base_port,
-                            "ACTIONS_BASE_PORT": settings.actions_base_port,
-                            "WEB_BASE_PORT": settings.web_base_port}.items():
-            env[f"BESPOKE_{name}"] = str(value)
-        env.pop("TRACKER_DATABASE_URL", None)
-        log = data_dir / "profile.log"
-        with log.open("ab") as out:
-            # The README's command, as a reader runs it (its setup step finds everything there).
-            process = subprocess.Popen([str(ROOT / "scripts" / "run-production"), "--no-train"],
-                                       cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                       start_new_session=True, preexec_fn=_die_with_parent)
-        running = Profile(process, env, settings, log, postgres, redis)
-        try:
-            try:
-                wait_for(lambda: process.poll() is not None or "| ready" in running.log_text(), START_TIMEOUT_S,
-                         "the profile's ready")
-            except AssertionError as error:
-                raise AssertionError(f"{error}:\n{running.log_text()[-4000:]}") from None
-            assert process.poll() is None, running.log_text()[-4000:]
-            yield running
-        finally:
-            stop_process_group(process)
-            assert not any(port_open(port) for port in (settings.web_port, settings.rasa_port,
-                                                        settings.rasa_base_port, settings.web_base_port))
+    with postgres_cluster() as postgres, own_redis_server(tmp_path_factory.mktemp("redis")) as redis, \
+            running_profile(tmp_path_factory.mktemp("profile"), postgres, redis) as running:
+        yield running
