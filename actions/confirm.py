@@ -54,14 +54,17 @@ def summary_seen(tracker: Tracker, selections: Dict[str, Any]) -> bool:
     return False
 
 
-def show_summary(dispatcher: CollectingDispatcher, draft: Draft, seen: bool = False, typed: Any = None) -> None:
+def show_summary(dispatcher: CollectingDispatcher, draft: Draft, seen: bool = False, typed: Any = None,
+                 with_buttons: bool = True) -> None:
     """The priced summary and "shall I place it?": the order form's last question. A
     customer who has seen this very summary (and asked something meanwhile) gets the
-    question alone. Their own figures (`typed`) are shown beside the shop's unit."""
+    question alone. Their own figures (`typed`) are shown beside the shop's unit; a reply
+    that has buttons already (`with_buttons` false) gets no second set."""
     priced = quote(draft.product, draft.selections)
     text = place_question(priced)
     if not seen:
         shown = typed_figures(draft.product, draft.selections, typed)
         text = summary_text(draft.product, draft.selections, priced, shown) + "\n\n" + text
-    dispatcher.utter_message(text=text, buttons=confirmation_buttons("Yes, confirm", "No, change something"),
+    buttons = confirmation_buttons("Yes, confirm", "No, change something") if with_buttons else []
+    dispatcher.utter_message(text=text, buttons=buttons,
                              **{SUMMARY_KEY: dict(draft.selections)})

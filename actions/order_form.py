@@ -44,6 +44,7 @@ from bot.core.phrases import amount, name_list
 from bot.core.pricing import money
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
+from actions.ties import take_tie_answer, tie_reply
 from actions.confirm import ask_pending, confirmation_buttons, says_no, says_yes, show_summary, summary_seen
 from bot.core.second_order import remember
 from bot.core.selections import next_missing_option
@@ -84,7 +85,7 @@ def say_taken(dispatcher: CollectingDispatcher, product: Product, selections: Di
     """Applies the values found in a message and tells the customer what happened."""
     taken = take_answers(product, selections, found, focus)
     if taken.reply:
-        dispatcher.utter_message(text=taken.reply)
+        dispatcher.utter_message(text=taken.reply, **tie_reply(product, found))
     return taken
 
 
@@ -241,7 +242,8 @@ class ActionAskSpecsComplete(Action):
             return []
         answered = sum(1 for o in draft.product.options if o.id in draft.selections)
         if option is None:
-            show_summary(dispatcher, draft, seen=summary_seen(tracker, draft.selections), typed=tracker.get_slot("typed"))
+            show_summary(dispatcher, draft, seen=summary_seen(tracker, draft.selections), typed=tracker.get_slot("typed"),
+                         with_buttons=not buttons_in_this_reply(tracker))
             analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
                                       analytics.SUMMARY_QUESTION, answered)
             return []
@@ -350,6 +352,7 @@ class ValidateOrderForm(Action):
         product, selections = draft.product, draft.selections
         focus = next_missing_option(product, selections)
         found = find_values(product, message.text, focus)
+        take_tie_answer(product, tracker, message.text, message.entities, found)  # "the finish one", or its button
         button_value = message.entity("choice")
         if focus is not None and focus.kind == "choice" and button_value in {v.id for v in focus.values}:
             found.values = {focus.id: found.values.get(focus.id) or Parsed(value=button_value, ok=True)}
