@@ -136,12 +136,22 @@ class PostgresCluster:
         return self.start()
 
     def start(self) -> "PostgresCluster":
+        self.spawn()
+        return self.wait_ready()
+
+    def spawn(self) -> None:
+        """The postmaster started, not waited for. From the thread that lives as long as it
+        should: PR_SET_PDEATHSIG fires when the *thread* that started it ends (a restart from
+        an executor thread was shut down as the thread finished)."""
         with (self.folder / "log").open("ab") as log:
             self.server = subprocess.Popen(
                 [*self.prefix, self.postgres, "-D", str(self.data), "-p", str(self.port), "-k", str(self.folder),
                  "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300"],
                 stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+
+    def wait_ready(self) -> "PostgresCluster":
         server = self.server
+        assert server is not None
         wait_for(lambda: server.poll() is not None or self.ready(), 60, "PostgreSQL")
         assert server.poll() is None, self.log_text()
         self.pids.append(server.pid)
