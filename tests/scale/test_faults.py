@@ -292,22 +292,27 @@ def events_problems(customer: Customer, events: List[Tuple[int, float, str, Any]
     stamps = [stamp for _, stamp, _, _ in events]
     if any(later < earlier for earlier, later in zip(stamps, stamps[1:], strict=False)):
         problems.append("timestamps go back")
-    sent = customer.attempts
+    # The customer's messages: each run of sends of one text (a message sent again) may be
+    # stored 1 to len(run) times (a failed send may or may not have reached the tracker),
+    # at least once when one of its sends was answered; nothing else, in this order.
+    runs: List[Tuple[str, int, bool]] = []
+    for attempt in customer.attempts:
+        if runs and runs[-1][0] == attempt.text:
+            text, count, answered = runs[-1]
+            runs[-1] = (text, count + 1, answered or attempt.outcome == "ok")
+        else:
+            runs.append((attempt.text, 1, attempt.outcome == "ok"))
+    stored = [said for _, _, kind, said in events if kind == "user"]
     position = 0
-    matched = set()
-    for _, _, kind, said in events:
-        if kind != "user":
-            continue
-        while position < len(sent) and sent[position].text != said:
-            position += 1
-        if position == len(sent):
-            problems.append(f"user message {said!r} stored more often than sent, or out of order")
+    for text, count, answered in runs:
+        taken = 0
+        while position < len(stored) and stored[position] == text and taken < count:
+            position, taken = position + 1, taken + 1
+        if answered and not taken:
+            problems.append(f"{text!r} was answered but not stored (stored: {stored[position:position + 3]})")
             break
-        matched.add(position)
-        position += 1
-    unstored = [attempt.text for i, attempt in enumerate(sent) if attempt.outcome == "ok" and i not in matched]
-    if unstored:
-        problems.append(f"answered but not stored: {unstored}")
+    if position < len(stored) and not problems:
+        problems.append(f"user messages stored more often than sent, or out of order: {stored[position:]}")
     return problems
 
 
