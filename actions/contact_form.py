@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 import logging
 import uuid
 from dataclasses import dataclass
@@ -15,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
-from actions.kit import (CONTACT_SLOTS, SPLIT_SLOT, Draft, Message, answer_question, reset_order, resources, say_empty,
-                         say_too_long)
+from actions.kit import (CONTACT_SLOTS, SPLIT_SLOT, Draft, FormValidation, Message, answer_question, reset_order, resources,
+                         say_empty, say_too_long)
 from bot.core.contact import delivery_answer, read_address, read_email, read_name, read_name_and_email
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
@@ -74,53 +73,34 @@ def clean_email(value: str) -> str:
     return reading.value
 
 
-class ActionAskContact(Action, metaclass=abc.ABCMeta):
-    """Asks the contact form's next detail, or confirms a cancel request. Abstract, so
-    rasa-sdk registers only the subclasses (one per detail), not an "action_ask_"."""
-
-    @property
-    @abc.abstractmethod
-    def slot(self) -> str:
-        """The contact slot this action asks for."""
-
-    def name(self) -> Text:
-        return f"action_ask_{self.slot}"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        if tracker.get_slot("pending"):
-            return ask_pending(dispatcher, tracker.get_slot("pending"))
-        if not (self.slot == "customer_name" and offer_earlier_contact(dispatcher, tracker)):
-            buttons = []
-            name = offered_name(tracker) if self.slot == "customer_name" else None
-            if name:  # one tap answers it; the payload is the name itself, read like typed text
-                buttons = [{"title": f"Use {name}", "payload": name}]
-            dispatcher.utter_message(text=CONTACT_QUESTIONS[self.slot], buttons=buttons)
-        draft = Draft.of(tracker)
-        if draft.started:  # for the dashboard's "where customers give up"
-            analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
-                                      self.slot, len(draft.product.options))
-        return []
+def ask_contact(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> List[EventType]:
+    """Asks the contact form's next detail, or confirms a cancel request."""
+    if tracker.get_slot("pending"):
+        return ask_pending(dispatcher, tracker.get_slot("pending"))
+    if not (slot == "customer_name" and offer_earlier_contact(dispatcher, tracker)):
+        buttons = []
+        name = offered_name(tracker) if slot == "customer_name" else None
+        if name:  # one tap answers it; the payload is the name itself, read like typed text
+            buttons = [{"title": f"Use {name}", "payload": name}]
+        dispatcher.utter_message(text=CONTACT_QUESTIONS[slot], buttons=buttons)
+    draft = Draft.of(tracker)
+    if draft.started:  # for the dashboard's "where customers give up"
+        analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
+                                  slot, len(draft.product.options))
+    return []
 
 
-class ActionAskCustomerName(ActionAskContact):
-    slot = "customer_name"
+class ValidateContactForm(FormValidation):
+    """Checks each contact detail, then asks the next; questions and "cancel" are answered
+    without losing them."""
 
+    form = "contact_form"
 
-class ActionAskCustomerEmail(ActionAskContact):
-    slot = "customer_email"
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> List[EventType]:
+        return ask_contact(dispatcher, tracker, slot)
 
-
-class ActionAskCustomerAddress(ActionAskContact):
-    slot = "customer_address"
-
-
-class ValidateContactForm(Action):
-    """Checks each contact detail; questions and "cancel" are answered without losing them."""
-
-    def name(self) -> Text:
-        return "validate_contact_form"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def validate(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> List[EventType]:
         message = Message.of(tracker)
         requested = tracker.get_slot("requested_slot")
         if tracker.get_slot("answered_turn") == message.turn or requested not in CONTACT_SLOTS:

@@ -4,13 +4,15 @@ point."""
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.identity import LINK_INTENT, code_in, customer_orders, offer_code
 from bot.core.catalog import Catalog, CatalogFile, Option, Product
@@ -147,6 +149,67 @@ class Draft:
 
 def reset_order() -> List[EventType]:
     return [SlotSet(slot, None) for slot in ORDER_SLOTS + CONTACT_SLOTS]
+
+
+# The keys of a bot message that Rasa keeps as the bot event's data (the rest is its metadata).
+BOT_DATA_KEYS = ("elements", "quick_replies", "buttons", "attachment", "image", "custom")
+
+
+def tracker_after(tracker: Tracker, events: List[EventType], messages: List[Dict[str, Any]]) -> Tracker:
+    """The tracker as Rasa will have it once `events` and the bot `messages` of this reply
+    are applied: what the form's next question is asked from."""
+    slots = dict(tracker.slots)
+    for event in events:
+        if event.get("event") == "slot":
+            slots[event["name"]] = event.get("value")
+    said = [{"event": "bot", "text": m.get("text"), "data": {key: m.get(key) for key in BOT_DATA_KEYS},
+             "metadata": {k: v for k, v in m.items() if k not in BOT_DATA_KEYS + ("text", "template", "response")}}
+            for m in messages]
+    return Tracker(tracker.sender_id, slots, tracker.latest_message, list(tracker.events) + list(events) + said,
+                   tracker.is_paused(), tracker.followup_action, tracker.active_loop, tracker.latest_action_name)
+
+
+def next_slot(domain: DomainDict, form: str, tracker: Tracker) -> Optional[str]:
+    """The form's first required slot still empty: the one Rasa's form would request next."""
+    required = ((domain.get("forms") or {}).get(form) or {}).get("required_slots") or []
+    return next((slot for slot in required if tracker.get_slot(slot) is None), None)
+
+
+class FormValidation(Action, metaclass=abc.ABCMeta):
+    """A form's validation action that also asks the form's next question (issue 12).
+
+    Rasa's form calls the action server once to validate the message and once more to ask
+    the next slot (action_ask_<slot>), each call posting the whole tracker. The domain has
+    no action_ask_* for our forms, so the form asks nothing itself: this reply sets
+    requested_slot and carries the question, and Rasa's form only follows it. Abstract, so
+    rasa-sdk registers only the forms' subclasses."""
+
+    @property
+    @abc.abstractmethod
+    def form(self) -> str:
+        """The form's name in the domain."""
+
+    @abc.abstractmethod
+    async def validate(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> List[EventType]:
+        """The events of reading the customer's message."""
+
+    @abc.abstractmethod
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> List[EventType]:
+        """Asks for `slot`, from the tracker as it is after the validation."""
+
+    def name(self) -> Text:
+        return f"validate_{self.form}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        events = await self.validate(dispatcher, tracker, domain)
+        if any(event.get("event") == "active_loop" and event.get("name") is None for event in events):
+            return events  # the validation ended the form (a confirmed cancel)
+        after = tracker_after(tracker, events, dispatcher.messages)
+        slot = next_slot(domain, self.form, after)
+        if slot is None:
+            return events  # every required slot is filled: Rasa's form ends
+        return events + [SlotSet("requested_slot", slot)] + self.ask(dispatcher, after, slot)
 
 
 def say_other_language(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> bool:

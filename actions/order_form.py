@@ -23,6 +23,7 @@ from bot.store.flags import FlagKind
 from bot.core.catalog import ChoiceValue, Option, Product
 from actions.kit import (
     Draft,
+    FormValidation,
     Message,
     answer_question,
     named_option,
@@ -194,19 +195,16 @@ class ActionStartOrder(Action):
         return begin_order(dispatcher, product, message, tracker)
 
 
-class ActionAskProduct(Action):
-    def name(self) -> Text:
-        return "action_ask_product"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        if tracker.get_slot("pending"):
-            return ask_pending(dispatcher, tracker.get_slot("pending"))
-        if said_goodbye(tracker):
-            return []
-        catalog = resources.catalog()
-        names = name_list((p.name for p in catalog.products), "and")
-        dispatcher.utter_message(text=f"Which product would you like? We make: {names}.", buttons=product_buttons(catalog))
+def ask_product(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Which product: the order form's first question."""
+    if tracker.get_slot("pending"):
+        return ask_pending(dispatcher, tracker.get_slot("pending"))
+    if said_goodbye(tracker):
         return []
+    catalog = resources.catalog()
+    names = name_list((p.name for p in catalog.products), "and")
+    dispatcher.utter_message(text=f"Which product would you like? We make: {names}.", buttons=product_buttons(catalog))
+    return []
 
 
 def said_goodbye(tracker: Tracker) -> bool:
@@ -215,44 +213,39 @@ def said_goodbye(tracker: Tracker) -> bool:
     return message.intent == "goodbye" and message.is_question
 
 
-class ActionAskSpecsComplete(Action):
+def ask_specs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Asks the next option the product needs, a confirmation, or which option to change."""
-
-    def name(self) -> Text:
-        return "action_ask_specs_complete"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        if tracker.get_slot("pending"):
-            return ask_pending(dispatcher, tracker.get_slot("pending"))
-        if said_goodbye(tracker):
-            return []  # the goodbye was said; the form asks again when the customer is back
-        draft = Draft.of(tracker)
-        if not draft.started:
-            return []
-        option = next_missing_option(draft.product, draft.selections)
-        if option is None and (tracker.get_slot("changing") or {}).get("mode") == "which":
-            dispatcher.utter_message(
-                text="Which option would you like to change? Or say \"nothing\" to keep the order as it is.",
-                buttons=[
-                    {"title": f"{o.name}: {display_value(o, draft.selections.get(o.id))}",
-                     "payload": f'/inform{{"option":"{o.id}"}}'}
-                    for o in draft.product.options
-                ] + [{"title": "Nothing, it's fine", "payload": "/affirm"}],
-            )
-            return []
-        answered = sum(1 for o in draft.product.options if o.id in draft.selections)
-        if option is None:
-            show_summary(dispatcher, draft, seen=summary_seen(tracker, draft.selections), typed=tracker.get_slot("typed"),
-                         with_buttons=not buttons_in_this_reply(tracker))
-            analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
-                                      analytics.SUMMARY_QUESTION, answered)
-            return []
-        failures = (tracker.get_slot("failures") or {}).get(option.id, 0)
-        ask_option(dispatcher, draft.product, draft.selections, option, hint=failures >= STUCK_HINT_AFTER,
-                   with_buttons=not buttons_in_this_reply(tracker))
-        analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
-                                  option.id, answered)
+    if tracker.get_slot("pending"):
+        return ask_pending(dispatcher, tracker.get_slot("pending"))
+    if said_goodbye(tracker):
+        return []  # the goodbye was said; the form asks again when the customer is back
+    draft = Draft.of(tracker)
+    if not draft.started:
         return []
+    option = next_missing_option(draft.product, draft.selections)
+    if option is None and (tracker.get_slot("changing") or {}).get("mode") == "which":
+        dispatcher.utter_message(
+            text="Which option would you like to change? Or say \"nothing\" to keep the order as it is.",
+            buttons=[
+                {"title": f"{o.name}: {display_value(o, draft.selections.get(o.id))}",
+                 "payload": f'/inform{{"option":"{o.id}"}}'}
+                for o in draft.product.options
+            ] + [{"title": "Nothing, it's fine", "payload": "/affirm"}],
+        )
+        return []
+    answered = sum(1 for o in draft.product.options if o.id in draft.selections)
+    if option is None:
+        show_summary(dispatcher, draft, seen=summary_seen(tracker, draft.selections), typed=tracker.get_slot("typed"),
+                     with_buttons=not buttons_in_this_reply(tracker))
+        analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
+                                  analytics.SUMMARY_QUESTION, answered)
+        return []
+    failures = (tracker.get_slot("failures") or {}).get(option.id, 0)
+    ask_option(dispatcher, draft.product, draft.selections, option, hint=failures >= STUCK_HINT_AFTER,
+               with_buttons=not buttons_in_this_reply(tracker))
+    analytics.record_question(resources.store, tracker.sender_id, tracker.get_slot("draft_id"), draft.product.id,
+                              option.id, answered)
+    return []
 
 
 def buttons_in_this_reply(tracker: Tracker) -> bool:
@@ -277,17 +270,20 @@ def ask_option(dispatcher: CollectingDispatcher, product: Product, selections: D
     dispatcher.utter_message(text=question_text(product, option, hint), buttons=buttons if with_buttons else [])
 
 
-class ValidateOrderForm(Action):
-    """Reads each message of the order form against the catalog.
+class ValidateOrderForm(FormValidation):
+    """Reads each message of the order form against the catalog, then asks the next question.
 
-    A plain Action rather than a FormValidationAction: the form's questions come from the
-    catalog, so one message may answer, change or ask about any option.
+    Not a FormValidationAction: the form's questions come from the catalog, so one message
+    may answer, change or ask about any option.
     """
 
-    def name(self) -> Text:
-        return "validate_order_form"
+    form = "order_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> List[EventType]:
+        return ask_product(dispatcher, tracker) if slot == "product" else ask_specs(dispatcher, tracker)
+
+    async def validate(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> List[EventType]:
         message = Message.of(tracker)
         if tracker.get_slot("answered_turn") == message.turn:
             return []  # already read (form activation, or back from another action)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.contact_form import ActionAskCustomerAddress, ValidateContactForm
+from actions.contact_form import ValidateContactForm
 from actions.kit import Draft, Message, answer_question
-from tests.support.trackers import FULL_PC, make_tracker, run, slot_events
+from tests.support.trackers import Reading, Asking, FULL_PC, make_tracker, run, slot_events
 
 EU_POLICY = "We deliver only within the EU. Please give an address there, or ask to talk to a person."
 
@@ -25,7 +25,7 @@ def contact_tracker(text: str, slot: str, intent: str = "inform", confidence: fl
 
 
 async def validate(text: str, slot: str, intent: str = "inform", confidence: float = 0.9):
-    events, messages = await run(ValidateContactForm(), contact_tracker(text, slot, intent, confidence))
+    events, messages = await run(Reading(ValidateContactForm()), contact_tracker(text, slot, intent, confidence))
     return slot_events(events), [message["text"] for message in messages]
 
 
@@ -152,7 +152,7 @@ async def test_a_less_confident_delivery_intent_without_a_country_is_read_as_the
 
 async def test_the_pending_question_is_asked_again_after_the_answer():
     tracker = contact_tracker("do you ship to Canada?", "customer_address", intent="ask_delivery", confidence=1.0)
-    _, messages = await run(ActionAskCustomerAddress(), tracker)
+    _, messages = await run(Asking("customer_address"), tracker)
     assert messages[0]["text"].startswith("And the delivery address")
 
 

@@ -12,12 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contact_form import (
     CONTACT_QUESTIONS,
-    ActionAskCustomerEmail,
-    ActionAskCustomerName,
     ValidateContactForm,
     offered_name,
 )
 from bot.local import ROOT
+from tests.support.trackers import Asking
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
@@ -49,7 +48,7 @@ async def ask(action, tracker: Tracker) -> List[Dict[str, Any]]:
 
 
 async def test_the_telegram_first_name_is_offered_as_a_button_whose_payload_is_the_name():
-    [message] = await ask(ActionAskCustomerName(), contact_tracker([{"first_name": "Anna", "language": "de"}]))
+    [message] = await ask(Asking("customer_name"), contact_tracker([{"first_name": "Anna", "language": "de"}]))
     assert message["text"] == CONTACT_QUESTIONS["customer_name"]
     assert message["buttons"] == [{"title": "Use Anna", "payload": "Anna"}]
 
@@ -57,7 +56,7 @@ async def test_the_telegram_first_name_is_offered_as_a_button_whose_payload_is_t
 async def test_a_first_name_from_an_earlier_message_is_offered_the_latest_first():
     tracker = contact_tracker([{"first_name": "Old"}, {"first_name": "  Anna   Maria "}, None, {"language": "de"}])
     assert offered_name(tracker) == "Anna Maria"
-    [message] = await ask(ActionAskCustomerName(), tracker)
+    [message] = await ask(Asking("customer_name"), tracker)
     assert message["buttons"] == [{"title": "Use Anna Maria", "payload": "Anna Maria"}]
 
 
@@ -76,13 +75,13 @@ async def test_a_first_name_from_an_earlier_message_is_offered_the_latest_first(
     [{"first_name": "42"}],
 ])
 async def test_nothing_is_offered_without_a_usable_first_name(metadata):
-    [message] = await ask(ActionAskCustomerName(), contact_tracker(metadata))
+    [message] = await ask(Asking("customer_name"), contact_tracker(metadata))
     assert message["text"] == CONTACT_QUESTIONS["customer_name"]
     assert message["buttons"] == []
 
 
 async def test_only_the_name_question_offers_it():
-    [message] = await ask(ActionAskCustomerEmail(), contact_tracker([{"first_name": "Anna"}]))
+    [message] = await ask(Asking("customer_email"), contact_tracker([{"first_name": "Anna"}]))
     assert message["text"] == CONTACT_QUESTIONS["customer_email"] and message["buttons"] == []
 
 
@@ -91,6 +90,6 @@ async def test_pressing_the_button_answers_the_name_question():
     tracker = contact_tracker([{"first_name": "Anna"}, {"first_name": "Anna"}], text="Anna",
                               slots={"requested_slot": "customer_name"})
     dispatcher = CollectingDispatcher()
-    events = await ValidateContactForm().run(dispatcher, tracker, DOMAIN)
+    events = await ValidateContactForm().validate(dispatcher, tracker, DOMAIN)
     assert {"event": "slot", "name": "customer_name", "value": "Anna", "timestamp": None} in events
     assert [m["text"] for m in dispatcher.messages] == ["Thanks, Anna."]  # said back in the same reply

@@ -12,7 +12,7 @@ from actions.kit import NOT_UNDERSTOOD_TEXT
 from actions.service_actions import ActionAnswer
 from bot.core.refusals import NOT_UNDERSTOOD_KEY
 from bot.core.knowledge import UNKNOWN_TEXT
-from tests.support.trackers import make_tracker, run, slot_events
+from tests.support.trackers import Reading, make_tracker, run, slot_events
 
 
 def said(messages) -> str:
@@ -91,7 +91,7 @@ async def test_a_split_is_said_and_remembered_not_taken():
     tracker = make_tracker("can 1 of them be linen and the other 2 in the light blue poplin?", slots={
         "product": "tailored_shirt", "selections": {"quantity": 3}, "requested_slot": "specs_complete",
         "answered_turn": 2})
-    events, messages = await run(ValidateOrderForm(), tracker)
+    events, messages = await run(Reading(ValidateOrderForm()), tracker)
     slots = slot_events(events)
     assert "One order holds one configuration" in said(messages)
     assert slots["split_rest"] == REST and "selections" not in slots  # nothing changed, the rest kept

@@ -8,10 +8,10 @@ from typing import Any, Dict
 import pytest
 from rasa_sdk import Tracker
 
-from actions.order_form import ActionAskSpecsComplete, ActionStartOrder, ValidateOrderForm
+from actions.order_form import ActionStartOrder, ValidateOrderForm
 from actions.service_actions import ActionAnswer, ActionListProducts
 from bot.core.language import ORDER_KEPT_ENGLISH, OTHER_LANGUAGE_ENGLISH, other_language_reply
-from tests.support.trackers import FULL_PC, make_tracker, run, slot_events
+from tests.support.trackers import Reading, Asking, FULL_PC, make_tracker, run, slot_events
 
 SHIRT = {"fabric": "oxford_white", "fit": "regular"}
 PHRASES = [
@@ -39,22 +39,22 @@ def said_in(code: str, messages, order_kept: bool = True) -> bool:
 
 @pytest.mark.parametrize("code, text, intent", PHRASES)
 async def test_mid_order_nothing_is_taken_and_the_reply_is_in_that_language(code, text, intent):
-    events, messages = await run(ValidateOrderForm(), form_tracker(text, dict(SHIRT), intent=intent))
+    events, messages = await run(Reading(ValidateOrderForm()), form_tracker(text, dict(SHIRT), intent=intent))
     assert said_in(code, messages) and len(messages) == 1
     assert slot_events(events) == {"answered_turn": 3}  # no selection, no confirmation, no product change
 
 
 async def test_at_the_summary_a_german_yes_places_nothing_and_the_summary_is_asked_again():
-    events, messages = await run(ValidateOrderForm(), form_tracker("Ja, bitte bestellen Sie das so", dict(FULL_PC),
+    events, messages = await run(Reading(ValidateOrderForm()), form_tracker("Ja, bitte bestellen Sie das so", dict(FULL_PC),
                                                                    product="custom_pc", intent="affirm"))
     assert said_in("de", messages)
     assert "specs_complete" not in slot_events(events) and "order_confirmed" not in slot_events(events)
-    _, asked = await run(ActionAskSpecsComplete(), form_tracker("", dict(FULL_PC), product="custom_pc"))
+    _, asked = await run(Asking("specs_complete"), form_tracker("", dict(FULL_PC), product="custom_pc"))
     assert "Shall I place this order?" in asked[-1]["text"]
 
 
 async def test_a_pending_cancel_stays_pending():
-    events, messages = await run(ValidateOrderForm(), form_tracker("No, quiero cambiar la tela", dict(SHIRT),
+    events, messages = await run(Reading(ValidateOrderForm()), form_tracker("No, quiero cambiar la tela", dict(SHIRT),
                                                                    intent="deny", pending="cancel"))
     assert said_in("es", messages)
     assert "pending" not in slot_events(events) and "product" not in slot_events(events)
@@ -62,7 +62,7 @@ async def test_a_pending_cancel_stays_pending():
 
 async def test_the_product_question_takes_no_product_from_it():
     tracker = form_tracker("Hola, quiero una camisa a medida de lino", {}, product=None, requested_slot="product")
-    events, messages = await run(ValidateOrderForm(), tracker)
+    events, messages = await run(Reading(ValidateOrderForm()), tracker)
     assert said_in("es", messages, order_kept=False) and slot_events(events) == {"answered_turn": 3}
 
 
@@ -108,5 +108,5 @@ async def test_a_question_outside_the_form_gets_the_products_or_the_way_back_to_
 @pytest.mark.parametrize("text", ["neck 39cm", "32 gb ddr5 please", "slim", "linen", "yes", "15.5", "Aiko Tanaka",
                                   "I want a linen shirt, slim fit", "change the cpu to the ryzen 5"])
 async def test_english_answers_are_read_as_before(text):
-    _, messages = await run(ValidateOrderForm(), form_tracker(text, {}, product="custom_pc"))
+    _, messages = await run(Reading(ValidateOrderForm()), form_tracker(text, {}, product="custom_pc"))
     assert not any(OTHER_LANGUAGE_ENGLISH in m.get("text", "") for m in messages)

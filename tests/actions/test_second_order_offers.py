@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from actions.contact_form import (
     CONTACT_OFFER_KEY,
-    ActionAskCustomerName,
     ActionPlaceOrder,
     ValidateContactForm,
 )
 from actions.service_actions import ActionAnswer
-from tests.support.trackers import make_tracker, run, slot_events
+from tests.support.trackers import Reading, Asking, make_tracker, run, slot_events
 
 SHIRT = {"fabric": "linen_natural", "fit": "slim", "collar": "spread", "cuffs": "barrel", "neck": 39.5, "chest": 102,
          "waist": 86, "sleeve_length": 64, "shirt_length": 75, "monogram": None, "quantity": 1}
@@ -67,7 +66,7 @@ async def test_the_next_order_offers_the_first_orders_details_said_in_full(order
     draft = "b" * 32
     asking = make_tracker("yes", intent="affirm", slots={"product": "tailored_shirt", "selections": dict(SHIRT),
                                                          "draft_id": draft, "requested_slot": "customer_name"})
-    events, [offer] = await run(ActionAskCustomerName(), asking)
+    events, [offer] = await run(Asking("customer_name"), asking)
     assert offer["text"] == (f"To place the order I need your details. Same details as for order {order['number']}: "
                              "Aiko Tanaka, aiko@example.jp, Hauptstrasse 12, 10115 Berlin?")
     assert offer[CONTACT_OFFER_KEY] == draft and [b["payload"] for b in offer["buttons"]] == ["/affirm", "/deny"]
@@ -78,24 +77,24 @@ async def test_the_next_order_offers_the_first_orders_details_said_in_full(order
         tracker.events.insert(-1, {"event": "bot", "text": offer["text"], "metadata": {CONTACT_OFFER_KEY: draft}})
         return tracker
 
-    events, messages = await run(ValidateContactForm(), answering("yes", "affirm"))
+    events, messages = await run(Reading(ValidateContactForm()), answering("yes", "affirm"))
     assert {k: v for k, v in slot_events(events).items() if k in CONTACT} == CONTACT
     assert f"the same details as order {order['number']}: Name: Aiko Tanaka; Email: aiko@example.jp" in said(messages)
 
-    events, messages = await run(ValidateContactForm(), answering("no", "deny"))
+    events, messages = await run(Reading(ValidateContactForm()), answering("no", "deny"))
     assert not {k for k in slot_events(events) if k in CONTACT} and "new details" in said(messages)
     # asked again after the "no": the plain question, the offer is made once per order
     again = answering("no", "deny")
     again.events.append({"event": "bot", "text": "OK, new details for this order."})
-    _, [question] = await run(ActionAskCustomerName(), again)
+    _, [question] = await run(Asking("customer_name"), again)
     assert question["text"].endswith("What name should go on the order?")
 
-    events, messages = await run(ValidateContactForm(), answering("Kenji Tanaka", "inform"))
+    events, messages = await run(Reading(ValidateContactForm()), answering("Kenji Tanaka", "inform"))
     assert slot_events(events)["customer_name"] == "Kenji Tanaka"  # a name typed instead is the answer
 
 
 async def test_the_first_order_of_a_conversation_asks_the_details(order_database):
     asking = make_tracker("yes", intent="affirm", slots={"product": "tailored_shirt", "selections": dict(SHIRT),
                                                          "draft_id": "c" * 32, "requested_slot": "customer_name"})
-    _, [question] = await run(ActionAskCustomerName(), asking)
+    _, [question] = await run(Asking("customer_name"), asking)
     assert question["text"].endswith("What name should go on the order?") and CONTACT_OFFER_KEY not in question

@@ -10,11 +10,11 @@ from typing import Any, Dict
 import pytest
 
 from actions.contact_form import ActionPlaceOrder
-from actions.order_form import ActionAskSpecsComplete, ValidateOrderForm
+from actions.order_form import ValidateOrderForm
 from bot.core.catalog import load_catalog
 from bot.core.placement import typed_figures
 from bot.local import ROOT
-from tests.support.trackers import make_tracker, run, slot_events
+from tests.support.trackers import Reading, Asking, make_tracker, run, slot_events
 
 SHIRT_BUT_NECK = {"fabric": "linen_natural", "fit": "slim", "collar": "spread", "cuffs": "barrel", "chest": 102,
                   "waist": 86, "sleeve_length": 64, "shirt_length": 75, "monogram": None, "quantity": 1}
@@ -28,19 +28,19 @@ def shirt_form(text: str, selections: Dict[str, Any], **slots: Any):
 @pytest.mark.parametrize("text, typed", [("15.5 inches", "15.5 inches"), ("neck 15½ in", "15½ in")])
 async def test_a_converted_figure_is_kept_as_typed_and_shown_in_the_summary(text, typed):
     selections = {k: v for k, v in SHIRT_BUT_NECK.items() if k != "neck"}
-    events, _ = await run(ValidateOrderForm(), shirt_form(text, selections))
+    events, _ = await run(Reading(ValidateOrderForm()), shirt_form(text, selections))
     slots = slot_events(events)
     assert slots["selections"]["neck"] == 39.4 and slots["typed"] == {"neck": typed}
-    _, messages = await run(ActionAskSpecsComplete(), shirt_form("ok", slots["selections"], typed=slots["typed"]))
+    _, messages = await run(Asking("specs_complete"), shirt_form("ok", slots["selections"], typed=slots["typed"]))
     assert f"- Neck: 39.4 cm ({typed})" in messages[0]["text"]
 
 
 async def test_a_figure_in_the_shops_unit_keeps_nothing_and_a_change_drops_the_old_figure():
     selections = {k: v for k, v in SHIRT_BUT_NECK.items() if k != "neck"}
-    events, _ = await run(ValidateOrderForm(), shirt_form("39.5", selections, typed={}))
+    events, _ = await run(Reading(ValidateOrderForm()), shirt_form("39.5", selections, typed={}))
     assert slot_events(events)["typed"] == {}
     full = {**selections, "neck": 39.4}
-    events, _ = await run(ValidateOrderForm(), shirt_form("actually the neck is 40 cm", full,
+    events, _ = await run(Reading(ValidateOrderForm()), shirt_form("actually the neck is 40 cm", full,
                                                           typed={"neck": "15.5 inches"}))
     slots = slot_events(events)
     assert slots["selections"]["neck"] == 40 and slots["typed"] == {}

@@ -7,7 +7,7 @@ import pytest
 
 from actions.service_actions import ActionAnswer
 from tests.support.orders import new_order
-from tests.support.trackers import make_tracker, run
+from tests.support.trackers import Reading, Asking, make_tracker, run
 
 
 def answer_tracker(text: str, intent: str, **slots):
@@ -43,24 +43,24 @@ async def test_no_ambiguity_question_about_a_value_the_rules_exclude():
 
     tracker = make_tracker("32 gb", slots={"product": "custom_pc", "selections": {"cpu": "ryzen7_7800x3d"},
                                            "requested_slot": "specs_complete", "answered_turn": 2})
-    events, messages = await run(ValidateOrderForm(), tracker)
+    events, messages = await run(Reading(ValidateOrderForm()), tracker)
     assert slot_events(events)["selections"] == {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb"}
     text = " ".join(m["text"] for m in messages)
     assert "I took 32 GB DDR5 for the memory" in text and "Did you mean" not in text
 
 
 async def test_a_refusal_with_buttons_and_the_question_after_it_are_one_set_of_buttons():
-    from actions.order_form import ActionAskSpecsComplete, ValidateOrderForm
+    from actions.order_form import ValidateOrderForm
 
     slots = {"product": "custom_pc", "selections": {}, "requested_slot": "specs_complete", "answered_turn": 2}
-    _, refusal = await run(ValidateOrderForm(), make_tracker("a pentium", slots=slots))
+    _, refusal = await run(Reading(ValidateOrderForm()), make_tracker("a pentium", slots=slots))
     assert refusal[0]["buttons"]  # "not one of our CPU options", with the CPUs as buttons
     asking = make_tracker("a pentium", slots=slots)
     asking.events.append({"event": "bot", "text": refusal[0]["text"], "data": {"buttons": refusal[0]["buttons"]}})
-    _, question = await run(ActionAskSpecsComplete(), asking)
+    _, question = await run(Asking("specs_complete"), asking)
     assert question[0]["text"].startswith("(1/6)") and not question[0]["buttons"]
     # a question the customer just reached (no buttons sent yet in this reply) keeps its buttons
-    _, question = await run(ActionAskSpecsComplete(), make_tracker("hi", slots=slots))
+    _, question = await run(Asking("specs_complete"), make_tracker("hi", slots=slots))
     assert len(question[0]["buttons"]) == 5
 
 
@@ -80,39 +80,38 @@ def at_summary(text: str, intent: str, seen, selections):
     ("what cases are there?", "ask_options", "Case options for the Custom PC"),
 ])
 async def test_a_question_at_the_summary_gets_its_answer_and_one_line(text, intent, answer):
-    from actions.order_form import ActionAskSpecsComplete, ValidateOrderForm
+    from actions.order_form import ValidateOrderForm
     from tests.support.trackers import FULL_PC
 
-    events, messages = await run(ValidateOrderForm(), at_summary(text, intent, FULL_PC, FULL_PC))
+    events, messages = await run(Reading(ValidateOrderForm()), at_summary(text, intent, FULL_PC, FULL_PC))
     assert answer in messages[0]["text"] and "**Custom PC**" not in messages[0]["text"]
-    _, asked = await run(ActionAskSpecsComplete(), at_summary(text, intent, FULL_PC, FULL_PC))
+    _, asked = await run(Asking("specs_complete"), at_summary(text, intent, FULL_PC, FULL_PC))
     assert asked[0]["text"] == "Shall I place this order?"
     assert [b["payload"] for b in asked[0]["buttons"]] == ["/affirm", "/deny"]
 
 
 async def test_the_summary_is_shown_in_full_the_first_time_and_after_a_change():
-    from actions.order_form import ActionAskSpecsComplete
     from tests.support.trackers import FULL_PC
 
-    _, first = await run(ActionAskSpecsComplete(), at_summary("linux", "inform", None, FULL_PC))
+    _, first = await run(Asking("specs_complete"), at_summary("linux", "inform", None, FULL_PC))
     assert first[0]["text"].startswith("**Custom PC**") and first[0]["summary_of"] == FULL_PC
     changed = dict(FULL_PC, memory="ddr5_64gb")
-    _, again = await run(ActionAskSpecsComplete(), at_summary("make it 64gb", "inform", FULL_PC, changed))
+    _, again = await run(Asking("specs_complete"), at_summary("make it 64gb", "inform", FULL_PC, changed))
     assert again[0]["text"].startswith("**Custom PC**") and "64 GB DDR5" in again[0]["text"]
 
 
 @pytest.mark.parametrize("selections", [{}, {"cpu": "ryzen5_7600"}])
 async def test_bye_in_the_order_form_gets_a_goodbye_and_no_question_after_it(selections):
-    from actions.order_form import ActionAskProduct, ActionAskSpecsComplete, ValidateOrderForm
+    from actions.order_form import ValidateOrderForm
 
     slots = {"product": "custom_pc", "selections": selections, "requested_slot": "specs_complete", "answered_turn": 2}
-    events, said = await run(ValidateOrderForm(), make_tracker("bye", intent="goodbye", slots=slots))
+    events, said = await run(Reading(ValidateOrderForm()), make_tracker("bye", intent="goodbye", slots=slots))
     assert [m["text"] for m in said] == ["Goodbye! Your Custom PC order is kept here; come back any time to finish it."]
-    _, asked = await run(ActionAskSpecsComplete(), make_tracker("bye", intent="goodbye", slots=slots))
+    _, asked = await run(Asking("specs_complete"), make_tracker("bye", intent="goodbye", slots=slots))
     assert asked == []
-    _, asked = await run(ActionAskProduct(), make_tracker("see you", intent="goodbye", slots={"requested_slot": "product"}))
+    _, asked = await run(Asking("product"), make_tracker("see you", intent="goodbye", slots={"requested_slot": "product"}))
     assert asked == []
-    _, asked = await run(ActionAskSpecsComplete(), make_tracker("hi", intent="greet", slots=slots))
+    _, asked = await run(Asking("specs_complete"), make_tracker("hi", intent="greet", slots=slots))
     assert asked and asked[0]["text"].startswith("(")  # back again: the question is asked
 
 
@@ -141,7 +140,7 @@ async def test_a_change_tells_each_part_with_its_own_price(text):
     before = dict(FULL_PC, cpu="core_i5_14400f", memory="ddr4_16gb")
     tracker = make_tracker(text, slots={"product": "custom_pc", "selections": before,
                                         "requested_slot": "specs_complete", "answered_turn": 2})
-    events, messages = await run(ValidateOrderForm(), tracker)
+    events, messages = await run(Reading(ValidateOrderForm()), tracker)
     selections = slot_events(events)["selections"]
     assert selections["cpu"] == "ryzen5_7600" and "memory" not in selections
     said = "\n".join(m["text"] for m in messages)

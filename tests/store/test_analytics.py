@@ -18,13 +18,12 @@ from bot.core.refusals import REASON_WORDS
 from bot.store import analytics
 from bot.store.analytics import AnswerRejection, OrderDraft
 from actions.order_form import (
-    ActionAskSpecsComplete,
     ActionStartOrder,
     ValidateOrderForm,
 )
 from bot.local import free_port
 from tests.support.staff import staff_environment
-from tests.support.trackers import action_resources, make_tracker, run, slot_events
+from tests.support.trackers import Reading, Asking, action_resources, make_tracker, run, slot_events
 
 SENDER = "web:analytics-test"
 DRAFT = "d" * 32
@@ -61,7 +60,7 @@ def form_tracker(text: str, selections: Dict[str, Any], intent: str = "inform", 
 
 
 async def test_a_rule_refusal_is_recorded_with_the_rule(store):
-    _, messages = await run(ValidateOrderForm(), form_tracker("16GB DDR4", {"cpu": "ryzen7_7800x3d"}))
+    _, messages = await run(Reading(ValidateOrderForm()), form_tracker("16GB DDR4", {"cpu": "ryzen7_7800x3d"}))
     assert "DDR5" in messages[0]["text"]
     [row] = rejections(store)
     assert row["conversation_id"] == SENDER and row["draft_id"] == DRAFT and row["product_id"] == "custom_pc"
@@ -70,7 +69,7 @@ async def test_a_rule_refusal_is_recorded_with_the_rule(store):
 
 
 async def test_an_answer_not_understood_is_recorded(store):
-    await run(ValidateOrderForm(), form_tracker("purple elephants dancing", {}))
+    await run(Reading(ValidateOrderForm()), form_tracker("purple elephants dancing", {}))
     [row] = rejections(store)
     assert row["option_id"] == "cpu" and row["answer"] == "purple elephants dancing"
     assert row["reason"] in REASON_WORDS and row["reason"] != "rule"
@@ -78,7 +77,7 @@ async def test_an_answer_not_understood_is_recorded(store):
 
 
 async def test_a_long_answer_is_cut_to_200_characters(store):
-    await run(ValidateOrderForm(), form_tracker("zz " * 300, {}))
+    await run(Reading(ValidateOrderForm()), form_tracker("zz " * 300, {}))
     assert len(rejections(store)[0]["answer"]) == analytics.ANSWER_MAX_CHARS
 
 
@@ -90,10 +89,10 @@ async def test_a_refusal_in_the_first_message_is_recorded_with_the_new_draft(sto
 
 
 async def test_each_question_asked_updates_the_draft(store):
-    await run(ActionAskSpecsComplete(), form_tracker("", {}))
+    await run(Asking("specs_complete"), form_tracker("", {}))
     assert drafts(store) == [{"draft_id": DRAFT, "conversation_id": SENDER, "product_id": "custom_pc",
                               "last_question": "cpu", "answered": 0, "outcome": "open"}]
-    await run(ActionAskSpecsComplete(), form_tracker("", {"cpu": "ryzen7_7800x3d"}))
+    await run(Asking("specs_complete"), form_tracker("", {"cpu": "ryzen7_7800x3d"}))
     [draft] = drafts(store)
     assert (draft["last_question"], draft["answered"]) == ("memory", 1)
 
@@ -101,14 +100,14 @@ async def test_each_question_asked_updates_the_draft(store):
 async def test_the_summary_is_recorded_as_the_last_question(store):
     selections = {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb", "storage": "ssd_2tb",
                   "graphics": "rtx_4070_super", "case": "mid_tower", "os": "windows_11_home"}
-    await run(ActionAskSpecsComplete(), form_tracker("", selections))
+    await run(Asking("specs_complete"), form_tracker("", selections))
     [draft] = drafts(store)
     assert (draft["last_question"], draft["answered"]) == (analytics.SUMMARY_QUESTION, 6)
 
 
 async def test_a_confirmed_cancel_marks_the_draft_cancelled(store):
-    await run(ActionAskSpecsComplete(), form_tracker("", {}))
-    await run(ValidateOrderForm(), form_tracker("yes", {}, intent="affirm", pending="cancel"))
+    await run(Asking("specs_complete"), form_tracker("", {}))
+    await run(Reading(ValidateOrderForm()), form_tracker("yes", {}, intent="affirm", pending="cancel"))
     assert drafts(store)[0]["outcome"] == analytics.OUTCOME_CANCELLED
 
 
@@ -117,13 +116,13 @@ FULL_PC = {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb", "storage": "ssd_2tb",
 
 
 async def test_the_contact_questions_are_recorded_and_a_cancel_there_too(store):
-    from actions.contact_form import ActionAskCustomerEmail, ValidateContactForm
+    from actions.contact_form import ValidateContactForm
 
     contact = {"requested_slot": "customer_email", "active_loop": "contact_form", "customer_name": "Anna Schmidt"}
-    await run(ActionAskCustomerEmail(), form_tracker("", dict(FULL_PC), **contact))
+    await run(Asking("customer_email"), form_tracker("", dict(FULL_PC), **contact))
     [draft] = drafts(store)
     assert (draft["last_question"], draft["answered"], draft["outcome"]) == ("customer_email", 6, "open")
-    await run(ValidateContactForm(), form_tracker("yes", dict(FULL_PC), intent="affirm", pending="cancel", **contact))
+    await run(Reading(ValidateContactForm()), form_tracker("yes", dict(FULL_PC), intent="affirm", pending="cancel", **contact))
     assert drafts(store)[0]["outcome"] == analytics.OUTCOME_CANCELLED
 
 
@@ -133,8 +132,8 @@ async def test_a_recording_error_is_logged_and_the_conversation_goes_on(store, m
 
     monkeypatch.setattr(type(store), "sessions", property(broken))
     with caplog.at_level(logging.ERROR, logger="bot.store.analytics"):
-        events, messages = await run(ValidateOrderForm(), form_tracker("16GB DDR4", {"cpu": "ryzen7_7800x3d"}))
-        _, asked = await run(ActionAskSpecsComplete(), form_tracker("", {}))
+        events, messages = await run(Reading(ValidateOrderForm()), form_tracker("16GB DDR4", {"cpu": "ryzen7_7800x3d"}))
+        _, asked = await run(Asking("specs_complete"), form_tracker("", {}))
         assert analytics.flush(timeout=30)  # the writer thread tries the database and logs
     assert "DDR5" in messages[0]["text"] and slot_events(events)["failures"] == {"memory": 1}
     assert asked[0]["text"].startswith("(1/6)")

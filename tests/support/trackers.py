@@ -60,3 +60,31 @@ def action_resources() -> Iterator[Resources]:
         yield resources
     finally:
         resources.reset()
+
+
+class Asking:
+    """The question a form's validation action asks for `slot` once it has read a message
+    (its `ask` step alone, run like an action): the form has no action_ask_* of its own."""
+
+    def __init__(self, slot: str):
+        self.slot = slot
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]):
+        from actions.contact_form import ValidateContactForm
+        from actions.kit import CONTACT_SLOTS
+        from actions.order_form import ValidateOrderForm
+
+        form = ValidateContactForm() if self.slot in CONTACT_SLOTS else ValidateOrderForm()
+        return form.ask(dispatcher, tracker, self.slot)
+
+
+class Reading:
+    """A form's validation action without its question: what it takes from the message and
+    says about it (`validate`), run like an action. Its whole reply, question included, is
+    tested in tests/actions/test_one_call.py."""
+
+    def __init__(self, form: Any):
+        self.form = form
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]):
+        return await self.form.validate(dispatcher, tracker, domain)
