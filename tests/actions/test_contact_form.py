@@ -216,7 +216,7 @@ FORGED = [
     ("no name, a surrogate in the address", "tailored_shirt", SHIRT,
      {"customer_name": None, "customer_address": "Street \ud800 1, Berlin"},
      ["the name is missing", "the delivery address holds characters"]),
-    ("quantity a float", "tailored_shirt", {**SHIRT, "quantity": 1.5}, {}, ["more than 0 decimals"]),
+    ("quantity a float", "tailored_shirt", {**SHIRT, "quantity": 1.5}, {}, ["is not a whole number"]),
     ("selections not a mapping of options", "tailored_shirt", ["fabric", "silk"], {}, ["not a set of options"]),
 ]
 
