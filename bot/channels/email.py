@@ -27,13 +27,14 @@ from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from bot.channels.background import in_background
 from bot.core.catalog import CatalogFile
 from bot.core.life import status_label
 from bot.core.news import NoticeKind, notice_subject, notice_text
@@ -218,14 +219,4 @@ def setup_email(app: web.Application, settings: Settings, store: OrderStore, sec
     app.router.add_get("/unsubscribe", unsubscribe_page)
     app.router.add_post("/unsubscribe", unsubscribe_page)
     if settings.smtp_host:
-        app.cleanup_ctx.append(_sending)
-
-
-async def _sending(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app[SENDER].run())
-    yield
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+        app.cleanup_ctx.append(in_background(SENDER))

@@ -17,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import AsyncIterator, Callable, List, Optional
+from typing import Callable, List, Optional
 
 from aiohttp import web
 
+from bot.channels.background import in_background
 from bot.channels.email import retry_wait
 from bot.channels.rasa import RasaClient, RasaError, timeout
 from bot.channels.telegram.sender import MAX_TEXT, TelegramSender, TelegramSendError
@@ -129,14 +130,4 @@ def setup_notices(app: web.Application, settings: Settings, store: OrderStore,
     telegram = telegram or TelegramSender.from_settings(settings)
     app[SENDER] = NoticeSender(store, telegram, lambda: app[RASA])
     if telegram.configured:
-        app.cleanup_ctx.append(_sending)
-
-
-async def _sending(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app[SENDER].run())
-    yield
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+        app.cleanup_ctx.append(in_background(SENDER))
