@@ -159,6 +159,18 @@ def secret_arguments(settings: Settings) -> list:
     return [f"--auth-token={settings.rasa_token}"] if settings.rasa_token else []
 
 
+def log_tracebacks_without_locals() -> None:
+    """Rasa logs JSON when its output is no terminal (always, under the runner) with
+    structlog's dict_tracebacks, which writes every frame's local variables: a failed action
+    call's frames hold the request headers, the actions secret among them. The same
+    tracebacks, without locals; set before Rasa configures structlog (it reads the attribute then)."""
+    import structlog
+    from structlog.tracebacks import ExceptionDictTransformer
+
+    structlog.processors.dict_tracebacks = structlog.processors.ExceptionRenderer(  # type: ignore[misc]
+        ExceptionDictTransformer(show_locals=False))
+
+
 def main() -> None:
     from bot.runner import quiet_third_party_warnings
 
@@ -173,6 +185,7 @@ def main() -> None:
     check_rest_input(settings.rasa_token)
     cap_request_size()
     apply_turn_patches(settings.rasa_patches_off)
+    log_tracebacks_without_locals()
     install_strict_tracker_store()  # a database error fails the turn, never forgets the conversation
     from rasa.__main__ import main as rasa_main
 
