@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Callable, List, Optional
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.background import in_background
 from bot.channels.email import retry_wait
@@ -103,9 +104,15 @@ class NoticeSender:
 async def deliver_to_widget(app: web.Application, store: OrderStore, sender: str) -> bool:
     """The web conversation's waiting notices added to it; whether any was."""
     sessions = store.sessions
-    if not await asyncio.to_thread(notices.has_pending, sessions, sender):
+    try:
+        if not await asyncio.to_thread(notices.has_pending, sessions, sender):
+            return False
+        taken: List[notices.Notice] = await asyncio.to_thread(notices.take_for, sessions, sender)
+    except SQLAlchemyError:
+        # The store unreachable (or not migrated) stops the news, never the chat: the notices
+        # wait in the store for the next check.
+        logger.exception("the notices of %s could not be read: the chat goes on without them", sender)
         return False
-    taken: List[notices.Notice] = await asyncio.to_thread(notices.take_for, sessions, sender)
     added = False
     for notice in taken:
         try:
