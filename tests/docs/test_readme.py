@@ -298,10 +298,10 @@ class Shell:
 
     def scripts_run_production(self) -> None:
         # Two of each server over a PostgreSQL cluster and a redis-server of its own: the
-        # profile's test starts it with exactly this command and orders through it.
+        # profile's tests start it with exactly this command and order through it.
         assert os.access(ROOT / "scripts" / "run-production", os.X_OK)
-        profile_test = (ROOT / "tests" / "scale" / "test_profile.py").read_text()
-        assert '[str(ROOT / "scripts" / "run-production"), "--no-train"]' in profile_test
+        profile_fixture = (ROOT / "tests" / "scale" / "conftest.py").read_text()  # shared by the scale tests
+        assert '[str(ROOT / "scripts" / "run-production"), "--no-train"]' in profile_fixture
 
     def curl_rest(self, port: str, path: str, body: str) -> None:
         assert port == "5005", "the README shows Rasa's default port"
