@@ -40,6 +40,10 @@ CLIENT_MAX_BODY = "1m"
 # Rasa may think for a while under load; the web server gives up on Rasa after its own
 # timeout (30 s) and says so to the customer.
 READ_TIMEOUT_S = 120
+# An idle kept-alive connection is dropped by nginx before the backend drops it (Sanic, Rasa's
+# and the action server's, after 5 s; aiohttp after 75 s): a request sent on a connection the
+# backend is closing at that moment fails after it was sent, is not sent again, and is a 502.
+UPSTREAM_KEEPALIVE_TIMEOUT_S = 4
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ def _upstream(listener: Listener) -> str:
     return (f"    upstream bespoke_{listener.name} {{\n"
             f"        least_conn;\n{servers}\n"
             f"        keepalive 32;\n"
+            f"        keepalive_timeout {UPSTREAM_KEEPALIVE_TIMEOUT_S}s;\n"
             f"    }}\n")
 
 
