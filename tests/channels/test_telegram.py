@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import json
 import re
+import socket
 import uuid
 from typing import Any, Dict, List, Optional
 
@@ -23,6 +24,7 @@ from bot.channels.telegram.bot import (
     STILL_WORKING,
     MAX_TEXT,
     NO_TEXT_WITH_BUTTONS,
+    WEBHOOK_MAX_BODY,
     Bridge,
     split_text,
     telegram_html,
@@ -331,6 +333,17 @@ def test_webhook_mode_sets_the_webhook_and_answers_only_updates_with_the_secret(
         assert "Custom PC" in reply[0]
         # Updates are handled in order: the refused ones, sent first, would have been answered by now.
         assert api.calls_to(refused) == []
+        # A body beyond the webhook's cap is refused before it is read, with the secret too,
+        # and the next update is answered.
+        # (Only the headers are sent: the answer comes before any of the body is read.)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+            raw.sendall(f"POST /telegram/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n"
+                        f"Content-Length: {WEBHOOK_MAX_BODY + 1}\r\n\r\n".encode())
+            assert raw.recv(200).startswith(b"HTTP/1.1 400 ")
+        after = 700014
+        assert post_update(hook, api.text_update(after, "hi"), secret).status_code == 200
+        assert api.wait_for(lambda: api.sent_texts(after), "the reply after the refused body", bridge)
         tracker = requests.get(f"{bot.url}/conversations/telegram:{refused}/tracker",
                                params={"token": bot.token}, timeout=30).json()
         assert [e for e in tracker["events"] if e.get("event") == "user"] == []

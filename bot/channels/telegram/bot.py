@@ -25,6 +25,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from tornado.httpserver import HTTPServer
 
 from bot.channels.rasa import RasaClient, RasaError, RasaTimeout, reply_buttons, timeout
 from bot.channels.shared_state import LockHolder, SharedState, open_shared_state
@@ -54,6 +55,11 @@ TYPING_EVERY_S = 4.5  # Telegram shows "typing" for about 5 s
 MAX_CONCURRENT_UPDATES = 64  # chats answered side by side
 RASA_CONNECT_TIMEOUT_S = 5.0
 MAX_SEND_ATTEMPTS = 3  # a message Telegram refuses for flood control is sent again at most twice
+# The webhook server (python-telegram-bot's, on tornado) reads a body of up to tornado's
+# 100 MB before the handler checks the secret token: anyone who reaches the port could make it
+# read and parse 100 MB. An update is a few KB (a message is at most 4096 characters); a
+# larger Content-Length is refused (400) before any of it is read.
+WEBHOOK_MAX_BODY = 256 * 1024
 MAX_RETRY_AFTER_S = 60.0  # a longer flood-control wait is not waited for: staff are told instead
 
 
@@ -378,6 +384,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     if settings.telegram_webhook_url:
         logger.info("webhook mode: %s -> http://%s:%s/%s", settings.telegram_webhook_url,
                     settings.telegram_webhook_listen, settings.telegram_webhook_port, settings.telegram_webhook_path)
+        # python-telegram-bot builds its tornado HTTPServer without arguments: the cap is
+        # tornado's configured default for every HTTPServer of this process (the only one).
+        HTTPServer.configure(None, max_body_size=WEBHOOK_MAX_BODY)
         application.run_webhook(
             listen=settings.telegram_webhook_listen,
             port=settings.telegram_webhook_port,
