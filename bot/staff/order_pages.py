@@ -40,6 +40,7 @@ from bot.store.revisions import (
     RevisionError,
     UnknownOrderError,
     quote_state,
+    waiting_for_staff,
 )
 from bot.store.search import OrderQuery
 from bot.staff.queries import order_params, order_query
@@ -167,8 +168,10 @@ async def order_list(request: web.Request) -> web.Response:
             "href": link(sort=key, descending=descending, page=1),
             "arrow": ("▼" if query.descending else "▲") if active else "",
         })
+    waiting = await in_thread(waiting_for_staff, store.sessions, [order["number"] for order in found["orders"]])
     rows = [
         {**order, "status_label": status_label(order["status"]), "badge": STATUS_BADGES.get(order["status"], ""),
+         "waiting": waiting.get(order["number"], []),
          "total_text": amount_text(order["total"], order["currency"]) or "quote requested",
          "placed": order["created_at"][:16].replace("T", " "), "href": order_path(order["number"])}
         for order in found["orders"]
@@ -255,6 +258,7 @@ async def order_page(request: web.Request) -> web.Response:
         note_max=NOTE_MAX_LENGTH, reason_max=STATUS_REASON_MAX_LENGTH,
         message_max=notices.MESSAGE_MAX_CHARS, message_channel=CHANNEL_WORDS[channel_of(order["conversation_id"])],
         after=_after_order_view(await in_thread(_store(request).after_order, order["number"]), order),
+        news=_news_view(await in_thread(notices.notices_of_order, _store(request).sessions, order["number"])),
     )
 
 
@@ -309,6 +313,33 @@ async def message_customer(request: web.Request) -> web.Response:
 
 
 # ---------------------------------------------------------------------------- after the order
+
+
+NEWS_CHANNELS = {"telegram": "Telegram", "web": "web chat", "rest": "REST (no chat)"}
+WAITING_WORDS = {"telegram": "waiting to be sent", "web": "waiting for the widget to open",
+                 "rest": "not pushed: this conversation has no chat (the e-mail still goes)"}
+
+
+def _news_view(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The notices told about the order (bot/store/notices.py notices_of_order) as the page shows them."""
+    def when(moment: Optional[str]) -> str:
+        return (moment or "")[:16].replace("T", " ")
+
+    shown = []
+    for row in rows:
+        state = notices.NoticeState(row["state"])
+        if state is notices.NoticeState.DELIVERED:
+            words, badge = f"delivered {when(row['delivered_at'])} UTC", "good"
+        elif state is notices.NoticeState.REFUSED:
+            words, badge = "refused by Telegram (blocked or no such chat)", "bad"
+        elif state is notices.NoticeState.RETRYING:
+            words, badge = f"retrying after {row['attempts']} failed attempt{'s' if row['attempts'] != 1 else ''}", "warn"
+        else:
+            words, badge = WAITING_WORDS.get(row["channel"], "waiting"), "warn"
+        shown.append({**row, "text": row["text"].replace("**", ""), "at": when(row["created_at"]),
+                      "channel_name": NEWS_CHANNELS.get(row["channel"], row["channel"]),
+                      "state_words": words, "badge": badge})
+    return shown
 
 
 def _after_order_view(after: Dict[str, Any], order: Dict[str, Any]) -> Dict[str, Any]:
@@ -437,4 +468,8 @@ async def api_order(request: web.Request) -> web.Response:
     order = await in_thread(_store(request).get_for_staff, number)
     if order is None:
         return api_error(404, "not_found", f"There is no order {number[:40]}.")
-    return web.json_response(order)
+    # After the order: revisions (oldest first), change requests and quotes (newest first),
+    # as bot/store/revisions.py gives them (revision_as_dict, request_as_dict, quote_as_dict).
+    after = await in_thread(_store(request).after_order, order["number"])
+    return web.json_response({**order, "revisions": after["revisions"], "change_requests": after["requests"],
+                              "quotes": after["quotes"]})

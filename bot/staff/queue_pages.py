@@ -1,5 +1,6 @@
 """The queue: conversations flagged for a person (the customer asked for one, or the bot got
-stuck), oldest first, with the takeovers in progress; and resolving a flag."""
+stuck), oldest first, with the takeovers in progress; the orders waiting for a staff decision
+(change requests, quotes to price: bot/store/revisions.py staff_to_do); and resolving a flag."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from aiohttp import web
 
 from bot.store.conversations import active_takeovers
 from bot.store.flags import FlagNotFoundError
+from bot.store.revisions import staff_to_do
 from bot.staff.conversations.events import iso, moment
 from bot.staff.conversations.index import refresh
 from bot.staff.conversations.queue import QUEUE_PAGE, queue
@@ -17,6 +19,7 @@ from bot.staff.kit import (
     done_message,
     form,
     in_thread,
+    order_path,
     redirect,
     render,
     safe_next,
@@ -44,8 +47,15 @@ async def queue_page(request: web.Request) -> web.Response:
     for item in takeovers:
         item["href"] = conversation_path(item["conversation_id"])
         item["started"] = when(item["started_at"])
+    to_do = await in_thread(staff_to_do, context.store.sessions)
+    for item in to_do["change_requests"]:
+        item["href"] = order_path(item["order_number"])
+        item["asked"] = when(item["requested_at"])
+    for item in to_do["quotes_to_price"]:
+        item["href"] = order_path(item["order_number"])
+        item["asked"] = when(item["created_at"])
     first = (page - 1) * QUEUE_PAGE + 1
-    return render(request, "queue.html", rows=rows, takeovers=takeovers, warning=warning, error="",
+    return render(request, "queue.html", rows=rows, takeovers=takeovers, warning=warning, error="", to_do=to_do,
                   done=done_message(request), total=total, first=first,
                   last=first + len(rows) - 1,
                   previous_href=f"/staff/queue?page={page - 1}" if page > 1 else "",
@@ -60,7 +70,7 @@ async def resolve_flag(request: web.Request) -> web.Response:
         flag_id = int(request.match_info["flag_id"])
         await in_thread(context.store.resolve_flag, flag_id, staff)
     except (ValueError, FlagNotFoundError):
-        return render(request, "queue.html", status=404, rows=[], takeovers=[], warning="",
+        return render(request, "queue.html", status=404, rows=[], takeovers=[], warning="", to_do=None,
                       error="There is no such flag (it may have been removed).", done="")
     separator = "&" if "?" in back else "?"
     raise redirect(f"{back}{separator}done=resolved")

@@ -25,6 +25,7 @@ from bot.core.senders import channel_of
 from bot.store import outbox
 from bot.store.db import utcnow
 from bot.store.models import CustomerNotice, Order
+from bot.store.serialize import iso
 
 __all__ = ["NoticeKind", "Notice", "NoticeOutcome", "tell_customer", "notice_text"]
 
@@ -193,6 +194,33 @@ def notices_for(sessions: sessionmaker, conversation_id: str) -> List[Dict[str, 
         return [{"id": r.id, "kind": r.kind, "channel": r.channel, "order_number": r.order_number, "data": r.data,
                  "attempts": r.attempts, "delivered": r.delivered_at is not None, "outcome": r.outcome,
                  "last_error": r.last_error} for r in rows]
+
+
+class NoticeState(str, Enum):
+    """Where a notice is, as the staff order page shows it."""
+
+    DELIVERED = "delivered"  # sent to Telegram, or shown in the widget
+    REFUSED = "refused"  # Telegram will never take it
+    RETRYING = "retrying"  # an attempt failed, another is due
+    WAITING = "waiting"  # not delivered yet (a web notice waits for the widget to open)
+
+
+def _state(row: CustomerNotice) -> NoticeState:
+    if row.delivered_at is not None:
+        return NoticeState.REFUSED if row.outcome == NoticeOutcome.REFUSED.value else NoticeState.DELIVERED
+    return NoticeState.RETRYING if row.attempts else NoticeState.WAITING
+
+
+def notices_of_order(sessions: sessionmaker, number: str) -> List[Dict[str, Any]]:
+    """The news told about the order, oldest first: what (kind and the chat's text), when,
+    on which channel and where it is (NoticeState), for the staff order page."""
+    with sessions.begin() as session:
+        rows = session.scalars(select(CustomerNotice).where(CustomerNotice.order_number == number)
+                               .order_by(CustomerNotice.created_at, CustomerNotice.id)).all()
+        return [{"id": r.id, "kind": r.kind, "channel": r.channel, "text": _notice(r).text,
+                 "created_at": iso(r.created_at), "state": _state(r).value,
+                 "delivered_at": None if r.delivered_at is None else iso(r.delivered_at),
+                 "attempts": r.attempts, "last_error": r.last_error} for r in rows]
 
 
 # ---------------------------------------------------------------------------- a staff message

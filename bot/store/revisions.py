@@ -393,3 +393,67 @@ def after_order(sessions: sessionmaker, number: str) -> Dict[str, Any]:
                                  .order_by(OrderQuote.priced_at.desc(), OrderQuote.id.desc())).all()
         return {"revisions": [revision_as_dict(r) for r in revisions], "requests": [request_as_dict(r) for r in requests],
                 "quotes": [quote_as_dict(q) for q in quotes]}
+
+
+# ---------------------------------------------------------------------------- what waits for staff
+
+
+class StaffAttention(str, Enum):
+    """Why an order waits for a person (the orders list's badge, the queue's list)."""
+
+    CHANGE_REQUESTED = "change_requested"  # a change request waits for staff to accept or refuse
+    QUOTE_TO_PRICE = "quote_to_price"  # a quote request has no price from staff yet
+
+    @property
+    def label(self) -> str:
+        return STAFF_ATTENTION_LABELS[self]
+
+
+STAFF_ATTENTION_LABELS = {
+    StaffAttention.CHANGE_REQUESTED: "Change requested",
+    StaffAttention.QUOTE_TO_PRICE: "Quote to price",
+}
+_CLOSED_STATUSES = (OrderStatus.CANCELLED.value, OrderStatus.DELIVERED.value)
+
+
+def _quotes_to_price(numbers: Optional[Sequence[str]] = None) -> Any:
+    """Quote requests still open that staff have not priced yet."""
+    statement = (select(Order).where(Order.kind == OrderKind.QUOTE_REQUEST.value, Order.status.notin_(_CLOSED_STATUSES),
+                                     ~select(OrderQuote.id).where(OrderQuote.order_id == Order.id).exists()))
+    return statement if numbers is None else statement.where(Order.number.in_(list(numbers)))
+
+
+def waiting_for_staff(sessions: sessionmaker, numbers: Sequence[str]) -> Dict[str, List[StaffAttention]]:
+    """Of these orders, those waiting for staff and why (two queries for a page of orders)."""
+    if not numbers:
+        return {}
+    found: Dict[str, List[StaffAttention]] = {}
+    with sessions.begin() as session:
+        requested = session.scalars(
+            select(Order.number).join(OrderChangeRequest, OrderChangeRequest.order_id == Order.id)
+            .where(Order.number.in_(list(numbers)), OrderChangeRequest.status == ChangeRequestStatus.PENDING.value)
+            .distinct()).all()
+        for number in requested:
+            found.setdefault(number, []).append(StaffAttention.CHANGE_REQUESTED)
+        for order in session.scalars(_quotes_to_price(numbers)).all():
+            found.setdefault(order.number, []).append(StaffAttention.QUOTE_TO_PRICE)
+    return found
+
+
+def staff_to_do(sessions: sessionmaker, limit: int = 50) -> Dict[str, List[Dict[str, Any]]]:
+    """What waits for a staff decision, oldest first: the pending change requests (with the
+    order's number, customer and currency) and the quote requests without a price."""
+    with sessions.begin() as session:
+        rows = session.execute(
+            select(OrderChangeRequest, Order).join(Order, OrderChangeRequest.order_id == Order.id)
+            .where(OrderChangeRequest.status == ChangeRequestStatus.PENDING.value)
+            .order_by(OrderChangeRequest.requested_at, OrderChangeRequest.id).limit(limit)).all()
+        requests = [{**request_as_dict(request), "order_number": order.number, "customer_name": order.customer_name,
+                     "conversation_id": order.conversation_id, "currency": order.currency,
+                     "lines": describe_lines(list(request.changes or []), order.currency)}
+                    for request, order in rows]
+        quotes = [{"order_number": order.number, "customer_name": order.customer_name, "product_name": order.product_name,
+                   "conversation_id": order.conversation_id, "created_at": iso(order.created_at)}
+                  for order in session.scalars(_quotes_to_price().order_by(Order.created_at, Order.id)
+                                               .limit(limit)).all()]
+    return {"change_requests": requests, "quotes_to_price": quotes}
