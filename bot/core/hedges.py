@@ -21,14 +21,22 @@ HEDGE_BEFORE = re.compile(
     rf"(?:(?:a (?:bit|little|tad)|slightly|just|somewhat|much|way|well)\s+)?(?:{_COMPARATIVE}|over|under|above|below))"
     r"|~|≈|(?<![-=])(?:<=?|>=?)|±|\+/-)\s*$"
 )
+_AFTER_BREAK = (r"(?:i'?m |i am )?not (?:sure|certain|exactly|100 ?%(?: sure)?)|i (?:think|guess|believe|reckon)|"
+                r"more or less|give or take|roughly|approximately|approx|apx|about|around|or so|ish|"
+                r"or thereabouts|maybe|perhaps|probably|possibly|something like that|ballpark|estimated|"
+                r"at least|at most|at the most|max|maximum|minimum|min|tops")
 HEDGE_AFTER = re.compile(
     r"^\s*(?:[,(]\s*(?:i (?:think|guess|believe|reckon)|more or less|give or take|roughly|approximately|approx|apx|"
-    r"or so|ish|max|maximum|at most|at the most|at least|tops|or thereabouts)\b|"
+    r"or so|ish|max|maximum|at most|at the most|at least|tops|or thereabouts)\b\)?|"
     r"-\s*ish\b|ish\b|or so\b|or thereabouts\b|or (?:more|less|above|over|under|below|bigger|larger|"
     r"smaller|higher|lower|wider|longer|heavier)\b|(?:or )?(?:a bit|a little|slightly) (?:more|less|over|under)\b|"
     r"plus\b|\+(?!\s*\d)|max\b|maximum\b|at most\b|at the most\b|at least\b|minimum\b|min\b|tops\b|roughly\b|"
-    r"approximately\b|approx\b|apx\b|give or take\b|more or less\b|maybe\b|perhaps\b|or something\b|"
-    r"i (?:think|guess|believe|reckon)\b|(?:is|would be) (?:about|around|roughly|approximately)\b)"
+    r"approximately\b|approx\b|apx\b|give or take\b|more or less\b|maybe\b|perhaps\b|probably\b|possibly\b|"
+    r"or something\b|"
+    r"i (?:think|guess|believe|reckon)\b|(?:is|would be) (?:about|around|roughly|approximately)\b|"
+    # "41. roughly", "41; I think", "41 - give or take": after a break, a hedge that is the whole
+    # rest of that part is the figure's ("41. roughly 100 for the chest" hedges the 100)
+    rf"(?:[.;:!…]+|[-–—])\s*(?:{_AFTER_BREAK})(?=\s*(?:[.!?,;:)]|$)))"
 )
 # What between two numbers makes them one hedged figure: "40 or 41", "600-800", "12 to 15 m",
 # "around 40, maybe 41", "between 600 and 800".

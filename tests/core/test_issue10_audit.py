@@ -69,3 +69,30 @@ def test_a_model_variant_we_do_not_sell_is_not_the_one_we_do(demo_catalog, text,
 def test_a_name_that_has_the_variant_word_is_taken(demo_catalog, text, expected):
     taken = read(demo_catalog.product("custom_pc"), text, None)
     assert [parsed.value for parsed in taken.values.values()] == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "41. roughly", "41, roughly", "about 41 I think", "41; I think", "41 - give or take", "41... more or less",
+    "41 (approximately)", "41. not sure", "41 probably", "40, maybe 41", "39 or 40 I guess", "41 roughly.",
+])
+def test_a_hedge_after_the_figure_is_caught_like_one_before_it(demo_catalog, text):
+    """"41. roughly" stored 41: the hedge after a sentence break was not the figure's; and
+    "41 roughly" / "maybe 41" were also said not understood beside the hedge's own question."""
+    product = demo_catalog.product("tailored_shirt")
+    focus = product.option("neck")
+    reading = read_message(product, text, find_values(product, text, focus), focus)
+    assert "neck" not in reading.taken.values and not reading.unclear()
+    assert reading.taken.focus_error is not None and reading.taken.focus_error.reason == RefusalReason.HEDGED
+    said = reading.taken.focus_error.error
+    assert all(figure in said for figure in ("41", "40") if figure in text)  # both figures, said once
+
+
+@pytest.mark.parametrize("text, exact, hedged", [
+    ("neck 41. roughly 100 for the chest", "neck", "chest"),  # the hedge opens the next figure
+    ("neck 41. about 100 chest", "neck", "chest"),
+])
+def test_a_hedge_after_a_break_that_opens_another_figure_is_that_figure_s(demo_catalog, text, exact, hedged):
+    product = demo_catalog.product("tailored_shirt")
+    taken = read_message(product, text, find_values(product, text, None), None).taken
+    assert exact in taken.values and hedged not in taken.values
+    assert taken.problems[hedged].reason == RefusalReason.HEDGED
