@@ -25,6 +25,7 @@ from bot.core.phrases import name_list
 from bot.core.pricing import money
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.products import only_figures, option_named, product_named, product_of_options
+from bot.core.questions import asks_back
 from bot.core.selections import next_missing_option
 from bot.core.values import display_value
 from bot.core.wording import chosen_so_far, describe_option, lead_time_text, price_so_far_text, progress, status_words
@@ -282,6 +283,10 @@ def product_buttons(catalog: Catalog) -> List[Dict[str, str]]:
     return [{"title": p.name, "payload": f'/order_product{{"product":"{p.id}"}}'} for p in catalog.products]
 
 
+# Questions the intent model may read as about the options that can ask back about an answer
+RECALLABLE = frozenset({"ask_options", "ask_advice", "ask_shop", "list_products", "help"})
+
+
 def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message, draft: Draft) -> List[EventType]:
     """Answers a question or request that is not an answer to the current question.
 
@@ -291,17 +296,22 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
     intent = message.intent
     product = draft.product
     say = dispatcher.utter_message
+    if intent in RECALLABLE and product is not None and asks_back(message.text) and named_option(product, message):
+        intent = "ask_summary"  # "which case did I go for?", "what's the roof again?": the answer given, not the list
     if intent == "ask_price":
         if not draft.started:  # "how much is the cheapest PC?": the from-price, worked out from the catalog
             say(text=knowledge.price_answer(catalog, message.text).text, buttons=product_buttons(catalog))
         else:
             say(text=price_so_far_text(product, draft.selections))
     elif intent in ("ask_shop", "ask_advice"):
-        say_knowledge(dispatcher, tracker, message, product, advice_first=intent == "ask_advice")
+        focus = next_missing_option(product, draft.selections) if product is not None else None
+        say_knowledge(dispatcher, tracker, message, product, advice_first=intent == "ask_advice", focus=focus)
     elif intent == "ask_summary":  # "what did you put for the load?" gets that option, "what have I chosen?" all
         option = named_option(product, message) if product else None
         if option is not None and option.id in draft.selections:
             say(text=f"{option.name}: {display_value(option, draft.selections[option.id])}.")
+        elif option is not None and draft.started:
+            say(text=f"You haven't chosen the {option.name.lower()} yet.")
         else:
             say(text=chosen_so_far(product, draft.selections) if draft.started else "You haven't started an order yet.")
     elif intent == "ask_lead_time":
@@ -369,11 +379,11 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
 
 
 def say_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message, product: Optional[Product],
-                  advice_first: bool = False) -> None:
+                  advice_first: bool = False, focus: Optional[Option] = None) -> None:
     """A shop question or a request for advice, answered from the catalog's knowledge; what it
     does not cover is said plainly and the conversation flagged for the team."""
     catalog = resources.catalog()
-    found = knowledge.answer(catalog, message.text, product, advice_first=advice_first)
+    found = knowledge.answer(catalog, message.text, product, advice_first=advice_first, focus=focus)
     if not found.known:
         resources.store().flag_conversation(tracker.sender_id, f"question the catalog does not answer: {message.text[:200]}",
                                            FlagKind.UNANSWERED_QUESTION)

@@ -4,6 +4,7 @@ from the catalog's prices, descriptions, uses and rules. Lists and compares; nev
 
 from __future__ import annotations
 
+import re
 from typing import List, Optional, Sequence
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
@@ -19,13 +20,24 @@ ADVICE_KINDS = (QuestionKind.CHEAPEST, QuestionKind.COMPARE, QuestionKind.ENOUGH
 
 
 
-def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None, asked: bool = True) -> Answer:
+def fits_use(value: ChoiceValue, use: str) -> bool:
+    """Whether the catalog says `value` is for `use`: in its uses, its own names (the
+    environment "Food-grade" is called "bakery" too) or its description's words."""
+    use = use.lower()
+    if use in {u.lower() for u in value.uses} | {s.lower() for s in value.synonyms} | {value.name.lower()}:
+        return True
+    return bool(value.description and re.search(rf"\b{re.escape(use)}\b", value.description.lower()))
+
+
+def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None, asked: bool = True,
+                  focus: Optional[Option] = None) -> Answer:
     """Cheapest, comparisons, "is it enough for", "which is best for": from the catalog's
     prices, descriptions and uses. Lists and compares; never chooses.
 
     `asked`: the caller knows advice is wanted (the NLU's intent); otherwise a use the text
     names counts only in a question after a use ("which is best for", "is it enough for")
-    or about a value it names, not in any sentence with a word like "food" in it."""
+    or about a value it names, not in any sentence with a word like "food" in it. `focus`: the
+    option being asked, which "what do you recommend?" without a use is about."""
     knowledge = knowledge_of(catalog)
     kind = knowledge.kind(text)
     products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
@@ -43,7 +55,11 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     several = [(p, option, values) for p, option, values in named if len(values) >= 2]
     if several and kind != QuestionKind.ENOUGH:
         return _comparison(*max(several, key=lambda item: len(item[2])))
-    single = [(p, option, values[0]) for p, option, values in named if len(values) == 1]
+    # "what do you recommend for a bakery?": a value called by the use's own word is not one the
+    # customer asks about ("bakery" is a name of the Food-grade environment): the product's advice
+    single = [(p, option, values[0]) for p, option, values in named if len(values) == 1
+              and not (uses and kind == QuestionKind.RECOMMEND
+                       and any(use.lower() in {s.lower() for s in values[0].synonyms} for use in uses))]
     fits = [(p, option, value, target) for p, option, value in single for q, target in about if q is p]
     if fits and not uses:  # "which case do I need for the 4080?": what the rules allow beside it
         return _what_fits(*fits[0])
@@ -53,6 +69,12 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
         return _comparison(*several[0])
     if uses:
         return _recommendation(products, uses, [option for _, option in about])
+    if kind == QuestionKind.RECOMMEND and not single:
+        # "what do you recommend?" without a use: what the catalog says of the option named, or
+        # of the one being asked
+        target = about[0] if about else (product, focus) if product is not None and focus is not None else None
+        if target is not None and target[1].kind == "choice":
+            return _overview(*target)
     if single:
         p, option, value = single[0]
         best = knowledge.best(text, (TopicKind.OPTION, TopicKind.VALUE))
@@ -83,11 +105,11 @@ def _enough(product: Product, option: Option, value: ChoiceValue, uses: List[str
         return Answer(AnswerKind.ENOUGH, head + " That is all our catalog says about it; ask to talk to a person "
                       "for more.", [topic])
     use = uses[0]
-    if use in value.uses:
+    if fits_use(value, use):
         verdict = f" So yes, we list it for {use}."
     else:
         verdict = f" We don't list it for {use}."
-    others = [v for v in option.in_stock_values if use in v.uses and v.id != value.id]
+    others = [v for v in option.in_stock_values if fits_use(v, use) and v.id != value.id]
     if others:
         verdict += f" For {use} we also list: " + name_list(
             (f"{v.name} ({price_text(product, v)})" for v in sorted(others, key=lambda v: v.price)), "and") + "."
@@ -127,7 +149,7 @@ def _recommendation(products: List[Product], uses: List[str], only: Sequence[Opt
         for option in product.options:
             if wanted and option.id not in wanted:
                 continue
-            fitting = [v for v in option.in_stock_values if any(use in v.uses for use in uses)]
+            fitting = [v for v in option.in_stock_values if any(fits_use(v, use) for use in uses)]
             if not fitting:
                 continue
             listed = name_list((f"{v.name} ({price_text(product, v)})" for v in sorted(fitting, key=lambda v: v.price)), "or")
@@ -144,3 +166,15 @@ def _recommendation(products: List[Product], uses: List[str], only: Sequence[Opt
     text = f"For {name_list(uses[:2], 'or')} our catalog lists:\n" + "\n".join(rows) + \
         "\nThe choice is yours; I'll check whatever you pick against the rest of the order."
     return Answer(AnswerKind.RECOMMENDATION, text, topics)
+
+
+def _overview(product: Product, option: Option) -> Answer:
+    """The option's values with what the catalog says of each: no pick, and a way to get one."""
+    rows = []
+    for value in sorted(option.in_stock_values, key=lambda v: v.price):
+        said = value.description or (f"for {name_list(value.uses, 'and')}" if value.uses else "")
+        rows.append(f"- {value.name} ({price_text(product, value)})" + (f": {said}" if said else ""))
+    text = (f"I won't choose the {option.name.lower()} for you, but here is what our catalog says:\n" + "\n".join(rows)
+            + "\nTell me what it's for (gaming, the office, a wedding ...) and I'll say what we list for that.")
+    return Answer(AnswerKind.RECOMMENDATION, text,
+                  [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in option.in_stock_values])

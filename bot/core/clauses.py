@@ -29,8 +29,8 @@ from bot.core.naming import (catalog_words, comma_names, described, names_option
                              whole_counts)
 from bot.core.numbers import number_mentions, prepare_numbers
 from bot.core.phrases import name_list
-from bot.core.questions import (INTERROGATIVES, SENTENCE, is_interrogative, is_pick_request, opening_words, says_it_picks,
-                                split_clauses)
+from bot.core.questions import (INTERROGATIVES, SENTENCE, asks_back, is_interrogative, is_pick_request, opening_words,
+                                says_it_picks, split_clauses)
 from bot.core.refusals import RefusalReason
 from bot.core.values import FILLER, NONE_WORDS, Parsed, hedged_refusal, noun, normalize
 
@@ -175,9 +175,12 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
     options = [o for o in names_options(product, words) if o not in values]
     interrogative = is_interrogative(words)
     guess = is_guess(words) and not interrogative
+    # "41 roughly", "maybe 41": a hedged figure's words are said with its refusal
+    prepared = prepare_numbers(text)
+    hedged_words = {w for said in hedges(prepared, list(number_mentions(prepared))).values() for w in normalize(said).split()}
     leftover = [w for w in words if w not in FILLER and w not in ASIDES and w not in vocabulary
                 and w not in INTERROGATIVES and not (values and w.replace(".", "").isdigit())
-                and not (guess and w in HEDGE_ONLY)]
+                and not (guess and w in HEDGE_ONLY) and w not in hedged_words]
     tail = HEDGE_AFTER.match(" ".join(words))
     if tail and tail.end() == len(" ".join(words)):
         leftover = []  # ", give or take" after a hedged figure: said with the figure's refusal
@@ -186,7 +189,8 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
                    for at in [phrase_at(words, product.option(option_id), parsed.value)] if at is not None
                    for whose in [someone_else(product, words, at, possessors(text))] if whose)
     # "can I have the 4080" picks; "can we change the case" asks to change, not about it.
-    question = interrogative and not (is_pick_request(words) and (values or options))
+    # "remind me which memory I picked" asks, though it opens like a statement
+    question = (interrogative or asks_back(text)) and not (is_pick_request(words) and (values or options))
     if question:
         kind = ClauseKind.QUESTION
     elif theirs and len(theirs) == len(found.values):

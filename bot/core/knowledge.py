@@ -26,7 +26,7 @@ from typing import Optional
 
 from bot.core import knowledge_index
 from bot.core.advice import ADVICE_KINDS, advice_answer
-from bot.core.catalog import Catalog, Product
+from bot.core.catalog import Catalog, Option, Product
 from bot.core.knowledge_answers import (
     UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, makes_answer, price_answer, product_list,
     products_named, unknown, value_line, values_named,
@@ -98,7 +98,8 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
     return unknown()
 
 
-def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advice_first: bool = False) -> Answer:
+def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advice_first: bool = False,
+           focus: Optional[Option] = None) -> Answer:
     """Any question the shop's knowledge may cover: advice when the question is after a
     price, a comparison or a use (or the caller's intent says so), else the FAQ, products,
     options and values; what neither covers is `unknown()`."""
@@ -118,7 +119,7 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     if not advice_first and not compares and knowledge.kind(text) not in ADVICE_KINDS:
         tries.reverse()
     for attempt in tries:
-        found = attempt(catalog, text, product, asked=advice_first) if attempt is advice_answer else \
+        found = attempt(catalog, text, product, asked=advice_first, focus=focus) if attempt is advice_answer else \
             attempt(catalog, text, product)
         if found.known:
             return found

@@ -99,3 +99,25 @@ def says_it_picks(words: List[str]) -> bool:
     """A pick request or a word that picks ("the i7 please", "I'll take it")."""
     return is_pick_request(words) or any(w in PICK_MARKERS for w in words)
 
+
+
+# "which case did I go for?", "remind me which memory I picked", "what's the roof again?",
+# "what did you put for the load?": a question about the customer's own answer, not the
+# option's choices. English grammar (a recall, a past choice by the customer, or what the
+# bot wrote down), never catalog words.
+_CHOSE = (r"pick|picked|choose|chose|chosen|go|went|gone|select|selected|say|said|want|wanted|give|gave|given|tell|"
+          r"told|put|decide|decided|opt|opted|order|ordered|settle|settled|land|landed|end|ended")
+_NOTED = r"put|take|took|taken|enter|entered|write|wrote|written|note|noted|set|record|recorded|got|get|mark|marked"
+_ASKS_BACK = re.compile(
+    rf"\bremind me\b|\bagain\b\s*$|\bwhat was it\b|"
+    rf"\b(?:did|have|had)\s+(?:i|we)\s+(?:just\s+|already\s+)?(?:{_CHOSE})\b|"
+    rf"\b(?:i|we|ive|weve|id|wed)\s+(?:just\s+|already\s+)?(?:picked|chose|chosen|went|selected|said|wanted|gave|given|"
+    rf"told|decided|opted|ordered|settled|landed|ended)\b|"
+    rf"\b(?:did|have)\s+you\s+(?:{_NOTED})\b|\byou\s+(?:put|took|entered|wrote|noted|recorded|marked)\b|"
+    rf"\b(?:whats|what is|which is|which was|what was)\s+my\b")
+
+
+def asks_back(text: str) -> bool:
+    """The text asks what the customer chose (or what the bot took down) rather than what
+    there is to choose from."""
+    return bool(_ASKS_BACK.search(normalize(text)))

@@ -155,3 +155,40 @@ def test_a_recommendation_keeps_to_the_option_asked_about(demo, bakery):
     assert collar.text.startswith("Our catalog lists no collar for suit.") and "Poplin" in collar.text
     sponge = answer(bakery, "which sponge for a christmas party?", advice_first=True)
     assert "Rich fruit" in sponge.text and "Vanilla" not in sponge.text
+
+
+# --- issue 10: advice from every option's catalog text, never a choice ------------------------
+
+@pytest.mark.parametrize("product_id, focus_id, text", [
+    ("custom_pc", "case", "what do you recommend?"),
+    ("custom_pc", "memory", "which one would you suggest?"),
+    ("tailored_shirt", "collar", "what would you recommend"),
+])
+def test_a_recommendation_without_a_use_describes_the_option_being_asked(demo, product_id, focus_id, text):
+    product = demo.product(product_id)
+    option = product.option(focus_id)
+    found = answer(demo, text, product, advice_first=True, focus=option)
+    assert found.kind == AnswerKind.RECOMMENDATION
+    assert f"I won't choose the {option.name.lower()}" in found.text
+    assert all(value.name in found.text for value in option.in_stock_values)
+    assert {topic.option_id for topic in found.topics} == {option.id}
+
+
+@pytest.mark.parametrize("text", ["what do you recommend for a bakery?", "which would you suggest for a bakery"])
+def test_a_use_that_is_also_a_value_s_name_gets_the_product_s_advice_not_a_verdict_on_that_value(demo, text):
+    """"bakery" is a synonym of the Food-grade environment: the reply said the Food-grade was
+    "not listed for any particular use. We don't list it for bakery." and named no belt."""
+    conveyor = demo.product("conveyor")
+    found = answer(demo, text, conveyor, advice_first=True)
+    assert found.kind == AnswerKind.RECOMMENDATION and "don't list" not in found.text
+    assert "Stainless steel mesh" in found.text and "Food-grade" in found.text
+
+
+def test_a_use_in_a_value_s_description_counts_as_listed(demo):
+    """The 4 TB SSD's description says "3D projects"; its uses say "3D rendering": a description
+    word is what the catalog says of it too."""
+    from bot.core.advice import fits_use
+
+    pc = demo.product("custom_pc")
+    big = pc.option("storage").value("ssd_4tb")
+    assert fits_use(big, "video") and fits_use(big, "3D rendering") and not fits_use(big, "office work")
