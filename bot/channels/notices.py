@@ -9,7 +9,8 @@ staff console whose changes make most news):
   Telegram refuses for good (blocked, no such chat: 400, 403) is given up, the error kept.
 - The widget: when it asks for the conversation (its history or its periodic check), the
   conversation's notices are taken (each once), added to the conversation as bot messages
-  and so shown; while the widget is closed they wait. Not added (Rasa down): given back.
+  and so shown; while the widget is closed they wait, and its checks are told news is
+  waiting (the widget marks its button unread). Not added (Rasa down): given back.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bot.channels.background import in_background
 from bot.channels.email import retry_wait
 from bot.channels.rasa import RasaClient, RasaError, timeout
 from bot.channels.telegram.sender import MAX_TEXT, TelegramSender, TelegramSendError
-from bot.channels.web.kit import DELIVER_NOTICES, RASA
+from bot.channels.web.kit import DELIVER_NOTICES, NEWS_WAITING, RASA
 from bot.core.senders import telegram_chat_id
 from bot.settings import Settings
 from bot.store import notices
@@ -124,6 +125,15 @@ async def deliver_to_widget(app: web.Application, store: OrderStore, sender: str
     return added
 
 
+async def news_waiting(store: OrderStore, sender: str) -> bool:
+    """Whether the web conversation has news not shown yet (the closed widget's check)."""
+    try:
+        return await asyncio.to_thread(notices.has_pending, store.sessions, sender)
+    except SQLAlchemyError:
+        logger.exception("the notices of %s could not be read: the chat goes on without them", sender)
+        return False
+
+
 SENDER = web.AppKey("notice_sender", NoticeSender)
 
 
@@ -133,7 +143,11 @@ def setup_notices(app: web.Application, settings: Settings, store: OrderStore,
     async def deliver(sender: str) -> bool:
         return await deliver_to_widget(app, store, sender)
 
+    async def waiting(sender: str) -> bool:
+        return await news_waiting(store, sender)
+
     app[DELIVER_NOTICES] = deliver
+    app[NEWS_WAITING] = waiting
     telegram = telegram or TelegramSender.from_settings(settings)
     app[SENDER] = NoticeSender(store, telegram, lambda: app[RASA])
     if telegram.configured:

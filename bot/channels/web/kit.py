@@ -39,3 +39,6 @@ def client_address(request: web.Request) -> str:
 # News for the conversation (bot/channels/notices.py): added to it now, and whether any was;
 # absent (the widget alone, no store): never.
 DELIVER_NOTICES = web.AppKey("deliver_notices", Callable[[str], Awaitable[bool]])
+# Whether the conversation has news waiting (the closed widget's check: it marks its button
+# unread); absent: never.
+NEWS_WAITING = web.AppKey("news_waiting", Callable[[str], Awaitable[bool]])

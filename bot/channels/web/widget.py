@@ -25,7 +25,7 @@ from bot.channels.rasa import (
     PICKED_UP, RasaBadReply, RasaError, RasaTimeout, button_titles, reply_buttons, reply_image, timeout,
 )
 from bot.channels.shared_state import ANSWER_KEPT_S, AnswerState, Limit
-from bot.channels.web.kit import DELIVER_NOTICES, RASA, SETTINGS, SHARED, client_address
+from bot.channels.web.kit import DELIVER_NOTICES, NEWS_WAITING, RASA, SETTINGS, SHARED, client_address
 from bot.core.limits import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -233,14 +233,18 @@ async def get_history(request: web.Request) -> web.Response:
     if not valid_sender(sender):
         return error(*BAD_SENDER)
     taken_over = request.app.get(TAKEN_OVER)
-    # The shop's news for this conversation, shown now; it waits while the chat is closed.
-    deliver = request.app.get(DELIVER_NOTICES) if request.query.get("closed") != "1" else None
+    # The shop's news for this conversation, shown now; it waits while the chat is closed
+    # (the closed widget is told it waits: its button shows it unread).
+    closed = request.query.get("closed") == "1"
+    deliver = request.app.get(DELIVER_NOTICES) if not closed else None
     news = deliver is not None and await deliver(sender)
+    waiting = request.app.get(NEWS_WAITING) if closed else None
+    unread = {"news_waiting": await waiting(sender)} if waiting is not None else {}
     if request.query.get("poll") == "1" and not news and (taken_over is None or not await taken_over(sender)):
         # The widget's periodic check: only a conversation staff have taken over, or with
         # the shop's news just added, can have messages it did not ask for; the others cost
         # small queries, not a tracker from Rasa.
-        return web.json_response({"messages": None, "paused": False})
+        return web.json_response({"messages": None, "paused": False, **unread})
     try:
         tracker = await request.app[RASA].tracker(sender, timeout=timeout(request.app[SETTINGS].web_rasa_timeout_s))
     except RasaTimeout:
@@ -252,8 +256,9 @@ async def get_history(request: web.Request) -> web.Response:
         logger.warning("Rasa not reachable: %s", exc)
         return error(*RASA_DOWN)
     if tracker is None:
-        return web.json_response({"messages": [], "paused": False, "order_in_progress": False})
+        return web.json_response({"messages": [], "paused": False, "order_in_progress": False, **unread})
     return web.json_response({
+        **unread,
         "messages": history_from_events(tracker.get("events") or []),
         # Staff took the conversation over: the widget asks more often for their messages.
         "paused": bool(tracker.get("paused")),

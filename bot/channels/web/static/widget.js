@@ -31,6 +31,7 @@
       badSender: "This conversation can't go on. Please start a new conversation.",
       empty: "Please type a message.",
       discard: "Start over? The order you have begun will be discarded.", keep: "Keep my order", startOver: "Start over",
+      unread: "{open} \u2013 new message",
     },
     de: {
       title: "Schreiben Sie uns", launcher: "Chat", open: "Chat \u00f6ffnen: {title}",
@@ -47,6 +48,7 @@
       badSender: "Dieses Gespr\u00e4ch kann nicht fortgesetzt werden. Bitte beginnen Sie ein neues Gespr\u00e4ch.",
       empty: "Bitte geben Sie eine Nachricht ein.",
       discard: "Neu beginnen? Die begonnene Bestellung wird verworfen.", keep: "Bestellung behalten", startOver: "Neu beginnen",
+      unread: "{open} \u2013 neue Nachricht",
     },
     fr: {
       title: "\u00c9crivez-nous", launcher: "Chat", open: "Ouvrir le chat\u00a0: {title}",
@@ -63,6 +65,7 @@
       badSender: "Cette conversation ne peut pas continuer. Merci de commencer une nouvelle conversation.",
       empty: "Veuillez \u00e9crire un message.",
       discard: "Recommencer\u00a0? La commande commenc\u00e9e sera abandonn\u00e9e.", keep: "Garder ma commande", startOver: "Recommencer",
+      unread: "{open} \u2013 nouveau message",
     },
     es: {
       title: "Escr\u00edbenos", launcher: "Chat", open: "Abrir chat: {title}",
@@ -79,6 +82,7 @@
       badSender: "Esta conversaci\u00f3n no puede continuar. Empieza una nueva conversaci\u00f3n.",
       empty: "Escribe un mensaje.",
       discard: "\u00bfEmpezar de nuevo? Se descartar\u00e1 el pedido que has empezado.", keep: "Mantener mi pedido", startOver: "Empezar de nuevo",
+      unread: "{open} \u2013 mensaje nuevo",
     },
   };
   // The customer's language (data-lang, sent to the server with each message) and the
@@ -195,11 +199,20 @@
   root.appendChild(panel);
   root.appendChild(launcher);
 
+  // News from the shop (or a staff message) while the chat is closed: the button says so
+  // until the chat is opened (the server keeps the news for then: news_waiting).
+  var unreadDot = el("span", { class: "bespoke-unread-dot", "aria-hidden": "true", hidden: "" });
+  launcher.appendChild(unreadDot);
+  function setUnread(unread) {
+    unreadDot.hidden = !unread;
+    launcher.classList.toggle("bespoke-unread", unread);
+    launcher.setAttribute("aria-label", unread ? t("unread", { open: t("open", { title: title }) }) : t("open", { title: title }));
+  }
   function setOpen(open) {
     panel.hidden = !open;
     launcher.hidden = open;
     launcher.setAttribute("aria-expanded", String(open));
-    if (open) input.focus();
+    if (open) { setUnread(false); input.focus(); }
   }
   launcher.addEventListener("click", function () { setOpen(true); refreshHistory(); });
   close.addEventListener("click", function () { setOpen(false); launcher.focus(); });
@@ -421,6 +434,7 @@
     return fetch(server + "/api/history" + query).then(getJson).then(function (body) {
       if (conversation !== sender) return;
       paused = !!body.paused;
+      if (body.news_waiting && panel.hidden) setUnread(true);
       if (body.messages === null) {  // a periodic check: nothing new ...
         // ... unless staff just handed the conversation back: the bot's answers to what the
         // customer wrote meanwhile are read once more.
@@ -429,7 +443,11 @@
       }
       if (polling) staffHad = true;  // only a conversation staff have is read by the periodic check
       if (busy) staleHistory = true;  // drawn again after the message being sent
-      else if (!quiet || (body.messages || []).length !== shownCount()) render(body.messages || []);
+      else if (!quiet || (body.messages || []).length !== shownCount()) {
+        // Grown while the chat is closed (staff wrote during a takeover): unread.
+        if (quiet && panel.hidden && (body.messages || []).length > shownCount()) setUnread(true);
+        render(body.messages || []);
+      }
       if (historyFailed && !undelivered) hideNotice();
       historyFailed = false;
       historyAttempt = 0;
