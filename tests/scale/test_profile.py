@@ -185,3 +185,6 @@ def test_a_whole_order_over_rest_and_the_web_chat_through_nginx_with_a_rasa_serv
     assert "rasa-1 was killed by signal 9" in profile.log_text()
     [again] = profile.orders_of(sender)
     assert again == order  # stored once, read back the same
+    # Every action call (the whole tracker: over 16 KB after a few turns) passed nginx in
+    # memory: a body spilled to a temp file cost 40 ms per turn (bot/scale/nginx.py).
+    assert "buffered to a temporary file" not in profile.log_text()
