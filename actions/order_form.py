@@ -45,10 +45,12 @@ from bot.core.phrases import amount, name_list
 from bot.core.pricing import money
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
-from actions.ties import take_tie_answer, tie_reply
+from actions.ties import (offer_in_last_reply, offer_in_this_reply, offer_reply, offered_before, refusals_reply,
+                          remembered_refusals, take_tie_answer, tie_reply)
 from actions.confirm import ask_pending, confirmation_buttons, says_no, says_yes, show_summary, summary_seen
 from bot.core.second_order import remember
 from bot.core.selections import next_missing_option
+from bot.core.reoffers import offer_again, refused_by_rules
 from bot.core.values import Parsed, display_value, normalize, noun
 from bot.core.wording import question_text
 from actions.after_order import reads_as_change
@@ -85,9 +87,19 @@ def say_taken(dispatcher: CollectingDispatcher, product: Product, selections: Di
                found: Extraction, focus: Optional[Option]) -> Taken:
     """Applies the values found in a message and tells the customer what happened."""
     taken = take_answers(product, selections, found, focus)
-    if taken.reply:
-        dispatcher.utter_message(text=taken.reply, **tie_reply(product, found))
+    if taken.reply:  # a choice a rule refused is kept in the reply's metadata, to be offered again
+        refused = refused_by_rules(product, {o: parsed.value for o, parsed in found.values.items()}, taken.applied)
+        dispatcher.utter_message(text=taken.reply, **tie_reply(product, found), **refusals_reply(refused))
     return taken
+
+
+def say_offer_again(dispatcher: CollectingDispatcher, tracker: Tracker, product: Product,
+                    selections: Dict[str, Any]) -> None:
+    """A choice a rule refused earlier in this order that the rules now allow: asked about
+    ("... Now that the width is 2.2 m, shall I make the roof Cedar shingles?"), never set."""
+    offer = offer_again(product, selections, remembered_refusals(tracker, product), offered_before(tracker))
+    if offer is not None:
+        dispatcher.utter_message(**offer_reply(product, offer))
 
 
 def record_refusals(conversation_id: str, draft_id: Optional[str], product: Product, text: str, taken: Taken) -> None:
@@ -223,6 +235,8 @@ def ask_specs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventT
     if not draft.started:
         return []
     option = next_missing_option(draft.product, draft.selections)
+    if offer_in_this_reply(tracker):
+        return []  # "shall I make the roof Cedar shingles?" is this reply's question
     if option is None and (tracker.get_slot("changing") or {}).get("mode") == "which":
         dispatcher.utter_message(
             text="Which option would you like to change? Or say \"nothing\" to keep the order as it is.",
@@ -349,6 +363,14 @@ class ValidateOrderForm(FormValidation):
         focus = next_missing_option(product, selections)
         found = find_values(product, message.text, focus)
         take_tie_answer(product, tracker, message.text, message.entities, found)  # "the finish one", or its button
+        offered = offer_in_last_reply(tracker, product)
+        if offered and not found.values and says_yes(message):  # "yes" to "shall I make the roof Cedar shingles?"
+            found.values = {offered[0].option_id: Parsed(value=offered[0].value.id, ok=True)}
+        elif offered and not found.values and says_no(message):
+            option = product.option(offered[0].option_id)
+            kept = f" stays {display_value(option, selections[option.id])}" if option.id in selections else " is not changed"
+            dispatcher.utter_message(text=f"OK, the {noun(option)}{kept}.")
+            return []
         button_value = message.entity("choice")
         if focus is not None and focus.kind == "choice" and button_value in {v.id for v in focus.values}:
             found.values = {focus.id: found.values.get(focus.id) or Parsed(value=button_value, ok=True)}
@@ -390,6 +412,7 @@ class ValidateOrderForm(FormValidation):
                 answer_question(dispatcher, tracker, question_of(message, reading), Draft(product, after))
             elif reading.unclear():
                 dispatcher.utter_message(text=unclear_reply(reading.unclear()), **NOT_UNDERSTOOD)
+            say_offer_again(dispatcher, tracker, product, after)
             return events
         if asks:
             if reading.asks and found.focus_error is not None:  # "32 gb, does the type matter?": "Did you mean ...?"

@@ -6,7 +6,7 @@ metadata, so the answer is read against what was asked, never against the questi
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
@@ -14,6 +14,7 @@ from bot.core.catalog import Product
 from bot.core.choices import tie_answer, tie_asked, tie_data, tie_from_data
 from bot.core.extract import Extraction
 from bot.core.pricing import money
+from bot.core.reoffers import OFFERED_KEY, REFUSED_KEY, Offer, Refused
 from bot.core.values import Candidate, Parsed
 
 TIE_KEY = "asked_between"  # in the bot event's metadata: [{"option": ..., "choice": ...}]
@@ -39,14 +40,19 @@ def tie_reply(product: Product, found: Extraction) -> Dict[str, Any]:
 
 def _asked_before(tracker: Tracker, product: Product) -> List[Candidate]:
     """The candidates the bot's reply to the customer's previous message asked between."""
+    return _in_last_reply(tracker, product, TIE_KEY)
+
+
+def _in_last_reply(tracker: Tracker, product: Product, key: str) -> List[Candidate]:
+    """The candidates kept under `key` by the bot's reply to the customer's previous message."""
     users = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             users += 1
             if users == 2:
                 return []
-        elif event.get("event") == "bot" and users == 1 and (event.get("metadata") or {}).get(TIE_KEY):
-            return tie_from_data(product, event["metadata"][TIE_KEY])
+        elif event.get("event") == "bot" and users == 1 and (event.get("metadata") or {}).get(key):
+            return tie_from_data(product, event["metadata"][key])
     return []
 
 
@@ -66,3 +72,64 @@ def take_tie_answer(product: Product, tracker: Tracker, text: str, entities: Lis
         return
     found.values[picked.option_id] = Parsed(value=picked.value.id, ok=True)
     found.problems.pop(picked.option_id, None)
+
+
+# A choice a rule refused, offered again once the rule allows it (bot/core/reoffers.py): the
+# refusals and the offers travel in the bot messages' metadata, like the ties above.
+
+def _order_bot_events(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The bot messages since the order in progress began (its draft id was set)."""
+    found: List[Dict[str, Any]] = []
+    began = False  # Rasa stores an action's messages before its events: the first reply precedes the id
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "draft_id":
+            began = True
+        elif event.get("event") == "user" and began:
+            break
+        elif event.get("event") == "bot":
+            found.append(event)
+    return list(reversed(found))
+
+
+def remembered_refusals(tracker: Tracker, product: Product) -> List[Refused]:
+    """The choices product rules refused in this order, oldest first."""
+    kept = (Refused.from_data(product, item) for event in _order_bot_events(tracker)
+            for item in (event.get("metadata") or {}).get(REFUSED_KEY) or [])
+    return [refused for refused in kept if refused is not None]
+
+
+def offered_before(tracker: Tracker) -> List[Tuple[str, str]]:
+    """(option id, value id) of every refused choice offered again in this order."""
+    return [(str(item.get("option")), str(item.get("choice"))) for event in _order_bot_events(tracker)
+            for item in (event.get("metadata") or {}).get(OFFERED_KEY) or [] if isinstance(item, dict)]
+
+
+def offer_in_last_reply(tracker: Tracker, product: Product) -> List[Candidate]:
+    """The refused choice the bot's reply to the customer's previous message offered again."""
+    return _in_last_reply(tracker, product, OFFERED_KEY)
+
+
+def offer_in_this_reply(tracker: Tracker) -> bool:
+    """Whether a message sent since the customer's last one offers a refused choice again
+    (it is the reply's question: no other question follows it)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get(OFFERED_KEY):
+            return True
+    return False
+
+
+def offer_reply(product: Product, offer: Offer) -> Dict[str, Any]:
+    """The offer's text, its buttons (the value as data, or no) and its metadata."""
+    option = product.option(offer.refused.option_id)
+    value = option.value(offer.refused.value_id)
+    payload = "/inform" + json.dumps({"choice": value.id, "option": option.id}, separators=(",", ":"))
+    return {"text": offer.text, "buttons": [{"title": f"Yes, {value.name}", "payload": payload},
+                                            {"title": "No, keep it as it is", "payload": "/deny"}],
+            OFFERED_KEY: [offer.as_data()]}
+
+
+def refusals_reply(refused: List[Refused]) -> Dict[str, Any]:
+    """The metadata that keeps a reply's refused choices ({} for none)."""
+    return {REFUSED_KEY: [r.as_data() for r in refused]} if refused else {}
