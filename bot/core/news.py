@@ -23,6 +23,12 @@ class NoticeKind(str, Enum):
     CHANGE_ACCEPTED = "change_accepted"  # lines (["Memory: 32 GB -> 64 GB", ...]), total, difference, currency
     CHANGE_REFUSED = "change_refused"  # reason, lines
     ORDER_REVISED = "order_revised"  # lines, total, difference, currency
+    # Not about an order (told the conversation that showed a link code, no mail): channel
+    # (where the code was typed: "web", "telegram" or "rest").
+    CHANNEL_LINKED = "channel_linked"
+
+
+LINKED_CHANNELS = {"web": "the web chat", "telegram": "Telegram", "rest": "another chat"}
 
 
 def _amount(data: Mapping[str, Any], field: str) -> Optional[str]:
@@ -82,6 +88,10 @@ def notice_text(kind: NoticeKind, order_number: str, data: Mapping[str, Any]) ->
         reason = str(data.get("reason") or "").strip()
         parts = [f"The shop could not make your change to order {order}" + (f": {reason}" if reason else "."),
                  *_lines(data), "Your order stays as it was."]
+    elif kind is NoticeKind.CHANNEL_LINKED:
+        other = LINKED_CHANNELS.get(str(data.get("channel") or ""), "another chat")
+        parts = [f"This conversation is now also on {other}: your link code was typed there, so your orders "
+                 "are listed there too.", "If that was not you, say \"talk to a person\"."]
     else:  # ORDER_REVISED
         parts = [f"Your order {order} was changed:", *_lines(data), _prices(data)]
     return "\n".join(part for part in parts if part)
@@ -98,5 +108,6 @@ def notice_subject(kind: NoticeKind, order_number: str, data: Mapping[str, Any])
         NoticeKind.CHANGE_ACCEPTED: f"Your change to order {order_number} was accepted",
         NoticeKind.CHANGE_REFUSED: f"Your change to order {order_number} could not be made",
         NoticeKind.ORDER_REVISED: f"Your order {order_number} was changed",
+        NoticeKind.CHANNEL_LINKED: "Your conversation was linked to another chat",
     }
     return subjects[kind]

@@ -8,7 +8,8 @@ A code is 8 characters of the order numbers' alphabet (31 letters and digits, no
 1/I/L), shown as ABCD-EFGH: 31^8 = 8.5e11 codes (39.6 bits). It works once, for
 CODE_LIFETIME, and only its SHA-256 is stored; a newer code of the same conversation
 replaces the older. The actions limit the tries (actions/identity.py), so guessing any
-live code at all is hopeless; a guess that hits gives nothing but the link.
+live code at all is hopeless; a guess that hits gives nothing but the link, and the
+conversation that showed the code is told on its channel (a CHANNEL_LINKED notice).
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.life import NUMBER_ALPHABET
+from bot.core.news import NoticeKind
+from bot.core.senders import channel_of
 from bot.store.db import utcnow
 from bot.store.models import CustomerLink, LinkCode
+from bot.store.notices import tell_conversation
 
 CODE_ALPHABET = NUMBER_ALPHABET
 CODE_LENGTH = 8
@@ -106,6 +110,9 @@ def redeem(sessions: sessionmaker, code: str, conversation_id: str, now: Optiona
             return LinkResult(Redeemed.USED)
         other, carried = row.conversation_id, dict(row.carried or {})
         _link(session, other, conversation_id, now)
+        # The conversation that showed the code hears of it on its own channel, so a link
+        # made by someone else (a guessed or overheard code) is never silent to its owner.
+        tell_conversation(session, other, NoticeKind.CHANNEL_LINKED, now, channel=channel_of(conversation_id))
         return LinkResult(Redeemed.LINKED, other, carried)
 
 

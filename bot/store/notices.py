@@ -27,11 +27,13 @@ from bot.store.db import utcnow
 from bot.store.models import CustomerNotice, Order
 from bot.store.serialize import iso
 
-__all__ = ["NoticeKind", "Notice", "NoticeOutcome", "tell_customer", "notice_text"]
+__all__ = ["NoticeKind", "Notice", "NoticeOutcome", "tell_customer", "tell_conversation", "notice_text"]
 
 ERROR_MAX_CHARS = 2000
-# Each notice kind's mail is the outbox's kind of the same name.
-MAIL_KINDS: Dict[NoticeKind, outbox.MailKind] = {kind: outbox.MailKind(kind.value) for kind in NoticeKind}
+# Each notice kind about an order has its mail: the outbox's kind of the same name.
+_MAILED = {mail.value for mail in outbox.MailKind}
+MAIL_KINDS: Dict[NoticeKind, outbox.MailKind] = {kind: outbox.MailKind(kind.value) for kind in NoticeKind
+                                                 if kind.value in _MAILED}
 
 
 class NoticeOutcome(str, Enum):
@@ -88,6 +90,18 @@ def tell_customer(session: Session, order: Order, kind: NoticeKind, now: Optiona
                                attempts=0, next_attempt_at=now))
     outbox.enqueue(session, MAIL_KINDS[kind], order.number, order.customer_email, fields.get("status"), now,
                    data=fields)
+
+
+def tell_conversation(session: Session, conversation_id: str, kind: NoticeKind, now: Optional[datetime] = None,
+                      **data: Any) -> None:
+    """In the caller's transaction: news for a conversation that is about no order (a link
+    code typed in another channel): on its channel only, no mail (it may have no address)."""
+    kind = NoticeKind(kind)
+    if kind in MAIL_KINDS:
+        raise ValueError(f"{kind.value} is news about an order: tell_customer tells it")
+    now = now or utcnow()
+    session.add(CustomerNotice(conversation_id=conversation_id, channel=channel_of(conversation_id), kind=kind.value,
+                               order_number="", data=_plain(data), created_at=now, attempts=0, next_attempt_at=now))
 
 
 # ---------------------------------------------------------------------------- Telegram: claimed, retried

@@ -7,7 +7,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from bot.store import links
+from bot.store import links, notices, outbox
 from bot.store.db import utcnow
 from bot.store.links import Redeemed
 
@@ -65,3 +65,21 @@ def test_finding_a_code_in_a_message():
     assert links.find_code("STANDARD belt") is None and links.find_code("standard", whole=True) == "STANDARD"
     assert links.find_code("where is BSP-7K3Q9M") is None  # an order number is not a code
     assert links.find_code("7KQ4-M9XZ0") is None
+
+
+def test_the_conversation_that_showed_the_code_is_told_of_the_link(order_store):
+    """A link is never silent to the owner of the first chat (a guessed or overheard code):
+    it hears on its own channel, once, from the link's transaction; no mail (no order)."""
+    sessions = order_store.sessions
+    code = links.new_code(sessions, "telegram:7")
+    wrong = ("2" if code[0] != "2" else "3") + code[1:]
+    assert links.redeem(sessions, wrong, "web:guess0007").outcome is Redeemed.UNKNOWN
+    assert notices.notices_for(sessions, "telegram:7") == []  # nothing linked, nothing told
+    assert links.redeem(sessions, code, "web:seven007").outcome is Redeemed.LINKED
+    [told] = notices.notices_for(sessions, "telegram:7")
+    assert (told["kind"], told["channel"], told["data"], told["delivered"]) == (
+        "channel_linked", "telegram", {"channel": "web"}, False)
+    assert links.redeem(sessions, code, "web:again007").outcome is Redeemed.USED
+    assert len(notices.notices_for(sessions, "telegram:7")) == 1
+    assert notices.notices_for(sessions, "web:seven007") == []  # the chat that typed it was told there
+    assert outbox.due(sessions, utcnow() + timedelta(days=1)) == []  # no mail queued

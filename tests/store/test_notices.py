@@ -86,5 +86,8 @@ def test_the_wording_comes_from_the_kind_and_its_fields():
     assert notice_text(NoticeKind.STAFF_MESSAGE, "BSP-ABC234", {"text": "Ready Friday", "staff": "Grace"}) == (
         "Grace from the shop wrote about your order **BSP-ABC234**:\nReady Friday")
     assert notice_subject(NoticeKind.QUOTE_PRICED, "BSP-ABC234", {}) == "Your quote BSP-ABC234 has a price"
-    for kind in NoticeKind:  # every kind has words, with no fields at all
+    for kind in set(NoticeKind) - {NoticeKind.CHANNEL_LINKED}:  # every order's kind has words, with no fields at all
         assert "BSP-ABC234" in notice_text(kind, "BSP-ABC234", {}) and notice_subject(kind, "BSP-ABC234", {})
+    assert notice_text(NoticeKind.CHANNEL_LINKED, "", {"channel": "web"}).startswith(
+        "This conversation is now also on the web chat: your link code was typed there")
+    assert "on another chat" in notice_text(NoticeKind.CHANNEL_LINKED, "", {})
