@@ -229,6 +229,11 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         # ("the 4080 super?"); unless a part says it picks.
         continues = sentence in asking_in or (asked and sentence not in interrogative_sentences | guessing)
         says_something = bool(clause.values or clause.options or clause.content)
+        # "41?" at the neck question: the figure offered as an answer, unsure whether it will
+        # do; a guess (asked about, never stored), not a question about the figure to answer.
+        if asked and focus is not None and focus.kind == "number" and clause.values == (focus.id,) \
+                and clause.bare and clause.kind == ClauseKind.PICK and not is_interrogative(words):
+            clause = dataclasses.replace(clause, kind=ClauseKind.GUESS)
         aside = clause.kind in (ClauseKind.GUESS, ClauseKind.ASIDE) and sentence not in asking_in
         if continues and says_something and clause.kind != ClauseKind.QUESTION and not says_it_picks(words) \
                 and not aside:  # "perhaps the oak?" is a guess, asked about, not a question to answer
@@ -311,6 +316,11 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         errors = [own.focus_error for clause, own in read if clause.kind != ClauseKind.QUESTION
                   and own.focus_error is not None and own.focus_error.reason in SPECIFIC]
         taken.focus_error = errors[0] if errors else None
+    if focus is not None and focus.kind == "number" and focus.id in taken.values:
+        offered = [c for c in clauses if c.kind == ClauseKind.GUESS and focus.id in c.values]
+        if offered:  # "41?": asked whether it is right, so asked for the figure, not taken
+            del taken.values[focus.id]
+            taken.focus_error = hedged_refusal(focus, " ".join(offered[0].text.split()) + "?")
     if taken.values and taken.focus_error is not None and focus is not None and focus.id in taken.values:
         taken.focus_error = None
     for clause, (_, own) in zip(clauses, read, strict=True):

@@ -34,9 +34,10 @@ HEDGE_AFTER = re.compile(
     r"approximately\b|approx\b|apx\b|give or take\b|more or less\b|maybe\b|perhaps\b|probably\b|possibly\b|"
     r"or something\b|"
     r"i (?:think|guess|believe|reckon)\b|(?:is|would be) (?:about|around|roughly|approximately)\b|"
-    # "41. roughly", "41; I think", "41 - give or take": after a break, a hedge that is the whole
+    # "41. roughly", "41; I think", "41 - give or take", "41? not sure": after a break, a hedge that is the whole
     # rest of that part is the figure's ("41. roughly 100 for the chest" hedges the 100)
-    rf"(?:[.;:!…]+|[-–—])\s*(?:{_AFTER_BREAK})(?=\s*(?:[.!?,;:)]|$)))"
+    # ("41? not sure": the question mark asks whether the figure will do, the hedge says why)
+    rf"(?:[.;:!?…]+|[-–—])\s*(?:{_AFTER_BREAK})(?=\s*(?:[.!?,;:)]|$)))"
 )
 # What between two numbers makes them one hedged figure: "40 or 41", "600-800", "12 to 15 m",
 # "around 40, maybe 41", "between 600 and 800".

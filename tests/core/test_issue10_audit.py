@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.clauses import read_message
+from bot.core.clauses import ClauseKind, read_message
 from bot.core.extract import find_values
 from bot.core.refusals import RefusalReason
 
@@ -74,6 +74,9 @@ def test_a_name_that_has_the_variant_word_is_taken(demo_catalog, text, expected)
 @pytest.mark.parametrize("text", [
     "41. roughly", "41, roughly", "about 41 I think", "41; I think", "41 - give or take", "41... more or less",
     "41 (approximately)", "41. not sure", "41 probably", "40, maybe 41", "39 or 40 I guess", "41 roughly.",
+    # a question mark after the figure: offered, unsure it will do ("41?" was a question the bot
+    # could not answer: "I don't know that; I've passed your question to the team", flagged)
+    "41? not sure", "41?? roughly", "41?", "41 cm?", "41? I think",
 ])
 def test_a_hedge_after_the_figure_is_caught_like_one_before_it(demo_catalog, text):
     """"41. roughly" stored 41: the hedge after a sentence break was not the figure's; and
@@ -85,6 +88,17 @@ def test_a_hedge_after_the_figure_is_caught_like_one_before_it(demo_catalog, tex
     assert reading.taken.focus_error is not None and reading.taken.focus_error.reason == RefusalReason.HEDGED
     said = reading.taken.focus_error.error
     assert all(figure in said for figure in ("41", "40") if figure in text)  # both figures, said once
+
+
+@pytest.mark.parametrize("text", ["is 41 ok?", "does 41 work?", "would 41 be too tight?"])
+def test_a_question_about_a_figure_is_still_a_question(demo_catalog, text):
+    """Only a bare figure with a question mark is an unsure answer; a question about one is
+    answered and fills nothing."""
+    product = demo_catalog.product("tailored_shirt")
+    focus = product.option("neck")
+    reading = read_message(product, text, find_values(product, text, focus), focus)
+    assert "neck" not in reading.taken.values
+    assert any(clause.kind == ClauseKind.QUESTION for clause in reading.clauses)
 
 
 @pytest.mark.parametrize("text, exact, hedged", [

@@ -107,6 +107,19 @@ def test_a_shirt_in_inches_keeps_the_customers_figures_and_refuses_in_their_unit
     assert "15 1/2 in" in json.dumps(order), order
 
 
+def test_a_figure_offered_with_a_question_mark_is_asked_for_exactly_not_passed_to_the_team(shop):
+    """"41? not sure" at the neck question was a question the bot could not answer ("I don't
+    know that; I've passed your question to the team", flagged): it is an unsure answer."""
+    who = sender("audit", "unsure-neck")
+    replies = converse(shop, who, ["a made to measure shirt in twill, regular fit, spread collar and french cuffs",
+                                   "41? not sure"])
+    assert "I need an exact neck" in replies[-1] and "passed" not in replies[-1], replies[-1]
+    [reply] = converse(shop, who, ["39.5?"])
+    assert "I need an exact neck" in reply and "39.5" in reply, reply
+    [reply] = converse(shop, who, ["41 cm"])
+    assert "Neck: 41 cm" in reply and "exact" not in reply, reply
+
+
 def test_a_model_we_do_not_sell_is_refused_and_a_question_beside_a_pick_is_answered(shop):
     """Points 2, 3 and 1: "windows 11 pro" was stored as Windows 11 Home."""
     who = sender("audit", "pc")
