@@ -13,6 +13,7 @@ from bot.core.cues import cue_positions, cue_words
 from bot.core.extract import Extraction
 from bot.core.numbers import number_mentions, prepare_numbers
 from bot.core.phrases import name_list
+from bot.core.questions import is_interrogative
 from bot.core.refusals import RefusalReason
 from bot.core.values import NONE_WORDS, Parsed, describe_valid, noun, normalize, parse_answer
 
@@ -49,11 +50,25 @@ def initials(product: Product) -> Dict[str, str]:
     return {ids[0]: letters for letters, ids in found.items() if len(ids) == 1}
 
 
+def _product_nouns(product: Product) -> Set[str]:
+    """The words the product is called by, singular and plural ("shirt", "shirts")."""
+    words = {w for name in (product.name, *product.synonyms) for w in normalize(name).split()}
+    return words | {w + "s" for w in words} | {w.rstrip("s") for w in words}
+
+
 def names_options(product: Product, words: List[str]) -> List[str]:
     named = []
     short = initials(product)
+    # "a shirt for my wedding": the product's own noun is the quantity's unit ("2 shirts") but
+    # names the quantity only beside a count or in a question ("how many shirts can I
+    # order?"), not in every sentence about the product.
+    counted = whole_counts(" ".join(words)) or is_interrogative(words)
+    uncounted = set() if counted else _product_nouns(product)
     for option in product.options:
         for cue in cue_words(option) + ([short[option.id]] if option.id in short else []):
+            if option.kind == "number" and option.unit and cue in uncounted \
+                    and normalize(option.unit).rstrip("s") == cue.rstrip("s"):
+                continue
             cue_list = cue.split()
             if any(words[i:i + len(cue_list)] == cue_list for i in range(len(words) - len(cue_list) + 1)):
                 named.append(option.id)

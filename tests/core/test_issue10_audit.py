@@ -110,3 +110,26 @@ def test_a_hedge_after_a_break_that_opens_another_figure_is_that_figure_s(demo_c
     taken = read_message(product, text, find_values(product, text, None), None).taken
     assert exact in taken.values and hedged not in taken.values
     assert taken.problems[hedged].reason == RefusalReason.HEDGED
+
+
+@pytest.mark.parametrize("text", ["a shirt for my wedding please", "I'd like a shirt for work", "one nice shirt for my dad",
+                                  "a made to measure shirt for a friend"])
+def test_the_products_own_noun_without_a_count_is_no_quantity(demo_catalog, text):
+    """"a shirt for my wedding please" answered 'I didn't understand "a shirt for my wedding
+    please" for the quantity': the quantity's unit is the product's noun, which names the
+    quantity only beside a count or in a question."""
+    product = demo_catalog.product("tailored_shirt")
+    reading = read_message(product, text, find_values(product, text, None), None)
+    assert "quantity" not in reading.taken.problems
+    quantity = reading.taken.values.get("quantity")
+    assert quantity is None or quantity.value == 1  # "one nice shirt": the count, said back
+
+
+@pytest.mark.parametrize("text, named", [("2 shirts for my brother", True), ("how many shirts can I order", True),
+                                         ("a shirt for my wedding", False)])
+def test_the_quantity_is_still_named_beside_a_count_or_in_a_question(demo_catalog, text, named):
+    from bot.core.naming import names_options
+    from bot.core.values import normalize
+
+    product = demo_catalog.product("tailored_shirt")
+    assert ("quantity" in names_options(product, normalize(text).split())) == named
