@@ -37,6 +37,7 @@ from actions.kit import (
     say_too_long,
     SPLIT_SLOT,
 )
+from bot.core.advice import uses_advice
 from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, within_rules
 from bot.core.clauses import ClauseKind, Reading, asks_in_words, read_message, split_reply, unclear_reply
 from bot.core.changes import typed_after
@@ -132,6 +133,8 @@ def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Mes
     if asks_something(message, reading):
         answer_question(dispatcher, tracker, question_of(message, reading),
                         Draft(product, selections))
+    elif (advice := uses_advice(resources.catalog(), product, message.text)) is not None:
+        dispatcher.utter_message(text=advice.text)  # "a PC for video editing": the use answered
     return events
 
 

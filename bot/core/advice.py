@@ -85,6 +85,17 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     return unknown()
 
 
+def uses_advice(catalog: Catalog, product: Product, text: str) -> Optional[Answer]:
+    """"I want a PC for video editing": what the catalog lists for the use an order is for,
+    said as the order starts (the use is answered, not dropped); never chosen. None when the
+    text names no use the catalog lists anything of this product for."""
+    uses = knowledge_of(catalog).uses_named(text)
+    if not uses:
+        return None
+    answer = _recommendation([product], uses)
+    return answer if answer.known else None
+
+
 def _comparison(product: Product, option: Option, values: List[ChoiceValue]) -> Answer:
     rows = [value_line(product, option, value) for value in values]
     text = "\n".join(rows)

@@ -192,3 +192,20 @@ def test_a_use_in_a_value_s_description_counts_as_listed(demo):
     pc = demo.product("custom_pc")
     big = pc.option("storage").value("ssd_4tb")
     assert fits_use(big, "video") and fits_use(big, "3D rendering") and not fits_use(big, "office work")
+
+
+@pytest.mark.parametrize("text, use", [("I want a PC for video editing", "video editing"),
+                                       ("need a new pc, mostly streaming", "streaming")])
+def test_the_use_an_order_starts_with_gets_what_the_catalog_lists_for_it(demo_catalog, text, use):
+    """"I want a PC for video editing" started the order and dropped the use without a word."""
+    from bot.core.advice import uses_advice
+
+    answer = uses_advice(demo_catalog, demo_catalog.product("custom_pc"), text)
+    assert answer is not None and f"For {use}" in answer.text and "- CPU:" in answer.text
+    assert "The choice is yours" in answer.text  # listed, never chosen
+
+
+def test_an_order_start_without_a_use_gets_no_advice(demo_catalog):
+    from bot.core.advice import uses_advice
+
+    assert uses_advice(demo_catalog, demo_catalog.product("custom_pc"), "a PC for my son please") is None

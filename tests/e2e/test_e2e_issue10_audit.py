@@ -120,6 +120,17 @@ def test_a_figure_offered_with_a_question_mark_is_asked_for_exactly_not_passed_t
     assert "Neck: 41 cm" in reply and "exact" not in reply, reply
 
 
+def test_what_an_order_is_for_is_answered_and_the_products_noun_is_no_quantity(shop):
+    """"I want a PC for video editing" started the order and said nothing of the use; "a shirt
+    for my wedding please" was 'not understood for the quantity'."""
+    replies = converse(shop, sender("audit", "use"), ["I'd like a new pc, mainly for video editing"])
+    said = "\n".join(replies)
+    assert "For video editing our catalog lists" in said and "(1/6)" in said and "choice is yours" in said, said
+    replies = converse(shop, sender("audit", "wedding"), ["a shirt for my wedding please"])
+    said = "\n".join(replies)
+    assert "quantity" not in said.lower() and "didn't understand" not in said and "(1/11)" in said, said
+
+
 def test_a_model_we_do_not_sell_is_refused_and_a_question_beside_a_pick_is_answered(shop):
     """Points 2, 3 and 1: "windows 11 pro" was stored as Windows 11 Home."""
     who = sender("audit", "pc")
