@@ -210,11 +210,31 @@ class ActionStartOrder(Action):
         return begin_order(dispatcher, product, message, tracker)
 
 
+def placed_by_repeated_message(tracker: Tracker) -> Optional[str]:
+    """The number of the order the customer's previous message placed, when this message
+    repeats that one: sent again because the answer with the number never reached them (a
+    web server or Redis lost between the turn and the page; told "please send again")."""
+    users = [index for index, event in enumerate(tracker.events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    previous, this = (tracker.events[index] for index in users[-2:])
+    if normalize(previous.get("text") or "") != normalize(this.get("text") or "") or not normalize(this.get("text") or ""):
+        return None
+    placed = [event.get("value") for event in tracker.events[users[-2]:users[-1]]
+              if event.get("event") == "slot" and event.get("name") == "last_order" and event.get("value")]
+    return placed[-1] if placed else None
+
+
 def ask_product(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Which product: the order form's first question."""
     if tracker.get_slot("pending"):
         return ask_pending(dispatcher, tracker.get_slot("pending"))
     if said_goodbye(tracker):
+        return []
+    number = placed_by_repeated_message(tracker)
+    if number is not None:  # not a new order: the last one's answer is what they missed
+        dispatcher.utter_message(text=f"That came through the first time: your order {number} is placed. "
+                                      "Anything else I can make for you?")
         return []
     catalog = resources.catalog()
     names = name_list((p.name for p in catalog.products), "and")
@@ -355,6 +375,8 @@ class ValidateOrderForm(FormValidation):
             answer_question(dispatcher, tracker, dataclasses.replace(message, intent=QUESTION_INTENT), Draft(None, {}))
             return [SlotSet("product", None)]
         if product is None and say_figures_unplaced(dispatcher, message):
+            return [SlotSet("product", None)]
+        if product is None and says_yes(message):  # "yes" to "Anything else I can make for you?": which, then
             return [SlotSet("product", None)]
         if product is None:
             dispatcher.utter_message(text="Sorry, I didn't recognise that product.", **NOT_UNDERSTOOD)

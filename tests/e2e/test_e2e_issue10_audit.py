@@ -131,6 +131,21 @@ def test_what_an_order_is_for_is_answered_and_the_products_noun_is_no_quantity(s
     assert "quantity" not in said.lower() and "didn't understand" not in said and "(1/11)" in said, said
 
 
+def test_the_last_answer_sent_again_after_the_order_is_placed_is_told_the_order_not_a_new_one(shop):
+    """The address sent again (its answer, with the order number, never reached the customer:
+    found by the fault test) got "Which product would you like?", and then "yes" got "Sorry, I
+    didn't recognise that product."."""
+    who = sender("audit", "resent")
+    converse(shop, who, ["a custom pc with the ryzen 7 7800x3d, 32 gb ddr5, 2 tb ssd, rtx 4070 super, "
+                         "mid tower and windows 11 home"])
+    order = place(shop, who, CONTACT)
+    [reply] = converse(shop, who, [CONTACT[-1]])
+    assert order["number"] in reply and "placed" in reply and "Which product" not in reply, reply
+    [reply] = converse(shop, who, ["yes"])
+    assert "Which product would you like?" in reply and "recognise" not in reply, reply
+    assert len(shop.orders_of(who)) == 1
+
+
 def test_a_model_we_do_not_sell_is_refused_and_a_question_beside_a_pick_is_answered(shop):
     """Points 2, 3 and 1: "windows 11 pro" was stored as Windows 11 Home."""
     who = sender("audit", "pc")
