@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.store import outbox
 from bot.store.db import utcnow
 from tests.support.staff import STAFF_NAME, conversation_order, staff_client, staff_environment
+from tests.support.waiting import wait_until
 
 
 class Inbox:
@@ -65,16 +66,6 @@ def parts(message) -> tuple:
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     return text, html
-
-
-async def wait_until(check, timeout_s: float = 30.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = await asyncio.to_thread(check)
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("not in time")
 
 
 async def test_confirmation_status_mail_and_unsubscribe(monkeypatch, tmp_path, smtp_server):

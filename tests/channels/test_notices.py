@@ -6,24 +6,14 @@ chat Telegram refuses for good is given up, one it cannot reach now is retried."
 from __future__ import annotations
 
 import asyncio
-import time
 
 from bot.channels.notices import SENDER
 from bot.store import notices
 from tests.support.fake_rasa import FakeRasa
 from tests.support.fake_telegram import FakeBotApi
 from tests.support.staff import STAFF_NAME, conversation_order, staff_client, staff_environment
+from tests.support.waiting import wait_until
 from bot.local import free_port
-
-
-async def wait_until(check, timeout_s: float = 60.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = await asyncio.to_thread(check)
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("not in time")
 
 
 async def test_a_status_change_reaches_the_widget_once_when_it_asks(monkeypatch, tmp_path):

@@ -6,23 +6,13 @@ owner. The real web server (create_app) in front of a fake Rasa."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 from bot.local import free_port
 from bot.store import links, notices
 from tests.support.fake_rasa import FakeRasa
 from tests.support.fake_telegram import FakeBotApi
 from tests.support.staff import staff_client, staff_environment
-
-
-async def wait_until(check, timeout_s: float = 60.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = await asyncio.to_thread(check)
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("not in time")
+from tests.support.waiting import wait_until
 
 
 async def test_a_link_made_on_the_web_is_told_in_the_telegram_chat(monkeypatch, tmp_path):
