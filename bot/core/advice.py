@@ -15,6 +15,7 @@ from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_o
 from bot.core.phrases import name_list
 from bot.core.pricing import money
 from bot.core.rules import valid_values, violations
+from bot.core.values import noun
 
 ADVICE_KINDS = (QuestionKind.CHEAPEST, QuestionKind.COMPARE, QuestionKind.ENOUGH, QuestionKind.RECOMMEND)
 
@@ -185,7 +186,7 @@ def _overview(product: Product, option: Option) -> Answer:
     for value in sorted(option.in_stock_values, key=lambda v: v.price):
         said = value.description or (f"for {name_list(value.uses, 'and')}" if value.uses else "")
         rows.append(f"- {value.name} ({price_text(product, value)})" + (f": {said}" if said else ""))
-    text = (f"I won't choose the {option.name.lower()} for you, but here is what our catalog says:\n" + "\n".join(rows)
+    text = (f"I won't choose the {noun(option)} for you, but here is what our catalog says:\n" + "\n".join(rows)
             + "\nTell me what it's for (gaming, the office, a wedding ...) and I'll say what we list for that.")
     return Answer(AnswerKind.RECOMMENDATION, text,
                   [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in option.in_stock_values])

@@ -15,6 +15,7 @@ import yaml
 from bot.core.catalog import Catalog, load_catalog
 from bot.core.knowledge import AnswerKind, answer
 from bot.core.lowest_price import from_price
+from bot.core.values import noun
 from bot.local import ROOT
 
 DEMO = ROOT / "catalog.yml"
@@ -161,6 +162,7 @@ def test_a_recommendation_keeps_to_the_option_asked_about(demo, bakery):
 
 @pytest.mark.parametrize("product_id, focus_id, text", [
     ("custom_pc", "case", "what do you recommend?"),
+    ("custom_pc", "cpu", "what would you pick?"),
     ("custom_pc", "memory", "which one would you suggest?"),
     ("tailored_shirt", "collar", "what would you recommend"),
 ])
@@ -169,7 +171,7 @@ def test_a_recommendation_without_a_use_describes_the_option_being_asked(demo, p
     option = product.option(focus_id)
     found = answer(demo, text, product, advice_first=True, focus=option)
     assert found.kind == AnswerKind.RECOMMENDATION
-    assert f"I won't choose the {option.name.lower()}" in found.text
+    assert f"I won't choose the {noun(option)}" in found.text  # "the CPU", not "the cpu"
     assert all(value.name in found.text for value in option.in_stock_values)
     assert {topic.option_id for topic in found.topics} == {option.id}
 
