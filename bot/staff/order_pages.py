@@ -74,8 +74,9 @@ CSV_COLUMNS = (
     "number", "created", "status", "product", "options", "total", "currency", "customer name", "email",
     "address", "promised date", "conversation id",
 )
-REVISION_LABELS = {"amendment": "changed by the customer", "change_accepted": "change request accepted",
-                   "quote_accepted": "quote accepted by the customer"}
+# What made the revision; who made it follows ("by customer", "by maria").
+REVISION_LABELS = {"amendment": "changed in the chat", "change_accepted": "change request accepted",
+                   "quote_accepted": "quote accepted in the chat"}
 QUOTE_DAYS = 14  # the validity the price form suggests
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -10,13 +10,15 @@ from dataclasses import replace
 
 import pytest
 
-from bot.local import free_port
+from bot.local import ROOT, free_port
 from bot.server import create_app
 from bot.settings import Settings
 from bot.store import notices
 from tests.support.browser import open_shop, say, wait_idle
 from tests.support.fake_rasa import FakeRasa, WebServer
 from tests.support.staff import STAFF_NAME, conversation_order, staff_client, staff_environment
+
+DOCS = ROOT / "docs"
 
 
 async def test_a_closed_widget_is_told_news_waits_without_taking_it(monkeypatch, tmp_path):
@@ -76,6 +78,8 @@ def test_news_while_closed_marks_the_button_until_opened(shop, page):
 
     page.click(".bespoke-launcher")
     page.wait_for_selector(".bespoke-msg.bespoke-bot:has-text('News about your order')", timeout=30_000)
+    DOCS.mkdir(exist_ok=True)  # the README's picture of pushed news (re-made by every run)
+    page.locator(".bespoke-panel").screenshot(path=str(DOCS / "web-chat-news.png"))
     page.click(".bespoke-close")
     assert not page.locator(".bespoke-unread-dot").is_visible()
     assert launcher.get_attribute("aria-label") == "Open chat: Bespoke Workshop"

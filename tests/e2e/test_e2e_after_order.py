@@ -89,7 +89,7 @@ async def test_the_staff_page_shows_the_revision(bot, store):
         page = await (await client.get(f"/staff/orders/{order['number']}")).text()
     finally:
         await client.close()
-    assert "<strong>Revision 1</strong>, changed by the customer" in page
+    assert "<strong>Revision 1</strong>, changed in the chat" in page
     assert "<li>Storage: 2 TB NVMe SSD -&gt; 4 TB NVMe SSD, +130 EUR</li>" in page and "€1,752.00" in page
 
 

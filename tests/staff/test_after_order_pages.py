@@ -51,7 +51,7 @@ async def test_the_page_lists_revisions(client, web_store):
     proposal = propose(product, placed, "change the memory to 64 GB")
     web_store.amend(placed["number"], "conversation-1", revise(product, proposal.after)[0], proposal.changes)
     page = await (await client.get(f"/staff/orders/{placed['number']}")).text()
-    assert "<strong>Revision 1</strong>, changed by the customer" in page
+    assert "<strong>Revision 1</strong>, changed in the chat" in page
     assert "€1,622.00 &rarr; €1,722.00" in page and "<li>Memory: 32 GB DDR5 -&gt; 64 GB DDR5, +100 EUR</li>" in page
 
 
