@@ -55,6 +55,7 @@ from bot.core.reoffers import offer_again, refused_by_rules
 from bot.core.values import Parsed, display_value, normalize, noun
 from bot.core.wording import question_text
 from actions.after_order import reads_as_change
+from actions.identity import code_in
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +196,9 @@ class ActionStartOrder(Action):
         if say_other_language(dispatcher, tracker, message):
             # Nothing is read from it: an order in progress is kept, the form asks its question again.
             return [SlotSet("answered_turn", message.turn)] if Draft.of(tracker).started else start_order_events(None, message)
-        if reads_as_change(tracker, message):  # a change of an order already placed: actions/after_order.py
+        if reads_as_change(tracker, message) or code_in(message.text, message.intent):
+            # A change of an order already placed (actions/after_order.py), or a link code
+            # read as an order ("link 2855-ZMPM"): action_answer takes both.
             return [FollowupAction("action_answer")]
         product = product_for(message)
         draft = Draft.of(tracker)
@@ -342,6 +345,10 @@ class ValidateOrderForm(FormValidation):
         if message.intent in ("cancel", "start_over") and message.confidence >= 0.5:
             return events + [SlotSet("pending", message.intent)]
         requested = tracker.get_slot("requested_slot")
+        if requested == "product" and code_in(message.text, message.intent):
+            # A link code typed at "Which product?": no order here yet, so the form ends and
+            # action_answer links this chat (and offers the other chat's unfinished order).
+            return events + [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_answer")]
         if requested == "product":
             return events + self._product(dispatcher, tracker, message)
         if requested != "specs_complete":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from typing import Iterator
 
 import pytest
 import requests
@@ -108,3 +109,37 @@ def test_a_status_change_reaches_the_widget(bot, store):
     again = requests.get(f"{bot.web_url}/api/history", params={"sender": web, "poll": "1"}, timeout=60).json()
     assert again["messages"] is None
     assert [n["outcome"] for n in notices.notices_for(store.sessions, web)] == ["delivered"]
+
+
+# However the code is typed, and wherever the chat stands before an order, it links: the
+# intent model reads "link 2855-ZMPM" as an order or a greeting for some random codes, and
+# those paths hand the message to the link action (actions/order_form.py, service_actions.py).
+PHRASINGS = ["link {}", "{}", "my code is {}", "here's the code from telegram: {}", "hi, {}", "code {} please",
+             "I'd like to link my chats, {}", "{} is the code", "link {} thanks", "Link  {}"]
+
+
+@pytest.fixture(scope="module")
+def linker(trained_model, tmp_path_factory) -> Iterator[BotServers]:
+    """Servers of their own: the link tries across all conversations are limited (20 at
+    once), and this test spends 12 of them."""
+    servers = BotServers(tmp_path_factory.mktemp("linker")).start()
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+def test_a_code_links_however_it_is_typed(linker):
+    linker_store = OrderStore(Settings.from_env(linker.env).database_url)
+    try:
+        for n, phrasing in enumerate(PHRASINGS + PHRASINGS[:2]):
+            shower, typer = f"test-show-{n}-{uuid.uuid4().hex[:8]}", f"test-type-{n}-{uuid.uuid4().hex[:8]}"
+            code = links.new_code(linker_store.sessions, shower)
+            shown = code if n % 3 else code.lower()  # typed as shown, or in lower case
+            if n >= len(PHRASINGS):  # at the order form's first question: no product chosen yet
+                assert "Which product would you like?" in texts(linker.say(typer, "I'd like to order something"))
+            reply = texts(linker.say(typer, phrasing.format(shown)))
+            assert "Linked: this chat and your conversation on the other chat are one now." in reply, (phrasing, code, reply)
+            assert sorted(links.conversations_of(linker_store.sessions, typer)) == sorted([typer, shower])
+    finally:
+        linker_store.dispose()
