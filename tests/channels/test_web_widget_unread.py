@@ -6,17 +6,14 @@ marker until the customer opens the chat, which then shows the news. The real we
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import pytest
 
 from bot.local import ROOT, free_port
-from bot.server import create_app
-from bot.settings import Settings
 from bot.store import notices
 from tests.support.browser import open_shop, say, wait_idle
-from tests.support.fake_rasa import FakeRasa, WebServer
-from tests.support.staff import STAFF_NAME, conversation_order, staff_client, staff_environment
+from tests.support.fake_rasa import FakeRasa
+from tests.support.staff import STAFF_NAME, conversation_order, serving_shop, staff_client, staff_environment
 
 DOCS = ROOT / "docs"
 
@@ -47,16 +44,8 @@ async def test_a_closed_widget_is_told_news_waits_without_taking_it(monkeypatch,
 @pytest.fixture
 def shop(monkeypatch, tmp_path):
     """The whole web server (widget, staff console, notices) in front of a fake Rasa, and its store."""
-    store = staff_environment(monkeypatch, tmp_path)
-    rasa = FakeRasa(free_port()).start()
-    server = WebServer(settings=replace(Settings.from_env(), rasa_port=rasa.port, web_rasa_timeout_s=5),
-                       app_factory=create_app).start()
-    try:
-        yield server, store
-    finally:
-        server.stop()
-        rasa.stop()
-        store.dispose()
+    with serving_shop(monkeypatch, tmp_path, web_rasa_timeout_s=5) as served:
+        yield served
 
 
 def test_news_while_closed_marks_the_button_until_opened(shop, page):

@@ -5,18 +5,13 @@ console included) in front of a fake Rasa. Its picture is the README's
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from bot.core.amend import propose, revise
 from bot.core.catalog import load_catalog
-from bot.local import DEMO_CATALOG, ROOT, free_port
-from bot.server import create_app
-from bot.settings import Settings
+from bot.local import DEMO_CATALOG, ROOT
 from tests.staff.test_after_order_pages import place, requested
-from tests.support.fake_rasa import FakeRasa, WebServer
-from tests.support.staff import STAFF_NAME, STAFF_PASSWORD, add_staff, staff_environment
+from tests.support.staff import STAFF_NAME, STAFF_PASSWORD, serving_shop
 from tests.support.trackers import FULL_PC
 
 CATALOG = load_catalog(DEMO_CATALOG)
@@ -25,16 +20,8 @@ DOCS = ROOT / "docs"
 
 @pytest.fixture
 def console(monkeypatch, tmp_path):
-    store = staff_environment(monkeypatch, tmp_path)
-    add_staff(store)
-    rasa = FakeRasa(free_port()).start()
-    server = WebServer(settings=replace(Settings.from_env(), rasa_port=rasa.port), app_factory=create_app).start()
-    try:
-        yield server, store
-    finally:
-        server.stop()
-        rasa.stop()
-        store.dispose()
+    with serving_shop(monkeypatch, tmp_path) as served:
+        yield served
 
 
 def test_staff_see_the_revision_and_decide_the_change_request_on_the_order_page(console, page):

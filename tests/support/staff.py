@@ -4,6 +4,7 @@ status, spread over days, people and products."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
@@ -11,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -25,6 +26,8 @@ from bot.store.orders import NewOrder, OrderStore
 from bot.staff.accounts import StaffAccounts
 from bot.server import create_app
 from bot.settings import Settings
+from bot.local import free_port
+from tests.support.fake_rasa import FakeRasa, WebServer
 from tests.support.orders import new_order
 
 STAFF_NAME = "alice"
@@ -45,6 +48,23 @@ def staff_environment(monkeypatch, tmp_path: Path) -> OrderStore:
 
 def add_staff(store: OrderStore, name: str = STAFF_NAME, password: str = STAFF_PASSWORD) -> None:
     StaffAccounts(store).add(name, password)
+
+
+@contextlib.contextmanager
+def serving_shop(monkeypatch, tmp_path: Path, **settings: Any) -> Iterator[Tuple[WebServer, OrderStore]]:
+    """The whole web server (widget, staff console, notices) on its own port in front of a
+    fake Rasa, for the browser tests, with its store (a staff account in it)."""
+    store = staff_environment(monkeypatch, tmp_path)
+    add_staff(store)
+    rasa = FakeRasa(free_port()).start()
+    server = WebServer(settings=replace(Settings.from_env(), rasa_port=rasa.port, **settings),
+                       app_factory=create_app).start()
+    try:
+        yield server, store
+    finally:
+        server.stop()
+        rasa.stop()
+        store.dispose()
 
 
 async def staff_client(rasa_url: str = "http://127.0.0.1:9", rasa_token: str = "token") -> TestClient:
