@@ -41,6 +41,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import requests
 
 from bench.load import PRODUCTS, Conversation, check_orders, play
+from bench.processes import exit_on_sigterm
 from bot.local import BotServers
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -217,4 +218,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    exit_on_sigterm()
     sys.exit(main())

@@ -27,6 +27,7 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 
+from bench.processes import exit_on_sigterm
 from bot.local import ROOT
 from bot.store.analytics import FLUSH_INTERVAL_S, OrderDraft
 from bot.store.orders import OrderStore
@@ -93,4 +94,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    exit_on_sigterm()
     sys.exit(main())

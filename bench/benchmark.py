@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from bench.load import SCRIPTS, TURN_TIMEOUT_S, check_orders, log, run_concurrent, run_sequential
-from bench.processes import measure_training, server_memory, start_and_measure_ready
+from bench.processes import exit_on_sigterm, measure_training, server_memory, start_and_measure_ready
 from bench.report import evaluate, format_report, messages_before_summary
 from bot.local import BotServers
 from bot.runner import ensure_model, rasa_version
@@ -119,4 +119,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    exit_on_sigterm()
     sys.exit(main())

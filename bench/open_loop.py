@@ -43,7 +43,7 @@ from bench.load import (
     BOT_ERROR_PHRASES, PRODUCTS, SCRIPTS, SUMMARY_MARK, TURN_TIMEOUT_S, Conversation, Turn, check_orders, log,
     percentile, reply_text,
 )
-from bench.processes import _status_mb, find_server_pid
+from bench.processes import _status_mb, exit_on_sigterm, find_server_pid
 from bot.local import BotServers
 
 PATCHES_OFF_ENV = "BESPOKE_BENCH_RASA_PATCHES_OFF"
@@ -346,4 +346,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    exit_on_sigterm()
     sys.exit(main())

@@ -4,6 +4,7 @@ REST answer, and the memory of each server (from /proc)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,13 @@ from bot.runner import rasa_env
 READY_TIMEOUT_S = 120.0
 TRAIN_TIMEOUT_S = 3600.0
 MB = 1024 * 1024
+
+def exit_on_sigterm() -> None:
+    """SIGTERM (a kill, a CI timeout) ends a benchmark the way Ctrl-C does: its `finally`
+    blocks stop the servers it started. Python's default ends it at once and left a whole
+    bot running (found when a scale_out run was killed)."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
 
 # ---------------------------------------------------------------------------------------
 # Processes and memory (Linux /proc; psutil is not a dependency)

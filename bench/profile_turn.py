@@ -26,6 +26,7 @@ from typing import Dict, List, Optional, Tuple
 
 from bench.load import log
 from bench.open_loop import PATCHES_OFF_ENV, RESULTS, run_step, server_pids
+from bench.processes import exit_on_sigterm
 from bot.local import BotServers
 
 SAMPLE_HZ = 100
@@ -147,4 +148,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    exit_on_sigterm()
     sys.exit(main())

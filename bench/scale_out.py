@@ -37,7 +37,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from bench.load import PRODUCTS, log
 from bench.open_loop import _fmt, run_step, step_figures
-from bench.processes import _children_map, _cmdline
+from bench.processes import _children_map, _cmdline, exit_on_sigterm
 from bot.local import BotServers
 
 SERVER_MODULES = {"bot.rasa_server": "rasa", "bot.action_server": "actions", "bot.server": "web", "bot.cli": "supervisor"}
@@ -288,4 +288,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    exit_on_sigterm()
     sys.exit(main())

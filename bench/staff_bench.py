@@ -37,6 +37,7 @@ import aiohttp
 from aiohttp import web
 
 from bench.shop_data import STAFF_NAME, Generated, generate
+from bench.processes import exit_on_sigterm
 from bot.local import free_port
 from bot.server import create_app
 from bot.settings import Settings
@@ -290,4 +291,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    exit_on_sigterm()
     sys.exit(main())
