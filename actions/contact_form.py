@@ -14,8 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.store import analytics
-from actions.kit import (CONTACT_SLOTS, SPLIT_SLOT, Draft, FormValidation, Message, answer_question, reset_order, resources,
-                         say_empty, say_too_long)
+from actions.identity import code_in
+from actions.kit import (CONTACT_SLOTS, SPLIT_SLOT, Draft, FormValidation, Message, answer_question, link_in_order,
+                         reset_order, resources, say_empty, say_too_long)
 from bot.core.contact import delivery_answer, read_address, read_email, read_name, read_name_and_email
 from bot.core.life import OrderKind
 from bot.core.pricing import money, quote
@@ -111,6 +112,10 @@ class ValidateContactForm(FormValidation):
                 say_too_long(dispatcher)
             else:
                 say_empty(dispatcher)
+            return events
+        code = code_in(message.text, message.intent)
+        if code is not None:  # a link code, not a name or an address: linked, and the question again
+            await link_in_order(dispatcher, tracker, code)
             return events
         if tracker.get_slot("pending") == "cancel":
             if says_yes(message):

@@ -93,6 +93,12 @@ async def redeem_code(dispatcher: CollectingDispatcher, store: OrderStore, setti
     return result
 
 
+def say_other_order_stays(dispatcher: CollectingDispatcher, product_name: str) -> None:
+    """Linked while an order is in progress here: the other chat's unfinished one is not brought."""
+    dispatcher.utter_message(text=f"The {product_name} you started in the other chat stays there: you have an "
+                                  "order in progress here. Finish or cancel it, then link again to bring the other.")
+
+
 def customer_orders(store: OrderStore, conversation_id: str) -> list:
     """The orders of this conversation and of those linked to it, oldest first."""
     found = [order for conversation in links.conversations_of(store.sessions, conversation_id)

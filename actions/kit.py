@@ -14,8 +14,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.identity import LINK_INTENT, code_in, customer_orders, offer_code
+from actions.identity import LINK_INTENT, customer_orders, offer_code, redeem_code, say_other_order_stays
 from bot.core.catalog import Catalog, CatalogFile, Option, Product
+from bot.store.links import Redeemed
 from bot.core.contact import delivery_answer
 from bot.core import knowledge
 from bot.core.language import catalog_words, detect_language, other_language_reply
@@ -287,6 +288,17 @@ def product_buttons(catalog: Catalog) -> List[Dict[str, str]]:
 RECALLABLE = frozenset({"ask_options", "ask_advice", "ask_shop", "list_products", "help"})
 
 
+async def link_in_order(dispatcher: CollectingDispatcher, tracker: Tracker, code: str) -> None:
+    """A link code typed in the middle of an order: linked (or told why not) and the order
+    goes on, its question asked again; the other chat's unfinished order stays there."""
+    result = await redeem_code(dispatcher, resources.store(), resources.settings, tracker.sender_id, code)
+    if result is None or result.outcome is not Redeemed.LINKED:
+        return
+    other = resources.catalog().find_product(result.carried.get("product") or "")
+    if other is not None:
+        say_other_order_stays(dispatcher, other.name)
+
+
 def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message, draft: Draft) -> List[EventType]:
     """Answers a question or request that is not an answer to the current question.
 
@@ -341,12 +353,9 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
                  "Everything you've chosen so far is kept.")
     elif intent in ("order_status", "my_orders"):
         say_orders(dispatcher, tracker, message)
-    elif intent == LINK_INTENT:  # "continue on the web" in the middle of an order
-        if code_in(message.text, intent):
-            say(text="Let's finish or cancel the order in progress here first; then type the code again.")
-        else:
-            offer_code(dispatcher, resources.store(), resources.settings, tracker.sender_id,
-                       {slot: tracker.get_slot(slot) for slot in ORDER_SLOTS + CONTACT_SLOTS})
+    elif intent == LINK_INTENT:  # "continue on the web" in the middle of an order (a code typed: the form links)
+        offer_code(dispatcher, resources.store(), resources.settings, tracker.sender_id,
+                   {slot: tracker.get_slot(slot) for slot in ORDER_SLOTS + CONTACT_SLOTS})
     elif intent == "list_products":
         lines = "\n".join(f"- **{p.name}**: {p.description}" for p in catalog.products)
         now = f"\nYou're putting together a {product.name}; say \"cancel\" to choose something else." if product else ""

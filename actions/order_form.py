@@ -26,6 +26,7 @@ from actions.kit import (
     FormValidation,
     Message,
     answer_question,
+    link_in_order,
     named_option,
     product_buttons,
     product_for,
@@ -334,6 +335,14 @@ class ValidateOrderForm(FormValidation):
         if message.empty:  # only control characters: nothing to read, the question is asked again
             say_empty(dispatcher)
             return events
+        code = code_in(message.text, message.intent)
+        if code is not None and tracker.get_slot("requested_slot") == "product":
+            # A link code typed at "Which product?": no order here yet, so the form ends and
+            # action_answer links this chat (and offers the other chat's unfinished order).
+            return events + [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_answer")]
+        if code is not None:
+            await link_in_order(dispatcher, tracker, code)
+            return events
         if say_other_language(dispatcher, tracker, message):
             return events  # nothing taken from it; the form asks its question again
         pending = tracker.get_slot("pending")
@@ -345,10 +354,6 @@ class ValidateOrderForm(FormValidation):
         if message.intent in ("cancel", "start_over") and message.confidence >= 0.5:
             return events + [SlotSet("pending", message.intent)]
         requested = tracker.get_slot("requested_slot")
-        if requested == "product" and code_in(message.text, message.intent):
-            # A link code typed at "Which product?": no order here yet, so the form ends and
-            # action_answer links this chat (and offers the other chat's unfinished order).
-            return events + [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_answer")]
         if requested == "product":
             return events + self._product(dispatcher, tracker, message)
         if requested != "specs_complete":

@@ -14,7 +14,7 @@ from bot.core.clauses import asks_in_words
 from bot.core.life import CUSTOMER_CANCELLABLE, find_order_number, status_label
 from bot.core.phrases import name_list
 from bot.store.links import Redeemed
-from actions.identity import LINK_INTENT, code_in, offer_code, redeem_code
+from actions.identity import LINK_INTENT, code_in, offer_code, redeem_code, say_other_order_stays
 from actions.kit import (
     CONTACT_SLOTS,
     ORDER_SLOTS,
@@ -205,8 +205,7 @@ async def link_here(dispatcher: CollectingDispatcher, tracker: Tracker, message:
     if product is None:
         return []
     if Draft.of(tracker).started:
-        dispatcher.utter_message(text=f"The {product.name} you started in the other chat stays there: you have an "
-                                      "order in progress here. Finish or cancel it, then link again to bring the other.")
+        say_other_order_stays(dispatcher, product.name)
         return []
     draft = Draft(product, dict(result.carried.get("selections") or {}))
     offer_resume(dispatcher, draft)

@@ -111,17 +111,29 @@ def test_a_status_change_reaches_the_widget(bot, store):
     assert [n["outcome"] for n in notices.notices_for(store.sessions, web)] == ["delivered"]
 
 
-# However the code is typed, and wherever the chat stands before an order, it links: the
-# intent model reads "link 2855-ZMPM" as an order or a greeting for some random codes, and
-# those paths hand the message to the link action (actions/order_form.py, service_actions.py).
+# However the code is typed, and wherever the chat stands, it links: the intent model reads
+# "link 2855-ZMPM" as an order or a greeting for some random codes, and those paths hand the
+# message to the link action (actions/order_form.py, service_actions.py); in the middle of an
+# order the forms link and ask their question again (actions/kit.py link_in_order).
 PHRASINGS = ["link {}", "{}", "my code is {}", "here's the code from telegram: {}", "hi, {}", "code {} please",
              "I'd like to link my chats, {}", "{} is the code", "link {} thanks", "Link  {}"]
+PC_TO_CONTACT = ["I need a gaming PC", "the 7800X3D, 32 GB DDR5, 2TB SSD, RTX 4070 Super, mid tower, win 11", "yes"]
+# (what the customer said before, the phrasing, the question asked again after "Linked",
+# its answer and how the bot says it back)
+IN_AN_ORDER = [
+    (["I'd like to order something"], "link {}", None, None),  # at "Which product?"
+    (["I'd like to order something"], "{}", None, None),
+    (["I need a gaming PC", "the 7800X3D"], "link {}", "How much memory (RAM) would you like?",
+     ("32 GB DDR5", "Memory: 32 GB DDR5")),
+    (["a shirt please"], "my code is {}", "Which fabric would you like?", ("oxford", "Fabric: Oxford cotton, white")),
+    (PC_TO_CONTACT, "{}", "What name should go on the order?", ("Anna Schmidt", "Thanks, Anna Schmidt")),
+]
 
 
 @pytest.fixture(scope="module")
 def linker(trained_model, tmp_path_factory) -> Iterator[BotServers]:
     """Servers of their own: the link tries across all conversations are limited (20 at
-    once), and this test spends 12 of them."""
+    once), and this test spends 15 of them."""
     servers = BotServers(tmp_path_factory.mktemp("linker")).start()
     try:
         yield servers
@@ -129,17 +141,21 @@ def linker(trained_model, tmp_path_factory) -> Iterator[BotServers]:
         servers.stop()
 
 
-def test_a_code_links_however_it_is_typed(linker):
+def test_a_code_links_however_it_is_typed_wherever_the_chat_is(linker):
     linker_store = OrderStore(Settings.from_env(linker.env).database_url)
+    cases = [([], phrasing, None, None) for phrasing in PHRASINGS] + IN_AN_ORDER
     try:
-        for n, phrasing in enumerate(PHRASINGS + PHRASINGS[:2]):
+        for n, (before, phrasing, asked_again, answer) in enumerate(cases):
             shower, typer = f"test-show-{n}-{uuid.uuid4().hex[:8]}", f"test-type-{n}-{uuid.uuid4().hex[:8]}"
             code = links.new_code(linker_store.sessions, shower)
             shown = code if n % 3 else code.lower()  # typed as shown, or in lower case
-            if n >= len(PHRASINGS):  # at the order form's first question: no product chosen yet
-                assert "Which product would you like?" in texts(linker.say(typer, "I'd like to order something"))
+            for text in before:
+                linker.say(typer, text)
             reply = texts(linker.say(typer, phrasing.format(shown)))
             assert "Linked: this chat and your conversation on the other chat are one now." in reply, (phrasing, code, reply)
             assert sorted(links.conversations_of(linker_store.sessions, typer)) == sorted([typer, shower])
+            if asked_again is not None:  # the order goes on: the question again, and its answer taken
+                assert asked_again in reply.splitlines()[-1] and "not one of our" not in reply, reply
+                assert answer[1] in texts(linker.say(typer, answer[0]))
     finally:
         linker_store.dispose()
