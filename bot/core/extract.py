@@ -185,6 +185,8 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
             other = _something_else(option, product, prepared, match, unit, cues.get(option.id, []))
             if other is not None:  # "my neck is 40 and my husband's is 42": the 42 is said not taken
                 result.problems.setdefault(option.id, other)
+            else:
+                _two_figures(result, option, mentions, assigned, index)
             continue
         if option is None or option.id in result.values:
             continue
@@ -255,6 +257,24 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
         result.problems.setdefault(focus.id, error)
         result.focus_error = None
     return result
+
+
+def _two_figures(result: Extraction, option: Option, mentions: List[Mention],
+                 assigned: List[Tuple[int, Optional[Option], bool]], index: int) -> None:
+    """A second figure for an option already read from this message: the same one in other
+    words ("15.5 in (39.4 cm)") changes nothing; a different one ("1 m ... 4 m long") takes
+    neither and asks which, instead of keeping the first without a word."""
+    parsed = parse_answer(option, mentions[index][2].group(0))
+    if not parsed.ok or isinstance(parsed.value, bool) or not isinstance(parsed.value, (int, float, Decimal)):
+        return
+    first, second = Decimal(str(result.values[option.id].value)), Decimal(str(parsed.value))
+    if abs(first - second) <= Decimal("0.01") * max(abs(first), abs(second)):
+        return
+    said = [mentions[i][2].group(0).strip() for i, assigned_to, _ in assigned if assigned_to is option]
+    del result.values[option.id]
+    result.problems[option.id] = Parsed.refused(
+        RefusalReason.AMBIGUOUS, f"You gave more than one {noun(option)} ({name_list(said, 'and')}): which one is it? "
+                                 f"{ask_figure(option)}")
 
 
 def _names_a_value(product: Product, number: Decimal) -> bool:

@@ -38,6 +38,7 @@ VULGAR_FRACTIONS = {"½": "1/2", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": 
 
 
 _NUMBER = r"-?\d+(?:[.,]\d+)?(?:\s+\d+/\d+|\s*/\s*\d+)?"
+_UNIT_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
 
 
 # Words after which "one" is a pronoun ("the current one", "a bigger one"), not a count
@@ -62,11 +63,16 @@ def _words_to_digits(text: str) -> str:
     text = re.sub(rf"\b(?:{_NOT_A_COUNT})\s+one\b", lambda m: m.group(0)[:-3] + "ONE", text)
     # "the finish one", "a black one": an article, a word that is not a number, then "one"
     text = re.sub(rf"\b(?:the|a|an)\s+(?!(?:{pattern})\b)[a-z]+\s+one\b", lambda m: m.group(0)[:-3] + "ONE", text)
+    # "I need one 4 m long", "two 60 cm shelves": a number word right before a measure counts
+    # the things measured; made a digit it was read as the measure (1 m). ("two 100% linen
+    # shirts" is a count: the words are made digits as usual.)
+    text = re.sub(rf"\b(?:{pattern})(?=\s+{_NUMBER}\s*(?:{_UNIT_ALTERNATIVES})(?![a-z]))", lambda m: m.group(0).upper(),
+                  text)
     # Number words in a row ("forty five", "twenty-one"), but not one glued to a word by a
     # hyphen: "three-phase" and "one-off" are names, not numbers.
     words = rf"\b(?:{pattern})(?:(?:[\s-]+(?:and\s+)?)(?:{pattern}))*\b(?!-(?!ish\b)[a-z])"
     spelled = re.sub(words, total, text)
-    return spelled.replace("ONE", "one").strip()
+    return re.sub(r"\b[A-Z]+(?: [A-Z]+)*\b", lambda m: m.group(0).lower(), spelled).strip()  # the kept words
 
 
 def prepare_numbers(text: str) -> str:
@@ -84,7 +90,6 @@ def prepare_numbers(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
 
 
-_UNIT_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
 # A number with the unit written after it ("40 kg per metre"); a number glued to other
 # letters ("400V", "2TB", "7800X3D") is part of a name, not a quantity.
 NUMBER_MENTION = re.compile(

@@ -113,3 +113,28 @@ def test_price_so_far_counts_what_is_decided(demo_catalog):
     assert price_so_far(pc, {}) == Decimal("99.00")
     shirt = demo_catalog.product("tailored_shirt")
     assert price_so_far(shirt, {"fabric": "linen_natural", "cuffs": "french", "quantity": 2}) == Decimal("198.00")
+
+
+@pytest.mark.parametrize("product, text, expected", [
+    # A number word right before a figure counts what the figure measures (it was read as 1 m).
+    ("conveyor", "do you do conveyors? need one 4 m long", {"length": 4}),
+    ("conveyor", "I'd like one 6 metres long and 500 mm wide", {"length": 6, "belt_width": 500}),
+    ("tailored_shirt", "two 100% linen shirts, neck 40", {"quantity": 2, "fabric": "linen_natural", "neck": 40}),
+    # The same figure twice, in other words, is one figure.
+    ("conveyor", "4 m long (4000 mm)", {"length": 4}),
+    ("tailored_shirt", "neck 15.5 in (39.4 cm)", {"neck": 39.4}),
+])
+def test_a_count_word_before_a_figure_and_one_figure_said_twice(demo_catalog, product, text, expected):
+    assert values(find_values(demo_catalog.product(product), text)) == expected
+
+
+@pytest.mark.parametrize("product, text, option, said", [
+    ("conveyor", "length 1 m, well it must be 4 m long", "length", ["1 m", "4 m"]),
+    ("conveyor", "two conveyors 4 m long", "length", ["2", "4 m"]),
+    ("tailored_shirt", "neck 39, chest 102, neck 41", "neck", ["39", "41"]),
+])
+def test_two_different_figures_for_one_option_take_neither_and_ask(demo_catalog, product, text, option, said):
+    found = find_values(demo_catalog.product(product), text)
+    assert option not in found.values  # the first was kept without a word before
+    problem = found.problems[option]
+    assert problem.reason == "ambiguous" and all(figure in problem.error for figure in said), problem.error
