@@ -310,6 +310,8 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
     say = dispatcher.utter_message
     if intent in RECALLABLE and product is not None and asks_back(message.text) and named_option(product, message):
         intent = "ask_summary"  # "which case did I go for?", "what's the roof again?": the answer given, not the list
+    if intent == "list_products" and product is not None and named_option(product, message):
+        intent = "ask_options"  # "what widths do you offer?" in an order: that option's values, not the products
     if intent == "ask_price":
         if not draft.started:  # "how much is the cheapest PC?": the from-price, worked out from the catalog
             say(text=knowledge.price_answer(catalog, message.text).text, buttons=product_buttons(catalog))

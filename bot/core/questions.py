@@ -107,13 +107,15 @@ def says_it_picks(words: List[str]) -> bool:
 # bot wrote down), never catalog words.
 _CHOSE = (r"pick|picked|choose|chose|chosen|go|went|gone|select|selected|say|said|want|wanted|give|gave|given|tell|"
           r"told|put|decide|decided|opt|opted|order|ordered|settle|settled|land|landed|end|ended")
-_NOTED = r"put|take|took|taken|enter|entered|write|wrote|written|note|noted|set|record|recorded|got|get|mark|marked"
+_NOTED = r"put|take|took|taken|enter|entered|write|wrote|written|note|noted|set|record|recorded|mark|marked"
 _ASKS_BACK = re.compile(
     rf"\bremind me\b|\bagain\b\s*$|\bwhat was it\b|"
     rf"\b(?:did|have|had)\s+(?:i|we)\s+(?:just\s+|already\s+)?(?:{_CHOSE})\b|"
     rf"\b(?:i|we|ive|weve|id|wed)\s+(?:just\s+|already\s+)?(?:picked|chose|chosen|went|selected|said|wanted|gave|given|"
     rf"told|decided|opted|ordered|settled|landed|ended)\b|"
     rf"\b(?:did|have)\s+you\s+(?:{_NOTED})\b|\byou\s+(?:put|took|entered|wrote|noted|recorded|marked)\b|"
+    # "what have you got down for me?" is what was noted; "which cases have you got?" is stock
+    rf"\b(?:did|have)\s+you\s+(?:got|get)\s+(?:down|for\s+(?:me|us)|written|noted)\b|"
     rf"\b(?:whats|what is|which is|which was|what was)\s+my\b")
 
 

@@ -24,6 +24,7 @@ def order_form_turn(text, intent, selections, requested):
     ("hang on, what graphics card have I chosen", "Graphics: GeForce RTX 4070 Super."),
     ("what storage did you take down for me?", "Storage: 2 TB NVMe SSD."),
     ("what was my operating system", "Operating system: Windows 11 Home."),
+    ("what have you got down for the case?", "Case: Mid tower."),
 ])
 async def test_at_the_summary_a_question_about_an_answer_given_gets_that_answer(text, answer, intent):
     events, messages = await run(Reading(ValidateOrderForm()), order_form_turn(text, intent, FULL_PC, "specs_complete"))
@@ -43,7 +44,8 @@ async def test_mid_order_a_question_about_an_answer_is_answered_and_the_question
 
 
 @pytest.mark.parametrize("text", ["which cases do you have?", "what memory is there", "what are the options for the roof",
-                                  "what do you recommend for the case", "which graphics card should I go for?"])
+                                  "what do you recommend for the case", "which graphics card should I go for?",
+                                  "which cases have you got?", "what fabrics have you got in stock"])
 def test_a_question_about_the_choices_does_not_ask_back(text):
     assert not asks_back(text)
 
@@ -58,4 +60,19 @@ async def test_advice_in_the_order_form_answers_from_the_catalog_and_chooses_not
         "product": product, "selections": dict(chosen), "requested_slot": "specs_complete", "answered_turn": 2})
     events, messages = await run(Reading(ValidateOrderForm()), tracker)
     assert expected in messages[0]["text"]
+    assert not any(e.get("name") == "selections" and e.get("value") != chosen for e in events)
+
+
+@pytest.mark.parametrize("product, chosen, text, expected", [
+    ("conveyor", {"length": 4}, "what width do you offer?", "Belt width: one of 300, 400, 500, 600, 800, 1000 or 1200 mm"),
+    ("tailored_shirt", {}, "what collars do you do?", "Collar options for the Made-to-measure shirt:"),
+    ("custom_pc", {"cpu": "ryzen7_7800x3d"}, "which cases have you got", "Case options for the Custom PC:"),
+])
+async def test_in_an_order_what_you_offer_of_an_option_lists_that_option_not_the_products(product, chosen, text, expected):
+    # The intent model reads "what ... do you offer?" as list_products; in an order it is the option's values.
+    tracker = make_tracker(text, intent="list_products", slots={
+        "product": product, "selections": dict(chosen), "requested_slot": "specs_complete", "answered_turn": 2})
+    events, messages = await run(Reading(ValidateOrderForm()), tracker)
+    assert messages[0]["text"].startswith(expected), messages[0]["text"]
+    assert "We make to order" not in messages[0]["text"]
     assert not any(e.get("name") == "selections" and e.get("value") != chosen for e in events)
