@@ -264,13 +264,16 @@ def _two_figures(result: Extraction, option: Option, mentions: List[Mention],
     """A second figure for an option already read from this message: the same one in other
     words ("15.5 in (39.4 cm)") changes nothing; a different one ("1 m ... 4 m long") takes
     neither and asks which, instead of keeping the first without a word."""
+    cued = [i for i, assigned_to, by_word in assigned if assigned_to is option and by_word]
+    if index not in cued or len(cued) < 2:
+        return  # only figures the message ties to the option by its words ("neck 40 ... shoulders 46" is not two necks)
     parsed = parse_answer(option, mentions[index][2].group(0))
     if not parsed.ok or isinstance(parsed.value, bool) or not isinstance(parsed.value, (int, float, Decimal)):
         return
     first, second = Decimal(str(result.values[option.id].value)), Decimal(str(parsed.value))
     if abs(first - second) <= Decimal("0.01") * max(abs(first), abs(second)):
         return
-    said = [mentions[i][2].group(0).strip() for i, assigned_to, _ in assigned if assigned_to is option]
+    said = [mentions[i][2].group(0).strip() for i in cued]
     del result.values[option.id]
     result.problems[option.id] = Parsed.refused(
         RefusalReason.AMBIGUOUS, f"You gave more than one {noun(option)} ({name_list(said, 'and')}): which one is it? "

@@ -211,7 +211,8 @@ def summary_text(product: Product, selections: Selections, priced: Quote, typed:
     else:
         rows.append("Price:")
     for line in priced.lines:
-        rows.append(f"- {line['label']}: {money(line['amount'], currency)}")
+        if line["amount"] != 0:  # "PVC belt surcharge: 6 m x 0: €0.00" tells the customer nothing
+            rows.append(f"- {line['label']}: {money(line['amount'], currency)}")
     if priced.total is None:  # a quote request
         rows.extend(["", *priced.notes])
     else:

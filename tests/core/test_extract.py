@@ -138,3 +138,10 @@ def test_two_different_figures_for_one_option_take_neither_and_ask(demo_catalog,
     assert option not in found.values  # the first was kept without a word before
     problem = found.problems[option]
     assert problem.reason == "ambiguous" and all(figure in problem.error for figure in said), problem.error
+
+
+def test_a_figure_tied_to_no_option_is_not_a_second_figure_for_the_asked_one(demo_catalog):
+    shirt = demo_catalog.product("tailored_shirt")
+    found = find_values(shirt, "neck 40, chest 104, waist 90, sleeve 65, shoulders 46, shirt length 78",
+                        shirt.option("neck"))
+    assert values(found)["neck"] == 40 and "neck" not in found.problems

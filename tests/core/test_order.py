@@ -478,3 +478,13 @@ def test_a_quote_request_summary_says_the_need_in_round_figures(conveyor):
     selections = {**CONVEYOR, "length": 22.22, "load": 95.5, "belt": "rubber", "environment": "standard"}
     text = summary_text(conveyor, selections, quote(conveyor, selections))
     assert "- Motor (chosen for you): above motor range (needs 4.245 kW)" in text  # 22.22 x 95.5 x 0.002 = 4.24404, rounded up
+
+
+def test_the_summary_leaves_out_a_line_that_adds_nothing(conveyor):
+    selections = {"length": 6, "belt_width": 600, "load": 25, "belt": "pvc", "environment": "standard",
+                  "power": "230v_single_phase"}
+    priced = quote(conveyor, selections)
+    assert [line["amount"] for line in priced.lines][1] == 0  # the PVC belt's surcharge is still priced (and stored)
+    text = summary_text(conveyor, selections, priced)
+    assert "surcharge" not in text and "€0.00" not in text
+    assert "Frame and belt: 6 m x (300 + 0.4 x 600 mm): €3,240.00" in text
