@@ -1,14 +1,19 @@
-"""Patches to Rasa's behaviour for the CPU of a turn (issue 12), in one place.
+"""Patches to Rasa's behaviour for the CPU of a turn and for its start (issue 12), in one place.
 
-Each patch is one function named in TURN_PATCHES, with what it changes and why in its
+Each turn patch is one function named in TURN_PATCHES, with what it changes and why in its
 docstring; bot/rasa_server.py applies them all when Rasa starts (apply_turn_patches), the
 benchmark (bench/open_loop.py `--compare`, BESPOKE_BENCH_RASA_PATCHES_OFF) switches them off
 to measure each, and tests/test_rasa_patches.py fails when a Rasa upgrade moves what one
-patches.
+patches. The start patch (defer_tensorflow, at the end) is applied before Rasa is imported.
 """
 
 from __future__ import annotations
 
+import copy
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
 from typing import Any, Callable, Dict, List, Optional
 
 
@@ -464,3 +469,97 @@ def apply_turn_patches(off: str = "") -> List[str]:
     for name in applied:
         TURN_PATCHES[name]()
     return applied
+
+
+# ---------------------------------------------------------------------------------------
+# The start: Rasa without TensorFlow (issue 12: RSS <= 500 MB, ready <= 10 s)
+
+# Rasa modules imported at start by modules the server runs, and needing TensorFlow only for
+# functions the server never calls here. rasa.core.actions.action -> core.policies.policy ->
+# core.featurizers -> nlu.extractors.extractor (and crf_entity_extractor) `import
+# rasa.utils.train_utils` for a few functions, and train_utils imports
+# rasa.utils.tensorflow.callback, whose classes subclass tf.keras ones: TensorFlow's import
+# (4.4 s, ~320 MB) at every start, for a model without a TensorFlow component.
+DEFERRED_MODULES = frozenset({"rasa.utils.train_utils"})
+
+
+class _LazyModuleWithSpec(importlib.util._LazyModule):  # type: ignore[name-defined, misc]
+    """importlib's lazy module (its module is executed at the first attribute read), which
+    gives its `__spec__` without executing it: every `import` of a module already in
+    sys.modules reads `__spec__` (is it still being initialised?), so with importlib's own
+    the second `import rasa.utils.train_utils` would execute it."""
+
+    def __getattribute__(self, attr: str) -> Any:
+        if attr == "__spec__":
+            return object.__getattribute__(self, "__spec__")
+        return super().__getattribute__(attr)
+
+
+class _DeferredLoader(importlib.util.LazyLoader):
+    def exec_module(self, module: Any) -> None:
+        super().exec_module(module)
+        module.__class__ = _LazyModuleWithSpec
+
+
+class DeferModules(importlib.abc.MetaPathFinder):
+    """Finds the modules named (on sys.path, as Python's own path finder does) with a lazy
+    loader: `import` gives the module at once and executes it when an attribute of it is
+    first read, so code that needs it (a DIET model, finetuning) still gets all of it."""
+
+    def __init__(self, names: frozenset) -> None:
+        self.names = names
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name not in self.names:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _DeferredLoader(spec.loader)
+        return spec
+
+
+def read_train_schema_on_use() -> None:
+    """A model keeps its train schema (what `rasa train` ran, for finetuning) beside its
+    predict schema, and Rasa's `ModelMetadata.from_dict` imports the class of every node of
+    both: the train schema's recipe validator (DefaultV1RecipeValidator) imports DIET,
+    ResponseSelector and TED, so TensorFlow. Here the train schema imports its classes when
+    it is first used (its `nodes`: training, finetuning), then is Rasa's GraphSchema; the
+    predict schema, which serves, is read as Rasa reads it (a missing class fails the load)."""
+    from rasa.engine.graph import GraphSchema
+    from rasa.engine.storage.storage import ModelMetadata
+
+    class TrainSchemaOnUse(GraphSchema):
+        def __init__(self, serialized: Dict[str, Any]) -> None:  # no nodes yet: not the dataclass's
+            self._serialized = serialized
+
+        @property  # type: ignore[override]
+        def nodes(self) -> Dict[str, Any]:
+            nodes = GraphSchema.from_dict(copy.deepcopy(self._serialized)).nodes  # it fills in what it is given
+            self.__class__ = GraphSchema
+            del self._serialized
+            self.nodes = nodes
+            return nodes
+
+        def __eq__(self, other: object) -> bool:
+            return self.nodes == other.nodes if isinstance(other, GraphSchema) else NotImplemented
+
+    rasa_from_dict = ModelMetadata.from_dict.__func__
+
+    def from_dict(cls: type, serialized: Dict[str, Any]) -> Any:
+        metadata = rasa_from_dict(cls, {**serialized, "train_schema": {"nodes": {}}})
+        metadata.train_schema = TrainSchemaOnUse(serialized["train_schema"])
+        return metadata
+
+    from_dict.__doc__ = rasa_from_dict.__doc__
+    ModelMetadata.from_dict = classmethod(from_dict)
+
+
+def defer_tensorflow() -> None:
+    """Rasa serves without importing TensorFlow (nor keras, tensorflow_hub, ...) while no
+    component of the model needs it: the modules of DEFERRED_MODULES are executed when first
+    used, and a model's train schema is read when first used. A model with a TensorFlow
+    component (DIET, TED), training through Rasa's API, or `rasa test` import it then, as
+    Rasa always does. Before any Rasa import: a module already imported stays as it is."""
+    if not any(isinstance(finder, DeferModules) for finder in sys.meta_path):
+        sys.meta_path.insert(0, DeferModules(DEFERRED_MODULES))
+    read_train_schema_on_use()

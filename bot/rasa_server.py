@@ -1,8 +1,10 @@
-"""`rasa run` with two costs removed: the same arguments, the same server.
+"""`rasa run` with three costs removed: the same arguments, the same server.
 
-- TensorFlow Lite imports jax, when installed, for a converter Rasa never uses; jax comes
-  with TensorFlow 2.12 and costs about 2 s of every start on two cores. Refusing that one
-  import leaves TensorFlow on its documented no-jax path.
+- TensorFlow is not imported while the model has no component that needs it
+  (bot.rasa_patches.defer_tensorflow): ~320 MB and ~4 s of every start.
+- When it is imported (a model with DIET or TED), TensorFlow Lite imports jax, when
+  installed, for a converter Rasa never uses; jax comes with TensorFlow 2.12 and costs about
+  2 s on two cores. Refusing that one import leaves TensorFlow on its documented no-jax path.
 - Rasa checks every action server reply with `jsonschema.validate`, which first re-checks
   the schema itself against its meta-schema: 80 % of the CPU of a turn here (two action
   calls per turn). The replies are still validated, by a validator built once.
@@ -32,7 +34,7 @@ import sys
 from typing import Any, Optional
 
 from bot.core.limits import MAX_REQUEST_BYTES, clean_json, clean_text
-from bot.rasa_patches import apply_turn_patches
+from bot.rasa_patches import apply_turn_patches, defer_tensorflow
 from bot.scale.tracker_store import install_strict_tracker_store
 from bot.settings import Settings, SettingsError
 
@@ -175,6 +177,7 @@ def main() -> None:
     from bot.runner import quiet_third_party_warnings
 
     quiet_third_party_warnings()
+    defer_tensorflow()  # first: before anything imports Rasa
     sys.meta_path.insert(0, _RefuseJax())
     _validate_action_replies_with_one_validator()
     try:

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
+import subprocess
+import sys
+import tarfile
 
 import aiohttp
 import pytest
@@ -17,13 +21,15 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.actions.forms import FormAction
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.storage import ModelMetadata
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_patches
-from bot.rasa_patches import STORED_EVENTS, TURN_PATCHES, apply_turn_patches
+from bot.local import ROOT
+from bot.rasa_patches import DEFERRED_MODULES, STORED_EVENTS, TURN_PATCHES, apply_turn_patches, read_train_schema_on_use
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -41,8 +47,9 @@ def undo_patches(monkeypatch):
                          (SQLTrackerStore, "retrieve"),
                          (SQLTrackerStore, "__init__"), (tracker_store, "create_engine_kwargs"),
                          (EndpointConfig, "session"), (FormAction, "run"),
-                         (RemoteAction, "_validate_action_result"), (DaskGraphRunner, "run")):
-        monkeypatch.setattr(target, name, getattr(target, name) if target is not Event else target.__dict__[name])
+                         (RemoteAction, "_validate_action_result"), (DaskGraphRunner, "run"),
+                         (ModelMetadata, "from_dict")):
+        monkeypatch.setattr(target, name, target.__dict__[name] if target in (Event, ModelMetadata) else getattr(target, name))
 
 
 def parameters(function) -> list:
@@ -451,3 +458,86 @@ async def test_the_model_graph_runs_the_same_nodes_without_dask_with_the_same_re
     # nodes that do not need each other may come in another order.
     assert [run[:3] for run in runs] == [run[:3] for run in rasa_runs]
     assert [sorted(run[3]) for run in runs] == [sorted(run[3]) for run in rasa_runs]
+
+
+# ---------------------------------------------------------------------------------------
+# defer_tensorflow (applied before Rasa is imported, so checked in a Python of its own)
+
+SERVE_WITHOUT_TENSORFLOW = """
+import asyncio, json, sys
+
+from bot.rasa_patches import DEFERRED_MODULES, defer_tensorflow
+
+if sys.argv[2] == "patched":
+    defer_tensorflow()
+import rasa.core.run  # everything `rasa run` imports before it serves
+from rasa.core.agent import load_agent
+
+TENSORFLOW = ("tensorflow", "keras", "tensorflow_hub", "tensorflow_text")
+
+def tensorflow_modules():
+    return sorted(name for name in sys.modules if name.split(".")[0] in TENSORFLOW)
+
+async def serve():
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    agent = await load_agent(model_path=sys.argv[1])
+    parsed = await agent.parse_message("hi")
+    tracker = DialogueStateTracker.from_events("defer-tensorflow", [
+        ActionExecuted("action_listen"), UserUttered("hi", parsed["intent"], parsed["entities"])],
+        slots=agent.domain.slots)
+    prediction = agent.processor._predict_next_with_tracker(tracker)
+    return parsed["intent"]["name"], agent.domain.action_names_or_texts[prediction.max_confidence_index]
+
+intent, action = asyncio.run(serve())
+served_with = tensorflow_modules()
+deferred = {name: type(sys.modules[name]).__name__ for name in DEFERRED_MODULES}
+# What needs TensorFlow still gets all of it: a deferred module's functions, DIET's class.
+import rasa.utils.train_utils
+split = rasa.utils.train_utils.init_split_entities(False, True)
+then = "tensorflow" in sys.modules
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+print(json.dumps({"intent": intent, "action": action, "served_with": served_with, "deferred": deferred,
+                  "split": split, "then": then, "diet": DIETClassifier.__name__,
+                  "train_utils": type(sys.modules["rasa.utils.train_utils"]).__name__}))
+"""
+
+
+def serve_in_new_python(model, mode: str) -> dict:
+    """SERVE_WITHOUT_TENSORFLOW's findings, in a Python that has imported nothing yet."""
+    result = subprocess.run([sys.executable, "-c", SERVE_WITHOUT_TENSORFLOW, str(model), mode], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_rasa_serves_our_model_without_tensorflow_and_imports_it_for_what_needs_it(trained_model):
+    served = serve_in_new_python(trained_model, "patched")
+    assert served["intent"] == "greet" and served["action"] == "action_list_products"  # the NLU and the policies
+    assert served["served_with"] == []  # neither TensorFlow nor keras, tensorflow_hub, tensorflow_text
+    assert served["deferred"] == dict.fromkeys(DEFERRED_MODULES, "_LazyModuleWithSpec")
+    assert served["split"] == {"split_entities_by_comma": False} and served["then"] is True  # imported for it
+    assert served["diet"] == "DIETClassifier"
+    assert served["train_utils"] == "module"  # executed, an ordinary module from then on
+
+
+def test_without_the_patch_rasa_imports_tensorflow_to_serve(trained_model):
+    """The premise: the day a Rasa upgrade no longer imports TensorFlow to serve, the patch can go."""
+    assert "tensorflow" in serve_in_new_python(trained_model, "plain")["served_with"]
+
+
+def test_the_train_schema_is_read_when_used_as_rasa_reads_it(trained_model):
+    with tarfile.open(trained_model) as archive:
+        member = next(m for m in archive.getmembers() if m.name.endswith("metadata.json"))
+        serialized = json.load(archive.extractfile(member))
+    assert parameters(ModelMetadata.from_dict.__func__) == ["cls", "serialized"]
+    rasa_metadata = ModelMetadata.from_dict(json.loads(json.dumps(serialized)))
+    read_train_schema_on_use()
+    metadata = ModelMetadata.from_dict(json.loads(json.dumps(serialized)))
+    assert "_serialized" in vars(metadata.train_schema)  # no class imported yet
+    assert metadata.predict_schema == rasa_metadata.predict_schema
+    assert metadata.train_schema == rasa_metadata.train_schema  # read now, with Rasa's own from_dict
+    assert type(metadata.train_schema) is type(rasa_metadata.train_schema)
+    assert metadata.as_dict() == rasa_metadata.as_dict()  # (two Domains of one dict are never ==)

@@ -4,7 +4,8 @@ another local user or a forger would see it: no secret in any process's command 
 and the action server listening on 127.0.0.1 only; the data folder 0700 and its databases
 0600; forged calls to the action server refused before any action runs; the action server
 killed -9 in the middle of an order comes back and the order completes; `ready` said once
-all serve, without third-party warnings."""
+all serve, without third-party warnings; no process loads TensorFlow (issue 12: Rasa's memory
+and start), Rasa answering order turns without it."""
 
 from __future__ import annotations
 
@@ -110,6 +111,22 @@ def test_rasa_and_the_action_server_listen_on_loopback_only(run):
     for port in (run.rasa_port, run.actions_port):
         addresses = listening(port)
         assert addresses and set(addresses) <= {"0100007F", "00000000000000000000000001000000"}, (port, addresses)
+
+
+def mapped_tensorflow(pid: int) -> List[str]:
+    """The files of a TensorFlow distribution (tensorflow, its .libs, tensorflow_text, ...)
+    mapped into a process: its shared libraries are there once it is imported."""
+    lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    return sorted({line.split()[-1] for line in lines if "/site-packages/tensorflow" in line})
+
+
+def test_rasa_answers_order_turns_and_no_process_has_loaded_tensorflow(run):
+    sender = f"processes-{uuid.uuid4().hex[:8]}"
+    replies = run.converse(sender, ["hi", *PC[:2]])
+    assert "Which processor (CPU)" in texts(replies[1]) and "AMD Ryzen 7 7800X3D" in texts(replies[2])
+    for module in ("bot.rasa_server", "bot.action_server", "bot.server"):
+        pid = server_pid(run, module)
+        assert pid and mapped_tensorflow(pid) == [], module
 
 
 def test_the_data_folder_and_databases_are_this_users_only(run):
