@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from functools import lru_cache
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.core.catalog import Catalog
 from bot.core.values import normalize
@@ -28,8 +29,9 @@ MATCH_THRESHOLD = 0.50
 # ... with a kind's example questions to count as of that kind.
 KIND_THRESHOLD = 0.50
 
-# ... with a use ("video editing") named in the catalog.
-USE_THRESHOLD = 0.45
+# ... between a few words of the text and a use ("video editing") named in the catalog, both
+# as word forms (measured: tests/core/test_uses.py).
+USE_THRESHOLD = 0.55
 
 # Below the threshold but above this, an FAQ entry is offered as what the customer may have
 # meant, beside the honest "I don't know" (measured in tests/core/test_knowledge.py).
@@ -113,13 +115,13 @@ class TextIndex:
     within words), so misspellings and other forms of a word still share most of them."""
 
     def __init__(self, documents: Sequence[Tuple[Any, str]], analyzer: str = "char_wb",
-                 ngram_range: Tuple[int, int] = (2, 4)):
+                 ngram_range: Tuple[int, int] = (2, 4), preprocessor: Callable[[str], str] = normalize):
         from sklearn.feature_extraction.text import TfidfVectorizer  # 4 s to import: only when built
 
         self.labels = [label for label, _ in documents]
         self._cache: Dict[str, List[Tuple[Any, float]]] = {}  # a turn asks about one text several times
         self._vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, sublinear_tf=True,
-                                           preprocessor=normalize, token_pattern=r"(?u)\b\w+\b")
+                                           preprocessor=preprocessor, token_pattern=r"(?u)\b\w+\b")
         self._matrix = self._vectorizer.fit_transform([text for _, text in documents]) if documents else None
 
     def scores(self, text: str) -> List[Tuple[Any, float]]:
@@ -140,6 +142,28 @@ class TextIndex:
             if score > best.get(label, 0.0):
                 best[label] = float(score)
         return sorted(best.items(), key=lambda item: -item[1])
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def word_forms(text: str) -> List[str]:
+    """The text's words that carry meaning, each as its Snowball stem: "for editing my videos"
+    -> ["edit", "video"], "gamers" -> ["gamer"], "games" and "gaming" -> ["game"]. English
+    stop words (scikit-learn's list) go: "for my wedding" and "weddings" are both ["wed"]."""
+    stop = _stop_words()
+    return _stemmer().stemWords([word for word in normalize(text).split() if word not in stop])
 
 
 def _topic_documents(catalog: Catalog) -> List[Tuple[Topic, str]]:
@@ -172,8 +196,16 @@ class Knowledge:
                                ngram_range=(3, 5))  # measured: longer n-grams tell the kinds apart better
         uses = sorted({use for product in catalog.products for option in product.options
                        for value in option.values for use in value.uses})
-        self.uses = TextIndex([(use, use) for use in uses])
+        # Uses as word forms, matched against a few words of the text at a time (a span as long
+        # as the use at least), so the rest of a sentence does not dilute them: "a PC for a gamer"
+        # is "gaming", "for editing videos" is "video editing"; n-grams of 2 to 5 letters of the
+        # stems also forgive misspellings ("vidoe") and agent nouns ("gamer" beside "game").
+        self._use_forms = {use: " ".join(word_forms(use)) or normalize(use) for use in uses}
+        self.uses = TextIndex([(use, forms) for use, forms in self._use_forms.items()], ngram_range=(2, 5),
+                              preprocessor=str)
+        self._longest_use = max((len(forms.split()) for forms in self._use_forms.values()), default=1)
         self._frames: Dict[QuestionKind, frozenset] = {}
+        self.frame_words: Optional[set] = None  # advice.described_answer's, built on first use
 
     def without_frame(self, text: str) -> str:
         """The text without the words of its kind's example questions when it is a "do you
@@ -201,9 +233,22 @@ class Knowledge:
             return scored[0][0]
         return None
 
+    def use_scores(self, text: str) -> List[Tuple[str, float]]:
+        """Each use with its best score over the text's spans of word forms, best first. A span
+        has at least as many words as the use ("my father" is not "hot weather" by "ather")."""
+        forms = word_forms(text)
+        best: Dict[str, float] = {}
+        for length in range(1, min(len(forms), self._longest_use + 1) + 1):
+            for start in range(len(forms) - length + 1):
+                for use, score in self.uses.scores(" ".join(forms[start:start + length])):
+                    if length >= len(self._use_forms[use].split()) and score > best.get(use, 0.0):
+                        best[use] = score
+        return sorted(best.items(), key=lambda item: -item[1])
+
     def uses_named(self, text: str) -> List[str]:
-        """The catalog's uses the text names ("for editing videos" -> "video editing"), best first."""
-        scored = self.uses.scores(text)
+        """The catalog's uses the text names ("for editing videos" -> "video editing", "a PC for
+        a gamer" -> "gaming"), best first."""
+        scored = self.use_scores(text)
         if not scored or scored[0][1] < USE_THRESHOLD:
             return []
         top = scored[0][1]
