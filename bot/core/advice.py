@@ -77,7 +77,9 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
         # of the one being asked
         target = about[0] if about else (product, focus) if product is not None and focus is not None else None
         if target is not None and target[1].kind == "choice":
-            return _overview(*target)
+            # "which cpu has the most cores?": the values whose descriptions speak of it
+            described = described_answer(catalog, text, target[0], [target[1]])
+            return described if described.known else _overview(*target)
     if single:
         p, option, value = single[0]
         best = knowledge.best(text, (TopicKind.OPTION, TopicKind.VALUE))
@@ -93,9 +95,9 @@ def described_answer(catalog: Catalog, text: str, product: Optional[Product] = N
     """"Which fabric is least likely to crease?": the values whose catalog description speaks
     of what the question asks about (a word form they share: "crease" in "creases easily" and
     "resists creasing"), each with what the catalog says of it, quoted and never judged or
-    chosen. The question's words that name the catalog's products, options and values or say
-    what kind of question it is do not count. `only`: the options it may be about."""
-    asked = set(word_forms(text)) - _catalog_words(catalog)
+    chosen. The question's words that name the catalog's products and options or say what kind
+    of question it is do not count. `only`: the options it may be about."""
+    asked = set(word_forms(text)) - _frame_words(catalog)
     if not asked:
         return unknown()
     products = [product] if product is not None else list(catalog.products)
@@ -106,7 +108,7 @@ def described_answer(catalog: Catalog, text: str, product: Optional[Product] = N
             if option.kind != "choice" or (wanted and option.id not in wanted):
                 continue
             for value in sorted(option.in_stock_values, key=lambda v: v.price):
-                if value.description and asked & set(word_forms(value.description)):
+                if value.description and any(_same_word(a, d) for a in asked for d in word_forms(value.description)):
                     rows.append(f"- {value.name} ({price_text(p, value)}): {value.description}")
                     topics.append(Topic(TopicKind.VALUE, p.id, option.id, value.id))
     if not rows:
@@ -115,9 +117,18 @@ def described_answer(catalog: Catalog, text: str, product: Optional[Product] = N
                   + "\nThe choice is yours.", topics)
 
 
-def _catalog_words(catalog: Catalog) -> set:
-    """Word forms that name the catalog's products, options and values, or frame a question
-    ("which is best for", "do you make"): not what a question asks about."""
+def _same_word(asked: str, described: str) -> bool:
+    """Two stems of one word: equal, or one begins with the other of four letters or more
+    (Snowball keeps superlatives and suffixes whole: "softest" is "soft", "breathable" is
+    "breath"; figures are never forms of each other)."""
+    shorter, longer = sorted((asked, described), key=len)
+    return asked == described or (len(shorter) >= 4 and longer.startswith(shorter) and not shorter.isdigit())
+
+
+def _frame_words(catalog: Catalog) -> set:
+    """Word forms that name the catalog's products and options, or frame a question ("which is
+    best for", "do you make"): not what a question asks about. Value names count (the CPUs'
+    "Core" is what "which cpu has the most cores?" asks about)."""
     found = knowledge_of(catalog).frame_words
     if found is None:
         texts = [example for examples in KIND_EXAMPLES.values() for example in examples]
@@ -125,8 +136,6 @@ def _catalog_words(catalog: Catalog) -> set:
             texts += [product.name, *product.synonyms]
             for option in product.options:
                 texts += [option.name, *option.synonyms, option.question]
-                for value in option.values:
-                    texts += [value.name, *value.synonyms]
         found = knowledge_of(catalog).frame_words = {form for text in texts for form in word_forms(text)}
     return found
 

@@ -165,6 +165,20 @@ def test_a_quality_asked_about_is_answered_from_the_descriptions_that_speak_of_i
     assert "Oxford" not in found.text and "Poplin" not in found.text and "choice is yours" in found.text
 
 
+@pytest.mark.parametrize("product_id, text, listed, left_out", [
+    ("custom_pc", "which cpu has the most cores?", ["10 cores", "20 cores", "16 cores"], []),
+    ("tailored_shirt", "which fabric is the softest", ["Twill, navy"], ["Linen", "Oxford"]),
+    ("tailored_shirt", "which one breathes best in the heat, the fabric I mean", ["Linen, natural"], ["Twill"]),
+])
+def test_a_description_word_in_another_form_is_found(demo, product_id, text, listed, left_out):
+    """"cores" beside the CPUs' "Core" names, "softest" beside "Soft", "breathes" beside
+    "breathable": quoted from the descriptions, nothing chosen."""
+    product = demo.product(product_id)
+    found = answer(demo, text, product, advice_first=True, focus=product.options[0])
+    assert found.kind == AnswerKind.DESCRIBED, found.text
+    assert all(word in found.text for word in listed) and not any(word in found.text for word in left_out), found.text
+
+
 def test_a_quality_no_description_speaks_of_gets_no_description_answer(demo):
     """"which fabric shrinks the least?": no description says; the fabrics' own list (the option's
     help), never values picked by an unrelated word."""
