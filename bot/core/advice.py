@@ -10,7 +10,7 @@ from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.knowledge_answers import (
     Answer, AnswerKind, options_named, price_answer, price_text, products_named, unknown, value_line, values_named,
 )
-from bot.core.knowledge_index import KIND_EXAMPLES, QuestionKind, Topic, TopicKind, knowledge_of, word_forms
+from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_of, word_forms
 from bot.core.phrases import name_list
 from bot.core.pricing import money
 from bot.core.rules import valid_values, violations
@@ -97,7 +97,7 @@ def described_answer(catalog: Catalog, text: str, product: Optional[Product] = N
     "resists creasing"), each with what the catalog says of it, quoted and never judged or
     chosen. The question's words that name the catalog's products and options or say what kind
     of question it is do not count. `only`: the options it may be about."""
-    asked = set(word_forms(text)) - _frame_words(catalog)
+    asked = set(word_forms(text)) - knowledge_of(catalog).frame_words
     if not asked:
         return unknown()
     products = [product] if product is not None else list(catalog.products)
@@ -123,21 +123,6 @@ def _same_word(asked: str, described: str) -> bool:
     "breath"; figures are never forms of each other)."""
     shorter, longer = sorted((asked, described), key=len)
     return asked == described or (len(shorter) >= 4 and longer.startswith(shorter) and not shorter.isdigit())
-
-
-def _frame_words(catalog: Catalog) -> set:
-    """Word forms that name the catalog's products and options, or frame a question ("which is
-    best for", "do you make"): not what a question asks about. Value names count (the CPUs'
-    "Core" is what "which cpu has the most cores?" asks about)."""
-    found = knowledge_of(catalog).frame_words
-    if found is None:
-        texts = [example for examples in KIND_EXAMPLES.values() for example in examples]
-        for product in catalog.products:
-            texts += [product.name, *product.synonyms]
-            for option in product.options:
-                texts += [option.name, *option.synonyms, option.question]
-        found = knowledge_of(catalog).frame_words = {form for text in texts for form in word_forms(text)}
-    return found
 
 
 def uses_advice(catalog: Catalog, product: Product, text: str) -> Optional[Answer]:

@@ -133,6 +133,15 @@ class TextIndex:
             cached = self._cache[text] = self._scores(text)
         return list(cached)
 
+    def similarities(self, texts: Sequence[str]) -> Any:
+        """The cosine of each text (rows) with each document (columns, in `labels` order), in
+        one matrix product: a message's spans in one call, not one each."""
+        import numpy
+
+        if self._matrix is None or not texts:
+            return numpy.zeros((len(texts), len(self.labels)))
+        return (self._vectorizer.transform(list(texts)) @ self._matrix.T).toarray()
+
     def _scores(self, text: str) -> List[Tuple[Any, float]]:
         if self._matrix is None or not normalize(text):
             return []
@@ -151,6 +160,12 @@ def _stemmer() -> Any:
     return snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=8192)
+def _stem(word: str) -> str:
+    """Snowball's stem (pure Python, about 0.1 ms a word: kept, customers reuse their words)."""
+    return _stemmer().stemWord(word)
+
+
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -163,7 +178,7 @@ def word_forms(text: str) -> List[str]:
     -> ["edit", "video"], "gamers" -> ["gamer"], "games" and "gaming" -> ["game"]. English
     stop words (scikit-learn's list) go: "for my wedding" and "weddings" are both ["wed"]."""
     stop = _stop_words()
-    return _stemmer().stemWords([word for word in normalize(text).split() if word not in stop])
+    return [_stem(word) for word in normalize(text).split() if word not in stop]
 
 
 def _topic_documents(catalog: Catalog) -> List[Tuple[Topic, str]]:
@@ -203,9 +218,19 @@ class Knowledge:
         self._use_forms = {use: " ".join(word_forms(use)) or normalize(use) for use in uses}
         self.uses = TextIndex([(use, forms) for use, forms in self._use_forms.items()], ngram_range=(2, 5),
                               preprocessor=str)
-        self._longest_use = max((len(forms.split()) for forms in self._use_forms.values()), default=1)
+        self._use_lengths = {use: len(forms.split()) for use, forms in self._use_forms.items()}
+        self._longest_use = max(self._use_lengths.values(), default=1)
+        self._use_cache: Dict[str, List[Tuple[str, float]]] = {}
         self._frames: Dict[QuestionKind, frozenset] = {}
-        self.frame_words: Optional[set] = None  # advice.described_answer's, built on first use
+        # Word forms that name the catalog's products and options or frame a question ("which is
+        # best for", "do you make"): not what a question asks about (advice.described_answer).
+        # Value names count: the CPUs' "Core" is what "which cpu has the most cores?" asks about.
+        framing = [example for examples in KIND_EXAMPLES.values() for example in examples]
+        for product in catalog.products:
+            framing += [product.name, *product.synonyms]
+            for option in product.options:
+                framing += [option.name, *option.synonyms, option.question]
+        self.frame_words = frozenset(form for text in framing for form in word_forms(text))
 
     def without_frame(self, text: str) -> str:
         """The text without the words of its kind's example questions when it is a "do you
@@ -236,14 +261,27 @@ class Knowledge:
     def use_scores(self, text: str) -> List[Tuple[str, float]]:
         """Each use with its best score over the text's spans of word forms, best first. A span
         has at least as many words as the use ("my father" is not "hot weather" by "ather")."""
+        cached = self._use_cache.get(text)
+        if cached is not None:
+            return list(cached)
+        import numpy
+
         forms = word_forms(text)
+        spans = {" ".join(forms[start:start + length]): length
+                 for length in range(1, min(len(forms), self._longest_use + 1) + 1)
+                 for start in range(len(forms) - length + 1)}
         best: Dict[str, float] = {}
-        for length in range(1, min(len(forms), self._longest_use + 1) + 1):
-            for start in range(len(forms) - length + 1):
-                for use, score in self.uses.scores(" ".join(forms[start:start + length])):
-                    if length >= len(self._use_forms[use].split()) and score > best.get(use, 0.0):
-                        best[use] = score
-        return sorted(best.items(), key=lambda item: -item[1])
+        if spans:
+            similarities = self.uses.similarities(list(spans))
+            long_enough = numpy.array(list(spans.values()))[:, None] >= \
+                numpy.array([self._use_lengths[use] for use in self.uses.labels])[None, :]
+            for use, score in zip(self.uses.labels, (similarities * long_enough).max(axis=0), strict=True):
+                if score > 0:
+                    best[use] = float(score)
+        if len(self._use_cache) > 32:
+            self._use_cache.clear()
+        found = self._use_cache[text] = sorted(best.items(), key=lambda item: -item[1])
+        return list(found)
 
     def uses_named(self, text: str) -> List[str]:
         """The catalog's uses the text names ("for editing videos" -> "video editing", "a PC for
