@@ -8,6 +8,11 @@ cheapest, a comparison, "is it enough for", "do you make") is read the same way,
 few general example questions of each kind. The thresholds and the figures behind them are
 measured on labelled questions in tests/core/test_knowledge.py.
 
+What a product is for (the values' `uses`) is matched by word form: the text's words as
+Snowball stems without English stop words, a few at a time, against each use the same way
+("a PC for a gamer" is "gaming", "editing videos" is "video editing"); measured on labelled
+phrasings in tests/core/test_uses.py.
+
 The answers built from these matches are in bot/core/knowledge.py (and its helpers
 knowledge_answers.py and advice.py).
 """
