@@ -295,7 +295,13 @@ class Knowledge:
         if not scored or scored[0][1] < USE_THRESHOLD:
             return []
         top = scored[0][1]
-        return [use for use, score in scored if score >= max(USE_THRESHOLD, top - 0.1)]
+        near = [(use, score) for use, score in scored if score >= max(USE_THRESHOLD, top - 0.1)]
+        # "my beach wedding" is "beach weddings", not also "weddings": a use inside a longer one
+        # that scored as well goes
+        forms = {use: set(self._use_forms[use].split()) for use, _ in near}
+        return [use for use, score in near
+                if not any(other != use and forms[use] < forms[other] and other_score >= score
+                           for other, other_score in near)]
 
 
 _built: Dict[int, Tuple[Catalog, Knowledge]] = {}

@@ -140,6 +140,12 @@ def test_a_person_or_a_place_is_no_use(demo, text):
     assert knowledge_of(demo).uses_named(text) == []
 
 
+def test_a_use_inside_a_longer_one_found_as_well_is_not_said_twice(demo):
+    """"for my beach wedding" read "For beach weddings or weddings, our catalog lists"."""
+    assert knowledge_of(demo).uses_named("a linen shirt for my beach wedding") == ["beach weddings"]
+    assert set(knowledge_of(demo).uses_named("for the beach weddings this summer")) == {"beach weddings", "summer"}
+
+
 @pytest.mark.parametrize("text, opening", [
     ("what do you recommend for my wedding?", "For weddings, our catalog lists:"),
     ("which fabric for the office?", "For the office, our catalog lists:"),
