@@ -4,14 +4,13 @@ from the catalog's prices, descriptions, uses and rules. Lists and compares; nev
 
 from __future__ import annotations
 
-import re
 from typing import List, Optional, Sequence
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.knowledge_answers import (
     Answer, AnswerKind, options_named, price_answer, price_text, products_named, unknown, value_line, values_named,
 )
-from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_of
+from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_of, word_forms
 from bot.core.phrases import name_list
 from bot.core.pricing import money
 from bot.core.rules import valid_values, violations
@@ -22,12 +21,15 @@ ADVICE_KINDS = (QuestionKind.CHEAPEST, QuestionKind.COMPARE, QuestionKind.ENOUGH
 
 
 def fits_use(value: ChoiceValue, use: str) -> bool:
-    """Whether the catalog says `value` is for `use`: in its uses, its own names (the
-    environment "Food-grade" is called "bakery" too) or its description's words."""
-    use = use.lower()
-    if use in {u.lower() for u in value.uses} | {s.lower() for s in value.synonyms} | {value.name.lower()}:
+    """Whether the catalog says `value` is for `use`: in its uses or its own names (the
+    environment "Food-grade" is called "bakery" too), each as word forms ("bakeries" is
+    "bakery"), or every word of the use among its description's words."""
+    forms = word_forms(use)
+    if not forms:
+        return False
+    if any(word_forms(text) == forms for text in (*value.uses, *value.synonyms, value.name)):
         return True
-    return bool(value.description and re.search(rf"\b{re.escape(use)}\b", value.description.lower()))
+    return bool(value.description) and set(forms) <= set(word_forms(value.description))
 
 
 def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None, asked: bool = True,
@@ -60,7 +62,7 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     # customer asks about ("bakery" is a name of the Food-grade environment): the product's advice
     single = [(p, option, values[0]) for p, option, values in named if len(values) == 1
               and not (uses and kind == QuestionKind.RECOMMEND
-                       and any(use.lower() in {s.lower() for s in values[0].synonyms} for use in uses))]
+                       and any(word_forms(use) in [word_forms(s) for s in values[0].synonyms] for use in uses))]
     fits = [(p, option, value, target) for p, option, value in single for q, target in about if q is p]
     if fits and not uses:  # "which case do I need for the 4080?": what the rules allow beside it
         return _what_fits(*fits[0])
@@ -75,7 +77,9 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
         # of the one being asked
         target = about[0] if about else (product, focus) if product is not None and focus is not None else None
         if target is not None and target[1].kind == "choice":
-            return _overview(*target)
+            # "which cpu has the most cores?": the values whose descriptions speak of it
+            described = described_answer(catalog, text, target[0], [target[1]])
+            return described if described.known else _overview(*target)
     if single:
         p, option, value = single[0]
         best = knowledge.best(text, (TopicKind.OPTION, TopicKind.VALUE))
@@ -84,6 +88,41 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
         return Answer(AnswerKind.VALUE, value_line(p, option, value).lstrip("- "),
                       [Topic(TopicKind.VALUE, p.id, option.id, value.id)])
     return unknown()
+
+
+def described_answer(catalog: Catalog, text: str, product: Optional[Product] = None,
+                     only: Sequence[Option] = ()) -> Answer:
+    """"Which fabric is least likely to crease?": the values whose catalog description speaks
+    of what the question asks about (a word form they share: "crease" in "creases easily" and
+    "resists creasing"), each with what the catalog says of it, quoted and never judged or
+    chosen. The question's words that name the catalog's products and options or say what kind
+    of question it is do not count. `only`: the options it may be about."""
+    asked = set(word_forms(text)) - knowledge_of(catalog).frame_words
+    if not asked:
+        return unknown()
+    products = [product] if product is not None else list(catalog.products)
+    wanted = {option.id for option in only}
+    rows, topics = [], []
+    for p in products:
+        for option in p.options:
+            if option.kind != "choice" or (wanted and option.id not in wanted):
+                continue
+            for value in sorted(option.in_stock_values, key=lambda v: v.price):
+                if value.description and any(_same_word(a, d) for a in asked for d in word_forms(value.description)):
+                    rows.append(f"- {value.name} ({price_text(p, value)}): {value.description}")
+                    topics.append(Topic(TopicKind.VALUE, p.id, option.id, value.id))
+    if not rows:
+        return unknown()
+    return Answer(AnswerKind.DESCRIBED, "Here is what our catalog says about that:\n" + "\n".join(rows)
+                  + "\nThe choice is yours.", topics)
+
+
+def _same_word(asked: str, described: str) -> bool:
+    """Two stems of one word: equal, or one begins with the other of four letters or more
+    (Snowball keeps superlatives and suffixes whole: "softest" is "soft", "breathable" is
+    "breath"; figures are never forms of each other)."""
+    shorter, longer = sorted((asked, described), key=len)
+    return asked == described or (len(shorter) >= 4 and longer.startswith(shorter) and not shorter.isdigit())
 
 
 def uses_advice(catalog: Catalog, product: Product, text: str) -> Optional[Answer]:
@@ -123,7 +162,7 @@ def _enough(product: Product, option: Option, value: ChoiceValue, uses: List[str
         verdict = f" We don't list it for {use}."
     others = [v for v in option.in_stock_values if fits_use(v, use) and v.id != value.id]
     if others:
-        verdict += f" For {use} we also list: " + name_list(
+        verdict += f" For {use}, we also list: " + name_list(
             (f"{v.name} ({price_text(product, v)})" for v in sorted(others, key=lambda v: v.price)), "and") + "."
     return Answer(AnswerKind.ENOUGH, head + verdict, [topic])
 
@@ -175,7 +214,8 @@ def _recommendation(products: List[Product], uses: List[str], only: Sequence[Opt
         return Answer(broader.kind, f"Our catalog lists no {names} for {uses[0]}. " + broader.text, broader.topics)
     if not rows:
         return unknown()
-    text = f"For {name_list(uses[:2], 'or')} our catalog lists:\n" + "\n".join(rows) + \
+    # The uses read after "for" as the catalog writes them ("weddings", "the office").
+    text = f"For {name_list(uses[:2], 'or')}, our catalog lists:\n" + "\n".join(rows) + \
         "\nThe choice is yours; I'll check whatever you pick against the rest of the order."
     return Answer(AnswerKind.RECOMMENDATION, text, topics)
 

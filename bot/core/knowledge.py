@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Optional
 
 from bot.core import knowledge_index
-from bot.core.advice import ADVICE_KINDS, advice_answer
+from bot.core.advice import ADVICE_KINDS, advice_answer, described_answer
 from bot.core.catalog import Catalog, Option, Product
 from bot.core.knowledge_answers import (
     UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, makes_answer, price_answer, product_list,
@@ -122,8 +122,22 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
         found = attempt(catalog, text, product, asked=advice_first, focus=focus) if attempt is advice_answer else \
             attempt(catalog, text, product)
         if found.known:
-            return found
-    return _unknown_with_suggestions(catalog, knowledge, text)
+            return _narrowed(catalog, text, product, found)
+    described = described_answer(catalog, text, product)
+    return described if described.known else _unknown_with_suggestions(catalog, knowledge, text)
+
+
+def _narrowed(catalog: Catalog, text: str, product: Optional[Product], found: Answer) -> Answer:
+    """"Which fabric is least likely to crease?" matches the fabric option, whose help lists
+    every fabric: the values whose descriptions speak of creasing answer it instead."""
+    if found.kind != AnswerKind.HELP or not found.topics:
+        return found
+    topic = found.topics[0]
+    option = catalog.product(topic.product_id).option(topic.option_id)
+    if option.kind != "choice":
+        return found
+    described = described_answer(catalog, text, catalog.product(topic.product_id), [option])
+    return described if described.known else found
 
 
 def _unknown_with_suggestions(catalog: Catalog, knowledge: Knowledge, text: str) -> Answer:

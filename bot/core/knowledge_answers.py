@@ -29,6 +29,7 @@ class AnswerKind(str, Enum):
     COMPARISON = "comparison"
     ENOUGH = "enough"
     RECOMMENDATION = "recommendation"
+    DESCRIBED = "described"  # what the catalog's descriptions say of a quality asked about ("creases")
     UNKNOWN = "unknown"
 
 

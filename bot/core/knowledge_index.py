@@ -8,6 +8,11 @@ cheapest, a comparison, "is it enough for", "do you make") is read the same way,
 few general example questions of each kind. The thresholds and the figures behind them are
 measured on labelled questions in tests/core/test_knowledge.py.
 
+What a product is for (the values' `uses`) is matched by word form: the text's words as
+Snowball stems without English stop words, a few at a time, against each use the same way
+("a PC for a gamer" is "gaming", "editing videos" is "video editing"); measured on labelled
+phrasings in tests/core/test_uses.py.
+
 The answers built from these matches are in bot/core/knowledge.py (and its helpers
 knowledge_answers.py and advice.py).
 """
@@ -16,7 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from functools import lru_cache
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.core.catalog import Catalog
 from bot.core.values import normalize
@@ -28,8 +34,9 @@ MATCH_THRESHOLD = 0.50
 # ... with a kind's example questions to count as of that kind.
 KIND_THRESHOLD = 0.50
 
-# ... with a use ("video editing") named in the catalog.
-USE_THRESHOLD = 0.45
+# ... between a few words of the text and a use ("video editing") named in the catalog, both
+# as word forms (measured: tests/core/test_uses.py).
+USE_THRESHOLD = 0.55
 
 # Below the threshold but above this, an FAQ entry is offered as what the customer may have
 # meant, beside the honest "I don't know" (measured in tests/core/test_knowledge.py).
@@ -113,13 +120,13 @@ class TextIndex:
     within words), so misspellings and other forms of a word still share most of them."""
 
     def __init__(self, documents: Sequence[Tuple[Any, str]], analyzer: str = "char_wb",
-                 ngram_range: Tuple[int, int] = (2, 4)):
+                 ngram_range: Tuple[int, int] = (2, 4), preprocessor: Callable[[str], str] = normalize):
         from sklearn.feature_extraction.text import TfidfVectorizer  # 4 s to import: only when built
 
         self.labels = [label for label, _ in documents]
         self._cache: Dict[str, List[Tuple[Any, float]]] = {}  # a turn asks about one text several times
         self._vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, sublinear_tf=True,
-                                           preprocessor=normalize, token_pattern=r"(?u)\b\w+\b")
+                                           preprocessor=preprocessor, token_pattern=r"(?u)\b\w+\b")
         self._matrix = self._vectorizer.fit_transform([text for _, text in documents]) if documents else None
 
     def scores(self, text: str) -> List[Tuple[Any, float]]:
@@ -131,6 +138,15 @@ class TextIndex:
             cached = self._cache[text] = self._scores(text)
         return list(cached)
 
+    def similarities(self, texts: Sequence[str]) -> Any:
+        """The cosine of each text (rows) with each document (columns, in `labels` order), in
+        one matrix product: a message's spans in one call, not one each."""
+        import numpy
+
+        if self._matrix is None or not texts:
+            return numpy.zeros((len(texts), len(self.labels)))
+        return (self._vectorizer.transform(list(texts)) @ self._matrix.T).toarray()
+
     def _scores(self, text: str) -> List[Tuple[Any, float]]:
         if self._matrix is None or not normalize(text):
             return []
@@ -140,6 +156,34 @@ class TextIndex:
             if score > best.get(label, 0.0):
                 best[label] = float(score)
         return sorted(best.items(), key=lambda item: -item[1])
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=8192)
+def _stem(word: str) -> str:
+    """Snowball's stem (pure Python, about 0.1 ms a word: kept, customers reuse their words)."""
+    return _stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def word_forms(text: str) -> List[str]:
+    """The text's words that carry meaning, each as its Snowball stem: "for editing my videos"
+    -> ["edit", "video"], "gamers" -> ["gamer"], "games" and "gaming" -> ["game"]. English
+    stop words (scikit-learn's list) go: "for my wedding" and "weddings" are both ["wed"]."""
+    stop = _stop_words()
+    return [_stem(word) for word in normalize(text).split() if word not in stop]
 
 
 def _topic_documents(catalog: Catalog) -> List[Tuple[Topic, str]]:
@@ -172,8 +216,26 @@ class Knowledge:
                                ngram_range=(3, 5))  # measured: longer n-grams tell the kinds apart better
         uses = sorted({use for product in catalog.products for option in product.options
                        for value in option.values for use in value.uses})
-        self.uses = TextIndex([(use, use) for use in uses])
+        # Uses as word forms, matched against a few words of the text at a time (a span as long
+        # as the use at least), so the rest of a sentence does not dilute them: "a PC for a gamer"
+        # is "gaming", "for editing videos" is "video editing"; n-grams of 2 to 5 letters of the
+        # stems also forgive misspellings ("vidoe") and agent nouns ("gamer" beside "game").
+        self._use_forms = {use: " ".join(word_forms(use)) or normalize(use) for use in uses}
+        self.uses = TextIndex([(use, forms) for use, forms in self._use_forms.items()], ngram_range=(2, 5),
+                              preprocessor=str)
+        self._use_lengths = {use: len(forms.split()) for use, forms in self._use_forms.items()}
+        self._longest_use = max(self._use_lengths.values(), default=1)
+        self._use_cache: Dict[str, List[Tuple[str, float]]] = {}
         self._frames: Dict[QuestionKind, frozenset] = {}
+        # Word forms that name the catalog's products and options or frame a question ("which is
+        # best for", "do you make"): not what a question asks about (advice.described_answer).
+        # Value names count: the CPUs' "Core" is what "which cpu has the most cores?" asks about.
+        framing = [example for examples in KIND_EXAMPLES.values() for example in examples]
+        for product in catalog.products:
+            framing += [product.name, *product.synonyms]
+            for option in product.options:
+                framing += [option.name, *option.synonyms, option.question]
+        self.frame_words = frozenset(form for text in framing for form in word_forms(text))
 
     def without_frame(self, text: str) -> str:
         """The text without the words of its kind's example questions when it is a "do you
@@ -201,13 +263,45 @@ class Knowledge:
             return scored[0][0]
         return None
 
+    def use_scores(self, text: str) -> List[Tuple[str, float]]:
+        """Each use with its best score over the text's spans of word forms, best first. A span
+        has at least as many words as the use ("my father" is not "hot weather" by "ather")."""
+        cached = self._use_cache.get(text)
+        if cached is not None:
+            return list(cached)
+        import numpy
+
+        forms = word_forms(text)
+        spans = {" ".join(forms[start:start + length]): length
+                 for length in range(1, min(len(forms), self._longest_use + 1) + 1)
+                 for start in range(len(forms) - length + 1)}
+        best: Dict[str, float] = {}
+        if spans:
+            similarities = self.uses.similarities(list(spans))
+            long_enough = numpy.array(list(spans.values()))[:, None] >= \
+                numpy.array([self._use_lengths[use] for use in self.uses.labels])[None, :]
+            for use, score in zip(self.uses.labels, (similarities * long_enough).max(axis=0), strict=True):
+                if score > 0:
+                    best[use] = float(score)
+        if len(self._use_cache) > 32:
+            self._use_cache.clear()
+        found = self._use_cache[text] = sorted(best.items(), key=lambda item: -item[1])
+        return list(found)
+
     def uses_named(self, text: str) -> List[str]:
-        """The catalog's uses the text names ("for editing videos" -> "video editing"), best first."""
-        scored = self.uses.scores(text)
+        """The catalog's uses the text names ("for editing videos" -> "video editing", "a PC for
+        a gamer" -> "gaming"), best first."""
+        scored = self.use_scores(text)
         if not scored or scored[0][1] < USE_THRESHOLD:
             return []
         top = scored[0][1]
-        return [use for use, score in scored if score >= max(USE_THRESHOLD, top - 0.1)]
+        near = [(use, score) for use, score in scored if score >= max(USE_THRESHOLD, top - 0.1)]
+        # "my beach wedding" is "beach weddings", not also "weddings": a use inside a longer one
+        # that scored as well goes
+        forms = {use: set(self._use_forms[use].split()) for use, _ in near}
+        return [use for use, score in near
+                if not any(other != use and forms[use] < forms[other] and other_score >= score
+                           for other, other_score in near)]
 
 
 _built: Dict[int, Tuple[Catalog, Knowledge]] = {}

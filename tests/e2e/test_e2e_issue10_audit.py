@@ -125,7 +125,7 @@ def test_what_an_order_is_for_is_answered_and_the_products_noun_is_no_quantity(s
     for my wedding please" was 'not understood for the quantity'."""
     replies = converse(shop, sender("audit", "use"), ["I'd like a new pc, mainly for video editing"])
     said = "\n".join(replies)
-    assert "For video editing our catalog lists" in said and "(1/6)" in said and "choice is yours" in said, said
+    assert "For video editing, our catalog lists" in said and "(1/6)" in said and "choice is yours" in said, said
     replies = converse(shop, sender("audit", "wedding"), ["a shirt for my wedding please"])
     said = "\n".join(replies)
     assert "quantity" not in said.lower() and "didn't understand" not in said and "(1/11)" in said, said
