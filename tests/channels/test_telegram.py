@@ -56,6 +56,19 @@ def say_and_wait(api: FakeBotApi, bridge: BridgeProcess, chat_id: int, text: str
     return api.calls_to(chat_id, "sendMessage")[before:]
 
 
+def say_and_wait_for(api: FakeBotApi, bridge: BridgeProcess, chat_id: int, text: str, needle: str) -> List[Dict[str, Any]]:
+    """Send a message and wait for the reply that contains `needle` (a reply of several
+    messages is read whole: the next message is not sent while this one is answered)."""
+    before = len(api.calls_to(chat_id, "sendMessage"))
+
+    def arrived() -> bool:
+        return any(needle in call["text"] for call in api.calls_to(chat_id, "sendMessage")[before:])
+
+    api.push(api.text_update(chat_id, text))
+    api.wait_for(arrived, f"{needle!r} in the reply to {text!r}", bridge)
+    return api.calls_to(chat_id, "sendMessage")[before:]
+
+
 def test_split_text_keeps_every_character_in_pieces_telegram_accepts():
     assert split_text("short") == ["short"]
     unbroken = "x" * (MAX_TEXT * 2 + 10)

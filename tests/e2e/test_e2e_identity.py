@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.store import links, notices
 from bot.store.db import utcnow
 from bot.store.orders import OrderStore
-from tests.channels.test_telegram import say_and_wait, telegram  # noqa: F401 - the bridge fixture
+from tests.channels.test_telegram import say_and_wait, say_and_wait_for, telegram  # noqa: F401 - the bridge fixture
 from tests.support.replies import texts
 
 CODE = re.compile(r"Your code is \*\*([A-Z0-9]{4}-[A-Z0-9]{4})\*\*")
@@ -47,9 +47,12 @@ def joined(messages: list) -> str:
 def test_an_order_begun_on_telegram_is_placed_on_the_web(bot, telegram):  # noqa: F811
     api, bridge = telegram
     chat_id = 880001
-    say_and_wait(api, bridge, chat_id, "I need a gaming PC", 1)
-    say_and_wait(api, bridge, chat_id, "the 7800X3D", 1)
-    offer = say_and_wait(api, bridge, chat_id, "continue on the web", 2)[0]  # the code, then the question again
+    # Each reply read whole before the next message (the first is several messages: what suits
+    # gaming, then the question).
+    say_and_wait_for(api, bridge, chat_id, "I need a gaming PC", "(1/6)")
+    say_and_wait_for(api, bridge, chat_id, "the 7800X3D", "(2/6)")
+    replies = say_and_wait_for(api, bridge, chat_id, "continue on the web", "(2/6)")  # the code, the question again
+    [offer] = [reply for reply in replies if TELEGRAM_CODE.search(reply["text"])]
     code = TELEGRAM_CODE.search(offer["text"]).group(1)
     assert "works once, for 10 minutes" in offer["text"]
 
