@@ -92,8 +92,44 @@ def say_taken(dispatcher: CollectingDispatcher, product: Product, selections: Di
     taken = take_answers(product, selections, found, focus)
     if taken.reply:  # a choice a rule refused is kept in the reply's metadata, to be offered again
         refused = refused_by_rules(product, {o: parsed.value for o, parsed in found.values.items()}, taken.applied)
-        dispatcher.utter_message(text=taken.reply, **tie_reply(product, found), **refusals_reply(refused))
+        after = taken.applied.selections
+        figures = [r.option_id for r in taken.refusals if (focus is None or r.option_id != focus.id)
+                   and product.option(r.option_id).kind == "number" and r.option_id not in after]
+        again = {REASKS_KEY: figures[0]} if figures else {}
+        dispatcher.utter_message(text=taken.reply, **tie_reply(product, found), **refusals_reply(refused), **again)
     return taken
+
+
+# Bot event metadata: the option a question asks for (the next message's focus), and a
+# figure refused beside other values that this reply asks for again ("I need an exact neck:
+# you said 'about 39'"): the reply's question is then that one, not the next in order.
+ASKS_KEY = "asks"
+REASKS_KEY = "asks_again"
+
+
+def asked_in_last_reply(tracker: Tracker, product: Product, selections: Dict[str, Any]) -> Optional[Option]:
+    """The option the bot's question before this message asked for, while it is still open:
+    "39" after "I need an exact neck ... (5/11) What is your neck measurement?" is the neck."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return None
+        elif event.get("event") == "bot" and users == 1 and (event.get("metadata") or {}).get(ASKS_KEY):
+            option = product.option(event["metadata"][ASKS_KEY])
+            return option if option is not None and option.id not in selections else None
+    return None
+
+
+def asked_again_in_this_reply(tracker: Tracker) -> Optional[str]:
+    """The option a refusal sent since the customer's last message asks for again."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return None
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get(REASKS_KEY):
+            return str(event["metadata"][REASKS_KEY])
+    return None
 
 
 def say_offer_again(dispatcher: CollectingDispatcher, tracker: Tracker, product: Product,
@@ -262,6 +298,9 @@ def ask_specs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventT
     if not draft.started:
         return []
     option = next_missing_option(draft.product, draft.selections)
+    again = asked_again_in_this_reply(tracker)
+    if again is not None and again not in draft.selections:
+        option = draft.product.option(again)  # the figure this reply refused is its question, not the next in order
     if offer_in_this_reply(tracker):
         return []  # "shall I make the roof Cedar shingles?" is this reply's question
     if option is None and (tracker.get_slot("changing") or {}).get("mode") == "which":
@@ -308,7 +347,8 @@ def ask_option(dispatcher: CollectingDispatcher, product: Product, selections: D
         buttons = choice_buttons(product, valid_values(product, selections, option))
     elif option.kind == "yesno":
         buttons = confirmation_buttons("Yes", "No")
-    dispatcher.utter_message(text=question_text(product, option, hint), buttons=buttons if with_buttons else [])
+    dispatcher.utter_message(text=question_text(product, option, hint), buttons=buttons if with_buttons else [],
+                             **{ASKS_KEY: option.id})
 
 
 class ValidateOrderForm(FormValidation):
@@ -397,7 +437,7 @@ class ValidateOrderForm(FormValidation):
 
     def _answer(self, dispatcher, tracker, message: Message, draft: Draft) -> List[EventType]:
         product, selections = draft.product, draft.selections
-        focus = next_missing_option(product, selections)
+        focus = asked_in_last_reply(tracker, product, selections) or next_missing_option(product, selections)
         found = find_values(product, message.text, focus)
         take_tie_answer(product, tracker, message.text, message.entities, found)  # "the finish one", or its button
         offered = offer_in_last_reply(tracker, product)

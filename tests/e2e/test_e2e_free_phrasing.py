@@ -193,3 +193,18 @@ def test_coming_back_after_the_session_expired(bot):
     assert "unfinished Custom PC order (2 of 6 answered)" in said[0]
     assert "Which SSD" in said[1]
     assert "Which graphics card" in said[2]
+
+
+def test_a_hedged_figure_is_the_next_question_and_a_bare_figure_answers_it(bot):
+    # "about 39" beside values taken: the bot asks the neck next (not the collar, the next in
+    # order), so a plain "39" is the neck; before, it was read at the collar question and refused.
+    who = sender("hedge-next")
+    said = converse(bot, who, ["hey there, I'm after a linen shirt, slim fit, neck is about 39", "39", "spread"])
+    assert 'you said "about 39"' in said[0] and said[0].rstrip().endswith("(from 33 to 50 cm; mm and in are fine too)")
+    assert "What is your neck measurement?" in said[0].splitlines()[-1]
+    assert "Got it: Neck: 39 cm." in said[1] and "not one of our collar options" not in said[1]
+    assert "Got it: Collar: Spread." in said[2]
+    said = converse(bot, sender("hedge-next-conveyor"), ["conveyor please", "6 m long, belts about 60 cm wide, 20 kg per metre",
+                                                         "500"])
+    assert "How wide should the belt be?" in said[1].splitlines()[-1]
+    assert "Got it: Belt width: 500 mm." in said[2]
