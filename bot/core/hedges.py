@@ -36,8 +36,11 @@ HEDGE_AFTER = re.compile(
     r"i (?:think|guess|believe|reckon)\b|(?:is|would be) (?:about|around|roughly|approximately)\b|"
     # "41. roughly", "41; I think", "41 - give or take", "41? not sure": after a break, a hedge that is the whole
     # rest of that part is the figure's ("41. roughly 100 for the chest" hedges the 100)
-    # ("41? not sure": the question mark asks whether the figure will do, the hedge says why)
-    rf"(?:[.;:!?…]+|[-–—])\s*(?:{_AFTER_BREAK})(?=\s*(?:[.!?,;:)]|$)))"
+    # ("41? not sure": the question mark asks whether the figure will do, the hedge says why);
+    # after a full stop only when it is the whole next sentence ("64. Not sure, 41 for the neck"
+    # hedges the 41, not the 64)
+    rf"(?:[;:?…]+|[-–—])\s*(?:{_AFTER_BREAK})(?=\s*(?:[.!?,;:)]|$))|"
+    rf"[.!]+\s*(?:{_AFTER_BREAK})(?=\s*(?:[.!?]|$)))"
 )
 # What between two numbers makes them one hedged figure: "40 or 41", "600-800", "12 to 15 m",
 # "around 40, maybe 41", "between 600 and 800".
