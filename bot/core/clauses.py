@@ -270,9 +270,10 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
                 if option_id in own.values and product.option(option_id).kind == "number":
                     taken.values[option_id] = own.values[option_id]
     # What one clause names on its own that the whole message did not give.
+    spans = _spans(text, parts)
     asked_in = {sentence for c, (_, asked, sentence) in zip(clauses, parts, strict=True)
                 if (asked and sentence not in guessing) or c.kind == ClauseKind.QUESTION}
-    for (clause, own), (_, _, sentence) in zip(read, parts, strict=True):
+    for index, ((clause, own), (_, _, sentence)) in enumerate(zip(read, parts, strict=True)):
         if clause.kind not in (ClauseKind.PICK, ClauseKind.OTHER):
             continue
         for option_id, parsed in own.values.items():
@@ -286,14 +287,16 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
                     and not fragment and not hedged_whole:  # "actually, make the height 52 cm" at the engraving: not "actually"
                 taken.values[option_id] = parsed
         words = normalize(clause.text).split()
+        unsure = is_guess(words) or _hedged_by_next(parts, index)  # "maybe the standard", "the Standard? not sure"
+        said = _said(text, spans, parts, {index, index + 1}) if _hedged_by_next(parts, index) else clause.text
         if not own.values and not own.problems and not clause.options and clause.kind == ClauseKind.OTHER \
                 and sentence not in asked_in:
             loose = one_word_value(product, clause.text, focus, {*taken.values, *taken.problems})  # "..., mid", "Standard please"
             if loose is not None:
                 option_id, parsed = loose
-                if parsed.ok and is_guess(words):  # "maybe the standard"
+                if parsed.ok and unsure:
                     option = product.option(option_id)
-                    parsed = guessed(option, option.value(parsed.value), clause.text)
+                    parsed = guessed(option, option.value(parsed.value), said)
                 (taken.values if parsed.ok else taken.problems)[option_id] = parsed
                 clauses[clauses.index(clause)] = clause = _with_value(clause, option_id)
         for option_id in list(clause.options):
@@ -303,10 +306,10 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
                 taken.values[option_id] = Parsed(value=none_id, ok=True)
                 clauses[clauses.index(clause)] = clause = _with_value(clause, option_id)
             elif option.kind == "yesno" and option_id not in taken.values and option_id not in taken.problems \
-                    and (is_guess(words) or (focus is not None and focus.id != option_id and not clause.changes)):
+                    and (unsure or (focus is not None and focus.id != option_id and not clause.changes)):
                 # "maybe a window" is asked about; "felt, window" (no yes or no) at another
                 # question is asked too, never set and never dropped
-                taken.problems[option_id] = (guessed_yesno if is_guess(words) else unsaid_yesno)(option, clause.text)
+                taken.problems[option_id] = (guessed_yesno if unsure else unsaid_yesno)(option, said)
             elif clause.content and option_id not in taken.values and option_id not in taken.problems:
                 # "the trays are 60 cm wide, so a bit more": the figure refused (about something
                 # else, hedged) is not read again from the clause's words
@@ -317,8 +320,8 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
                         taken.problems[option_id] = refused
                     continue
                 parsed = described(option, clause.text)
-                if parsed.ok and option.kind == "choice" and parsed.value is not None and is_guess(words):
-                    parsed = guessed(option, option.value(parsed.value), clause.text)  # "maybe normal buttoned cuffs"
+                if parsed.ok and option.kind == "choice" and parsed.value is not None and unsure:
+                    parsed = guessed(option, option.value(parsed.value), said)  # "maybe normal buttoned cuffs"
                 if parsed.ok:
                     taken.values[option_id] = parsed
                 else:
@@ -462,6 +465,14 @@ def _hedged_parts(clauses: List[Clause], parts: List[Tuple[str, bool, int]], tex
     return result
 
 
+def _hedged_by_next(parts: List[Tuple[str, bool, int]], index: int) -> bool:
+    """The part after this one only hedges, and is about it (see _hedged_parts): in the same
+    sentence, or opening the next one after this part's question mark ("the Standard? not sure")."""
+    if index + 1 >= len(parts) or not only_hedges(normalize(parts[index + 1][0]).split()):
+        return False
+    return parts[index + 1][2] == parts[index][2] or parts[index][1]
+
+
 def _no_question_between(clauses: List[Clause], start: int, end: int) -> bool:
     return not any(c.kind == ClauseKind.QUESTION for c in clauses[start + 1:end])
 
@@ -538,6 +549,8 @@ def set_aside(product: Product, text: str, parts: List[Tuple[str, bool, int]], r
             refusal = guessed(option, option.value(first.value), said)
         elif option.kind == "number":
             refusal = hedged_refusal(option, said)
+        elif option.kind == "yesno":
+            refusal = guessed_yesno(option, said)
         else:
             refusal = Parsed.refused(RefusalReason.HEDGED, f'You said "{said}": {option.question or noun(option) + "?"}'
                                      " Please answer plainly.")

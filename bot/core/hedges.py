@@ -27,7 +27,7 @@ _AFTER_BREAK = (r"(?:i'?m |i am )?not (?:sure|certain|exactly|100 ?%(?: sure)?)|
                 r"at least|at most|at the most|max|maximum|minimum|min|tops")
 HEDGE_AFTER = re.compile(
     r"^\s*(?:[,(]\s*(?:i (?:think|guess|believe|reckon)|more or less|give or take|roughly|approximately|approx|apx|"
-    r"or so|ish|max|maximum|at most|at the most|at least|tops|or thereabouts)\b\)?|"
+    r"or so|ish|max|maximum|at most|at the most|at least|tops|or thereabouts)\b\)?(?!\s*\d)|"  # ", roughly 2 m": the 2's
     r"-\s*ish\b|ish\b|or so\b|or thereabouts\b|or (?:more|less|above|over|under|below|bigger|larger|"
     r"smaller|higher|lower|wider|longer|heavier)\b|(?:or )?(?:a bit|a little|slightly) (?:more|less|over|under)\b|"
     r"plus\b|\+(?!\s*\d)|max\b|maximum\b|at most\b|at the most\b|at least\b|minimum\b|min\b|tops\b|roughly\b|"
