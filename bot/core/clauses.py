@@ -26,8 +26,8 @@ from bot.core.extract import Extraction, find_values
 from bot.core.guesses import (HEDGE_ONLY, guessed, guessed_yesno, is_guess, only_hedges, phrase_at, possessors,
                               someone_else, theirs, unsaid_yesno)
 from bot.core.hedges import HEDGE_AFTER, hedges
-from bot.core.naming import (catalog_words, comma_names, described, names_options, negated_values, none_value, says_none,
-                             whole_counts)
+from bot.core.naming import (catalog_words, comma_names, described, names_options, negated_values, none_value, number_in,
+                             says_none, whole_counts)
 from bot.core.numbers import number_mentions, prepare_numbers
 from bot.core.phrases import name_list
 from bot.core.questions import (INTERROGATIVES, SENTENCE, asks_back, is_interrogative, is_pick_request, opening_words,
@@ -331,7 +331,8 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         # "my neck is about 40, how much room do you leave?": what is wrong with the answer
         # part is said beside the answer to the question.
         errors = [own.focus_error for clause, own in read if clause.kind != ClauseKind.QUESTION
-                  and own.focus_error is not None and own.focus_error.reason in SPECIFIC]
+                  and own.focus_error is not None and own.focus_error.reason in SPECIFIC
+                  and (focus.kind != "number" or number_in(clause.text))]  # "not sure about the neck" gave no figure
         taken.focus_error = errors[0] if errors else None
     if focus is not None and focus.kind == "number" and focus.id in taken.values:
         offered = [c for c in clauses if c.kind == ClauseKind.GUESS and focus.id in c.values]
@@ -387,20 +388,22 @@ def _none_for_focus(focus: Option, clauses: List[Clause], taken: Extraction) -> 
 
 def _deliberating(product: Product, clauses: List[Clause], parts: List[Tuple[str, bool, int]]) -> List[Clause]:
     """Beside a question, a value named without a word that picks it is still being
-    decided on when its sentence hedges ("... but not sure, is it good for streaming?") or
+    decided on when its part hedges ("I was thinking the 4070 super, is it good for
+    streaming?"; a part that only hedges is its neighbour's, see _hedged_parts) or
     the question names another value of the same option ("I like linen, but would twill
     be better?"): it is part of the question."""
     asked_values: Set[Tuple[int, str]] = set()  # (sentence, option id) the question weighs
     for clause, (_, _, sentence) in zip(clauses, parts, strict=True):
         if clause.kind == ClauseKind.QUESTION:
             asked_values |= {(sentence, option_id) for option_id in clause.values}
-    hedged = {sentence for (part, _, sentence) in parts if any(w in HEDGES for w in normalize(part).split())}
     result = []
     for clause, (part, _, sentence) in zip(clauses, parts, strict=True):
         words = normalize(part).split()
         # "would 106.4 cm be too much? my chest is 98 cm": a statement of its own is not weighed
         weighing = any((sentence, option_id) in asked_values for option_id in clause.values)
-        if clause.kind == ClauseKind.PICK and not says_it_picks(words) and (sentence in hedged or weighing):
+        # the part's own hedge ("sleeve 64 and neck maybe 41, is that normal?" takes the sleeve)
+        hedged = is_guess(words) or any(w in HEDGES and w != "sure" for w in words)
+        if clause.kind == ClauseKind.PICK and not says_it_picks(words) and (hedged or weighing):
             clause = dataclasses.replace(clause, kind=ClauseKind.QUESTION)
         result.append(clause)
     return result

@@ -318,3 +318,17 @@ def test_the_asked_options_refusal_beside_values_taken_is_said(demo_catalog):
     taken_now = take_answers(product, dict(SHIRT_BEFORE_NECK), reading.taken, neck)
     assert 'you said "41 maybe"' in taken_now.reply and "Sleeve length: 64 cm" in taken_now.reply
     assert "neck" in {refusal.option_id for refusal in taken_now.refusals}
+
+
+@pytest.mark.parametrize("text, firm", [
+    ("sleeve 64, neck maybe 41. how much room do you leave?", {"sleeve_length": 64}),
+    ("sleeve 64 and neck maybe 41, is that normal?", {"sleeve_length": 64}),
+    ("chest 100, not sure about the neck, how do I measure it?", {"chest": 100}),
+])
+def test_beside_a_question_a_hedge_is_still_its_own_parts(demo_catalog, text, firm):
+    """The firm value of a sentence that also hedges another and asks something is taken
+    (it was made part of the question and dropped without a word)."""
+    reading = read(demo_catalog, "tailored_shirt", text, "neck")
+    assert taken(reading) == firm and reading.asks
+    error = reading.taken.focus_error
+    assert error is None or error.reason == RefusalReason.HEDGED  # never "out of range" for words without a figure
