@@ -391,7 +391,8 @@ class ValidateOrderForm(FormValidation):
             if handled is not None:
                 return events + handled
             events.append(SlotSet("pending", None))
-        if message.intent in ("cancel", "start_over") and message.confidence >= 0.5:
+        if message.intent in ("cancel", "start_over") and message.confidence >= 0.5 \
+                and not only_answers(tracker, message):
             return events + [SlotSet("pending", message.intent)]
         requested = tracker.get_slot("requested_slot")
         if requested == "product":
@@ -554,6 +555,18 @@ class ValidateOrderForm(FormValidation):
         remaining = {k: v for k, v in selections.items() if k != option.id}
         return [SlotSet("selections", remaining), SlotSet("changing", {"option": option.id, "old": selections[option.id]}),
                 SlotSet("specs_complete", None)]
+
+
+def only_answers(tracker: Tracker, message: Message) -> bool:
+    """Every part of the message answers an option of the order in progress, whatever the
+    intent model read: "felt, and I don't want a window" turns the window down and is no
+    cancel. A cancel has a part of its own ("cancel it, the linen is too dear")."""
+    draft = Draft.of(tracker)
+    if not draft.started or tracker.get_slot("requested_slot") != "specs_complete":
+        return False
+    focus = next_missing_option(draft.product, draft.selections)
+    reading = read_clauses(draft.product, message, find_values(draft.product, message.text, focus), focus)
+    return bool(reading.taken.values) and all(c.kind == ClauseKind.PICK for c in reading.clauses)
 
 
 def repr_quoted(text: str) -> str:

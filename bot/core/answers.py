@@ -42,6 +42,10 @@ class Taken:
 
 def take_answers(product: Product, selections: Selections, found: Extraction, focus: Optional[Option]) -> Taken:
     """Applies the values found in a message (`focus`: the question asked, if any)."""
+    if found.values and found.focus_error is not None and focus is not None and focus.id not in found.values:
+        # Beside values taken, why the answer to the question asked was not: said with them
+        # ("sleeve 64. neck? not sure, 41 maybe"), the question asked again after
+        found = Extraction(dict(found.values), None, {focus.id: found.focus_error, **found.problems}, dict(found.split))
     applied = apply_answers(product, selections, {option_id: parsed.value for option_id, parsed in found.values.items()})
     refusals = [parsed.refusal(option_id) for option_id, parsed in found.problems.items()]
     refusals += [violation.refusal for violation in applied.refused]

@@ -23,10 +23,11 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 from bot.core.catalog import Option, Product
 from bot.core.choices import one_word_value
 from bot.core.extract import Extraction, find_values
-from bot.core.guesses import HEDGE_ONLY, guessed, is_guess, only_hedges, phrase_at, possessors, someone_else, theirs
+from bot.core.guesses import (HEDGE_ONLY, guessed, guessed_yesno, is_guess, only_hedges, phrase_at, possessors,
+                              someone_else, theirs, unsaid_yesno)
 from bot.core.hedges import HEDGE_AFTER, hedges
-from bot.core.naming import (catalog_words, comma_names, described, names_options, negated_values, none_value, says_none,
-                             whole_counts)
+from bot.core.naming import (catalog_words, comma_names, described, names_options, negated_values, none_value, number_in,
+                             says_none, whole_counts)
 from bot.core.numbers import number_mentions, prepare_numbers
 from bot.core.phrases import name_list
 from bot.core.questions import (INTERROGATIVES, SENTENCE, asks_back, is_interrogative, is_pick_request, opening_words,
@@ -89,6 +90,7 @@ class Clause:
     negated: Tuple[Tuple[str, str], ...] = ()  # (option id, value id) it turns down: "I don't want windows"
     instead: Tuple[str, ...] = ()  # options it gives another value beside the one turned down: "linux, not windows"
     theirs: Tuple[Tuple[str, str], ...] = ()  # (option id, whose) of an aside: ("finish", "your brother")
+    said: str = ""  # a guess as the customer wrote it, with the hedge said of it: "neck 41? not sure"
 
 
 @dataclass
@@ -221,17 +223,24 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
     interrogative_sentences = {sentence for part, _, sentence in parts if is_interrogative(normalize(part).split())}
     # "2 pieces; perhaps the trestle?": the question mark is the guess's, not the pieces'
     guessing = {sentence for part, _, sentence in parts if is_guess(normalize(part).split())} - interrogative_sentences
-    for part, asked, sentence in parts:
+    # "the linen? not sure": a question mark the next sentence's hedge explains offers the value unsure
+    guessing |= {parts[index - 1][2] for index, (part, _, sentence) in enumerate(parts)
+                 if index and parts[index - 1][2] != sentence and parts[index - 1][1]
+                 and only_hedges(normalize(part).split())} - interrogative_sentences
+    for index, (part, asked, sentence) in enumerate(parts):
         clause, own = read_clause(product, part, asked, focus, vocabulary)
         words = normalize(part).split()
+        # A question mark is the part's it ends: "sleeve 64, neck 41?" offers the neck unsure
+        # and takes the sleeve.
+        ends_question = asked and (index + 1 == len(parts) or parts[index + 1][2] != sentence)
         # After a question's opening, the sentence's parts continue it ("which is faster,
         # the ryzen 9 or the i7"); a question mark without one asks about what it names
         # ("the 4080 super?"); unless a part says it picks.
-        continues = sentence in asking_in or (asked and sentence not in interrogative_sentences | guessing)
+        continues = sentence in asking_in or (ends_question and sentence not in interrogative_sentences | guessing)
         says_something = bool(clause.values or clause.options or clause.content)
         # "41?" at the neck question: the figure offered as an answer, unsure whether it will
         # do; a guess (asked about, never stored), not a question about the figure to answer.
-        if asked and focus is not None and focus.kind == "number" and clause.values == (focus.id,) \
+        if ends_question and focus is not None and focus.kind == "number" and clause.values == (focus.id,) \
                 and clause.bare and clause.kind == ClauseKind.PICK and not is_interrogative(words):
             clause = dataclasses.replace(clause, kind=ClauseKind.GUESS)
         aside = clause.kind in (ClauseKind.GUESS, ClauseKind.ASIDE) and sentence not in asking_in
@@ -241,7 +250,7 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         if clause.kind == ClauseKind.QUESTION and is_interrogative(words):
             asking_in.add(sentence)
         read.append((clause, own))
-    clauses = _unsure_sentences([clause for clause, _ in read], parts)
+    clauses = _hedged_parts([clause for clause, _ in read], parts, text, focus)
     asking = any(c.kind == ClauseKind.QUESTION for c in clauses)
     if asking:  # beside a question, a guess is part of it ("maybe the rx 7800 xt? or is that loud")
         clauses = [dataclasses.replace(c, kind=ClauseKind.QUESTION) if c.kind == ClauseKind.GUESS else c
@@ -261,9 +270,10 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
                 if option_id in own.values and product.option(option_id).kind == "number":
                     taken.values[option_id] = own.values[option_id]
     # What one clause names on its own that the whole message did not give.
+    spans = _spans(text, parts)
     asked_in = {sentence for c, (_, asked, sentence) in zip(clauses, parts, strict=True)
                 if (asked and sentence not in guessing) or c.kind == ClauseKind.QUESTION}
-    for (clause, own), (_, _, sentence) in zip(read, parts, strict=True):
+    for index, ((clause, own), (_, _, sentence)) in enumerate(zip(read, parts, strict=True)):
         if clause.kind not in (ClauseKind.PICK, ClauseKind.OTHER):
             continue
         for option_id, parsed in own.values.items():
@@ -277,14 +287,16 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
                     and not fragment and not hedged_whole:  # "actually, make the height 52 cm" at the engraving: not "actually"
                 taken.values[option_id] = parsed
         words = normalize(clause.text).split()
+        unsure = is_guess(words) or _hedged_by_next(parts, index)  # "maybe the standard", "the Standard? not sure"
+        said = _said(text, spans, parts, {index, index + 1}) if _hedged_by_next(parts, index) else clause.text
         if not own.values and not own.problems and not clause.options and clause.kind == ClauseKind.OTHER \
                 and sentence not in asked_in:
             loose = one_word_value(product, clause.text, focus, {*taken.values, *taken.problems})  # "..., mid", "Standard please"
             if loose is not None:
                 option_id, parsed = loose
-                if parsed.ok and is_guess(words):  # "maybe the standard"
+                if parsed.ok and unsure:
                     option = product.option(option_id)
-                    parsed = guessed(option, option.value(parsed.value), clause.text)
+                    parsed = guessed(option, option.value(parsed.value), said)
                 (taken.values if parsed.ok else taken.problems)[option_id] = parsed
                 clauses[clauses.index(clause)] = clause = _with_value(clause, option_id)
         for option_id in list(clause.options):
@@ -293,6 +305,11 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
             if can_be_none and says_none(words, option) and option_id not in taken.values:
                 taken.values[option_id] = Parsed(value=none_id, ok=True)
                 clauses[clauses.index(clause)] = clause = _with_value(clause, option_id)
+            elif option.kind == "yesno" and option_id not in taken.values and option_id not in taken.problems \
+                    and (unsure or (focus is not None and focus.id != option_id and not clause.changes)):
+                # "maybe a window" is asked about; "felt, window" (no yes or no) at another
+                # question is asked too, never set and never dropped
+                taken.problems[option_id] = (guessed_yesno if unsure else unsaid_yesno)(option, said)
             elif clause.content and option_id not in taken.values and option_id not in taken.problems:
                 # "the trays are 60 cm wide, so a bit more": the figure refused (about something
                 # else, hedged) is not read again from the clause's words
@@ -303,8 +320,8 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
                         taken.problems[option_id] = refused
                     continue
                 parsed = described(option, clause.text)
-                if parsed.ok and option.kind == "choice" and parsed.value is not None and is_guess(words):
-                    parsed = guessed(option, option.value(parsed.value), clause.text)  # "maybe normal buttoned cuffs"
+                if parsed.ok and option.kind == "choice" and parsed.value is not None and unsure:
+                    parsed = guessed(option, option.value(parsed.value), said)  # "maybe normal buttoned cuffs"
                 if parsed.ok:
                     taken.values[option_id] = parsed
                 else:
@@ -314,13 +331,14 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         # "my neck is about 40, how much room do you leave?": what is wrong with the answer
         # part is said beside the answer to the question.
         errors = [own.focus_error for clause, own in read if clause.kind != ClauseKind.QUESTION
-                  and own.focus_error is not None and own.focus_error.reason in SPECIFIC]
+                  and own.focus_error is not None and own.focus_error.reason in SPECIFIC
+                  and (focus.kind != "number" or number_in(clause.text))]  # "not sure about the neck" gave no figure
         taken.focus_error = errors[0] if errors else None
     if focus is not None and focus.kind == "number" and focus.id in taken.values:
         offered = [c for c in clauses if c.kind == ClauseKind.GUESS and focus.id in c.values]
         if offered:  # "41?": asked whether it is right, so asked for the figure, not taken
             del taken.values[focus.id]
-            taken.focus_error = hedged_refusal(focus, " ".join(offered[0].text.split()) + "?")
+            taken.focus_error = hedged_refusal(focus, offered[0].said or " ".join(offered[0].text.split()) + "?")
     if taken.values and taken.focus_error is not None and focus is not None and focus.id in taken.values:
         taken.focus_error = None
     for clause, (_, own) in zip(clauses, read, strict=True):
@@ -370,37 +388,119 @@ def _none_for_focus(focus: Option, clauses: List[Clause], taken: Extraction) -> 
 
 def _deliberating(product: Product, clauses: List[Clause], parts: List[Tuple[str, bool, int]]) -> List[Clause]:
     """Beside a question, a value named without a word that picks it is still being
-    decided on when its sentence hedges ("... but not sure, is it good for streaming?") or
+    decided on when its part hedges ("I was thinking the 4070 super, is it good for
+    streaming?"; a part that only hedges is its neighbour's, see _hedged_parts) or
     the question names another value of the same option ("I like linen, but would twill
     be better?"): it is part of the question."""
     asked_values: Set[Tuple[int, str]] = set()  # (sentence, option id) the question weighs
     for clause, (_, _, sentence) in zip(clauses, parts, strict=True):
         if clause.kind == ClauseKind.QUESTION:
             asked_values |= {(sentence, option_id) for option_id in clause.values}
-    hedged = {sentence for (part, _, sentence) in parts if any(w in HEDGES for w in normalize(part).split())}
     result = []
     for clause, (part, _, sentence) in zip(clauses, parts, strict=True):
         words = normalize(part).split()
         # "would 106.4 cm be too much? my chest is 98 cm": a statement of its own is not weighed
         weighing = any((sentence, option_id) in asked_values for option_id in clause.values)
-        if clause.kind == ClauseKind.PICK and not says_it_picks(words) and (sentence in hedged or weighing):
+        # the part's own hedge ("sleeve 64 and neck maybe 41, is that normal?" takes the sleeve)
+        hedged = is_guess(words) or any(w in HEDGES and w != "sure" for w in words)
+        if clause.kind == ClauseKind.PICK and not says_it_picks(words) and (hedged or weighing):
             clause = dataclasses.replace(clause, kind=ClauseKind.QUESTION)
         result.append(clause)
     return result
 
 
-def _unsure_sentences(clauses: List[Clause], parts: List[Tuple[str, bool, int]]) -> List[Clause]:
-    """A part that only hedges ("not sure yet") makes the values of its sentence guesses:
-    "Slim or Regular, not sure yet"."""
-    unsure = {sentence for clause, (_, _, sentence) in zip(clauses, parts, strict=True)
-              if clause.kind == ClauseKind.GUESS and not clause.values}
-    # "torn between slim and regular": the guess's option in the rest of its sentence too
-    weighed = {(sentence, option_id) for clause, (_, _, sentence) in zip(clauses, parts, strict=True)
-               if clause.kind == ClauseKind.GUESS for option_id in clause.values}
-    return [dataclasses.replace(c, kind=ClauseKind.GUESS)
-            if c.kind == ClauseKind.PICK and not says_it_picks(normalize(part).split())
-            and (sentence in unsure or any((sentence, option_id) in weighed for option_id in c.values)) else c
-            for c, (part, _, sentence) in zip(clauses, parts, strict=True)]
+# Words of a hedge that is about every value of its sentence: "not sure about either".
+ALL_OF_THEM: FrozenSet[str] = frozenset({"either", "both", "all", "them", "those", "these", "any", "neither", "each"})
+
+
+def _hedged_parts(clauses: List[Clause], parts: List[Tuple[str, bool, int]], text: str,
+                  focus: Optional[Option]) -> List[Clause]:
+    """A hedge belongs to its own part. A part that only hedges ("not sure", "I think")
+    is about the part it follows, whose value it was said of ("Slim or Regular, not sure
+    yet"; "neck 41? not sure, sleeve 64": the neck, and the sleeve is taken), or, said
+    before any value, the part after it ("still undecided, compact perhaps") unless that
+    part answers another option than the one asked (then it is about the question asked:
+    "not sure, sleeve 64" at the neck question takes the sleeve); about every
+    part of its sentence only when it says so ("neck 41 and sleeve 64, not sure about
+    either"). A guess's option named again in its sentence is weighed with it ("torn
+    between slim and regular"). Each guess keeps what the customer said of it."""
+    spans = _spans(text, parts)
+    groups: Dict[int, Set[int]] = {i: {i} for i, c in enumerate(clauses) if c.kind == ClauseKind.GUESS and c.values}
+    answering = [i for i, c in enumerate(clauses) if (c.values or c.options) and c.kind != ClauseKind.QUESTION
+                 and not (c.kind == ClauseKind.GUESS and not c.values)]
+    for index, clause in enumerate(clauses):
+        if clause.kind != ClauseKind.GUESS or clause.values:
+            continue
+        sentence = parts[index][2]
+        before = [i for i in answering if i < index and _no_question_between(clauses, i, index)]
+        after = [i for i in answering if i > index and parts[i][2] == sentence]
+        if any(w in ALL_OF_THEM for w in normalize(clause.text).split()):
+            # every value of its sentence, or else of the last sentence before it with any
+            about = [i for i in answering if parts[i][2] == sentence]
+            if not about and before:
+                about = [i for i in before if parts[i][2] == parts[before[-1]][2]]
+        elif before and parts[before[-1]][2] == sentence:
+            about = before[-1:]  # "Slim or Regular, not sure yet"
+        elif before and index and parts[index - 1][1] and parts[index - 1][2] != sentence:
+            about = before[-1:]  # "neck 41? not sure, sleeve 64": it says why the question mark
+        elif focus is not None and after and focus.id not in clauses[after[0]].values:
+            about = []  # "not sure, sleeve 64" at the neck question: unsure of the neck, sure of the sleeve
+        else:
+            about = after[:1] or before[-1:]  # "Sleeve 64. Not sure, maybe 41 for the neck"; "Slim fit. Not sure."
+        for target in about:
+            groups.setdefault(target, {target}).add(index)
+    weighed = {(parts[i][2], option_id) for i in groups for option_id in clauses[i].values}
+    for index, clause in enumerate(clauses):
+        if index not in groups and clause.kind == ClauseKind.PICK \
+                and any((parts[index][2], option_id) in weighed for option_id in clause.values):
+            first = min(i for i in groups if parts[i][2] == parts[index][2]
+                        and set(clauses[i].values) & set(clause.values))
+            groups[first].add(index)
+            groups[index] = groups[first]
+    result = list(clauses)
+    for index, members in groups.items():
+        clause = clauses[index]
+        if clause.kind not in (ClauseKind.PICK, ClauseKind.GUESS) or not clause.values:
+            continue
+        if clause.kind == ClauseKind.PICK and says_it_picks(normalize(parts[index][0]).split()):
+            continue  # "I think I'll take the linen"
+        result[index] = dataclasses.replace(clause, kind=ClauseKind.GUESS, said=_said(text, spans, parts, members))
+    return result
+
+
+def _hedged_by_next(parts: List[Tuple[str, bool, int]], index: int) -> bool:
+    """The part after this one only hedges, and is about it (see _hedged_parts): in the same
+    sentence, or opening the next one after this part's question mark ("the Standard? not sure")."""
+    if index + 1 >= len(parts) or not only_hedges(normalize(parts[index + 1][0]).split()):
+        return False
+    return parts[index + 1][2] == parts[index][2] or parts[index][1]
+
+
+def _no_question_between(clauses: List[Clause], start: int, end: int) -> bool:
+    return not any(c.kind == ClauseKind.QUESTION for c in clauses[start + 1:end])
+
+
+def _spans(text: str, parts: List[Tuple[str, bool, int]]) -> List[Tuple[int, int]]:
+    """Where each part stands in `text` (split_clauses' parts are pieces of it, in order)."""
+    spans, cursor = [], 0
+    for part, _, _ in parts:
+        start = text.find(part, cursor)
+        if start < 0:
+            spans.append((cursor, cursor))
+            continue
+        spans.append((start, start + len(part)))
+        cursor = start + len(part)
+    return spans
+
+
+def _said(text: str, spans: List[Tuple[int, int]], parts: List[Tuple[str, bool, int]], members: Set[int]) -> str:
+    """The parts `members` as the customer wrote them, with the question mark that ends the last."""
+    start, end = spans[min(members)][0], spans[max(members)][1]
+    if end <= start:
+        return " ".join(parts[min(members)][0].split())
+    while end < len(text) and text[end] == "?":
+        end += 1
+    return " ".join(text[start:end].split())
 
 
 def set_aside(product: Product, text: str, parts: List[Tuple[str, bool, int]], read: List[Tuple[Clause, Extraction]],
@@ -419,7 +519,8 @@ def set_aside(product: Product, text: str, parts: List[Tuple[str, bool, int]], r
                     option_id in taken.values and taken.values[option_id].value == parsed.value)):
                 picks.setdefault(option_id, []).append((sentence, parsed))
             elif clause.kind in (ClauseKind.GUESS, ClauseKind.ASIDE):
-                said = clause.text if clause.kind == ClauseKind.ASIDE or sentence >= len(sentences) else sentences[sentence]
+                said = clause.said or (clause.text if clause.kind == ClauseKind.ASIDE or sentence >= len(sentences)
+                                       else sentences[sentence])
                 aside.setdefault(option_id, []).append((sentence, parsed, said, dict(clause.theirs).get(option_id)))
     for option_id, entries in aside.items():
         option = product.option(option_id)
@@ -451,6 +552,8 @@ def set_aside(product: Product, text: str, parts: List[Tuple[str, bool, int]], r
             refusal = guessed(option, option.value(first.value), said)
         elif option.kind == "number":
             refusal = hedged_refusal(option, said)
+        elif option.kind == "yesno":
+            refusal = guessed_yesno(option, said)
         else:
             refusal = Parsed.refused(RefusalReason.HEDGED, f'You said "{said}": {option.question or noun(option) + "?"}'
                                      " Please answer plainly.")

@@ -11,16 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from bot.core.catalog import Option, Product
 from bot.core.choices import (ambiguous_across, in_a_choice_name, named_choices, named_values, split_choices,
                              unoffered_variant)
-from bot.core.cues import clause_span, cue_positions, cued_option, number_cues, singular_noun
+from bot.core.cues import clause_span, cue_positions, cue_words, cued_option, number_cues, singular_noun
 from bot.core.expressions import format_number
+from bot.core.guesses import is_guess
 from bot.core.hedges import hedges, replaced_figures
 from bot.core.numbers import UNIT_WORDS, Mention, number_mentions, prepare_numbers, typed_figure
 from bot.core.phrases import name_list
+from bot.core.questions import split_clauses
 from bot.core.refusals import RefusalReason
 from bot.core.units import is_physical, registry
 from bot.core.values import (FILLER, Parsed, _parse_yesno, ask_figure, hedged_refusal, is_none_answer, noun, normalize,
@@ -320,18 +322,49 @@ def _keep(result: Extraction, option: Option, parsed: Parsed, focus: Optional[Op
         result.problems[option.id] = parsed
 
 
+# A part of a message that names a yes/no option says which by these words, wherever they
+# stand in it: "no window", "window: no", "I don't want a window", "skip the window" (no);
+# "with a window", "window yes", "yes to the window", "add a window" (yes). A word of
+# refusal outweighs a word of wanting ("I don't want a window"). English grammar.
+YESNO_NO: FrozenSet[str] = frozenset({"no", "not", "without", "dont", "never", "skip", "none", "nope", "nah", "nor",
+                                      "neither", "minus", "leave", "remove", "drop", "cant", "wont", "shouldnt"})
+YESNO_YES: FrozenSet[str] = frozenset({"yes", "yeah", "yep", "yup", "with", "want", "add", "plus", "include",
+                                       "including", "need", "like", "love", "please", "sure", "a", "an", "also", "too",
+                                       "definitely", "one", "put"})
+
+
+def _cued_yesno(option: Option, text: str) -> Optional[Parsed]:
+    """The yes or no of the part of `text` that names the yes/no `option` (its name, or
+    that name in the plural: "no windows"), from that part's words alone: "felt and window
+    no thanks" is no, though "and" stands before "window". None when the part says
+    neither, or is unsure ("maybe a window": the clause reader asks about it)."""
+    cues = [cue.split() for cue in cue_words(option)]
+    for part, _, _ in split_clauses(text):
+        words = normalize(part).split()
+        singular = [singular_noun(w) for w in words]
+        at = [(i, i + len(cue)) for cue in cues for i in range(len(words) - len(cue) + 1)
+              if cue and (words[i:i + len(cue)] == cue or singular[i:i + len(cue)] == cue)]
+        if not at:
+            continue
+        if is_guess(words):
+            return None
+        start, end = at[0]
+        rest = words[:start] + words[end:]
+        if any(w in YESNO_NO for w in rest):
+            return _parse_yesno(option, "no")
+        if any(w in YESNO_YES for w in rest):
+            return _parse_yesno(option, "yes")
+    return None
+
+
 def _cued_text(option: Option, text: str) -> Optional[Parsed]:
     """A text or yes/no answer tied to the option by its name: "monogram JFK", "no monogram"."""
+    if option.kind == "yesno":
+        return _cued_yesno(option, text)
     words = normalize(text).split()
     for index, end in cue_positions(words, option):
         cue_list = words[index:end]
         before = words[max(0, index - 2):index]
-        if option.kind == "yesno":
-            if any(w in ("no", "without", "dont", "not") for w in before):
-                return _parse_yesno(option, "no")
-            if any(w in ("with", "want", "add", "plus", "and") for w in before):
-                return _parse_yesno(option, "yes")
-            return None
         if option.optional and is_none_answer(" ".join(before[-1:] + cue_list), option):
             return parse_answer(option, "none")
         # The words right after the cue, as written: "monogram JFK", "initials "AB"".

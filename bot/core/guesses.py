@@ -66,6 +66,22 @@ def guessed(option: Option, value: ChoiceValue, said: str) -> Parsed:
                           f'Say "{value.name}" to take it, or choose another.', [value, *others])
 
 
+def guessed_yesno(option: Option, said: str) -> Parsed:
+    """'You said "maybe a window", so I haven't set the window yet: would you like it? ...'
+    (a yes/no option named unsure: asked about, never set)."""
+    name = noun(option)
+    return Parsed.refused(RefusalReason.HEDGED,
+                          f'You said "{said}", so I haven\'t set the {name} yet: would you like it? '
+                          f'Say "with the {name}" or "no {name}".')
+
+
+def unsaid_yesno(option: Option, said: str) -> Parsed:
+    """A yes/no option named without a yes or a no ("felt, window"): asked, never set."""
+    name = noun(option)
+    return Parsed.refused(RefusalReason.INVALID_ANSWER,
+                          f'You said "{said}": would you like the {name}? Say "with the {name}" or "no {name}".')
+
+
 # Verbs that tie a value to whoever is named before them: "my brother has the Ash".
 _THEIRS_VERBS: FrozenSet[str] = frozenset({
     "has", "have", "had", "got", "gets", "owns", "own", "owned", "bought", "buys", "uses", "used", "wears", "wore",

@@ -27,7 +27,7 @@ _AFTER_BREAK = (r"(?:i'?m |i am )?not (?:sure|certain|exactly|100 ?%(?: sure)?)|
                 r"at least|at most|at the most|max|maximum|minimum|min|tops")
 HEDGE_AFTER = re.compile(
     r"^\s*(?:[,(]\s*(?:i (?:think|guess|believe|reckon)|more or less|give or take|roughly|approximately|approx|apx|"
-    r"or so|ish|max|maximum|at most|at the most|at least|tops|or thereabouts)\b\)?|"
+    r"or so|ish|max|maximum|at most|at the most|at least|tops|or thereabouts)\b\)?(?!\s*\d)|"  # ", roughly 2 m": the 2's
     r"-\s*ish\b|ish\b|or so\b|or thereabouts\b|or (?:more|less|above|over|under|below|bigger|larger|"
     r"smaller|higher|lower|wider|longer|heavier)\b|(?:or )?(?:a bit|a little|slightly) (?:more|less|over|under)\b|"
     r"plus\b|\+(?!\s*\d)|max\b|maximum\b|at most\b|at the most\b|at least\b|minimum\b|min\b|tops\b|roughly\b|"
@@ -36,8 +36,11 @@ HEDGE_AFTER = re.compile(
     r"i (?:think|guess|believe|reckon)\b|(?:is|would be) (?:about|around|roughly|approximately)\b|"
     # "41. roughly", "41; I think", "41 - give or take", "41? not sure": after a break, a hedge that is the whole
     # rest of that part is the figure's ("41. roughly 100 for the chest" hedges the 100)
-    # ("41? not sure": the question mark asks whether the figure will do, the hedge says why)
-    rf"(?:[.;:!?…]+|[-–—])\s*(?:{_AFTER_BREAK})(?=\s*(?:[.!?,;:)]|$)))"
+    # ("41? not sure": the question mark asks whether the figure will do, the hedge says why);
+    # after a full stop only when it is the whole next sentence ("64. Not sure, 41 for the neck"
+    # hedges the 41, not the 64)
+    rf"(?:[;:?…]+|[-–—])\s*(?:{_AFTER_BREAK})(?=\s*(?:[.!?,;:)]|$))|"
+    rf"[.!]+\s*(?:{_AFTER_BREAK})(?=\s*(?:[.!?]|$)))"
 )
 # What between two numbers makes them one hedged figure: "40 or 41", "600-800", "12 to 15 m",
 # "around 40, maybe 41", "between 600 and 800".

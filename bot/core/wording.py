@@ -69,8 +69,8 @@ def answers_reply(product: Product, before: Selections, found: Extraction, appli
     # Only an answer to the question asked that is all the message gave is not said twice:
     # when its conversion was just said ("15.5 in = 39.4 cm."), or when it completes the
     # order, so the summary that follows in the same reply lists it with the rest.
-    alone = len(new) == 1 and focus is not None and new[0].option.id == focus.id \
-        and not _amount(product, costs, new[0].option.id)
+    alone = len(new) == 1 and focus is not None and new[0].option.id == focus.id and not changed \
+        and not applied.cleared and not _amount(product, costs, new[0].option.id)
     noted = any(value.note for option_id, value in found.values.items() if new and option_id == new[0].option.id)
     completes = not (found.problems or applied.refused) and next_missing_option(product, applied.selections) is None
     if new and not (alone and (noted or completes)):

@@ -41,6 +41,9 @@ async def test_start_order_takes_the_product_from_a_button():
     assert slot_events(events)["product"] == "conveyor"
 
 
+FULL_PC_BEFORE_CASE = {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb", "storage": "ssd_2tb", "graphics": "rtx_4070_super"}
+
+
 def order_form_tracker(text: str, selections: Dict[str, Any], product: str = "custom_pc", **kwargs) -> Tracker:
     return make_tracker(text, slots={
         "product": product, "selections": selections, "requested_slot": "specs_complete", "answered_turn": 2,
@@ -161,6 +164,26 @@ async def test_cancel_asks_for_confirmation_first():
     assert {"event": "active_loop", "name": None} in [
         {"event": e["event"], "name": e.get("name")} for e in events if e["event"] == "active_loop"]
     assert "nothing was stored" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("text, selections, expected", [
+    ("mid tower, and I don't want an operating system", {**FULL_PC_BEFORE_CASE}, {"case": "mid_tower", "os": "none"}),
+    ("32 gb ddr5 and I don't want a graphics card", {"cpu": "ryzen7_7800x3d"}, {"memory": "ddr5_32gb",
+                                                                                  "graphics": "none"}),
+])
+async def test_answers_the_intent_model_reads_as_a_cancel_are_taken(text, selections, expected):
+    """Every part answers an option ("I don't want ..." turns one down): no cancel asked, and
+    the values, dropped before, are taken and said back."""
+    events, messages = await run(Reading(ValidateOrderForm()), order_form_tracker(text, selections, intent="cancel"))
+    slots = slot_events(events)
+    assert "pending" not in slots and slots["selections"] == {**selections, **expected}
+    assert "Got it" in messages[0]["text"]
+
+
+async def test_a_cancel_beside_a_value_is_still_a_cancel():
+    tracker = order_form_tracker("cancel it, the 4080 super is too dear", {"cpu": "ryzen7_7800x3d"}, intent="cancel")
+    events, _ = await run(Reading(ValidateOrderForm()), tracker)
+    assert slot_events(events)["pending"] == "cancel"
 
 
 async def test_the_next_question_offers_only_values_that_fit_earlier_choices():

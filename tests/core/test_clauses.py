@@ -280,3 +280,52 @@ def test_narrowing_an_ambiguous_answer_keeps_a_split_beside_it():
     found.split = {"storage": [(1, "ssd_1tb"), (1, "ssd_2tb")]}
     narrowed = within_rules(pc, {"cpu": "ryzen5_7600"}, found, memory, "ddr4")
     assert narrowed is not found and narrowed.split == found.split
+
+
+@pytest.fixture(scope="module")
+def windowed_shed(tmp_path_factory):
+    """The garden shed of the new-product tests: width, depth, roof and a yes/no window."""
+    from tests.core.test_cues import SHED as WINDOWED_SHED
+
+    path = tmp_path_factory.mktemp("windowed") / "catalog.yml"
+    path.write_text(yaml.safe_dump(WINDOWED_SHED))
+    return load_catalog(path)
+
+
+@pytest.mark.parametrize("text, window", [
+    ("felt, no window", False), ("felt, no windows", False), ("felt, window: no", False),
+    ("felt and window no thanks", False),  # "and" before the name once read as yes
+    ("felt, I don't want a window", False),  # "want" before the name once read as yes
+    ("felt, we don't need a window", False), ("felt, skip the window", False), ("felt, no to the window", False),
+    ("felt, window not needed", False), ("felt. No window.", False),
+    ("felt, with a window", True), ("felt, with windows", True), ("felt and window yes", True),
+    ("felt roof, yes to the window", True), ("felt, and a window would be nice", True),
+])
+def test_a_yes_no_option_beside_another_answer_is_read_from_its_own_part_and_said_back(windowed_shed, text, window):
+    from bot.core.answers import take_answers
+
+    product = windowed_shed.product("garden_shed")
+    reading = read(windowed_shed, "garden_shed", text, "roof")
+    assert taken(reading) == {"roof": "felt", "window": window}
+    reply = take_answers(product, {"width": 3, "depth": 2.5}, reading.taken, product.option("roof")).reply
+    assert f"Window: {'yes' if window else 'no'}" in reply, reply
+
+
+@pytest.mark.parametrize("text, said", [("felt, maybe a window", "maybe a window"), ("felt, window", "window")])
+def test_a_yes_no_option_named_unsure_or_without_a_yes_or_no_is_asked_never_set(windowed_shed, text, said):
+    reading = read(windowed_shed, "garden_shed", text, "roof")
+    assert taken(reading) == {"roof": "felt"}
+    problem = reading.taken.problems["window"]
+    assert f'You said "{said}"' in problem.error and "?" in problem.error
+
+
+def test_a_yes_no_answer_beside_a_change_gets_its_own_line(windowed_shed):
+    """ "no window" answering the question asked, beside a change: said back on a line of
+    its own, not left to the summary that follows."""
+    from bot.core.answers import take_answers
+
+    product = windowed_shed.product("garden_shed")
+    before = {"width": 3, "depth": 2.5, "roof": "felt"}
+    reading = read(windowed_shed, "garden_shed", "no window, and make it 2.5 m wide", "window")
+    reply = take_answers(product, before, reading.taken, product.option("window")).reply
+    assert "Got it: Window: no." in reply and "Width: 3 m -> 2.5 m" in reply, reply

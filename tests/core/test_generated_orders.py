@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
@@ -130,6 +131,12 @@ def plain_texts(product: Product, option: Option, value: Any, focus: bool, answe
         return texts
     if option.kind == "yesno" and focus:
         return [(YES_NO, "yes" if value else "no"), (YES_NO, "yes please" if value else "no thanks")]
+    if option.kind == "yesno":  # named beside other answers: "no drawer", "drawer: yes", "I don't want a drawer"
+        name = noun(option)
+        return [(YES_NO_NAMED, f"with a {name}" if value else f"no {name}"),
+                (YES_NO_NAMED, f"{name}: {'yes' if value else 'no'}"),
+                (YES_NO_NAMED, f"I'd like a {name}" if value else f"I don't want a {name}"),
+                (YES_NO_NAMED, f"add a {name}" if value else f"skip the {name}")]
     if option.kind == "text" and focus:
         return [(TEXT, option.example if value else f"no {noun(option)}")]
     return []
@@ -138,6 +145,7 @@ def plain_texts(product: Product, option: Option, value: Any, focus: bool, answe
 # Answers only to their own question, and alone in their message (what the NLU reads as
 # affirm or deny, and the order form takes for the yes-or-no question asked).
 YES_NO, TEXT = "yes_no", "text"
+YES_NO_NAMED = "yes_no_named"  # a yes/no option by its name, beside other answers: "no drawer"
 ONE_WORD_ELSEWHERE = "one_word_elsewhere"
 OTHER_AT_TEXT = "other_at_text_question"  # a message about other options while a free text is asked
 HEDGED_VALUE_NUMBER = "hedged_value_number"  # a hedged figure that is also a value's synonym
@@ -157,6 +165,7 @@ def noise_texts(product: Product, option: Option, value: Any) -> List[Tuple[str,
         return [("hedge", "maybe", f"maybe the {name}"), ("hedge", "not_sure", f"{name} or {other}, not sure yet"),
                 ("hedge", "perhaps", f"perhaps the {name}?"), ("hedge", "probably", f"probably the {name}"),
                 ("hedge", "i_guess", f"the {name} I guess"), ("hedge", "undecided", f"still undecided, {name} perhaps"),
+                ("hedge", "offered_not_sure", f"the {name}? not sure"),
                 ("aside", "friend", f"a friend of mine ordered the {name}"),
                 ("aside", "old_had", f"my old one had the {name}"),
                 ("question", "good_for", f"is the {name} good for gaming?"),
@@ -165,8 +174,14 @@ def noise_texts(product: Product, option: Option, value: Any) -> List[Tuple[str,
                 ("aside", "brother", f"my brother has the {name}")]
     if option.kind == "number":
         n = with_unit(option, value)
+        name = noun(option)
         return [("hedge", "around", f"around {n}"), ("hedge", "about_maybe", f"about {figure(option, value)}, maybe more"),
                 ("hedge", "bit_more", f"a bit more than {n}"), ("hedge", "roughly", f"roughly {n}"),
+                # a hedge in its own part, before or after the figure, beside firm values
+                ("hedge", "offered_not_sure", f"{name} {n}? not sure"), ("hedge", "comma_not_sure", f"{name} {n}, not sure"),
+                ("hedge", "i_think_after", f"{name} {n} I think"), ("hedge", "i_think_before", f"I think the {name} is {n}"),
+                ("hedge", "i_think_for_the", f"{n} I think for the {name}"), ("hedge", "name_maybe", f"{name} maybe {n}"),
+                ("hedge", "offered", f"{name} {n}?"), ("hedge", "ish", f"{name} {figure(option, value)}-ish"),
                 ("question", "too_much", f"would {n} be too much?"),
                 ("question", "normal", f"is {n} normal for the {noun(option)}?"),
                 ("question", "is_ok", f"is {n} ok?"),
@@ -188,6 +203,10 @@ TEMPLATES: Set[str] = {
     "normal",  # "is 88.3 cm normal for the shirt length?": "normal" does not pick the Regular fit
     OTHER_AT_TEXT,  # "about 6, maybe more" or "actually, make the height 52.8 cm" at the engraving question
     COUNT,  # "make it 3", "3 of them": the quantity
+    # a hedge is its own part's: "neck 41? not sure, sleeve 64" asks the neck and takes the sleeve
+    "offered_not_sure", "comma_not_sure", "i_think_after", "i_think_before", "i_think_for_the", "name_maybe",
+    "offered", "ish",
+    YES_NO_NAMED,  # "no drawer", "drawer: yes" beside other answers: taken and said back
 }
 # Phrasings the core does not pass yet, with what goes wrong (see the module's survey).
 PENDING: Set[str] = set()
@@ -232,7 +251,7 @@ def message(product: Product, selections: Dict[str, Any], pick: Pick, allowed: S
                 return parts
     if focus is not None and focus.kind == "text" and not parts and OTHER_AT_TEXT not in allowed:
         return []  # something else while a free text is asked
-    others = [o for o in product.options if o.id not in mentioned and o.kind in ("choice", "number")]
+    others = [o for o in product.options if o.id not in mentioned and o.kind in ("choice", "number", "yesno")]
     if others and pick([True, False, False]):
         extra = pick(others)
         mentioned.add(extra.id)
@@ -258,7 +277,7 @@ def message(product: Product, selections: Dict[str, Any], pick: Pick, allowed: S
 
 def value_of(text: str) -> Decimal:
     """The first figure of a generated text."""
-    return Decimal(next(word for word in text.replace(",", " ").split() if word[0].isdigit()))
+    return Decimal(re.search(r"\d+(?:\.\d+)?", text).group(0))
 
 
 def numeric_synonyms(product: Product) -> Set[str]:
@@ -362,10 +381,14 @@ def converse(product: Product, pick: Pick, allowed: Optional[Set[str]] = None) -
                     and option_id not in turn.refused:
                 problems.append((option_id, f"{option_id} = {value!r} stated plainly, neither held nor refused with a reason"))
         asked = None if starting else next_missing_option(product, selections)
-        for option in product.options:  # said back: every value taken or changed besides the answer to the question
-            held = turn.selections.get(option.id, ABSENT)
-            if held is not ABSENT and not same(option, held, selections.get(option.id, ABSENT)) \
-                    and (asked is None or option.id != asked.id) and display_value(option, held) not in turn.reply:
+        moved = [o for o in product.options if turn.selections.get(o.id, ABSENT) is not ABSENT
+                 and not same(o, turn.selections[o.id], selections.get(o.id, ABSENT))]
+        for option in moved:  # said back: every value taken or changed, the answer to the question too beside others
+            held = turn.selections[option.id]
+            shown = display_value(option, held)
+            said = re.search(rf"{re.escape(option.name)}: (?:\w+ -> )?{re.escape(shown)}", turn.reply) \
+                if option.kind == "yesno" else shown in turn.reply
+            if not said and (asked is None or option.id != asked.id or len(moved) > 1):
                 problems.append((option.id, f"{option.id} = {held!r} taken without being said back"))
         noise = [f"{p.kind}:{p.template}" for p in parts if p.kind != "plain"]
         for option_id, problem in problems:
@@ -463,7 +486,7 @@ def test_generated_conversations_in_generated_catalogs(generated, data):
 
 
 PLAIN = {"name", "id_like", "please", "go_with", "synonym", "with_unit", "option_figure", "unit_please", "my_option_is",
-         "bare", "other_unit", YES_NO, TEXT, "change_to", "make_it", ONE_WORD_ELSEWHERE, COUNT}
+         "bare", "other_unit", YES_NO, TEXT, "change_to", "make_it", ONE_WORD_ELSEWHERE, COUNT, YES_NO_NAMED}
 
 
 def survey(catalogs: Sequence[Catalog], conversations: int, allowed: Set[str], seed: int = 1) -> Dict[str, List[Failure]]:

@@ -221,7 +221,8 @@ def test_a_guess_beside_a_pick_is_asked_in_the_same_reply(demo_catalog):
     text = "40 cm and maybe french cuffs"
     reading = read_message(product, text, find_values(product, text, product.option("neck")), product.option("neck"))
     reply = take_answers(product, {}, reading.taken, product.option("neck")).reply
-    assert "Neck: 40 cm" in reply and '"40 cm and maybe french cuffs"' in reply and "French" in reply
+    # the guess quoted in its own words, not with the neck it stands beside
+    assert "Neck: 40 cm" in reply and 'You said "maybe french cuffs"' in reply and "French" in reply
 
 
 def test_an_aside_beside_a_pick_of_the_same_option_is_said_and_the_pick_taken(demo_catalog):
@@ -251,3 +252,83 @@ def test_a_figure_about_someone_else_beside_the_customers_own_is_said_not_taken(
 def test_i_reckon_is_a_guess(demo_catalog):
     reading = read(demo_catalog, "tailored_shirt", "hmm, twill I reckon", "fabric")
     assert taken(reading) == {} and reading.taken.focus_error.reason == RefusalReason.HEDGED
+
+
+# A hedge belongs to the part it is in (or, a part that only hedges, to the part it was
+# said of): the firm values beside it are taken and said back, the hedged one asked for.
+SHIRT_BEFORE_NECK = {"fabric": "oxford_white", "fit": "slim", "collar": "spread", "cuffs": "barrel"}
+
+
+@pytest.mark.parametrize("text, firm, hedged, said", [
+    # The trial's miss ...
+    ("neck 41? not sure, sleeve 64", {"sleeve_length": 64}, "neck", "41? not sure"),
+    # ... the brief's ...
+    ("sleeve 64, neck maybe 41", {"sleeve_length": 64}, "neck", "maybe 41"),
+    ("41 I think for the neck and 64 sleeve", {"sleeve_length": 64}, "neck", "41 i think"),
+    # ... and our own: hedges before or after the figure, in parts of their own, either order.
+    ("neck 41, not sure, sleeve 64", {"sleeve_length": 64}, "neck", "neck 41, not sure"),
+    ("neck is 41, I think, sleeve 64", {"sleeve_length": 64}, "neck", "41, I think"),
+    ("I think the neck is 41, sleeve 64", {"sleeve_length": 64}, "neck", "I think the neck is 41"),
+    ("sleeve 64, neck 41?", {"sleeve_length": 64}, "neck", "neck 41?"),
+    ("the sleeve is 64 for sure, neck 41 maybe", {"sleeve_length": 64}, "neck", "41 maybe"),
+    ("neck: 41 (not sure), sleeve: 64", {"sleeve_length": 64}, "neck", "41 (not sure)"),
+    ("41-ish neck, 64 sleeve", {"sleeve_length": 64}, "neck", "41-ish"),
+    ("Sleeve 64. Not sure, 41 for the neck", {"sleeve_length": 64}, "neck", "Not sure, 41 for the neck"),
+    ("neck 41? not sure. sleeve 64", {"sleeve_length": 64}, "neck", "41? not sure"),
+    ("sleeve 64 and the neck roughly 41", {"sleeve_length": 64}, "neck", "roughly 41"),
+    ("neck 41, sleeve maybe 64", {"neck": 41}, "sleeve_length", "maybe 64"),
+    ("chest 100, neck 41 I guess, sleeve 64", {"chest": 100, "sleeve_length": 64}, "neck", "41 I guess"),
+])
+def test_a_hedge_is_about_its_own_part_and_the_firm_values_beside_it_are_taken(demo_catalog, text, firm, hedged,
+                                                                                said):
+    product = demo_catalog.product("tailored_shirt")
+    neck = product.option("neck")
+    reading = read(demo_catalog, "tailored_shirt", text, "neck")
+    assert taken(reading) == firm
+    refusal = refused(reading, hedged)
+    assert refusal is not None and refusal.reason == RefusalReason.HEDGED
+    assert said.lower() in refusal.error.lower()
+    reply = take_answers(product, dict(SHIRT_BEFORE_NECK), reading.taken, neck).reply
+    assert refusal.error in reply  # asked for in the same reply that says the firm ones back
+    for option_id, value in firm.items():
+        assert f"{product.option(option_id).name}: {value} cm" in reply
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("neck 41 and sleeve 64, not sure about either", set()),  # a hedge that says it is about both
+    ("not sure, sleeve 64", {"sleeve_length"}),  # unsure of the neck asked; sure of the sleeve
+    ("Slim fit. Not sure.", set()),  # a hedge alone after a full stop is still about what it follows
+])
+def test_a_part_that_only_hedges_is_about_what_it_says(demo_catalog, text, expected):
+    assert set(taken(read(demo_catalog, "tailored_shirt", text, "neck"))) == expected
+
+
+def test_a_choice_offered_with_a_question_mark_and_a_hedge_is_a_guess_and_the_rest_is_taken(demo_catalog):
+    reading = read(demo_catalog, "tailored_shirt", "the linen? not sure. slim fit", "fabric")
+    assert taken(reading) == {"fit": "slim"}
+    assert refused(reading, "fabric").reason == RefusalReason.HEDGED and not reading.asks
+
+
+def test_the_asked_options_refusal_beside_values_taken_is_said(demo_catalog):
+    """ "neck? not sure, 41 maybe": the hedged neck was refused and the refusal dropped,
+    because a value of another option was taken beside it."""
+    product = demo_catalog.product("tailored_shirt")
+    neck = product.option("neck")
+    reading = read(demo_catalog, "tailored_shirt", "sleeve 64. neck? not sure, 41 maybe", "neck")
+    taken_now = take_answers(product, dict(SHIRT_BEFORE_NECK), reading.taken, neck)
+    assert 'you said "41 maybe"' in taken_now.reply and "Sleeve length: 64 cm" in taken_now.reply
+    assert "neck" in {refusal.option_id for refusal in taken_now.refusals}
+
+
+@pytest.mark.parametrize("text, firm", [
+    ("sleeve 64, neck maybe 41. how much room do you leave?", {"sleeve_length": 64}),
+    ("sleeve 64 and neck maybe 41, is that normal?", {"sleeve_length": 64}),
+    ("chest 100, not sure about the neck, how do I measure it?", {"chest": 100}),
+])
+def test_beside_a_question_a_hedge_is_still_its_own_parts(demo_catalog, text, firm):
+    """The firm value of a sentence that also hedges another and asks something is taken
+    (it was made part of the question and dropped without a word)."""
+    reading = read(demo_catalog, "tailored_shirt", text, "neck")
+    assert taken(reading) == firm and reading.asks
+    error = reading.taken.focus_error
+    assert error is None or error.reason == RefusalReason.HEDGED  # never "out of range" for words without a figure

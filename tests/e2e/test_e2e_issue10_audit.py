@@ -176,3 +176,38 @@ def test_a_garden_shed_from_its_catalog_entry_alone_with_changes(shop):
     assert "Width: 1.8 m -> 2.2 m" in reply and "Roof: Felt -> Cedar shingles" in reply, reply
     order = place(shop, who, CONTACT)
     assert order["options"] == {"width": 2.2, "depth": 2.5, "roof": "cedar_shingles", "window": False}
+
+
+def test_a_hedge_is_its_own_clauses_and_the_firm_values_beside_it_are_taken(shop):
+    """Points 1 and 2: "neck 41? not sure, sleeve 64" at the neck question asks the neck
+    (the hedge is the neck's) and takes the sleeve, saying it back; a hedge after a comma
+    is its own part's too."""
+    who = sender("audit", "hedge-clause")
+    replies = converse(shop, who, ["a made to measure shirt in twill, regular fit, spread collar and french cuffs",
+                                   "neck 41? not sure, sleeve 64"])
+    said = replies[-1]
+    assert 'I need an exact neck: you said "neck 41? not sure"' in said and "Sleeve length: 64 cm" in said, said
+    assert "(5/11)" in said  # the neck asked again
+    replies = converse(shop, who, ["41", "chest 102, waist maybe 88"])
+    said = replies[-1]
+    assert "Chest: 102 cm" in said and 'you said "maybe 88"' in said and "(7/11)" in said, said
+    replies = converse(shop, who, ["88", "76", "no monogram", "1"])
+    assert "Shall I place this order?" in replies[-1], replies[-1]
+    order = place(shop, who, CONTACT)
+    assert {k: order["options"][k] for k in ("neck", "chest", "waist", "sleeve_length", "shirt_length")} == \
+        {"neck": 41, "chest": 102, "waist": 88, "sleeve_length": 64, "shirt_length": 76}
+
+
+def test_a_yes_no_option_beside_other_values_is_taken_and_said_back(shop):
+    """Point 1: "I don't want a window" beside the roof (once stored as a window, "want"
+    read as yes) is no, said on its line; at the summary a window added beside a change of
+    width gets a line of its own."""
+    who = sender("audit", "shed-window")
+    replies = converse(shop, who, ["I'd like a garden shed, 3 metres wide and 2.5 deep",
+                                   "felt, and I don't want a window"])
+    said = replies[-1]
+    assert "Roof: Felt" in said and "Window: no" in said and "Shall I place this order?" in said, said
+    [reply] = converse(shop, who, ["add a window and make it 2.2 m wide"])
+    assert "Window: no -> yes" in reply and "Width: 3 m -> 2.2 m" in reply, reply
+    order = place(shop, who, CONTACT)
+    assert order["options"] == {"width": 2.2, "depth": 2.5, "roof": "felt", "window": True}
