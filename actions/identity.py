@@ -24,10 +24,9 @@ from bot.channels.shared_state import Limit, SharedState, open_shared_state
 from bot.core.senders import channel_of
 from bot.settings import Settings
 from bot.store import links
-from bot.store.links import LinkResult, Redeemed
+from bot.store.links import LINK_INTENT, LinkResult, Redeemed
 from bot.store.orders import OrderStore
 
-LINK_INTENT = "link_channel"
 TRIES_PER_CONVERSATION = (5.0, 1 / 120)  # (at once, then per second)
 TRIES_OVERALL = (20.0, 1 / 10)
 MINUTES = int(links.CODE_LIFETIME.total_seconds() // 60)

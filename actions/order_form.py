@@ -233,9 +233,7 @@ class ActionStartOrder(Action):
         if say_other_language(dispatcher, tracker, message):
             # Nothing is read from it: an order in progress is kept, the form asks its question again.
             return [SlotSet("answered_turn", message.turn)] if Draft.of(tracker).started else start_order_events(None, message)
-        if reads_as_change(tracker, message) or code_in(message.text, message.intent):
-            # A change of an order already placed (actions/after_order.py), or a link code
-            # read as an order ("link 2855-ZMPM"): action_answer takes both.
+        if reads_as_change(tracker, message):  # a change of an order already placed: actions/after_order.py
             return [FollowupAction("action_answer")]
         product = product_for(message)
         draft = Draft.of(tracker)

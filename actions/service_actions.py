@@ -55,8 +55,6 @@ class ActionListProducts(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         message = Message.of(tracker)
-        if code_in(message.text, message.intent):  # a link code read as a greeting: action_answer links
-            return [FollowupAction("action_answer")]
         draft = Draft.of(tracker)
         say_other_language(dispatcher, tracker, message)  # then the products (or the unfinished order) in English
         if draft.started and message.intent == "greet":

@@ -34,6 +34,7 @@ from bot.store.models import CustomerLink, LinkCode
 from bot.store.notices import tell_conversation
 
 CODE_ALPHABET = NUMBER_ALPHABET
+LINK_INTENT = "link_channel"  # the intent of asking for a code or typing one (bot/nlu.py LinkCodeIntent)
 CODE_LENGTH = 8
 CODE_LIFETIME = timedelta(minutes=10)
 _CHARS = f"[{CODE_ALPHABET}{CODE_ALPHABET.lower()}]"

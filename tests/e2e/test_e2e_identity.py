@@ -114,12 +114,14 @@ def test_a_status_change_reaches_the_widget(bot, store):
     assert [n["outcome"] for n in notices.notices_for(store.sessions, web)] == ["delivered"]
 
 
-# However the code is typed, and wherever the chat stands, it links: the intent model reads
-# "link 2855-ZMPM" as an order or a greeting for some random codes, and those paths hand the
-# message to the link action (actions/order_form.py, service_actions.py); in the middle of an
-# order the forms link and ask their question again (actions/kit.py link_in_order).
+# However the code is typed, and wherever the chat stands, it links: the intent model read
+# random codes as nlu_fallback, inform, affirm or chitchat, and beside a word as that word's
+# intent (a greeting, thanks, goodbye), so rules sent them to the product list or a goodbye;
+# a code in a message now makes it link_channel (bot/nlu.py LinkCodeIntent). In the middle of
+# an order the forms link and ask their question again (actions/kit.py link_in_order).
 PHRASINGS = ["link {}", "{}", "my code is {}", "here's the code from telegram: {}", "hi, {}", "code {} please",
-             "I'd like to link my chats, {}", "{} is the code", "link {} thanks", "Link  {}"]
+             "I'd like to link my chats, {}", "{} is the code", "link {} thanks", "Link  {}", "ok {}", "bye {}",
+             "continue {}", "thanks! {}"]
 PC_TO_CONTACT = ["I need a gaming PC", "the 7800X3D, 32 GB DDR5, 2TB SSD, RTX 4070 Super, mid tower, win 11", "yes"]
 # (what the customer said before, the phrasing, the question asked again after "Linked",
 # its answer and how the bot says it back)
@@ -136,7 +138,7 @@ IN_AN_ORDER = [
 @pytest.fixture(scope="module")
 def linker(trained_model, tmp_path_factory) -> Iterator[BotServers]:
     """Servers of their own: the link tries across all conversations are limited (20 at
-    once), and this test spends 15 of them."""
+    once), and this test spends 19 of them."""
     servers = BotServers(tmp_path_factory.mktemp("linker")).start()
     try:
         yield servers
