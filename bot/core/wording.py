@@ -236,8 +236,8 @@ def describe_option(product: Product, option: Option) -> str:
     if option.kind == "number":
         other = [u for u in option.accept_units if u != option.unit]
         also = f" ({name_list(other, 'and')} {'are' if len(other) > 1 else 'is'} converted)" if other else ""
-        # "Belt width: one of 300, 400 or 500 mm", "Neck: a figure from 33 to 50 cm"
-        return f"{option.name}: {'' if option.allowed else 'a figure '}{number_range(option)}{also}."
+        # "Belt width: one of 300, 400 or 500 mm", "Neck: a number from 33 to 50 cm"
+        return f"{option.name}: {'' if option.allowed else 'a number '}{number_range(option)}{also}."
     if option.kind == "yesno":
         price = f" (+{money(option.price, product.currency)})" if option.price else ""
         return f"{option.name}: yes or no{price}."
