@@ -47,8 +47,8 @@ from bot.core.phrases import amount, name_list
 from bot.core.pricing import money
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
-from actions.ties import (offer_in_last_reply, offer_in_this_reply, offer_reply, offered_before, refusals_reply,
-                          remembered_refusals, take_tie_answer, tie_reply)
+from actions.ties import (in_last_reply, in_this_reply, offer_in_last_reply, offer_in_this_reply, offer_reply,
+                          offered_before, refusals_reply, remembered_refusals, take_tie_answer, tie_reply)
 from actions.confirm import ask_pending, confirmation_buttons, says_no, says_yes, show_summary, summary_seen
 from bot.core.second_order import remember
 from bot.core.selections import next_missing_option
@@ -110,26 +110,8 @@ REASKS_KEY = "asks_again"
 def asked_in_last_reply(tracker: Tracker, product: Product, selections: Dict[str, Any]) -> Optional[Option]:
     """The option the bot's question before this message asked for, while it is still open:
     "39" after "I need an exact neck ... (5/11) What is your neck measurement?" is the neck."""
-    users = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users += 1
-            if users == 2:
-                return None
-        elif event.get("event") == "bot" and users == 1 and (event.get("metadata") or {}).get(ASKS_KEY):
-            option = product.option(event["metadata"][ASKS_KEY])
-            return option if option is not None and option.id not in selections else None
-    return None
-
-
-def asked_again_in_this_reply(tracker: Tracker) -> Optional[str]:
-    """The option a refusal sent since the customer's last message asks for again."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return None
-        if event.get("event") == "bot" and (event.get("metadata") or {}).get(REASKS_KEY):
-            return str(event["metadata"][REASKS_KEY])
-    return None
+    asked = in_last_reply(tracker, ASKS_KEY)
+    return product.option(asked) if asked in {o.id for o in product.options} and asked not in selections else None
 
 
 def say_offer_again(dispatcher: CollectingDispatcher, tracker: Tracker, product: Product,
@@ -296,8 +278,8 @@ def ask_specs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventT
     if not draft.started:
         return []
     option = next_missing_option(draft.product, draft.selections)
-    again = asked_again_in_this_reply(tracker)
-    if again is not None and again not in draft.selections:
+    again = in_this_reply(tracker, REASKS_KEY)
+    if again in {o.id for o in draft.product.options} and again not in draft.selections:
         option = draft.product.option(again)  # the figure this reply refused is its question, not the next in order
     if offer_in_this_reply(tracker):
         return []  # "shall I make the roof Cedar shingles?" is this reply's question

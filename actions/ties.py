@@ -43,17 +43,34 @@ def _asked_before(tracker: Tracker, product: Product) -> List[Candidate]:
     return _in_last_reply(tracker, product, TIE_KEY)
 
 
-def _in_last_reply(tracker: Tracker, product: Product, key: str) -> List[Candidate]:
-    """The candidates kept under `key` by the bot's reply to the customer's previous message."""
+def in_last_reply(tracker: Tracker, key: str) -> Any:
+    """What the bot's reply to the customer's previous message kept under `key` in its
+    messages' metadata (None for nothing)."""
     users = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             users += 1
             if users == 2:
-                return []
+                return None
         elif event.get("event") == "bot" and users == 1 and (event.get("metadata") or {}).get(key):
-            return tie_from_data(product, event["metadata"][key])
-    return []
+            return event["metadata"][key]
+    return None
+
+
+def in_this_reply(tracker: Tracker, key: str) -> Any:
+    """What a message sent since the customer's last one keeps under `key` (None for nothing)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return None
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get(key):
+            return event["metadata"][key]
+    return None
+
+
+def _in_last_reply(tracker: Tracker, product: Product, key: str) -> List[Candidate]:
+    """The candidates kept under `key` by the bot's reply to the customer's previous message."""
+    data = in_last_reply(tracker, key)
+    return tie_from_data(product, data) if data else []
 
 
 def take_tie_answer(product: Product, tracker: Tracker, text: str, entities: List[Dict[str, Any]],
@@ -112,12 +129,7 @@ def offer_in_last_reply(tracker: Tracker, product: Product) -> List[Candidate]:
 def offer_in_this_reply(tracker: Tracker) -> bool:
     """Whether a message sent since the customer's last one offers a refused choice again
     (it is the reply's question: no other question follows it)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "bot" and (event.get("metadata") or {}).get(OFFERED_KEY):
-            return True
-    return False
+    return bool(in_this_reply(tracker, OFFERED_KEY))
 
 
 def offer_reply(product: Product, offer: Offer) -> Dict[str, Any]:
