@@ -77,14 +77,20 @@ def consecutive_free_ports(count: int) -> int:
 
 
 def production_settings(data_dir: Path, **changes) -> Settings:
+    # Each port is free when picked, but one pick can return a port another already holds
+    # (a CI run got the same one twice): picked again until all nine are distinct.
+    while True:
+        ports = [free_port() for _ in range(3)]
+        bases = [consecutive_free_ports(2) for _ in range(3)]
+        if len({*ports, *(base + n for base in bases for n in range(2))}) == 9:
+            break
     settings = Settings(
         data_dir=data_dir,
         database_url="postgresql+psycopg2://bespoke:s3cret-pw@127.0.0.1:5432/bespoke",
         tracker_database_url="postgresql+psycopg2://bespoke:s3cret-pw@127.0.0.1:5432/bespoke",
         redis_url="redis://:redis-pw@127.0.0.1:6379/3",
-        rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
-        rasa_base_port=consecutive_free_ports(2), actions_base_port=consecutive_free_ports(2),
-        web_base_port=consecutive_free_ports(2),
+        rasa_port=ports[0], actions_port=ports[1], web_port=ports[2],
+        rasa_base_port=bases[0], actions_base_port=bases[1], web_base_port=bases[2],
     )
     return dataclasses.replace(settings, **changes)
 
