@@ -92,10 +92,8 @@ def say_taken(dispatcher: CollectingDispatcher, product: Product, selections: Di
     taken = take_answers(product, selections, found, focus)
     if taken.reply:  # a choice a rule refused is kept in the reply's metadata, to be offered again
         refused = refused_by_rules(product, {o: parsed.value for o, parsed in found.values.items()}, taken.applied)
-        after = taken.applied.selections
-        figures = [r.option_id for r in taken.refusals if (focus is None or r.option_id != focus.id)
-                   and product.option(r.option_id).kind == "number" and r.option_id not in after]
-        again = {REASKS_KEY: figures[0]} if figures else {}
+        figure = taken.figure_asked_again(product, focus)
+        again = {REASKS_KEY: figure} if figure else {}
         dispatcher.utter_message(text=taken.reply, **tie_reply(product, found), **refusals_reply(refused), **again)
     return taken
 

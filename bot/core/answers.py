@@ -39,6 +39,14 @@ class Taken:
             failures[refused.option_id] = failures.get(refused.option_id, 0) + 1
         return failures
 
+    def figure_asked_again(self, product: Product, focus: Optional[Option]) -> Optional[str]:
+        """The number option, other than the one asked, whose figure this message gave and
+        had refused while it is still open ("neck is about 39" beside the fabric): the
+        reply's question is then that option, not the next in order."""
+        return next((r.option_id for r in self.refusals if (focus is None or r.option_id != focus.id)
+                     and product.option(r.option_id).kind == "number"
+                     and r.option_id not in self.applied.selections), None)
+
 
 def take_answers(product: Product, selections: Selections, found: Extraction, focus: Optional[Option]) -> Taken:
     """Applies the values found in a message (`focus`: the question asked, if any)."""
