@@ -309,6 +309,9 @@ def load_catalog(path: Union[str, Path]) -> Catalog:
         raise CatalogError(f"{path}: not valid YAML: nested too deeply") from None
     if not isinstance(raw, dict) or "products" not in raw:
         raise CatalogError(f"{path}: the catalog needs a 'products' list (see the comments in catalog.yml)")
+    odd_key = _key_not_text(raw)
+    if odd_key is not None:  # "? \nproducts:" has a null key; pydantic raised TypeError on it
+        raise CatalogError(f"{path}: every key must be a name, not {odd_key!r}")
     if isinstance(raw.get("products"), list):
         # Products may leave the currency to the shop's default.
         shop = raw.get("shop")
@@ -330,6 +333,21 @@ def load_catalog(path: Union[str, Path]) -> Catalog:
     if duplicates:
         raise CatalogError(f"{path}: duplicate product ids: {', '.join(duplicates)}")
     return catalog
+
+
+def _key_not_text(raw: Any) -> Any:
+    """The first mapping key anywhere in the YAML that is not a string (None for none)."""
+    todo = [raw]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if not isinstance(key, str):
+                    return key if key is not None else "null"
+                todo.append(value)
+        elif isinstance(item, list):
+            todo.extend(item)
+    return None
 
 
 def _where(raw: Any, loc: tuple) -> str:

@@ -219,3 +219,11 @@ def test_valid_catalogs_from_parts_load_as_written_and_round_trip(folder, raw):
     # Written out again (Decimal as text, as a shop would write it) it loads to the same catalog.
     again = json.loads(json.dumps(loaded.dict(by_alias=True), default=str))
     assert load_text(folder, dumped(again)) == loaded
+
+
+@pytest.mark.parametrize("text", ["?\nproducts:", "products:\n- {1: x}", "products: []\n2: x"])
+def test_a_key_that_is_not_a_name_is_a_catalog_error(tmp_path, text):
+    path = tmp_path / "catalog.yml"
+    path.write_text(text)
+    with pytest.raises(CatalogError, match="every key must be a name"):
+        load_catalog(path)
