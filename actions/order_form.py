@@ -193,7 +193,9 @@ def asks_something(message: Message, reading: Reading) -> bool:
     sure of beside the values it names (not a plain answer the NLU took for a question)."""
     if reading.asks:
         return True
-    return message.is_question and (not reading.picks or any(c.kind == ClauseKind.OTHER for c in reading.clauses))
+    # A part accounted for by a refusal ("my husband's is 110") has no words left to answer.
+    return message.is_question and (not reading.picks or any(c.kind == ClauseKind.OTHER and c.content
+                                                             for c in reading.clauses))
 
 
 class ActionStartOrder(Action):

@@ -186,6 +186,9 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
     tail = HEDGE_AFTER.match(" ".join(words))
     if tail and tail.end() == len(" ".join(words)):
         leftover = []  # ", give or take" after a hedged figure: said with the figure's refusal
+    if any(refused is not None and refused.reason == RefusalReason.OTHER_SUBJECT
+           for refused in (found.focus_error, *found.problems.values())):
+        leftover = []  # "shoulders 46": the refusal of the figure quotes the part and says what it is about
     theirs = tuple((option_id, whose) for option_id, parsed in found.values.items()
                    if product.option(option_id).kind == "choice" and parsed.value is not None
                    for at in [phrase_at(words, product.option(option_id), parsed.value)] if at is not None

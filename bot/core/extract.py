@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
+from rapidfuzz import fuzz
+
 from bot.core.catalog import Option, Product
 from bot.core.choices import (ambiguous_across, in_a_choice_name, named_choices, named_values, split_choices,
                              unoffered_variant)
@@ -20,6 +22,7 @@ from bot.core.cues import clause_span, cue_positions, cue_words, cued_option, nu
 from bot.core.expressions import format_number
 from bot.core.guesses import is_guess
 from bot.core.hedges import hedges, replaced_figures
+from bot.core.knowledge_index import stop_words
 from bot.core.numbers import UNIT_WORDS, Mention, number_mentions, prepare_numbers, typed_figure
 from bot.core.phrases import name_list
 from bot.core.questions import split_clauses
@@ -68,22 +71,24 @@ def _product_heads(product: Product) -> Set[str]:
 
 
 def _something_else(option: Option, product: Product, prepared: str, match: "re.Match[str]", unit: Optional[str],
-                    cues: List[str]) -> Optional[Parsed]:
+                    cues: List[str], taken: bool = False) -> Optional[Parsed]:
     """A figure about another thing than the option: "30 kilos each" (per item, for a load in
-    kg per metre), "the trays are 60 cm wide" (the trays), "my old belt was 500mm"."""
+    kg per metre), "the trays are 60 cm wide" (the trays), "my old belt was 500mm". `taken`:
+    the message gave the option's own figure too, so the refusal does not ask for it again."""
     figure = match.group(0).strip()
-    ask = f"{option.question} " if option.question else ""
+    ask = "" if taken else f"{option.question} " if option.question else ""
+    again = "" if taken else f" {ask}{ask_figure(option, unit)}"
     per_item = _PER_ITEM.match(prepared[match.end():])
     if per_item and "/" in option.unit and unit and "/" not in unit:
         thing = per_item.group("thing") or "item"
         said = f"{figure} {prepared[match.end():match.end() + per_item.end()].strip()}"
         return Parsed.refused(RefusalReason.OTHER_SUBJECT,
                               f'I haven\'t taken "{said}" as the {noun(option)}: that is per {thing}, and the '
-                              f"{noun(option)} is in {option.unit}. {ask}{ask_figure(option)}")
+                              f"{noun(option)} is in {option.unit}.{again}")
     clause_start, clause_end = clause_span(prepared, match.start(), match.end())
     subject = _SUBJECT_BEFORE.search(prepared[clause_start:match.start()])
     if subject is None:
-        return None
+        return _labelled_otherwise(option, product, prepared, match, again)
     words = [w for w in normalize(subject.group("subject")).split() if w not in _DETERMINERS]
     words = words[-3:]
     if not words:
@@ -103,7 +108,67 @@ def _something_else(option: Option, product: Product, prepared: str, match: "re.
     thing = f"{quantifier} {' '.join(w[:-1] if w[:-1] in owned else w for w in words)}"
     return Parsed.refused(RefusalReason.OTHER_SUBJECT,
                           f'I haven\'t taken {figure} as the {noun(option)}: you said "{said}", which is about '
-                          f"{thing}. {ask}{ask_figure(option, unit)}")
+                          f"{thing}.{again}")
+
+
+# Words beside a figure that say nothing about what it measures: "yeah 40", "say 40", "ok 40".
+_NOT_A_LABEL = {"yeah", "yes", "yep", "yup", "sure", "right", "alright", "oh", "ah", "er", "erm", "uh", "um", "umm",
+                "hmm", "say", "said", "says", "actually", "sorry", "oops", "hi", "hello", "hey", "ok", "okay", "exactly",
+                "precisely", "try", "lol", "new", "now", "correct", "correction", "sry", "typo", "oh"}
+# Words that only say a figure is a measure, of whatever stands before them: "hip size 104".
+_MEASURE_WORDS = {"size", "measurement", "measure", "circumference", "girth"}
+_LABEL_AFTER = re.compile(r"^\s*(?:for|across|around|round|at|over|under|on)\s+(?P<owner>the|my|our|your|his|her|their)?"
+                          r"\s*(?P<thing>[a-z][a-z']*)")
+
+
+def _vocabulary(product: Product) -> Set[str]:
+    """Every word the product's catalog entry gives its options and values (names, synonyms,
+    cues): a figure labelled with one of them is about this product."""
+    phrases = [product.name, *product.synonyms]
+    for option in product.options:
+        phrases += [option.name, *option.synonyms, *cue_words(option, product)]
+        phrases += [phrase for value in option.values for phrase in (value.name, value.id.replace("_", " "), *value.synonyms)]
+    return {word for phrase in phrases for word in normalize(phrase).split()} | _product_heads(product)
+
+
+def _labels_nothing(word: str) -> bool:
+    return (not word.isalpha() or word in stop_words() or word in FILLER or word in _NOT_A_LABEL or word in _SELF_WORDS
+            or word in YESNO_YES or word in YESNO_NO or word in _DETERMINERS or normalize(word) in UNIT_WORDS)
+
+
+def _labelled_otherwise(option: Option, product: Product, prepared: str, match: "re.Match[str]",
+                        again: str) -> Optional[Parsed]:
+    """A measurement labelled with words of something the product has no option for:
+    "shoulders 46" or "hip size 104" at the neck or chest question, "46 across the
+    shoulders". Taking it for the option asked would store a wrong figure; the customer
+    is asked for the option's own figure instead. Misspelt option words ("nek 40") are
+    the option's."""
+    if not is_physical(option.unit):
+        return None
+    clause_start, clause_end = clause_span(prepared, match.start(), match.end())
+    before = normalize(prepared[clause_start:match.start()]).split()
+    end = len(before) - 1 if before and before[-1] in _MEASURE_WORDS else len(before)
+    start = end
+    while start > 0 and end - start < 3 and not _labels_nothing(before[start - 1]):
+        start -= 1
+    label = before[start:end]
+    said_label = before[start:]  # with its measure word: "your hip size"
+    owner = before[start - 1] if start > 0 else "the"
+    after = _LABEL_AFTER.match(prepared[match.end():clause_end])
+    if not label and after and not _labels_nothing(after.group("thing")):
+        label, owner = [after.group("thing")], after.group("owner") or "the"
+        said_label = label
+    if not label:
+        return None
+    vocabulary = _vocabulary(product)
+    if any(word in vocabulary or singular_noun(word) in vocabulary
+           or any(len(word) >= 3 and fuzz.ratio(word, known) >= 75 for known in vocabulary) for word in label):
+        return None  # "collar 40" (the collar size), "nek 40" (the neck, misspelt)
+    owner = "your" if owner in ("my", "our") else owner if owner in _DETERMINERS else "the"
+    said = " ".join(prepared[clause_start:clause_end].split())
+    return Parsed.refused(RefusalReason.OTHER_SUBJECT,
+                          f'I haven\'t taken {match.group(0).strip()} as the {noun(option)}: you wrote "{said}", which is '
+                          f"about {owner} {' '.join(said_label)}.{again}")
 
 
 def _fits_dimension(option: Option, unit: str) -> bool:
@@ -184,7 +249,7 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
     for index, option, cued in sorted(assigned, key=lambda item: item[0] in hedged):
         number, unit, match = mentions[index]
         if option is not None and option.id in result.values and index not in hedged:
-            other = _something_else(option, product, prepared, match, unit, cues.get(option.id, []))
+            other = _something_else(option, product, prepared, match, unit, cues.get(option.id, []), taken=True)
             if other is not None:  # "my neck is 40 and my husband's is 42": the 42 is said not taken
                 result.problems.setdefault(option.id, other)
             else:

@@ -172,7 +172,8 @@ def _stem(word: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _stop_words() -> frozenset:
+def stop_words() -> frozenset:
+    """scikit-learn's English stop words (function words: "the", "for", "well", "back")."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS)
@@ -182,7 +183,7 @@ def word_forms(text: str) -> List[str]:
     """The text's words that carry meaning, each as its Snowball stem: "for editing my videos"
     -> ["edit", "video"], "gamers" -> ["gamer"], "games" and "gaming" -> ["game"]. English
     stop words (scikit-learn's list) go: "for my wedding" and "weddings" are both ["wed"]."""
-    stop = _stop_words()
+    stop = stop_words()
     return [_stem(word) for word in normalize(text).split() if word not in stop]
 
 

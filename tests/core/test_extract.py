@@ -140,8 +140,48 @@ def test_two_different_figures_for_one_option_take_neither_and_ask(demo_catalog,
     assert problem.reason == "ambiguous" and all(figure in problem.error for figure in said), problem.error
 
 
-def test_a_figure_tied_to_no_option_is_not_a_second_figure_for_the_asked_one(demo_catalog):
+def test_a_figure_labelled_with_something_the_product_lacks_is_said_not_taken_and_not_a_second_figure(demo_catalog):
+    """"shoulders 46" beside the neck is not a second neck (no "which one is it?") and is
+    not dropped either: the reply says it was not taken and what it is about, without
+    asking for the neck that was just given."""
     shirt = demo_catalog.product("tailored_shirt")
     found = find_values(shirt, "neck 40, chest 104, waist 90, sleeve 65, shoulders 46, shirt length 78",
                         shirt.option("neck"))
-    assert values(found)["neck"] == 40 and "neck" not in found.problems
+    assert values(found)["neck"] == 40
+    refused = found.problems["neck"]
+    assert refused.reason == "other_subject" and '"shoulders 46"' in refused.error, refused.error
+    assert "What is your neck" not in refused.error, refused.error
+
+
+@pytest.mark.parametrize("focus, text, label", [
+    ("neck", "shoulders 46", "the shoulders"),
+    ("chest", "hips 104", "the hips"),
+    ("chest", "my hip size 104", "your hip size"),
+    ("chest", "shoulder width 46", "the shoulder width"),
+    ("chest", "46 across the shoulders", "the shoulders"),
+    ("chest", "104 cm for my husband", "your husband"),
+    ("waist", "bicep 35", "the bicep"),
+])
+def test_a_measure_labelled_with_what_the_product_has_no_option_for_is_asked_again(demo_catalog, focus, text, label):
+    """At the neck question "shoulders 46" was stored as the neck: a wrong order. A figure
+    labelled with words the catalog entry never uses is not taken for the option asked."""
+    shirt = demo_catalog.product("tailored_shirt")
+    found = find_values(shirt, text, shirt.option(focus))
+    assert not found.values, found.values
+    assert found.focus_error.reason == "other_subject" and f"about {label}." in found.focus_error.error, \
+        found.focus_error.error
+    assert shirt.option(focus).question in found.focus_error.error  # the option's own figure is asked for
+
+
+@pytest.mark.parametrize("focus, text, expected", [
+    ("neck", "yeah 40", 40), ("neck", "ok so 40", 40), ("chest", "say 100", 100), ("neck", "nek 40", 40),
+    ("neck", "collar 40", 40), ("neck", "40 for me", 40), ("sleeve_length", "arm 64", 64),
+    ("waist", "waste 80", 80), ("neck", "oh sorry, 40", 40), ("neck", "slim fit 40", 40),
+    ("neck", "the tailor said 40", 40), ("chest", "hmm 100", 100),
+])
+def test_words_that_label_nothing_or_the_option_itself_leave_the_figure_the_answer(demo_catalog, focus, text, expected):
+    """Discourse words, a misspelt option name, a synonym or a value's name beside a figure
+    do not make it about something else."""
+    shirt = demo_catalog.product("tailored_shirt")
+    found = find_values(shirt, text, shirt.option(focus))
+    assert values(found)[focus] == expected and found.focus_error is None, (found.focus_error, found.problems)
