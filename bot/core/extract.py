@@ -114,7 +114,7 @@ def _something_else(option: Option, product: Product, prepared: str, match: "re.
 # Words beside a figure that say nothing about what it measures: "yeah 40", "say 40", "ok 40".
 _NOT_A_LABEL = {"yeah", "yes", "yep", "yup", "sure", "right", "alright", "oh", "ah", "er", "erm", "uh", "um", "umm",
                 "hmm", "say", "said", "says", "actually", "sorry", "oops", "hi", "hello", "hey", "ok", "okay", "exactly",
-                "precisely", "try", "lol", "new", "now", "correct", "correction", "sry", "typo", "oh"}
+                "precisely", "try", "lol", "new", "now", "correct", "correction", "sry", "typo"}
 # Words that only say a figure is a measure, of whatever stands before them: "hip size 104".
 _MEASURE_WORDS = {"size", "measurement", "measure", "circumference", "girth"}
 _LABEL_AFTER = re.compile(r"^\s*(?:for|across|around|round|at|over|under|on)\s+(?P<owner>the|my|our|your|his|her|their)?"
