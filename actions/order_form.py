@@ -141,7 +141,7 @@ def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Mes
         return events + [remember_split(product, reading.split)]
     found = reading.taken
     selections: Dict[str, Any] = {}
-    if found.values or found.problems:
+    if found.values or found.problems or found.unplaced:
         taken = say_taken(dispatcher, product, {}, found, None)
         selections = taken.applied.selections
         events += [SlotSet("selections", selections), SlotSet("typed", typed_after(taken.applied, {}, typed_in(found)))]
@@ -442,7 +442,8 @@ class ValidateOrderForm(FormValidation):
             return [remember_split(product, reading.split)]
         asks = asks_something(message, reading)
         found = within_rules(product, selections, reading.taken, focus, message.text)
-        if found.values or found.problems:
+        # Figures no option took are said with what was taken; alone, the question's refusal says them.
+        if found.values or found.problems or (found.unplaced and found.focus_error is None):
             changing = tracker.get_slot("changing") or {}
             before = dict(selections)
             if changing.get("option") in found.values and changing.get("old") is not None:

@@ -3,6 +3,7 @@ told, what was refused and why, and when a customer who is stuck gets help."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional
 
@@ -53,7 +54,7 @@ def take_answers(product: Product, selections: Selections, found: Extraction, fo
     if found.values and found.focus_error is not None and focus is not None and focus.id not in found.values:
         # Beside values taken, why the answer to the question asked was not: said with them
         # ("sleeve 64. neck? not sure, 41 maybe"), the question asked again after
-        found = Extraction(dict(found.values), None, {focus.id: found.focus_error, **found.problems}, dict(found.split))
+        found = dataclasses.replace(found, focus_error=None, problems={focus.id: found.focus_error, **found.problems})
     applied = apply_answers(product, selections, {option_id: parsed.value for option_id, parsed in found.values.items()})
     refusals = [parsed.refusal(option_id) for option_id, parsed in found.problems.items()]
     refusals += [violation.refusal for violation in applied.refused]
@@ -78,7 +79,7 @@ def within_rules(product: Product, selections: Selections, found: Extraction, fo
     reasons = list(dict.fromkeys(violation.message.rstrip(".") for value in dropped
                                  for violation in violations(product, {**others, focus.id: value.id}, focus.id)))
     why = f"{name_list((v.name for v in dropped), 'and')} would not fit" + (f" ({'; '.join(reasons)})" if reasons else "")
-    narrowed = Extraction(dict(found.values), None, dict(found.problems), dict(found.split))
+    narrowed = dataclasses.replace(found, values=dict(found.values), focus_error=None, problems=dict(found.problems))
     if kept:
         matches, certain = match_choice(focus.copy(update={"values": kept}), text)
         if len(kept) == 1 or (certain and len(matches) == 1):

@@ -181,13 +181,15 @@ def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option
     prepared = prepare_numbers(text)
     hedged_words = {w for said in hedges(prepared, list(number_mentions(prepared))).values() for w in normalize(said).split()}
     leftover = [w for w in words if w not in FILLER and w not in ASIDES and w not in vocabulary
-                and w not in INTERROGATIVES and not (values and w.replace(".", "").isdigit())
+                and w not in INTERROGATIVES
+                # a figure read here (taken, or refused with its reason) is not a part left unread
+                and not ((values or found.focus_error is not None) and w.replace(".", "").isdigit())
                 and not (guess and w in HEDGE_ONLY) and w not in hedged_words]
     tail = HEDGE_AFTER.match(" ".join(words))
     if tail and tail.end() == len(" ".join(words)):
         leftover = []  # ", give or take" after a hedged figure: said with the figure's refusal
-    if any(refused is not None and refused.reason == RefusalReason.OTHER_SUBJECT
-           for refused in (found.focus_error, *found.problems.values())):
+    if found.unplaced or any(refused is not None and refused.reason == RefusalReason.OTHER_SUBJECT
+                             for refused in (found.focus_error, *found.problems.values())):
         leftover = []  # "shoulders 46": the refusal of the figure quotes the part and says what it is about
     theirs = tuple((option_id, whose) for option_id, parsed in found.values.items()
                    if product.option(option_id).kind == "choice" and parsed.value is not None
@@ -262,11 +264,13 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
     read = [(clause, own) for clause, (_, own) in zip(clauses, read, strict=True)]
     picked = {option_id for c in clauses if c.kind == ClauseKind.PICK for option_id in c.values}
     in_questions = {option_id for c in clauses if c.kind == ClauseKind.QUESTION for option_id in c.values}
-    taken = Extraction(dict(found.values), found.focus_error, dict(found.problems))
+    taken = Extraction(dict(found.values), found.focus_error, dict(found.problems), unplaced=list(found.unplaced))
     if asking:
         taken.values = {k: v for k, v in found.values.items() if k in picked}
         taken.problems = {k: v for k, v in found.problems.items() if k in picked}
         taken.focus_error = None
+        # "what's the difference between 16 and 32?": a question's figures are not placed
+        taken.unplaced = [u for clause, own in read if clause.kind == ClauseKind.PICK for u in own.unplaced]
         # "would 106.4 cm be too much? my width is 98 cm": the figure of the part that picks
         for clause, own in read:
             for option_id in clause.values if clause.kind == ClauseKind.PICK else ():

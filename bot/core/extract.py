@@ -8,6 +8,7 @@ option only when the message names it unmistakably, so nothing is guessed.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,6 +43,9 @@ class Extraction:
     # option id -> [(count, value id)]. One order holds one configuration, so none of
     # them is in `values`; the form says so.
     split: Dict[str, List[Tuple[int, str]]] = field(default_factory=dict)
+    # Figures no option took, each refused with why: "104 cm" could be the chest or the
+    # waist, "hips 104 cm" is about the hips, "2 conveyors" where an order holds one.
+    unplaced: List[Parsed] = field(default_factory=list)
 
 
 _SELF_WORDS = {"it", "that", "this", "mine", "ours", "one", "size", "measurement", "figure", "number", "value",
@@ -76,8 +80,8 @@ def _something_else(option: Option, product: Product, prepared: str, match: "re.
     kg per metre), "the trays are 60 cm wide" (the trays), "my old belt was 500mm". `taken`:
     the message gave the option's own figure too, so the refusal does not ask for it again."""
     figure = match.group(0).strip()
-    ask = "" if taken else f"{option.question} " if option.question else ""
-    again = "" if taken else f" {ask}{ask_figure(option, unit)}"
+    # The form asks the option's question next; the refusal says only what figure will do.
+    again = "" if taken else f" {ask_figure(option, unit)}"
     per_item = _PER_ITEM.match(prepared[match.end():])
     if per_item and "/" in option.unit and unit and "/" not in unit:
         thing = per_item.group("thing") or "item"
@@ -171,6 +175,72 @@ def _labelled_otherwise(option: Option, product: Product, prepared: str, match: 
                           f"about {owner} {' '.join(said_label)}.{again}")
 
 
+def _counts_the_product(product: Product, prepared: str, match: "re.Match[str]") -> bool:
+    """The figure counts the product itself: "2 conveyors", "two garden sheds"."""
+    after = normalize(prepared[match.end():match.end() + 40]).split()[:3]
+    heads = _product_heads(product)
+    return any(singular_noun(word) in heads or word in heads for word in after[:1]) or (
+        len(after) >= 2 and (singular_noun(after[1]) in heads or after[1] in heads)
+        and after[0] in _product_words_of(product))
+
+
+def _product_words_of(product: Product) -> Set[str]:
+    return {w for phrase in [product.name, *product.synonyms] for w in normalize(phrase).split()}
+
+
+_CALENDAR_WORDS = {normalize(name) for name in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name,
+                                                  *calendar.day_abbr) if name} - {"may"}
+
+
+def _in_a_date(prepared: str, match: "re.Match[str]") -> bool:
+    """"by March 15", "15 May", "Friday the 12th": a day of a date, not a figure of the order."""
+    before = normalize(prepared[max(0, match.start() - 20):match.start()]).split()[-2:]
+    after = normalize(prepared[match.end():match.end() + 20]).split()[:2]
+    # "may" only straight after the day ("15 May"): before a figure it is a verb ("it may be 40").
+    return any(w in _CALENDAR_WORDS for w in before + after) or after[:1] == ["may"]
+
+
+def _one_per_order(product: Product, match: "re.Match[str]") -> Parsed:
+    """"2 conveyors" of a product without a count: this order is one of them."""
+    return Parsed.refused(RefusalReason.INVALID_ANSWER,
+                          f"One order is for one {product.name}: this one is the first of the "
+                          f"{match.group(0).strip()}, and once it is placed I can take the next as another order.")
+
+
+def _unplaced(product: Product, numbers: List[Option], prepared: str, number: Decimal, match: "re.Match[str]",
+              unit: Optional[str]) -> Optional[Parsed]:
+    """A figure that names no option and answers no question asked: which option it is for
+    is asked (never guessed from its size), or it is said to be about something the product
+    has no option for. None when no number option could take it (a model number: "the 4070")."""
+    written = match.group(0).strip()
+    if unit:
+        dimension = [o for o in numbers if _fits_dimension(o, unit)]
+        fitting = [o for o in dimension if parse_answer(o, written).ok] or dimension
+    else:
+        if in_a_choice_name(product, prepared, match) or _names_a_value(product, number) or _in_a_date(prepared, match):
+            return None
+        fitting = [o for o in numbers if parse_answer(o, written).ok]
+    if not fitting:
+        return None
+    labelled = _labelled_otherwise(fitting[0], product, prepared, match, "")
+    if labelled is not None:
+        clause_start, clause_end = clause_span(prepared, match.start(), match.end())
+        about = labelled.error.split(", which is about ", 1)[-1]
+        return Parsed.refused(RefusalReason.OTHER_SUBJECT,
+                              f'I haven\'t taken {written}: you wrote "{" ".join(prepared[clause_start:clause_end].split())}", '
+                              f"which is about {about}")
+    example = fitting[0]
+    with_unit = written if unit else f"{written} {example.unit}" if is_physical(example.unit) else written
+    if len(fitting) == 1:  # still a guess: asked, not taken
+        return Parsed.refused(RefusalReason.AMBIGUOUS,
+                              f'I haven\'t taken {written}: is it the {noun(example)}? If so, please say '
+                              f'"{noun(example)} {with_unit}".')
+    return Parsed.refused(RefusalReason.AMBIGUOUS,
+                          f"I haven't taken {written}: it could be "
+                          f"{name_list((f'the {noun(o)}' for o in fitting), 'or')}. Please say which, e.g. "
+                          f'"{noun(example)} {with_unit}".')
+
+
 def _fits_dimension(option: Option, unit: str) -> bool:
     if unit == option.unit:
         return True
@@ -212,6 +282,7 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
             skip |= {index, index + 1}
             refuse(first, parsed)
     counted: Set[int] = set()  # "3 in total": a count, the "in" is not inches
+    unplaced_at: List[int] = []  # figures no option took: which one is asked once the rest are read
     for index, (number, unit, match) in enumerate(mentions):
         if index in skip:
             continue
@@ -223,6 +294,9 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
         if not unit and in_a_choice_name(product, prepared, match):
             continue  # "400 V three phase": the 3 is part of the power supply's name
         written = match.group(0)
+        if not unit and count_option is None and _counts_the_product(product, prepared, match):
+            result.unplaced.append(_one_per_order(product, match))  # "2 conveyors 4 m long": not a second length
+            continue
         option = cued_option(numbers, prepared, match.start(), match.end(), cues)
         cued = option is not None
         if count_option is not None and not unit and (index in counted or _COUNT_OF_THEM.match(prepared[match.end():])):
@@ -232,7 +306,12 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
             option, cued = count_option, True  # "make it 3": the count, unless it answers the figure asked
         if option is not None and unit and not (_fits_dimension(option, unit) and
                                                 (parse_answer(option, written).ok or index in hedged)):
-            option, cued = None, False  # "rubber belt 12 m long": the unit says length, not belt width
+            # "rubber belt 12 m long": the unit and the other word say length, not belt width;
+            # "sleeve 34 in" stays the sleeve's, refused as out of range in the customer's unit
+            other_cued = cued_option([o for o in numbers if o is not option], prepared, match.start(), match.end(), cues)
+            if not _fits_dimension(option, unit) or (
+                    other_cued is not None and _fits_dimension(other_cued, unit) and parse_answer(other_cued, written).ok):
+                option, cued = None, False
         if option is None and unit:
             fitting = [o for o in numbers if _fits_dimension(o, unit) and parse_answer(o, written).ok]
             option = focus if focus in fitting else (fitting[0] if len(fitting) == 1 else None)
@@ -244,6 +323,8 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
             # "about 6, maybe more" at another question: the hedge of the one figure it fits
             fitting = [o for o in numbers if parse_answer(o, format_number(number)).ok]
             option = fitting[0] if len(fitting) == 1 else None
+        if option is None and index not in hedged and index not in counted:
+            unplaced_at.append(index)
         assigned.append((index, option, cued))
     # Exact figures first: a hedged one beside them may be the same figure said roughly.
     for index, option, cued in sorted(assigned, key=lambda item: item[0] in hedged):
@@ -252,6 +333,8 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
             other = _something_else(option, product, prepared, match, unit, cues.get(option.id, []), taken=True)
             if other is not None:  # "my neck is 40 and my husband's is 42": the 42 is said not taken
                 result.problems.setdefault(option.id, other)
+            elif not cued and not _same_figure(option, result.values[option.id], match.group(0)):
+                unplaced_at.append(index)  # "neck 40, 98" at the neck: the 98 answers no question asked
             else:
                 _two_figures(result, option, mentions, assigned, index)
             continue
@@ -275,6 +358,16 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
             result.values[option.id] = parsed
         elif option is focus and result.focus_error is None:
             result.focus_error = parsed
+        elif cued and option is not focus:
+            refuse(option, parsed)  # "sleeve 34 in" at the cuffs: why it was not taken
+    # "a conveyor 4 m long, 12": the 12 could only be the load, the length being given
+    open_numbers = [o for o in numbers if o.id not in result.values]
+    for index in sorted(unplaced_at):
+        number, unit, match = mentions[index]
+        unplaced = _unplaced(product, open_numbers, prepared, number, match, unit) \
+            or _unplaced(product, numbers, prepared, number, match, unit)
+        if unplaced is not None:
+            result.unplaced.append(unplaced)
     if count_option is not None and count_option.id not in result.values:
         times = _TIMES.search(prepared)
         if times:
@@ -337,14 +430,23 @@ def _two_figures(result: Extraction, option: Option, mentions: List[Mention],
     parsed = parse_answer(option, mentions[index][2].group(0))
     if not parsed.ok or isinstance(parsed.value, bool) or not isinstance(parsed.value, (int, float, Decimal)):
         return
-    first, second = Decimal(str(result.values[option.id].value)), Decimal(str(parsed.value))
-    if abs(first - second) <= Decimal("0.01") * max(abs(first), abs(second)):
+    if _same_figure(option, result.values[option.id], mentions[index][2].group(0)):
         return
     said = [mentions[i][2].group(0).strip() for i in cued]
     del result.values[option.id]
     result.problems[option.id] = Parsed.refused(
         RefusalReason.AMBIGUOUS, f"You gave more than one {noun(option)} ({name_list(said, 'and')}): which one is it? "
                                  f"{ask_figure(option)}")
+
+
+def _same_figure(option: Option, taken: Parsed, written: str) -> bool:
+    """"15.5 in (39.4 cm)": the second figure is the first in other words."""
+    parsed = parse_answer(option, written)
+    if not parsed.ok or not isinstance(parsed.value, (int, float, Decimal)) or isinstance(parsed.value, bool) \
+            or not isinstance(taken.value, (int, float, Decimal)):
+        return False
+    first, second = Decimal(str(taken.value)), Decimal(str(parsed.value))
+    return abs(first - second) <= Decimal("0.01") * max(abs(first), abs(second))
 
 
 def _names_a_value(product: Product, number: Decimal) -> bool:

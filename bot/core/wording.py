@@ -61,6 +61,7 @@ def answers_reply(product: Product, before: Selections, found: Extraction, appli
     option changed, each answer it cleared, each derived part it moved, then the total."""
     lines: List[str] = [f"{v.note}." for v in found.values.values() if v.note]
     lines += [problem.error for problem in found.problems.values()]
+    lines += [figure.error for figure in found.unplaced]
     new = [c for c in applied.changes if not c.was_filled]
     changed = [c for c in applied.changes if c.was_filled]
     costs = price_change(product, before, applied.selections) if changed or applied.cleared else None

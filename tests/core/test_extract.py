@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.core.values import ask_figure
 from bot.core.extract import find_values
 from bot.core.changes import apply_answers
 from bot.core.pricing import price_so_far
@@ -130,7 +131,6 @@ def test_a_count_word_before_a_figure_and_one_figure_said_twice(demo_catalog, pr
 
 @pytest.mark.parametrize("product, text, option, said", [
     ("conveyor", "length 1 m, well it must be 4 m long", "length", ["1 m", "4 m"]),
-    ("conveyor", "two conveyors 4 m long", "length", ["2", "4 m"]),
     ("tailored_shirt", "neck 39, chest 102, neck 41", "neck", ["39", "41"]),
 ])
 def test_two_different_figures_for_one_option_take_neither_and_ask(demo_catalog, product, text, option, said):
@@ -170,7 +170,7 @@ def test_a_measure_labelled_with_what_the_product_has_no_option_for_is_asked_aga
     assert not found.values, found.values
     assert found.focus_error.reason == "other_subject" and f"about {label}." in found.focus_error.error, \
         found.focus_error.error
-    assert shirt.option(focus).question in found.focus_error.error  # the option's own figure is asked for
+    assert ask_figure(shirt.option(focus)) in found.focus_error.error  # the option's own figure is asked for
 
 
 @pytest.mark.parametrize("focus, text, expected", [
@@ -185,3 +185,36 @@ def test_words_that_label_nothing_or_the_option_itself_leave_the_figure_the_answ
     shirt = demo_catalog.product("tailored_shirt")
     found = find_values(shirt, text, shirt.option(focus))
     assert values(found)[focus] == expected and found.focus_error is None, (found.focus_error, found.problems)
+
+
+@pytest.mark.parametrize("product, focus, text, expected, said", [
+    # A bare figure beside a choice fits several measures: which one is asked, never guessed from its size.
+    ("tailored_shirt", None, "I'd like a white oxford shirt, 104 cm", {"fabric": "oxford_white"},
+     ["104 cm", "the chest", "the waist", "Please say which"]),
+    ("tailored_shirt", "neck", "neck 40, 98", {"neck": 40}, ["98", "the chest", "Please say which"]),
+    ("tailored_shirt", "neck", "40, and 41 for my brother", {"neck": 40}, ["41", "your brother"]),
+    # Labelled with what the product has no option for: said to be about that.
+    ("tailored_shirt", "chest", "neck 40, hips 104 cm", {"neck": 40}, ["104 cm", "hips", "about"]),
+    # A count of a product that has no quantity: this order is one of them.
+    ("conveyor", None, "two conveyors 4 m long", {"length": 4}, ["One order is for one Custom conveyor", "first of the 2"]),
+    ("conveyor", "length", "2 conveyors, 4 m long", {"length": 4}, ["One order is for one", "first of the 2"]),
+])
+def test_a_figure_no_option_takes_is_refused_with_why_never_dropped(demo_catalog, product, focus, text, expected,
+                                                                    said):
+    item = demo_catalog.product(product)
+    found = find_values(item, text, item.option(focus) if focus else None)
+    assert values(found) == expected
+    refused = [*found.unplaced, *found.problems.values(), *([found.focus_error] if found.focus_error else [])]
+    errors = " ".join(figure.error for figure in refused)
+    assert all(part in errors for part in said), errors
+    assert refused and all(not figure.ok for figure in refused)
+
+
+@pytest.mark.parametrize("product, text", [
+    ("tailored_shirt", "can it be ready by March 15? neck 40"),   # a day of a date
+    ("tailored_shirt", "neck 40, the 15th of May would be great"),
+    ("custom_pc", "is the 4070 super enough?"),                          # a model number in a choice's name
+    ("conveyor", "400 V three phase, 4 m long"),
+])
+def test_figures_that_are_not_measures_are_not_refused_as_unplaced(demo_catalog, product, text):
+    assert find_values(demo_catalog.product(product), text).unplaced == []
