@@ -337,6 +337,10 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, message:
             if found.kind in (knowledge.AnswerKind.HELP, knowledge.AnswerKind.VALUE, knowledge.AnswerKind.MAKES):
                 say(text=found.text)
                 return []
+        elsewhere = knowledge.others_option_answer(catalog, product, message.text) if option is None and product else None
+        if elsewhere is not None:  # "which collars do you offer" in a conveyor order
+            say(text=elsewhere.text)
+            return []
         if option is None and product is not None:
             option = next_missing_option(product, draft.selections)
         if option is not None:

@@ -4,11 +4,14 @@ from the catalog's prices, descriptions, uses and rules. Lists and compares; nev
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Set
+
+from rapidfuzz import fuzz
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.knowledge_answers import (
-    Answer, AnswerKind, options_named, price_answer, price_text, products_named, unknown, value_line, values_named,
+    Answer, AnswerKind, not_said, options_named, price_answer, price_text, products_named, unknown, value_line,
+    values_named,
 )
 from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_of, word_forms
 from bot.core.phrases import name_list
@@ -54,7 +57,7 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     if kind == QuestionKind.CHEAPEST and not named:
         return price_answer(catalog, text if product is None else product.name)
     wants_use = asked or named or kind in (QuestionKind.RECOMMEND, QuestionKind.ENOUGH)
-    uses = knowledge.uses_named(text) if wants_use else []
+    uses = said_uses(catalog, text) if wants_use else []
     several = [(p, option, values) for p, option, values in named if len(values) >= 2]
     if several and kind != QuestionKind.ENOUGH:
         return _comparison(*max(several, key=lambda item: len(item[2])))
@@ -67,7 +70,13 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     if fits and not uses:  # "which case do I need for the 4080?": what the rules allow beside it
         return _what_fits(*fits[0])
     if single and (uses or kind == QuestionKind.ENOUGH):
-        return _enough(*single[0], uses)
+        p, option, value = single[0]
+        if unsaid_quality(catalog, text, value):  # "is the full tower waterproof?": no use of it is asked
+            return not_said(value.name, value_line(p, option, value), [Topic(TopicKind.VALUE, p.id, option.id, value.id)])
+        if not uses and value.description:  # "does linen wrinkle?": what its description says
+            return Answer(AnswerKind.ENOUGH, f"Our catalog says of the {value.name} ({price_text(p, value)}): "
+                          f"{value.description}", [Topic(TopicKind.VALUE, p.id, option.id, value.id)])
+        return _enough(p, option, value, uses)
     if several:
         return _comparison(*several[0])
     if uses:
@@ -79,12 +88,19 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
         if target is not None and target[1].kind == "choice":
             # "which cpu has the most cores?": the values whose descriptions speak of it
             described = described_answer(catalog, text, target[0], [target[1]])
-            return described if described.known else _overview(*target)
+            if described.known:
+                return described
+            overview = _overview(*target)
+            if unmentioned_quality(catalog, text, target[1].values):  # "which collar is the most waterproof?"
+                return not_said(f"{noun(target[1])} options", overview.text, overview.topics)
+            return overview
     if single:
         p, option, value = single[0]
         best = knowledge.best(text, (TopicKind.OPTION, TopicKind.VALUE))
         if best is not None and best.topic.kind == TopicKind.OPTION and best.topic.option_id != option.id:
             return unknown()  # "how wide should the belt be": about the belt's width, not the fit called "wide"
+        if unsaid_quality(catalog, text, value):  # "is the compact case quiet?"
+            return not_said(value.name, value_line(p, option, value), [Topic(TopicKind.VALUE, p.id, option.id, value.id)])
         return Answer(AnswerKind.VALUE, value_line(p, option, value).lstrip("- "),
                       [Topic(TopicKind.VALUE, p.id, option.id, value.id)])
     return unknown()
@@ -115,6 +131,46 @@ def described_answer(catalog: Catalog, text: str, product: Optional[Product] = N
         return unknown()
     return Answer(AnswerKind.DESCRIBED, "Here is what our catalog says about that:\n" + "\n".join(rows)
                   + "\nThe choice is yours.", topics)
+
+
+# Words that ask for help with an option without naming a quality of it: "tell me about",
+# "help me pick", "what styles are there", "explain the difference".
+_ASKING_WORDS = frozenset(word_forms(
+    "help pick choose choice tell explain describe style type kind sort come know more information info details "
+    "difference differ compare what whats available offer suggest recommend advise decide like look good ok okay "
+    "enough fine need want work fit use buy get"))
+
+
+def unmentioned_quality(catalog: Catalog, text: str, values: Sequence[ChoiceValue]) -> Set[str]:
+    """What the question asks of `values` that the catalog says nothing of: "waterproof" in
+    "is the case waterproof?", "quiet" in "is the compact case quiet?". The words that name
+    products, options and these values, frame a question or ask for help do not count, nor
+    any a value's description or uses share."""
+    named = {form for value in values for said in (value.name, *value.synonyms) for form in word_forms(said)}
+    asked = set(word_forms(text)) - knowledge_of(catalog).frame_words - _ASKING_WORDS - named
+    described = [form for value in values for said in (value.description, *value.uses) for form in word_forms(said)]
+    return {word for word in asked if not any(_same_word(word, form) for form in described)}
+
+
+def unsaid_quality(catalog: Catalog, text: str, value: ChoiceValue) -> Set[str]:
+    """The qualities asked of `value` that the catalog says nothing of; none when a use the
+    text names covers one of them ("vidoe editing" is the use "video editing", misspelt):
+    the answer is then whether we list it for that use."""
+    if said_uses(catalog, text):
+        return set()  # "is the rubber belt food safe?": whether we list it for food answers it
+    return unmentioned_quality(catalog, text, [value])
+
+
+def said_uses(catalog: Catalog, text: str) -> List[str]:
+    """The uses the text names, each by a word of it in the text, misspelt at most ("vidoe
+    editing", "resolve" for DaVinci Resolve): the n-gram match alone finds "the most power"
+    in "tower waterproof"."""
+    said = word_forms(text)
+
+    def in_text(form: str) -> bool:  # a misspelling keeps its first letter ("vidoe"; "tower" is not "power")
+        return any(_same_word(form, word) or (form[:1] == word[:1] and fuzz.ratio(form, word) >= 75) for word in said)
+
+    return [use for use in knowledge_of(catalog).uses_named(text) if any(in_text(form) for form in word_forms(use))]
 
 
 def _same_word(asked: str, described: str) -> bool:

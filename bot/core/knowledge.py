@@ -25,10 +25,11 @@ from __future__ import annotations
 from typing import Optional
 
 from bot.core import knowledge_index
-from bot.core.advice import ADVICE_KINDS, advice_answer, described_answer
+from bot.core.advice import ADVICE_KINDS, advice_answer, described_answer, said_uses, unmentioned_quality, unsaid_quality
 from bot.core.catalog import Catalog, Option, Product
 from bot.core.knowledge_answers import (
-    UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, makes_answer, price_answer, product_list,
+    UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, makes_answer, not_said, others_option_answer, price_answer,
+    product_list,
     products_named, unknown, value_line, values_named,
 )
 from bot.core.knowledge_index import (
@@ -36,12 +37,13 @@ from bot.core.knowledge_index import (
 )
 from bot.core.lowest_price import from_price
 from bot.core.phrases import name_list
+from bot.core.values import noun
 
 # The public face of the shop's knowledge; its parts live in knowledge_index (matching),
 # knowledge_answers (what an answer is and its lines) and advice (prices, comparisons, uses).
 __all__ = [
     "UNKNOWN_TEXT", "Answer", "AnswerKind", "QuestionKind", "advice_answer", "answer", "help_answer", "knowledge_of",
-    "prepare", "price_answer", "shop_answer", "unknown",
+    "others_option_answer", "prepare", "price_answer", "shop_answer", "unknown",
 ]
 
 # "No, we make ..." only when the question is this much nearer "do you make" than any FAQ entry.
@@ -49,6 +51,7 @@ MAKES_LEAD = 0.15
 
 # An FAQ entry above the threshold is answered when it is this close to the best hit.
 FAQ_LEAD = 0.15
+
 
 
 
@@ -81,6 +84,8 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
         found = catalog.product(hit.topic.product_id)
         option = found.option(hit.topic.option_id)
         value = option.value(hit.topic.key)
+        if unsaid_quality(catalog, text, value):  # "is the compact case quiet?"
+            return not_said(value.name, value_line(found, option, value), [hit.topic])
         yes = "Yes: " if value.in_stock else "We list it, but it is out of stock at the moment: "
         return Answer(AnswerKind.VALUE, f"{yes}the {found.name} can have\n{value_line(found, option, value)}", [hit.topic])
     kind = knowledge.kind(text)
@@ -113,15 +118,19 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
         # warranty, though "gaming pc" alone matches the product better; but "do you make
         # conveyors?" is about the product, not "do you install the conveyor?".
         return faq_answer(catalog, faq.topic)
+    elsewhere = others_option_answer(catalog, product, text) if product is not None else None
+    if elsewhere is not None:
+        return elsewhere
     products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
     compares = any(len(values) >= 2 for p in products for values in values_named(p, text).values())
     tries = [advice_answer, shop_answer]
-    if not advice_first and not compares and knowledge.kind(text) not in ADVICE_KINDS:
+    # "is the rtx 4060 ok for video editing?" is after a use, whatever its wording's kind
+    if not advice_first and not compares and knowledge.kind(text) not in ADVICE_KINDS and not said_uses(catalog, text):
         tries.reverse()
     for attempt in tries:
         found = attempt(catalog, text, product, asked=advice_first, focus=focus) if attempt is advice_answer else \
             attempt(catalog, text, product)
-        if found.known:
+        if found.known or found.kind == AnswerKind.NOT_SAID:
             return _narrowed(catalog, text, product, found)
     described = described_answer(catalog, text, product)
     return described if described.known else _unknown_with_suggestions(catalog, knowledge, text)
@@ -137,7 +146,13 @@ def _narrowed(catalog: Catalog, text: str, product: Optional[Product], found: An
     if option.kind != "choice":
         return found
     described = described_answer(catalog, text, catalog.product(topic.product_id), [option])
-    return described if described.known else found
+    if described.known:
+        return described
+    # "is the case waterproof?": a quality no description speaks of. The list alone would
+    # look like an answer; the honest one is that the catalog does not say (flagged).
+    if unmentioned_quality(catalog, text, option.values):
+        return not_said(f"{noun(option)} options", found.text, found.topics)
+    return found
 
 
 def _unknown_with_suggestions(catalog: Catalog, knowledge: Knowledge, text: str) -> Answer:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.knowledge_index import Topic, TopicKind
 from bot.core.lowest_price import from_price
 from bot.core.phrases import name_list
 from bot.core.pricing import money
-from bot.core.values import match_choice, normalize
+from bot.core.values import match_choice, noun, normalize
 from bot.core.wording import describe_option
-from bot.core.products import product_chooser
+from bot.core.products import others_option, product_chooser
 
 class AnswerKind(str, Enum):
     FAQ = "faq"
@@ -31,6 +31,9 @@ class AnswerKind(str, Enum):
     RECOMMENDATION = "recommendation"
     DESCRIBED = "described"  # what the catalog's descriptions say of a quality asked about ("creases")
     UNKNOWN = "unknown"
+    # The question is about something the catalog lists, asking a quality it says nothing of
+    # ("is the case waterproof?"): what it does list, and that the team was asked. Not known.
+    NOT_SAID = "not_said"
 
 
 @dataclass
@@ -46,7 +49,7 @@ class Answer:
 
     @property
     def known(self) -> bool:
-        return self.kind != AnswerKind.UNKNOWN
+        return self.kind not in (AnswerKind.UNKNOWN, AnswerKind.NOT_SAID)
 
 
 UNKNOWN_TEXT = "I don't know that; I've passed your question to the team, and someone will reply here."
@@ -54,6 +57,11 @@ UNKNOWN_TEXT = "I don't know that; I've passed your question to the team, and so
 
 def unknown() -> Answer:
     return Answer(AnswerKind.UNKNOWN, UNKNOWN_TEXT)
+
+
+def not_said(of: str, listed: str, topics: List[Topic]) -> Answer:
+    """"Our catalog doesn't say that of the Compact", then what it does say."""
+    return Answer(AnswerKind.NOT_SAID, f"Our catalog doesn't say that of the {of}. {UNKNOWN_TEXT}\n{listed}", topics)
 
 
 def product_list(catalog: Catalog) -> str:
@@ -89,6 +97,19 @@ def makes_answer(product: Product, text: str) -> Answer:
     return Answer(AnswerKind.MAKES, reply, [Topic(TopicKind.PRODUCT, product.id)])
 
 
+def others_option_answer(catalog: Catalog, product: Product, text: str) -> Optional[Answer]:
+    """"Which collars do you offer?" in a conveyor order: the conveyor has none; whose option
+    it is, and the order's own options. None when the words name no other product's option."""
+    found = others_option(catalog, product, text)
+    if found is None or products_named(catalog, text):
+        return None  # "do you make shirts with french cuffs?" names the other product: asked about it
+    other, option = found
+    values = f" ({name_list((v.name for v in option.in_stock_values), 'and')})" if option.kind == "choice" else ""
+    text = (f"The {product.name} has no {noun(option)} option: that is one of the {other.name}'s{values}. "
+            f"The {product.name}'s options are {name_list((o.name for o in product.options), 'and')}.")
+    return Answer(AnswerKind.HELP, text, [Topic(TopicKind.OPTION, other.id, option.id)])
+
+
 def faq_answer(catalog: Catalog, topic: Topic) -> Answer:
     entry = next(e for e in catalog.shop.faq if e.id == topic.key)
     return Answer(AnswerKind.FAQ, entry.answer, [topic])
@@ -103,14 +124,19 @@ def price_answer(catalog: Catalog, text: str) -> Answer:
     """ "How much is the cheapest PC?" outside an order: the from-price of the product named,
     or of every product."""
     products = products_named(catalog, text) or list(catalog.products)
-    rows = []
-    for product in products:
-        lowest = from_price(product)
-        rows.append(f"the {product.name} from {money(lowest, product.currency)}" if lowest is not None
-                    else f"the {product.name} priced by our engineers for each order")
-    return Answer(AnswerKind.FROM_PRICE, "The price depends on what you choose: " + name_list(rows, "and")
-                  + ", VAT included. Tell me what you'd like and I'll show the price as we go.",
-                  [Topic(TopicKind.PRODUCT, p.id) for p in products])
+    lowest = {p.id: price for p in products for price in [from_price(p)] if price is not None}
+    priced = sorted((p for p in products if p.id in lowest), key=lambda p: lowest[p.id])
+    quoted = [p for p in products if p.id not in lowest]
+    rows = [f"the {p.name} from {money(lowest[p.id], p.currency)}" for p in priced]
+    rows += [f"the {p.name} priced by our engineers for each order" for p in quoted]
+    if len(products) > 1 and priced:  # "what's the cheapest of everything?": the lowest first, the rest by price
+        cheapest = priced[0]
+        lead = f"The least we charge is for the {cheapest.name}, from {money(lowest[cheapest.id], cheapest.currency)}"
+        lead += f"; then {name_list(rows[1:], 'and')}" if rows[1:] else ""
+    else:
+        lead = "The price depends on what you choose: " + name_list(rows, "and")
+    return Answer(AnswerKind.FROM_PRICE, lead + ", VAT included. Tell me what you'd like and I'll show the price as we go.",
+                  [Topic(TopicKind.PRODUCT, p.id) for p in priced + quoted])
 
 
 def products_named(catalog: Catalog, text: str) -> List[Product]:

@@ -4,7 +4,7 @@ has them, and never from a bare figure its units happen to fit ("15.5 inches")."
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.extract import find_values
@@ -40,6 +40,19 @@ def option_named(product: Product, text: str) -> Optional[Option]:
         return product.option(matches[0].id)
     values = find_values(product, text).values
     return product.option(next(iter(values))) if len(values) == 1 else None
+
+
+def others_option(catalog: Catalog, product: Product, text: str) -> Optional[Tuple[Product, Option]]:
+    """"which collars do you offer" in a conveyor order: the option of another product the
+    words name by its name, when the order's own product has none they name."""
+    if option_named(product, text) is not None:
+        return None
+    for other in catalog.products:
+        if other.id != product.id:
+            matches, certain = match_choice(option_chooser(other), text)
+            if matches and certain:
+                return other, other.option(matches[0].id)
+    return None
 
 
 def product_of_options(catalog: Catalog, text: str) -> Optional[Product]:

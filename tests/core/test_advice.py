@@ -211,3 +211,34 @@ def test_an_order_start_without_a_use_gets_no_advice(demo_catalog):
     from bot.core.advice import uses_advice
 
     assert uses_advice(demo_catalog, demo_catalog.product("custom_pc"), "a PC for my son please") is None
+
+
+@pytest.mark.parametrize("text", ["what's the cheapest of everything?", "what's the cheapest thing you make",
+                                  "how much is your cheapest product?"])
+def test_the_cheapest_of_everything_leads_with_the_lowest_priced_product(demo, text):
+    found = answer(demo, text)
+    lowest = sorted(demo.products, key=from_price)
+    assert found.kind == AnswerKind.FROM_PRICE, found.text
+    assert found.text.startswith(f"The least we charge is for the {lowest[0].name}"), found.text
+    # the rest follow by price
+    positions = [found.text.index(p.name) for p in lowest]
+    assert positions == sorted(positions), found.text
+
+
+@pytest.mark.parametrize("product_id, text, other, option", [
+    ("conveyor", "which collars do you offer", "Made-to-measure shirt", "collar"),
+    ("custom_pc", "what fabrics have you got?", "Made-to-measure shirt", "fabric"),
+    ("tailored_shirt", "which cpu can I get", "Custom PC", "CPU"),
+])
+def test_an_option_of_another_product_is_said_to_be_that_product_s(demo, product_id, text, other, option):
+    """"which collars do you offer" in a conveyor order: not the conveyor's next question's
+    help, nor the shirt's collars as if the conveyor had them."""
+    product = demo.product(product_id)
+    found = answer(demo, text, product, focus=product.options[0])
+    assert found.text.startswith(f"The {product.name} has no {option} option: that is one of the {other}'s"), found.text
+    assert all(o.name in found.text for o in product.options), found.text
+
+
+def test_a_question_naming_the_other_product_is_about_it(demo):
+    found = answer(demo, "do you make shirts with french cuffs?", demo.product("custom_pc"))
+    assert "has no" not in found.text and "French" in found.text, found.text
