@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.identity import LINK_INTENT, customer_orders, offer_code, redeem_code, say_other_order_stays
+from actions.ties import listed_reply
 from bot.core.catalog import Catalog, CatalogFile, Option, Product
 from bot.store.links import Redeemed
 from bot.core.contact import delivery_answer
@@ -409,7 +410,7 @@ def say_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, message: M
         buttons = [b for b in product_buttons(catalog) if not named or any(f'"{p}"' in b["payload"] for p in named)]
     elif product is None and found.suggestions:  # pressing one asks that question in the shop's own words
         buttons = [{"title": question, "payload": question} for question in found.suggestions]
-    dispatcher.utter_message(text=found.text, buttons=buttons)
+    dispatcher.utter_message(text=found.text, buttons=buttons, **listed_reply(product, found.topics))
 
 
 def say_orders(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> None:

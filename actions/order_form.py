@@ -47,8 +47,10 @@ from bot.core.phrases import amount, name_list
 from bot.core.pricing import money
 from bot.core.refusals import NOT_UNDERSTOOD
 from bot.core.rules import valid_values
-from actions.ties import (in_last_reply, in_this_reply, offer_in_last_reply, offer_in_this_reply, offer_reply,
-                          offered_before, refusals_reply, remembered_refusals, take_tie_answer, tie_reply)
+from actions.ties import (TIE_KEY, in_last_reply, in_this_reply, listed_before, offer_in_last_reply,
+                          offer_in_this_reply, offer_reply, offered_before, refusals_reply, remembered_refusals,
+                          take_tie_answer, tie_buttons, tie_reply)
+from bot.core.choices import listed_answer, refers_back, tie_data
 from actions.confirm import ask_pending, confirmation_buttons, says_no, says_yes, show_summary, summary_seen
 from bot.core.second_order import remember
 from bot.core.selections import next_missing_option
@@ -420,7 +422,19 @@ class ValidateOrderForm(FormValidation):
         product, selections = draft.product, draft.selections
         focus = asked_in_last_reply(tracker, product, selections) or next_missing_option(product, selections)
         found = find_values(product, message.text, focus)
-        take_tie_answer(product, tracker, message.text, message.entities, found)  # "the finish one", or its button
+        # "the finish one", "the second one", or its button
+        picked = take_tie_answer(product, tracker, message.text, message.entities, found)
+        # what the answer listed that the order's rules still allow ("16 GB DDR4" not with a Ryzen)
+        listed = [c for c in listed_before(tracker, product)
+                  if c.value in valid_values(product, selections, product.option(c.option_id))]
+        if listed and not found.values and refers_back(message.text):  # "ok that one" after "the cheapest cpu?"
+            picked = listed_answer(listed, message.text)
+            if picked is None:  # several were listed: which is asked, never guessed
+                names = name_list((c.value.name for c in listed), "or")
+                dispatcher.utter_message(text=f"Which one do you mean: {names}?", buttons=tie_buttons(product, listed),
+                                         **{TIE_KEY: tie_data(listed)})
+                return []
+            found.values = {picked.option_id: Parsed(value=picked.value.id, ok=True)}
         offered = offer_in_last_reply(tracker, product)
         if offered and not found.values and says_yes(message):  # "yes" to "shall I make the roof Cedar shingles?"
             found.values = {offered[0].option_id: Parsed(value=offered[0].value.id, ok=True)}
@@ -469,7 +483,7 @@ class ValidateOrderForm(FormValidation):
                     change = focus_taken[0]
                     dispatcher.utter_message(text=f"Got it: {change.option.name}: {display_value(change.option, change.new)}.")
                 answer_question(dispatcher, tracker, question_of(message, reading), Draft(product, after))
-            elif reading.unclear():
+            elif reading.unclear() and picked is None:  # "the second one" picked from a list is not unclear
                 dispatcher.utter_message(text=unclear_reply(reading.unclear()), **NOT_UNDERSTOOD)
             say_offer_again(dispatcher, tracker, product, after)
             return events

@@ -13,11 +13,15 @@ from rasa_sdk import Tracker
 from bot.core.catalog import Product
 from bot.core.choices import tie_answer, tie_asked, tie_data, tie_from_data
 from bot.core.extract import Extraction
+from bot.core.knowledge_index import Topic, TopicKind
 from bot.core.pricing import money
 from bot.core.reoffers import OFFERED_KEY, REFUSED_KEY, Offer, Refused
 from bot.core.values import Candidate, Parsed
 
 TIE_KEY = "asked_between"  # in the bot event's metadata: [{"option": ..., "choice": ...}]
+# The values an answer listed, in its order ("what's the cheapest cpu?"): "ok that one" or
+# "the second one" next is read against them. Same shape.
+LISTED_KEY = "listed"
 
 
 def tie_buttons(product: Product, candidates: List[Candidate]) -> List[Dict[str, str]]:
@@ -36,6 +40,20 @@ def tie_reply(product: Product, found: Extraction) -> Dict[str, Any]:
     if not candidates:
         return {}
     return {"buttons": tie_buttons(product, candidates), TIE_KEY: tie_data(candidates)}
+
+
+def listed_reply(product: Optional[Product], topics: List[Topic]) -> Dict[str, Any]:
+    """The metadata that keeps the order's values an answer listed ({} for none)."""
+    if product is None:
+        return {}
+    listed = [{"option": t.option_id, "choice": t.key} for t in topics
+              if t.kind == TopicKind.VALUE and t.product_id == product.id]
+    return {LISTED_KEY: listed} if listed else {}
+
+
+def listed_before(tracker: Tracker, product: Product) -> List[Candidate]:
+    """The values the bot's reply to the customer's previous message listed."""
+    return _in_last_reply(tracker, product, LISTED_KEY)
 
 
 def _asked_before(tracker: Tracker, product: Product) -> List[Candidate]:
@@ -74,9 +92,10 @@ def _in_last_reply(tracker: Tracker, product: Product, key: str) -> List[Candida
 
 
 def take_tie_answer(product: Product, tracker: Tracker, text: str, entities: List[Dict[str, Any]],
-                    found: Extraction) -> None:
+                    found: Extraction) -> Optional[Candidate]:
     """The answer to the last reply's "did you mean the Ash grey finish or the Ash legs?",
-    from a button's entities or the customer's words, put in `found` (said back with it)."""
+    from a button's entities or the customer's words, put in `found` (said back with it);
+    the candidate taken, if any."""
     option_id = next((str(e["value"]) for e in entities if e.get("entity") == "option"), None)
     value_id = next((str(e["value"]) for e in entities if e.get("entity") == "choice"), None)
     picked: Optional[Candidate] = None
@@ -86,9 +105,10 @@ def take_tie_answer(product: Product, tracker: Tracker, text: str, entities: Lis
         asked = _asked_before(tracker, product)
         picked = tie_answer(product, asked, text) if asked else None
     if picked is None or picked.option_id in found.values:
-        return
+        return None
     found.values[picked.option_id] = Parsed(value=picked.value.id, ok=True)
     found.problems.pop(picked.option_id, None)
+    return picked
 
 
 # A choice a rule refused, offered again once the rule allows it (bot/core/reoffers.py): the

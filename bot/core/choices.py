@@ -276,10 +276,57 @@ def tie_asked(problems: Iterable[Parsed]) -> List[Candidate]:
     return next((list(p.across) for p in problems if p.across), [])
 
 
+# "the first one", "the 2nd": which of the candidates a question listed, by its place.
+_PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+           "fifth": 4, "5th": 4, "last": -1}
+# Words that point back at what the last reply listed: "ok that one", "I'll take it", "yes, this".
+_POINTING = frozenset({"that", "this", "it", "those", "these", "same", "one", "ones"})
+_ACCEPTING = frozenset({"yes", "yeah", "yep", "sure", "fine", "alright", "right", "sounds", "good", "great", "perfect",
+                        "do", "will", "gonna", "give", "lets", "s", "there", "please", "cool"})
+_CHEAPEST = frozenset({"cheapest", "cheaper", "lowest", "least"})
+_DEAREST = frozenset({"priciest", "pricier", "dearest", "expensive"})
+
+
+def _place_words(text: str) -> List[str]:
+    """The normalized words with "2 nd" (normalize splits "2nd") whole again."""
+    return re.sub(r"\b(\d) (st|nd|rd|th)\b", r"\1\2", normalize(text)).split()
+
+
+def refers_back(text: str) -> bool:
+    """The text only points back at something ("ok that one", "I'll go with that", "that
+    one please") or at a place in a list ("the first one"), naming no value itself."""
+    words = _place_words(text)
+    if not words or len(words) > 8:
+        return False
+    pointing = any(w in _POINTING or w in _PLACES or w in _CHEAPEST or w in _DEAREST for w in words)
+    return pointing and all(w in _POINTING or w in _PLACES or w in _CHEAPEST or w in _DEAREST or w in _ACCEPTING
+                            or w in FILLER or w == "most" for w in words)
+
+
+def listed_answer(candidates: List[Candidate], text: str) -> Optional[Candidate]:
+    """The candidate a place word picks ("the second one", "the last"), the cheapest or the
+    dearest when the text says so ("the cheapest one then"), or the only one listed when the
+    text just points back at it ("that one"); None otherwise (several, and "that one")."""
+    words = _place_words(text)
+    if not refers_back(text):
+        return None
+    if any(w in _CHEAPEST for w in words) != any(w in _DEAREST for w in words):  # "the cheapest one then"
+        pick = min if any(w in _CHEAPEST for w in words) else max
+        return pick(candidates, key=lambda c: c.value.price)
+    places = {_PLACES[w] for w in words if w in _PLACES}
+    if len(places) == 1:
+        place = places.pop()
+        return candidates[place] if -len(candidates) <= place < len(candidates) else None
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def tie_answer(product: Product, candidates: List[Candidate], text: str) -> Optional[Candidate]:
     """The answer to "did you mean the Ash grey finish or the Ash legs?": the one candidate
     whose option's name ("the finish one", "legs") or whole value name ("ash grey") the
-    text says; None when it says neither or both."""
+    text says, or its place ("the second one"); None when it says neither or both."""
+    by_place = listed_answer(candidates, text) if len(candidates) > 1 else None
+    if by_place is not None:
+        return by_place
     words = normalize(text).split()
     named, _ = named_choices(product, text, None)
     picked = []
