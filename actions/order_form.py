@@ -141,7 +141,7 @@ def begin_order(dispatcher: CollectingDispatcher, product: Product, message: Mes
     if reading.split:
         dispatcher.utter_message(text=split_reply(product, reading.split))
         return events + [remember_split(product, reading.split)]
-    found = reading.taken
+    found = within_rules(product, {}, reading.taken, None, message.text)  # "a 7800x3d and 32 gigs": the DDR5
     selections: Dict[str, Any] = {}
     if found.values or found.problems or found.unplaced:
         taken = say_taken(dispatcher, product, {}, found, None)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 
+from bot.core.choices import named_choices
 from bot.core.catalog import ChoiceValue, Option, Product
 from bot.core.changes import Applied, apply_answers
 from bot.core.extract import Extraction
@@ -63,36 +64,57 @@ def take_answers(product: Product, selections: Selections, found: Extraction, fo
 
 def within_rules(product: Product, selections: Selections, found: Extraction, focus: Optional[Option],
                  text: str) -> Extraction:
-    """The asked option's "did you mean ...?" without the values the rules already exclude:
-    among the values that fit the other choices, one the message names is taken (and said
-    why); several are asked about; none gets the reason and what would work."""
-    error = found.focus_error
-    if focus is None or focus.kind != "choice" or error is None or error.reason != RefusalReason.AMBIGUOUS:
-        return found
-    fitting = valid_values(product, selections, focus)
+    """Each "did you mean ...?" of a choice (the asked option's, or another's: "a 7800x3d and
+    32 gigs") without the values the rules already exclude beside the other choices and the
+    message's own: among the values that fit, one the message names is taken (and said why);
+    several are asked about; none gets the reason and what would work."""
+    narrowed = dataclasses.replace(found, values=dict(found.values), problems=dict(found.problems))
+    chosen = {**selections, **{option_id: parsed.value for option_id, parsed in found.values.items()}}
+    if focus is not None and focus.kind == "choice" and found.focus_error is not None:
+        taken, error = _narrowed(product, chosen, focus, found.focus_error, text)
+        if taken is not None:
+            narrowed.values[focus.id], narrowed.focus_error = taken, None
+        else:
+            narrowed.focus_error = error
+    named, _ = named_choices(product, text, None)
+    for option_id, problem in found.problems.items():
+        option = product.option(option_id)
+        if option.kind != "choice" or option_id in found.values or len(named.get(option_id, [])) > 1:
+            continue  # "PVC or Rubber, not sure yet": both named, undecided; the rules do not decide for them
+        taken, error = _narrowed(product, chosen, option, problem, text)
+        if taken is not None:
+            narrowed.values[option_id] = taken
+            del narrowed.problems[option_id]
+        elif error is not None:
+            narrowed.problems[option_id] = error
+    return narrowed
+
+
+def _narrowed(product: Product, chosen: Selections, option: Option, error: Parsed,
+              text: str) -> Tuple[Optional[Parsed], Optional[Parsed]]:
+    """An ambiguity of `option` narrowed by the rules: (the value taken, None) or (None, the
+    refusal to say: the same one when the rules exclude none of its candidates)."""
+    if error.reason != RefusalReason.AMBIGUOUS or not error.candidates:
+        return None, error
+    fitting = valid_values(product, chosen, option)
     fitting_ids = {value.id for value in fitting}
     kept = [value for value in error.candidates if value.id in fitting_ids]
     dropped = [value for value in error.candidates if value.id not in fitting_ids]
     if not dropped:
-        return found
-    others = {key: value for key, value in selections.items() if key != focus.id}
+        return None, error
+    others = {key: value for key, value in chosen.items() if key != option.id}
     reasons = list(dict.fromkeys(violation.message.rstrip(".") for value in dropped
-                                 for violation in violations(product, {**others, focus.id: value.id}, focus.id)))
+                                 for violation in violations(product, {**others, option.id: value.id}, option.id)))
     why = f"{name_list((v.name for v in dropped), 'and')} would not fit" + (f" ({'; '.join(reasons)})" if reasons else "")
-    narrowed = dataclasses.replace(found, values=dict(found.values), focus_error=None, problems=dict(found.problems))
     if kept:
-        matches, certain = match_choice(focus.copy(update={"values": kept}), text)
+        matches, certain = match_choice(option.copy(update={"values": kept}), text)
         if len(kept) == 1 or (certain and len(matches) == 1):
             value = matches[0] if certain and matches else kept[0]
-            narrowed.values[focus.id] = Parsed(value=value.id, ok=True,
-                                               note=f"I took {value.name} for the {noun(focus)}: {why}")
-            return narrowed
-        narrowed.focus_error = Parsed.refused(RefusalReason.AMBIGUOUS,
-                                              f"Did you mean {name_list((v.name for v in kept), 'or')}? ({why}.)", kept)
-        return narrowed
+            return Parsed(value=value.id, ok=True, note=f"I took {value.name} for the {noun(option)}: {why}"), None
+        return None, Parsed.refused(RefusalReason.AMBIGUOUS,
+                                    f"Did you mean {name_list((v.name for v in kept), 'or')}? ({why}.)", kept)
     works = f" With your other choices these would work: {name_list((v.name for v in fitting), 'or')}." if fitting else ""
-    narrowed.focus_error = Parsed.refused(RefusalReason.RULE, f"Sorry, {why}.{works}", fitting)
-    return narrowed
+    return None, Parsed.refused(RefusalReason.RULE, f"Sorry, {why}.{works}", fitting)
 
 
 @dataclass

@@ -384,6 +384,7 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
                 candidates = [option.value(value_id) for value_id in named]
                 result.problems.setdefault(option.id, Parsed.refused(
                     RefusalReason.AMBIGUOUS, f"Did you mean {name_list((v.name for v in candidates), 'or')}?", candidates))
+    _figure_named_values(product, text, focus, result)
     for said, tie in shared:  # "ash" is the Ash grey finish and the Ash legs: which is asked
         if not any(c.option_id in result.values or c.option_id in result.problems for c in tie):
             result.problems[tie[0].option_id] = ambiguous_across(product, said, tie)
@@ -478,6 +479,31 @@ def _dimension_pair(numbers: List[Option], prepared: str, mentions: List[Mention
         RefusalReason.AMBIGUOUS,
         f'Which is which in "{said}"? The {noun(a)} and the {noun(b)} could each be either figure. '
         f'Please say it with their names, e.g. "{example}".')
+
+
+def _figure_named_values(product: Product, text: str, focus: Optional[Option], result: Extraction) -> None:
+    """"a 7800x3d and 32 gigs": a figure with its unit that the names of an option's values
+    begin with ("32 GB" of 32 GB DDR4 and 32 GB DDR5) names that option even when it is not
+    the one asked. One such value is taken; several are asked about (the rules narrow them)."""
+    words = normalize(text).split()
+    for option in product.options:
+        if option.kind != "choice" or option is focus or option.id in result.values \
+                or option.id in result.problems or option.id in result.split:
+            continue
+        by_figure: Dict[Tuple[str, ...], List] = {}
+        for value in option.in_stock_values:
+            name = normalize(value.name).split()
+            if len(name) >= 2 and name[0].replace(".", "").isdigit() and not name[1].isdigit():
+                by_figure.setdefault(tuple(name[:2]), []).append(value)
+        for figure, having in by_figure.items():
+            if not any(tuple(words[i:i + 2]) == figure for i in range(len(words) - 1)):
+                continue
+            if len(having) == 1:
+                _keep(result, option, parse_answer(option, having[0].name), focus)
+            else:
+                result.problems[option.id] = Parsed.refused(
+                    RefusalReason.AMBIGUOUS, f"Did you mean {name_list((v.name for v in having), 'or')}?", having)
+            break
 
 
 def _keep(result: Extraction, option: Option, parsed: Parsed, focus: Optional[Option]) -> None:

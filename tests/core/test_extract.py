@@ -218,3 +218,31 @@ def test_a_figure_no_option_takes_is_refused_with_why_never_dropped(demo_catalog
 ])
 def test_figures_that_are_not_measures_are_not_refused_as_unplaced(demo_catalog, product, text):
     assert find_values(demo_catalog.product(product), text).unplaced == []
+
+
+@pytest.mark.parametrize("focus, text, option, said", [
+    # "32 GB" begins the names of 32 GB DDR4 and 32 GB DDR5: the memory is asked about, not dropped
+    (None, "a pc with the i5 and 32 gigs", "memory", ["32 GB DDR4", "32 GB DDR5"]),
+    ("storage", "16gb and 2 tb", "memory", ["16 GB DDR4", "16 GB DDR5"]),
+])
+def test_a_figure_that_begins_several_value_names_asks_which(demo_catalog, focus, text, option, said):
+    pc = demo_catalog.product("custom_pc")
+    found = find_values(pc, text, pc.option(focus) if focus else None)
+    problem = found.problems[option]
+    assert problem.reason == "ambiguous" and all(name in problem.error for name in said), problem.error
+
+
+def test_the_rules_and_the_same_messages_choices_narrow_a_figure_named_value(demo_catalog):
+    """"a 7800x3d and 32 gigs": the Ryzen takes DDR5 only, so 32 GB DDR5 is taken, and said
+    why; "PVC or Rubber, not sure yet" is left undecided though the load rules out PVC."""
+    from bot.core.answers import within_rules
+
+    pc = demo_catalog.product("custom_pc")
+    text = "a 7800x3d and 32 gigs"
+    found = within_rules(pc, {}, find_values(pc, text), None, text)
+    assert values(found) == {"cpu": "ryzen7_7800x3d", "memory": "ddr5_32gb"}
+    assert "32 GB DDR4 would not fit" in found.values["memory"].note
+    conveyor = demo_catalog.product("conveyor")
+    text = "400 volt; PVC or Rubber, not sure yet"
+    found = within_rules(conveyor, {"load": 90, "length": 8}, find_values(conveyor, text), None, text)
+    assert "belt" not in found.values
