@@ -45,7 +45,7 @@ from bot.core.changes import typed_after
 from bot.core.extract import Extraction, find_values
 from bot.core.phrases import amount, name_list
 from bot.core.pricing import money
-from bot.core.refusals import NOT_UNDERSTOOD
+from bot.core.refusals import NOT_UNDERSTOOD, RefusalReason
 from bot.core.rules import valid_values
 from actions.ties import (TIE_KEY, in_last_reply, in_this_reply, listed_before, offer_in_last_reply,
                           offer_in_this_reply, offer_reply, offered_before, refusals_reply, remembered_refusals,
@@ -195,6 +195,9 @@ def asks_something(message: Message, reading: Reading) -> bool:
     sure of beside the values it names (not a plain answer the NLU took for a question)."""
     if reading.asks:
         return True
+    refused = reading.taken.focus_error
+    if refused is not None and refused.reason in (RefusalReason.HEDGED, RefusalReason.OTHER_SUBJECT):
+        return False  # "each tray weighs about 6 kg, 3 per metre": an answer refused with why, not a question
     # A part accounted for by a refusal ("my husband's is 110") has no words left to answer.
     return message.is_question and (not reading.picks or any(c.kind == ClauseKind.OTHER and c.content
                                                              for c in reading.clauses))

@@ -24,13 +24,13 @@ from bot.core.expressions import format_number
 from bot.core.guesses import is_guess
 from bot.core.hedges import hedges, replaced_figures
 from bot.core.knowledge_index import stop_words
-from bot.core.numbers import UNIT_WORDS, Mention, number_mentions, prepare_numbers, typed_figure
+from bot.core.numbers import PER_WORDS, UNIT_WORDS, Mention, number_mentions, prepare_numbers, typed_figure
 from bot.core.phrases import name_list
 from bot.core.questions import split_clauses
 from bot.core.refusals import RefusalReason
-from bot.core.units import is_physical, registry
-from bot.core.values import (FILLER, Parsed, _parse_yesno, ask_figure, hedged_refusal, is_none_answer, noun, normalize,
-                             parse_answer)
+from bot.core.units import convert, is_physical, registry
+from bot.core.values import (FILLER, Parsed, _parse_yesno, ask_figure, display_value, hedged_refusal, is_none_answer,
+                             noun, normalize, parse_answer)
 
 @dataclass
 class Extraction:
@@ -69,6 +69,10 @@ _MAKE_IT = re.compile(r"\bmake (?:it|that|them|this|those)\s*$")
 _TIMES = re.compile(r"(?<![\w.])(?:x\s?(?P<after>\d+)|(?P<before>\d+)\s?x)(?![\w.])(?!\s*\d)")
 
 
+# "there are 3 per metre", "it is 40": the verb's subject names nothing the figure is about
+_NOT_A_SUBJECT = {"there", "here", "it", "they", "that", "this", "which", "what", "who"}
+
+
 def _product_heads(product: Product) -> Set[str]:
     """The nouns that name the product itself: "shed" of "Garden shed", "belt" of "conveyor belt"."""
     return {normalize(phrase).split()[-1] for phrase in [product.name, *product.synonyms] if normalize(phrase)}
@@ -99,6 +103,8 @@ def _something_else(option: Option, product: Product, prepared: str, match: "re.
         return None
     own = {w for cue in cues for w in cue.split()} | _product_heads(product)
     head = words[-1]
+    if head in _NOT_A_SUBJECT:
+        return None
     stale = [w for w in words if w in _OTHER_THING]
     if not stale and (head in _SELF_WORDS or head in FILLER or head in own or singular_noun(head) in own
                       or singular_noun(head) in {singular_noun(w) for w in own}):
@@ -360,6 +366,7 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
             result.focus_error = parsed
         elif cued and option is not focus:
             refuse(option, parsed)  # "sleeve 34 in" at the cuffs: why it was not taken
+    _per_item_times_count(product, prepared, mentions, hedged, focus, result, unplaced_at, refused_here)
     # "a conveyor 4 m long, 12": the 12 could only be the load, the length being given
     open_numbers = [o for o in numbers if o.id not in result.values]
     for index in sorted(unplaced_at):
@@ -438,6 +445,53 @@ def _two_figures(result: Extraction, option: Option, mentions: List[Mention],
     result.problems[option.id] = Parsed.refused(
         RefusalReason.AMBIGUOUS, f"You gave more than one {noun(option)} ({name_list(said, 'and')}): which one is it? "
                                  f"{ask_figure(option)}")
+
+
+_COUNT_PER = re.compile(rf"^\s*(?:[a-z]+\s+)?{PER_WORDS}\s+(?P<unit>{_LETTER_UNITS})\b")
+
+
+def _per_item_times_count(product: Product, prepared: str, mentions: List[Mention], hedged: Dict[int, str],
+                          focus: Optional[Option], result: Extraction, unplaced_at: List[int],
+                          refused_here: Dict[str, Parsed]) -> None:
+    """"each tray weighs 6 kg and there are 3 per metre" for a load in kg/m: neither figure
+    is the load, but together they make one. What they make is offered as a question (a
+    guess is a question), never taken; the exact figure is asked for."""
+    for option in product.options:
+        if option.kind != "number" or "/" not in option.unit or not is_physical(option.unit):
+            continue
+        top, bottom = option.unit.split("/", 1)
+        weights = [(i, number, unit) for i, (number, unit, _) in enumerate(mentions)
+                   if unit and "/" not in unit and is_physical(unit) and _fits_dimension(option, unit)]
+        counts = [(i, number, per.group("unit")) for i, (number, unit, match) in enumerate(mentions) if not unit
+                  for per in [_COUNT_PER.match(prepared[match.end():])]
+                  if per and UNIT_WORDS.get(per.group("unit")) == bottom]
+        if len(weights) != 1 or len(counts) != 1:
+            continue
+        (w_index, weight, unit), (c_index, count, per_word) = weights[0], counts[0]
+        total = format_number((convert(weight, unit, top) * count).quantize(Decimal(1) / 10 ** option.decimals).normalize())
+        rough = "about " if w_index in hedged or c_index in hedged else ""
+        makes = (f"{format_number(weight)} {unit} each with {format_number(count)} per {per_word} makes "
+                 f"{rough}{total} {option.unit}")
+        unplaced_at[:] = [i for i in unplaced_at if i not in (w_index, c_index)]
+        refused_here.pop(option.id, None)
+        result.problems.pop(option.id, None)
+        taken = result.values.pop(option.id, None)  # "crates of 15 kg" is not a load of 15 kg/m
+        own = [i for i, (_, unit_of, _) in enumerate(mentions) if unit_of == option.unit]
+        if taken is not None and own and _same_figure(option, taken, f"{total} {option.unit}"):
+            result.values[option.id] = taken  # "load 30 kg/m: crates of 15 kg, two per metre": the same load
+            continue
+        if taken is not None and own:
+            parsed = Parsed.refused(RefusalReason.AMBIGUOUS,
+                                    f"You gave a {noun(option)} of {display_value(option, taken.value)}, but {makes}: "
+                                    f"which is it? {ask_figure(option)}")
+        else:
+            parsed = Parsed.refused(RefusalReason.OTHER_SUBJECT,
+                                    f"I haven't taken the {noun(option)} yet: {makes}. If that is the most that lies "
+                                    f'on one {per_word}, say "{total} {option.unit}". {ask_figure(option)}')
+        if option is focus:
+            result.focus_error = parsed
+        else:
+            result.problems[option.id] = parsed
 
 
 def _same_figure(option: Option, taken: Parsed, written: str) -> bool:

@@ -375,6 +375,12 @@ def _parse_number(option: Option, text: str) -> Parsed:
 
 
 def _parse_text(option: Option, text: str) -> Parsed:
+    words = normalize(text).split()
+    quoted = re.search(r"[\"“”‘’']", text) is not None
+    if words and not quoted and set(words) <= YES_MARKERS | FILLER and set(words) & (YES_MARKERS - {"with", "please"}):
+        # "yes" to "Would you like a monogram?": a yes is not the letters ("YES" was stored)
+        return Parsed.refused(RefusalReason.INVALID_ANSWER,
+                              f"Yes to the {noun(option)}: what should it be? {describe_valid(option)}")
     cleaned = text.strip().strip("\"'“”‘’")
     candidates = [cleaned]
     if option.pattern and re.fullmatch(r"(?:[A-Za-z][.\s]*){1,6}", cleaned):

@@ -77,6 +77,12 @@ def answers_reply(product: Product, before: Selections, found: Extraction, appli
     if new and not (alone and (noted or completes)):
         lines.append("Got it: " + "; ".join(f"{c.option.name}: {display_value(c.option, c.new)}"
                                             f"{_amount(product, costs, c.option.id, brackets=True)}" for c in new) + ".")
+    moved = {c.option.id for c in applied.changes}
+    same = [product.option(option_id) for option_id in found.values
+            if option_id not in moved and option_id in before and applied.selections.get(option_id) == before[option_id]]
+    if same:  # "food grade" when it already is: said, not met with silence
+        lines.append("No change: " + "; ".join(f"the {noun(o)} is already {display_value(o, before[o.id])}" for o in same)
+                     + ".")
     for change in changed:
         lines.append(describe_change(product, change, costs))
     for cleared in applied.cleared:

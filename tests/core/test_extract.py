@@ -246,3 +246,26 @@ def test_the_rules_and_the_same_messages_choices_narrow_a_figure_named_value(dem
     text = "400 volt; PVC or Rubber, not sure yet"
     found = within_rules(conveyor, {"load": 90, "length": 8}, find_values(conveyor, text), None, text)
     assert "belt" not in found.values
+
+
+@pytest.mark.parametrize("focus, text, makes, rough", [
+    ("load", "each tray weighs about 6 kg and there are 3 per metre", "18 kg/m", True),
+    ("load", "crates of 15 kg, two per metre", "30 kg/m", False),       # not a load of 15 kg/m
+    ("belt_width", "500 mm; the parcels are 2 kg each, 10 a metre", "20 kg/m", False),
+])
+def test_a_weight_each_and_a_count_per_metre_offer_their_product_as_a_question(demo_catalog, focus, text, makes,
+                                                                               rough):
+    conveyor = demo_catalog.product("conveyor")
+    found = find_values(conveyor, text, conveyor.option(focus))
+    assert "load" not in found.values and not found.unplaced
+    refused = found.focus_error if focus == "load" else found.problems["load"]
+    assert f"makes {'about ' if rough else ''}{makes}" in refused.error and f'say "{makes}"' in refused.error, refused.error
+    assert "about the there" not in refused.error
+
+
+def test_a_weight_and_count_beside_the_load_confirm_it_or_ask_which(demo_catalog):
+    conveyor = demo_catalog.product("conveyor")
+    same = find_values(conveyor, "load 30 kg/m, crates of 15 kg, two per metre", conveyor.option("load"))
+    assert values(same) == {"load": 30} and not same.unplaced and not same.problems
+    other = find_values(conveyor, "load 40 kg/m, crates of 15 kg, two per metre", conveyor.option("load"))
+    assert values(other) == {} and "which is it?" in other.focus_error.error, other.focus_error

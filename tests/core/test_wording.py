@@ -169,3 +169,25 @@ def test_the_answer_to_the_question_asked_is_said_back_alone_and_beside_a_refusa
             "waist": 86, "sleeve_length": 64, "shirt_length": 75, "monogram": None}
     quantity = shirt.option("quantity")
     assert take_answers(shirt, full, find_values(shirt, "2", quantity), quantity).reply == ""
+
+
+def test_a_value_given_again_is_said_unchanged_not_met_with_silence(catalog):
+    from bot.core.answers import take_answers
+    from bot.core.extract import find_values
+
+    conveyor = catalog.product("conveyor")
+    before = {"length": 8, "belt_width": 500, "load": 18, "belt": "stainless_mesh", "environment": "food_grade"}
+    taken = take_answers(conveyor, before, find_values(conveyor, "food grade", conveyor.option("power")),
+                         conveyor.option("power"))
+    assert taken.applied.selections == before
+    assert taken.reply == "No change: the environment is already Food-grade.", taken.reply
+
+
+@pytest.mark.parametrize("said", ["yes", "yes please", "sure", "Okay"])
+def test_yes_to_a_text_option_asks_for_the_text_and_stores_nothing(catalog, said):
+    from bot.core.values import parse_answer
+
+    monogram = catalog.product("tailored_shirt").option("monogram")
+    parsed = parse_answer(monogram, said)
+    assert not parsed.ok and "what should it be?" in parsed.error, parsed  # "YES" was stored as the monogram
+    assert parse_answer(monogram, "yes, JFK").value == "JFK" and parse_answer(monogram, '"YES"').value == "YES"
