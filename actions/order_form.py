@@ -40,7 +40,8 @@ from actions.kit import (
 )
 from bot.core.advice import uses_advice
 from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, within_rules
-from bot.core.clauses import ClauseKind, Reading, asks_in_words, read_message, split_reply, unclear_reply
+from bot.core.clauses import ClauseKind, Reading, read_message, split_reply, unclear_reply
+from bot.core.questions import asks_in_words
 from bot.core.changes import typed_after
 from bot.core.extract import Extraction, find_values
 from bot.core.phrases import amount, name_list

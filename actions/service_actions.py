@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.core.clauses import asks_in_words
+from bot.core.questions import asks_in_words
 from bot.core.life import CUSTOMER_CANCELLABLE, find_order_number, status_label
 from bot.core.phrases import name_list
 from bot.store.links import Redeemed
@@ -138,6 +138,11 @@ class ActionAnswer(Action):
                 return []
             return self._ask(dispatcher, message.intent)
         if message.intent == "nlu_fallback" and not draft.started:
+            return read_unsure(dispatcher, tracker, message)
+        if message.intent in ("ask_advice", "ask_shop") and not draft.started and not asks_in_words(message.text) \
+                and product_for(message) is not None:
+            # "Intel i5 with 32gb ddr4 and 512gb" read as advice: no question in its words, and it
+            # names one product's options, so it is that order's start, read like an unsure message
             return read_unsure(dispatcher, tracker, message)
         events = answer_question(dispatcher, tracker, message, draft)
         if message.intent in ("order_status", "my_orders") and not draft.started:

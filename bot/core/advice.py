@@ -16,6 +16,7 @@ from bot.core.knowledge_answers import (
 from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_of, word_forms
 from bot.core.phrases import name_list
 from bot.core.pricing import money
+from bot.core.questions import asks_in_words
 from bot.core.rules import valid_values, violations
 from bot.core.values import noun
 
@@ -146,7 +147,11 @@ def unmentioned_quality(catalog: Catalog, text: str, values: Sequence[ChoiceValu
     "is the case waterproof?", "quiet" in "is the compact case quiet?". The words that name
     products, options and these values, frame a question or ask for help do not count, nor
     any a value's description or uses share."""
-    named = {form for value in values for said in (value.name, *value.synonyms) for form in word_forms(said)}
+    if not asks_in_words(text):
+        return set()  # a statement asks no quality ("Intel i5 with 32gb ddr4" read as advice)
+    # the values of the whole catalog are named, not asked of `values` ("is the i5 ok with 32gb?")
+    named = {form for product in catalog.products for option in product.options for value in option.values
+             for said in (value.name, *value.synonyms) for form in word_forms(said)}
     asked = set(word_forms(text)) - knowledge_of(catalog).frame_words - _ASKING_WORDS - named
     described = [form for value in values for said in (value.description, *value.uses) for form in word_forms(said)]
     return {word for word in asked if not any(_same_word(word, form) for form in described)}

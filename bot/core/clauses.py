@@ -144,16 +144,6 @@ class Reading:
         return any(c.values or c.options for c in self.questions)
 
 
-def asks_in_words(text: str) -> bool:
-    """Whether the text asks something in its words (a question mark, or a part that opens
-    like a question and does not pick), whatever product it is about."""
-    for part, asked, _ in split_clauses(text):
-        words = normalize(part).split()
-        if not is_pick_request(words) and (asked or is_interrogative(words)):
-            return True
-    return False
-
-
 def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option],
                 vocabulary: Set[str]) -> Tuple[Clause, Extraction]:
     """One clause: its kind and what it names, and its own values (as find_values reads it)."""

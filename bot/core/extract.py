@@ -142,7 +142,9 @@ def _vocabulary(product: Product) -> Set[str]:
 
 
 def _labels_nothing(word: str) -> bool:
-    return (not word.isalpha() or word in stop_words() or word in FILLER or word in _NOT_A_LABEL or word in _SELF_WORDS
+    # a single letter ("3.5m x 400mm") names nothing a figure measures
+    return (not word.isalpha() or len(word) < 2 or word in stop_words() or word in FILLER or word in _NOT_A_LABEL
+            or word in _SELF_WORDS
             or word in YESNO_YES or word in YESNO_NO or word in _DETERMINERS or normalize(word) in UNIT_WORDS)
 
 
@@ -315,9 +317,9 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
             # "rubber belt 12 m long": the unit and the other word say length, not belt width;
             # "sleeve 34 in" stays the sleeve's, refused as out of range in the customer's unit
             other_cued = cued_option([o for o in numbers if o is not option], prepared, match.start(), match.end(), cues)
-            if not _fits_dimension(option, unit) or (
+            if not _fits_dimension(option, unit) or not _cue_beside(option, prepared, match, cues) or (
                     other_cued is not None and _fits_dimension(other_cued, unit) and parse_answer(other_cued, written).ok):
-                option, cued = None, False
+                option, cued = None, False  # "belt conveyor 8m": "belt" names the product there, not the width
         if option is None and unit:
             fitting = [o for o in numbers if _fits_dimension(o, unit) and parse_answer(o, written).ok]
             option = focus if focus in fitting else (fitting[0] if len(fitting) == 1 else None)
@@ -492,6 +494,15 @@ def _per_item_times_count(product: Product, prepared: str, mentions: List[Mentio
             result.focus_error = parsed
         else:
             result.problems[option.id] = parsed
+
+
+def _cue_beside(option: Option, prepared: str, match: "re.Match[str]", cues: Dict[str, List[str]]) -> bool:
+    """A word of the option right before or after the figure ("sleeve 34 in", "34 in sleeve")."""
+    clause_start, clause_end = clause_span(prepared, match.start(), match.end())
+    before = normalize(prepared[clause_start:match.start()]).split()
+    after = normalize(prepared[match.end():clause_end]).split()
+    return any(before[-len(cue.split()):] == cue.split() or after[:len(cue.split())] == cue.split()
+               for cue in cues.get(option.id) or cue_words(option))
 
 
 def _same_figure(option: Option, taken: Parsed, written: str) -> bool:

@@ -123,3 +123,13 @@ def asks_back(text: str) -> bool:
     """The text asks what the customer chose (or what the bot took down) rather than what
     there is to choose from."""
     return bool(_ASKS_BACK.search(normalize(text)))
+
+
+def asks_in_words(text: str) -> bool:
+    """Whether the text asks something in its words (a question mark, or a part that opens
+    like a question and does not pick), whatever product it is about."""
+    for part, asked, _ in split_clauses(text):
+        words = normalize(part).split()
+        if not is_pick_request(words) and (asked or is_interrogative(words)):
+            return True
+    return False

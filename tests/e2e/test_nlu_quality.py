@@ -1,7 +1,11 @@
 """NLU quality on the held-out sets, which are never trained on.
 
-tests/nlu/heldout.yml (the first batch: intents and values) and tests/nlu/heldout_2026_12.yml
-(a second batch written after ask_advice and ask_shop were added: intents, a higher target).
+tests/nlu/heldout.yml (the first batch: intents and values), tests/nlu/heldout_2026_12.yml
+(a second batch written after ask_advice and ask_shop were added: intents, a higher target),
+and two batches of 2026-12-04 written by people who saw none of the training data:
+heldout_2026_12c.yml (it then scored 0.884, which led to the wider training phrasings) and
+heldout_2026_12d.yml (written also without seeing the third batch, and measured only after
+the pipeline's settings were chosen by cross-validation: the honest figure).
 The intents come from the session's trained model, the values from the catalog through
 bot.core.extract.find_values; bench/nlu_eval.py does the scoring and prints the same report
 (`python -m bench.nlu_eval [--heldout FILE]`).
@@ -24,8 +28,11 @@ MIN_PER_INTENT = 15  # over both batches
 MIN_PER_INTENT_NEW = 8  # in the second batch alone
 MIN_WITH_VALUES = 40
 HELDOUT_2026_12 = ROOT / "tests" / "nlu" / "heldout_2026_12.yml"
+HELDOUT_2026_12C = ROOT / "tests" / "nlu" / "heldout_2026_12c.yml"
+HELDOUT_2026_12D = ROOT / "tests" / "nlu" / "heldout_2026_12d.yml"
 TARGET_INTENT_F1_2026_12 = 0.97
-BATCHES = (HELDOUT, HELDOUT_2026_12)
+BATCHES = (HELDOUT, HELDOUT_2026_12, HELDOUT_2026_12C, HELDOUT_2026_12D)
+LATER_BATCHES = (HELDOUT_2026_12, HELDOUT_2026_12C, HELDOUT_2026_12D)
 
 
 def normalized(text: str) -> str:
@@ -77,6 +84,12 @@ def test_intent_macro_f1_on_the_second_heldout_batch(report_2026_12):
     assert report_2026_12.intent_macro_f1 >= TARGET_INTENT_F1_2026_12, "\n" + report_2026_12.format()
 
 
+@pytest.mark.parametrize("batch", (HELDOUT_2026_12C, HELDOUT_2026_12D), ids=lambda path: path.name)
+def test_intent_macro_f1_on_the_batches_written_blind(trained_model, classifier, batch):
+    report = evaluate(Path(trained_model), batch, DEMO_CATALOG, classifier=classifier)
+    assert report.intent_macro_f1 >= TARGET_INTENT_F1_2026_12, "\n" + report.format()
+
+
 def test_value_f1_on_the_heldout_set(report):
     assert report.value_f1 >= TARGET_VALUE_F1, "\n" + report.format()
 
@@ -93,9 +106,10 @@ def test_no_heldout_text_is_in_the_training_data(batch):
     assert not leaked, "held-out texts found in the training data:\n" + "\n".join(leaked)
 
 
-def test_the_second_batch_repeats_no_text_of_the_first():
-    first = {normalized(example.text) for example in load_heldout(HELDOUT)}
-    repeated = [example.text for example in load_heldout(HELDOUT_2026_12) if normalized(example.text) in first]
+@pytest.mark.parametrize("index", range(1, len(BATCHES)), ids=lambda i: BATCHES[i].name)
+def test_a_batch_repeats_no_text_of_an_earlier_one(index):
+    earlier = {normalized(example.text) for batch in BATCHES[:index] for example in load_heldout(batch)}
+    repeated = [example.text for example in load_heldout(BATCHES[index]) if normalized(example.text) in earlier]
     assert not repeated, repeated
 
 
@@ -104,12 +118,13 @@ def domain_intents() -> List[str]:
     return [i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]]
 
 
-def test_the_second_batch_covers_every_intent(demo_catalog):
-    examples = load_heldout(HELDOUT_2026_12, demo_catalog)
+@pytest.mark.parametrize("batch", LATER_BATCHES, ids=lambda path: path.name)
+def test_each_later_batch_covers_every_intent(demo_catalog, batch):
+    examples = load_heldout(batch, demo_catalog)
     intents = domain_intents()
     assert {e.intent for e in examples} <= set(intents), "held-out intents missing from domain.yml"
     too_few = {intent: n for intent in intents if (n := sum(1 for e in examples if e.intent == intent)) < MIN_PER_INTENT_NEW}
-    assert not too_few, f"add messages to the second batch (at least {MIN_PER_INTENT_NEW} per intent) for: {too_few}"
+    assert not too_few, f"add messages to {batch.name} (at least {MIN_PER_INTENT_NEW} per intent) for: {too_few}"
 
 
 def test_heldout_set_covers_every_intent_and_names_real_catalog_values(demo_catalog):
@@ -123,3 +138,17 @@ def test_heldout_set_covers_every_intent_and_names_real_catalog_values(demo_cata
     with_values = [e for e in examples if e.values]
     assert len(with_values) >= MIN_WITH_VALUES
     assert {e.product for e in with_values} == {p.id for p in demo_catalog.products}
+
+
+@pytest.mark.parametrize("text", ["xkcd qqq zzzt", "fjdksl", "asdfgh", "qwpoeiruty zxmn"])
+def test_a_message_of_words_the_training_data_never_had_is_fallback(classifier, text):
+    """Character n-grams and the embedding made chitchat or inform of gibberish at 0.4-0.95;
+    bot.nlu.UnknownWordsFallback makes it nlu_fallback, which the actions read like any text."""
+    [(intent, _)] = classifier.classify([text])
+    assert intent == "nlu_fallback"
+
+
+@pytest.mark.parametrize("text", ["linnen pls", "i want a shrit", "the cufs, french"])
+def test_a_misspelt_known_word_is_not_unknown(classifier, text):
+    [(intent, confidence)] = classifier.classify([text])
+    assert not (intent == "nlu_fallback" and confidence == 1.0)  # the classifier's own reading, not the fallback's

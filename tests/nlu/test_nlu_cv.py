@@ -38,7 +38,8 @@ def test_settings_are_overridden_by_step_name_or_index():
     pipeline = nlu_cv.Pipeline(overrides={"bot.nlu.ArrayLogisticRegressionClassifier": {"C": 0.5},
                                           "2": {"max_ngram": 4}})
     names = [step["name"] for step in pipeline.steps]
-    assert names[0] == "WhitespaceTokenizer" and names[-2:] == ["FallbackClassifier", "bot.nlu.LinkCodeIntent"]
+    assert names[0] == "WhitespaceTokenizer"
+    assert names[-3:] == ["FallbackClassifier", "bot.nlu.UnknownWordsFallback", "bot.nlu.LinkCodeIntent"]
     assert pipeline.steps[names.index("bot.nlu.ArrayLogisticRegressionClassifier")]["C"] == 0.5
     assert pipeline.steps[2]["max_ngram"] == 4
     assert pipeline.steps[1].get("max_ngram") != 4  # the other featurizer keeps its own
