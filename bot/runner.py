@@ -25,8 +25,9 @@ from bot.settings import ACTIONS_SECRET_ENV, ACTIONS_SECRET_HEADER, REPO_ROOT, S
 ROOT = REPO_ROOT
 # What the trained model depends on; the catalog is not in it (products need no retraining).
 # Beside these: the project's own modules config.yml names (a custom classifier) and the lock
-# file (the versions of everything that trains and runs it); see model_inputs.
-MODEL_INPUTS = ("config.yml", "domain.yml", "data", "uv.lock")
+# file (the versions of everything that trains and runs it); see model_inputs. The sentence
+# embedding's code too: the classifier's weights are trained on the vectors it computes.
+MODEL_INPUTS = ("config.yml", "domain.yml", "data", "uv.lock", "bot/sentence_embedding.py")
 
 
 def config_modules(config: Path) -> List[Path]:
