@@ -85,6 +85,14 @@ class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
         return component
 
 
+def set_intent(message: Message, name: str) -> None:
+    """The message's intent made `name`, sure; the classifier's ranking kept below it."""
+    intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     """The message's all-MiniLM-L6-v2 embedding (bot/sentence_embedding.py) as its sentence
@@ -182,10 +190,7 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
             said = self._words(message)
             if not self.words or not said or any(self._known(word) for word in said):
                 continue
-            intent = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            set_intent(message, FALLBACK_INTENT)
         return messages
 
 
@@ -210,8 +215,5 @@ class LinkCodeIntent(GraphComponent, IntentClassifier):
         for message in messages:
             if find_code(message.get(TEXT) or "") is None:
                 continue
-            intent = {INTENT_NAME_KEY: LINK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != LINK_INTENT]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            set_intent(message, LINK_INTENT)
         return messages

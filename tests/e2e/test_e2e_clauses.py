@@ -7,20 +7,8 @@ and a split over the quantity changes nothing."""
 
 from __future__ import annotations
 
-import re
-
 from bot.local import BotServers
-from tests.support.replies import converse, place, sender
-
-CONTACT = ["Aiko Tanaka", "aiko@example.jp", "Hauptstrasse 12, 10115 Berlin"]
-
-
-def asks(reply: str) -> str:
-    """The form question a reply ends with: "(5/6)", or "summary", or ""."""
-    if "Shall I place this order?" in reply:
-        return "summary"
-    found = re.findall(r"\((\d+/\d+)\)", reply)
-    return found[-1] if found else ""
+from tests.support.replies import CONTACT, asks, converse, place, sender
 
 
 def test_questions_fill_nothing_and_picks_beside_them_are_taken(bot: BotServers):

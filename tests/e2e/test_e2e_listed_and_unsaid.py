@@ -7,20 +7,10 @@ the collar is the shirt's."""
 
 from __future__ import annotations
 
-import re
 
 from bot.local import BotServers
 from bot.store.orders import OrderStore
-from tests.support.replies import converse, place, sender
-
-CONTACT = ["Aiko Tanaka", "aiko@example.jp", "Hauptstrasse 12, 10115 Berlin"]
-
-
-def asks(reply: str) -> str:
-    if "Shall I place this order?" in reply:
-        return "summary"
-    found = re.findall(r"\((\d+/\d+)\)", reply)
-    return found[-1] if found else ""
+from tests.support.replies import CONTACT, asks, converse, place, sender
 
 
 def flags(bot: BotServers, who: str):

@@ -6,19 +6,8 @@ says so and takes the rest of the message. The reply asks each question once."""
 
 from __future__ import annotations
 
-import re
-
 from bot.local import BotServers
-from tests.support.replies import converse, place, sender
-
-CONTACT = ["Aiko Tanaka", "aiko@example.jp", "Hauptstrasse 12, 10115 Berlin"]
-
-
-def asks(reply: str) -> str:
-    if "Shall I place this order?" in reply:
-        return "summary"
-    found = re.findall(r"\((\d+/\d+)\)", reply)
-    return found[-1] if found else ""
+from tests.support.replies import CONTACT, asks, converse, place, sender
 
 
 def test_a_bare_figure_beside_a_choice_is_asked_about_and_a_labelled_one_refused(bot: BotServers):

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import List, Sequence
+
+CONTACT = ["Aiko Tanaka", "aiko@example.jp", "Hauptstrasse 12, 10115 Berlin"]
+
+
+def asks(reply: str) -> str:
+    """The form question a reply ends with: "(5/6)", or "summary", or ""."""
+    if "Shall I place this order?" in reply:
+        return "summary"
+    found = re.findall(r"\((\d+/\d+)\)", reply)
+    return found[-1] if found else ""
 
 
 def texts(replies: List[dict]) -> str:
