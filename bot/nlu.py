@@ -182,7 +182,7 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
 
     def _known(self, word: str) -> bool:
         """In the training data, or a misspelling of a word there ("linnen", "shrit")."""
-        return word in self.words or (len(word) >= 4 and process.extractOne(
+        return word in self.words or (len(word) >= 3 and process.extractOne(
             word, self._listed, scorer=fuzz.ratio, score_cutoff=self.CLOSE) is not None)
 
     def process(self, messages: List[Message]) -> List[Message]:
