@@ -39,7 +39,7 @@ from actions.kit import (
     SPLIT_SLOT,
 )
 from bot.core.advice import uses_advice
-from bot.core.answers import STUCK_HINT_AFTER, Taken, take_answers, unanswered, within_rules
+from bot.core.answers import STUCK_HINT_AFTER, Taken, pick_listed, take_answers, unanswered, within_rules
 from bot.core.clauses import ClauseKind, Reading, read_message, split_reply, unclear_reply
 from bot.core.questions import asks_in_words
 from bot.core.changes import typed_after
@@ -51,7 +51,7 @@ from bot.core.rules import valid_values
 from actions.ties import (TIE_KEY, in_last_reply, in_this_reply, listed_before, offer_in_last_reply,
                           offer_in_this_reply, offer_reply, offered_before, refusals_reply, remembered_refusals,
                           take_tie_answer, tie_buttons, tie_reply)
-from bot.core.choices import listed_answer, refers_back, tie_data
+from bot.core.choices import tie_data
 from actions.confirm import ask_pending, confirmation_buttons, says_no, says_yes, show_summary, summary_seen
 from bot.core.second_order import remember
 from bot.core.selections import next_missing_option
@@ -428,16 +428,13 @@ class ValidateOrderForm(FormValidation):
         found = find_values(product, message.text, focus)
         # "the finish one", "the second one", or its button
         picked = take_tie_answer(product, tracker, message.text, message.entities, found)
-        # what the answer listed that the order's rules still allow ("16 GB DDR4" not with a Ryzen)
-        listed = [c for c in listed_before(tracker, product)
-                  if c.value in valid_values(product, selections, product.option(c.option_id))]
-        if listed and not found.values and refers_back(message.text):  # "ok that one" after "the cheapest cpu?"
-            picked = listed_answer(listed, message.text)
-            if picked is None:  # several were listed: which is asked, never guessed
-                names = name_list((c.value.name for c in listed), "or")
-                dispatcher.utter_message(text=f"Which one do you mean: {names}?", buttons=tie_buttons(product, listed),
-                                         **{TIE_KEY: tie_data(listed)})
-                return []
+        listing = None if found.values else pick_listed(product, selections, listed_before(tracker, product), message.text)
+        if listing is not None and listing.picked is None:  # "ok that one" after three CPUs: which, with buttons
+            dispatcher.utter_message(text=listing.question, buttons=tie_buttons(product, listing.candidates),
+                                     **{TIE_KEY: tie_data(listing.candidates)})
+            return []
+        if listing is not None and listing.picked is not None:
+            picked = listing.picked
             found.values = {picked.option_id: Parsed(value=picked.value.id, ok=True)}
         offered = offer_in_last_reply(tracker, product)
         if offered and not found.values and says_yes(message):  # "yes" to "shall I make the roof Cedar shingles?"

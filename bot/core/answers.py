@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Tuple
 
-from bot.core.choices import named_choices
+from bot.core.choices import listed_answer, named_choices, refers_back
 from bot.core.catalog import ChoiceValue, Option, Product
 from bot.core.changes import Applied, apply_answers
 from bot.core.extract import Extraction
@@ -15,7 +15,7 @@ from bot.core.refusals import Refusal, RefusalReason
 from bot.core.phrases import name_list
 from bot.core.rules import valid_values, violations
 from bot.core.selections import Selections
-from bot.core.values import Parsed, match_choice, noun
+from bot.core.values import Candidate, Parsed, match_choice, noun
 from bot.core.wording import answers_reply
 
 STUCK_HINT_AFTER = 2  # failed answers to one question before examples are shown
@@ -151,3 +151,29 @@ def unanswered(product: Product, selections: Selections, focus: Option, error: O
         text += ("\nThis seems to be tricky. I've let our team know; say \"talk to a person\" "
                  "if you'd like one of us to help, or try once more.")
     return Unanswered(text, offer, refusal, not_understood, failures, stuck)
+
+
+@dataclass
+class ListedPick:
+    """What "ok that one" says about the values the last answer listed: the one it takes, or
+    the question that asks which (with its candidates)."""
+
+    picked: Optional[Candidate] = None
+    question: str = ""
+    candidates: List[Candidate] = dataclasses.field(default_factory=list)
+
+
+def pick_listed(product: Product, selections: Selections, listed: List[Candidate], text: str) -> Optional[ListedPick]:
+    """"ok that one", "the second one", "the cheapest one then" after an answer listed values:
+    only those the order's rules still allow count ("16 GB DDR4" not beside a Ryzen); one is
+    taken when the words or the list leave no doubt, otherwise which is asked, never guessed.
+    None when the text does not point back at the list."""
+    fitting = [c for c in listed if c.value in valid_values(product, selections, product.option(c.option_id))]
+    if not fitting or not refers_back(text):
+        return None
+    picked = listed_answer(fitting, text)
+    if picked is not None:
+        return ListedPick(picked=picked)
+    return ListedPick(question=f"Which one do you mean: {name_list((c.value.name for c in fitting), 'or')}?",
+                      candidates=fitting)
+

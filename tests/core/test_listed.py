@@ -37,3 +37,19 @@ def test_a_pointer_alone_picks_only_the_one_value_listed(cpus, text):
                                   "is that one quiet?", "the fifth one", "neither of them", ""])
 def test_what_names_asks_or_refuses_is_not_a_pointer(cpus, text):
     assert listed_answer(cpus, text) is None
+
+
+def test_only_values_the_rules_still_allow_are_picked_from_or_asked_about(demo_catalog):
+    """"is 16gb enough for gaming?" lists 16 GB DDR4 and DDR5; beside a Ryzen only the DDR5
+    fits, so "the cheapest one then" is the DDR5 and "that one" needs no question."""
+    from bot.core.answers import pick_listed
+
+    pc = demo_catalog.product("custom_pc")
+    memory = pc.option("memory")
+    listed = [Candidate("memory", memory.value("ddr4_16gb")), Candidate("memory", memory.value("ddr5_16gb"))]
+    ryzen = {"cpu": "ryzen5_7600"}
+    assert pick_listed(pc, ryzen, listed, "the cheapest one then").picked.value.id == "ddr5_16gb"
+    assert pick_listed(pc, ryzen, listed, "ok that one").picked.value.id == "ddr5_16gb"
+    several = pick_listed(pc, {"cpu": "core_i5_14400f"}, listed, "ok that one")
+    assert several.picked is None and "16 GB DDR4 or 16 GB DDR5" in several.question and len(several.candidates) == 2
+    assert pick_listed(pc, ryzen, listed, "the i5 please") is None
