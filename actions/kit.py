@@ -399,7 +399,9 @@ def say_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, message: M
     """A shop question or a request for advice, answered from the catalog's knowledge; what it
     does not cover is said plainly and the conversation flagged for the team."""
     catalog = resources.catalog()
-    found = knowledge.answer(catalog, message.text, product, advice_first=advice_first, focus=focus)
+    draft = Draft.of(tracker, catalog)
+    chosen = draft.selections if product is not None and draft.product is not None and draft.product.id == product.id else None
+    found = knowledge.answer(catalog, message.text, product, advice_first=advice_first, focus=focus, chosen=chosen)
     if not found.known:
         resources.store().flag_conversation(tracker.sender_id, f"question the catalog does not answer: {message.text[:200]}",
                                            FlagKind.UNANSWERED_QUESTION)

@@ -4,7 +4,8 @@ from the catalog's prices, descriptions, uses and rules. Lists and compares; nev
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Set
+from decimal import Decimal
+from typing import List, Optional, Sequence, Set, Tuple
 
 from rapidfuzz import fuzz
 
@@ -14,13 +15,17 @@ from bot.core.knowledge_answers import (
     values_named,
 )
 from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_of, word_forms
-from bot.core.phrases import name_list
-from bot.core.pricing import money
+from bot.core.phrases import first_upper, name_list
+from bot.core.expressions import names_in
+from bot.core.numbers import number_mentions, prepare_numbers
+from bot.core.pricing import money, price_change
 from bot.core.questions import asks_in_words
-from bot.core.rules import valid_values, violations
-from bot.core.values import noun
+from bot.core.rules import involved_options, unfit_reasons, valid_values, violations, why_unfit
+from bot.core.selections import Selections
+from bot.core.values import display_value, noun, parse_answer
 
-ADVICE_KINDS = (QuestionKind.CHEAPEST, QuestionKind.COMPARE, QuestionKind.ENOUGH, QuestionKind.RECOMMEND)
+ADVICE_KINDS = (QuestionKind.CHEAPEST, QuestionKind.COMPARE, QuestionKind.ENOUGH, QuestionKind.RECOMMEND,
+                QuestionKind.NEEDS)
 
 
 
@@ -37,16 +42,19 @@ def fits_use(value: ChoiceValue, use: str) -> bool:
 
 
 def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None, asked: bool = True,
-                  focus: Optional[Option] = None) -> Answer:
+                  focus: Optional[Option] = None, chosen: Optional[Selections] = None) -> Answer:
     """Cheapest, comparisons, "is it enough for", "which is best for": from the catalog's
     prices, descriptions and uses. Lists and compares; never chooses.
 
     `asked`: the caller knows advice is wanted (the NLU's intent); otherwise a use the text
     names counts only in a question after a use ("which is best for", "is it enough for")
     or about a value it names, not in any sentence with a word like "food" in it. `focus`: the
-    option being asked, which "what do you recommend?" without a use is about."""
+    option being asked, which "what do you recommend?" without a use is about. `chosen`: the
+    order's choices so far (of `product`), beside which values the rules exclude are not
+    offered as if they fit."""
     knowledge = knowledge_of(catalog)
     kind = knowledge.kind(text)
+    chosen = chosen if product is not None and chosen else {}
     products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
     named = [(p, p.option(option_id), values) for p in products for option_id, values in values_named(p, text).items()]
     # An option the question names ("which case ...", "the cheapest graphics card") whose
@@ -57,11 +65,19 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
         return _cheapest_values(*about[0])
     if kind == QuestionKind.CHEAPEST and not named:
         return price_answer(catalog, text if product is None else product.name)
-    wants_use = asked or named or kind in (QuestionKind.RECOMMEND, QuestionKind.ENOUGH)
+    wants_use = asked or named or kind in (QuestionKind.RECOMMEND, QuestionKind.ENOUGH, QuestionKind.NEEDS)
     uses = said_uses(catalog, text) if wants_use else []
+    if kind == QuestionKind.NEEDS and named and not uses:  # "do I need ddr5 for that?": the rules answer
+        return _needs(named, chosen)
+    if kind == QuestionKind.NEEDS:  # "what do I need for video editing?", "do I need the 4080 for 4k?"
+        kind = QuestionKind.ENOUGH if named else QuestionKind.RECOMMEND
     several = [(p, option, values) for p, option, values in named if len(values) >= 2]
+    if kind == QuestionKind.COMPARE and not several:  # "what's the difference between 500 and 600 mm?"
+        figures = next((found for p in products for found in [_figures_compared(p, text, focus, chosen)] if found), None)
+        if figures is not None:
+            return figures
     if several and kind != QuestionKind.ENOUGH:
-        return _comparison(*max(several, key=lambda item: len(item[2])))
+        return _comparison(*max(several, key=lambda item: len(item[2])), chosen, named)
     # "what do you recommend for a bakery?": a value called by the use's own word is not one the
     # customer asks about ("bakery" is a name of the Food-grade environment): the product's advice
     single = [(p, option, values[0]) for p, option, values in named if len(values) == 1
@@ -79,9 +95,9 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
                           f"{value.description}", [Topic(TopicKind.VALUE, p.id, option.id, value.id)])
         return _enough(p, option, value, uses)
     if several:
-        return _comparison(*several[0])
+        return _comparison(*several[0], chosen, named)
     if uses:
-        return _recommendation(products, uses, [option for _, option in about])
+        return _recommendation(products, uses, [option for _, option in about], chosen)
     if kind == QuestionKind.RECOMMEND and not single:
         # "what do you recommend?" without a use: what the catalog says of the option named, or
         # of the one being asked
@@ -197,16 +213,147 @@ def uses_advice(catalog: Catalog, product: Product, text: str) -> Optional[Answe
     return answer if answer.known else None
 
 
-def _comparison(product: Product, option: Option, values: List[ChoiceValue]) -> Answer:
+Named = List[Tuple[Product, Option, List[ChoiceValue]]]  # per option a question names, its values
+
+
+def _figures_compared(product: Product, text: str, focus: Optional[Option], chosen: Selections) -> Optional[Answer]:
+    """Two figures of a number option side by side: what the rules say of each and what the
+    bigger costs beside the order's other choices, or what that price still depends on."""
+    mentions = list(number_mentions(prepare_numbers(text)))
+    if len(mentions) != 2:
+        return None
+    said = [unit for _, unit, _ in mentions if unit]
+    # "between 500 and 600 mm": a unit said once is both figures'
+    typed = [f"{number} {unit or (said[-1] if said else '')}".strip() for number, unit, _ in mentions]
+    named = [option for option in options_named(product, text) if option.kind == "number"]
+    numbers = [option for option in product.options if option.kind == "number"]
+    candidates = named or ([focus] if focus is not None and focus.kind == "number" else []) or numbers
+    readable = [option for option in candidates if all(parse_answer(option, figure).ok for figure in typed)]
+    if len(readable) != 1 and not (named or focus in candidates):
+        return None  # which option the figures are of is not clear: not compared as if it were
+    option = (readable or candidates)[0]
+    parsed = [parse_answer(option, figure) for figure in typed]
+    refused = list(dict.fromkeys(p.error for p in parsed if not p.ok))
+    if refused:  # "500 or 650 mm?": why 650 mm can't be, with what can
+        return Answer(AnswerKind.COMPARISON, "\n".join(refused), [Topic(TopicKind.OPTION, product.id, option.id)])
+    low, high = sorted((p.value for p in parsed), key=Decimal)
+    context = {key: value for key, value in chosen.items() if key != option.id}
+    shown = [display_value(option, value) for value in (low, high)]
+    rows = [f"{option.name} {shown[0]} or {shown[1]}:"]
+    for value, figure in zip((low, high), shown, strict=True):
+        rows += [f"- {figure} would not fit: {violation.message}" for violation in
+                 violations(product, {**context, option.id: value}, option.id)]
+    missing = _price_inputs_missing(product, option, context)
+    change = price_change(product, {**context, option.id: low}, {**context, option.id: high})
+    if missing:
+        rows.append(f"What the {noun(option)} adds to the price depends on the {name_list(map(noun, missing), 'and')}, "
+                    "not given yet: I'll show the difference once it is.")
+    elif change.difference:
+        moved = [f"the {d.name.lower()} goes from {d.old.value.name} to {d.new.value.name}" for d in change.derived
+                 if d.old and d.new and d.old.value and d.new.value and d.old.value.id != d.new.value.id]
+        more = "more" if change.difference > 0 else "less"
+        rows.append(f"With your choices so far, {shown[1]} costs {money(abs(change.difference), product.currency)} "
+                    f"{more} than {shown[0]}" + (f" ({name_list(moved, 'and')})" if moved else "") + ".")
+    elif change.priced:
+        rows.append("Both cost the same.")
+    if option.help:
+        rows.append(option.help)
+    if option.allowed:  # a size made in steps is a choice; a measurement is not
+        rows.append("Which one you take is up to you.")
+    return Answer(AnswerKind.COMPARISON, "\n".join(rows), [Topic(TopicKind.OPTION, product.id, option.id)])
+
+
+def _price_inputs_missing(product: Product, option: Option, context: Selections) -> List[Option]:
+    """The options not given yet that a price line reading `option` also reads ("the length",
+    for the width of a belt priced per metre)."""
+    missing: List[str] = []
+    for line in product.pricing.lines:
+        read = [found for name in names_in(line.amount)
+                for found in ([name] if name in product.option_ids else involved_options(product, name))]
+        if option.id in read:
+            missing += [name for name in read if name != option.id and name not in context and name not in missing]
+    return [product.option(option_id) for option_id in missing]
+
+
+def _beside(product: Product, option: Option, chosen: Selections, named: Named) -> Selections:
+    """The order's choices with the single values the question names of other options
+    ("ddr4 or ddr5 for a ryzen 5?"): what the rules judge `option`'s values beside."""
+    context = {key: value for key, value in chosen.items() if key != option.id}
+    for p, other, values in named:
+        if p is product and other.id != option.id and len(values) == 1:
+            context[other.id] = values[0].id
+    return context
+
+
+def _with(product: Product, context: Selections, chosen: Selections, option: Option,
+          values: Sequence[ChoiceValue]) -> str:
+    """"With your AMD Ryzen 7 7800X3D" (the order's), "with the Intel Core i7-14700K" (the
+    question's): the choices the rules that exclude `values` read, else all of them."""
+    read = [option_id for value in values for violation in violations(product, {**context, option.id: value.id}, option.id)
+            for option_id in involved_options(product, violation.rule_id) if option_id in context] or list(context)
+    said = [("your " if chosen.get(option_id) == context[option_id] else "the ")
+            + display_value(product.option(option_id), context[option_id]) for option_id in dict.fromkeys(read)]
+    return f"with {name_list(said, 'and')}" if said else "with your choices so far"
+
+
+def _comparison(product: Product, option: Option, values: List[ChoiceValue], chosen: Selections,
+                named: Named) -> Answer:
+    context = _beside(product, option, chosen, named)
+    fitting = {value.id for value in valid_values(product, context, option)}
+    unfit = [value for value in values if value.id not in fitting]
+    values = [value for value in values if value.id in fitting] or values
     rows = [value_line(product, option, value) for value in values]
+    if unfit:  # "16 or 32 GB?" beside a Ryzen: the DDR4 modules are not offered as if they fit
+        rows.append(f"{first_upper(_with(product, context, chosen, option, unfit))}, "
+                    f"{why_unfit(product, context, option, unfit)}.")
+    if values == unfit and fitting:  # "can I get ddr4 instead?": what would do instead
+        rows.append("These fit: " + name_list((f"{v.name} ({price_text(product, v)})" for v in sorted(
+            valid_values(product, context, option), key=lambda v: v.price)), "and") + ".")
     text = "\n".join(rows)
-    if len(values) == 2:
+    if len(values) == 2 and values != unfit:
         first, second = sorted(values, key=lambda v: v.price)
         difference = second.price - first.price
         text += (f"\nThe {second.name} costs {money(difference, product.currency)} more than the {first.name}."
                  if difference else "\nBoth cost the same.")
     text += "\nWhich one you take is up to you."
     return Answer(AnswerKind.COMPARISON, text, [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in values])
+
+
+def _needs(named: Named, chosen: Selections) -> Answer:
+    """"Do I need DDR5 for that?": whether the rules, beside the order's choices and the other
+    values the question names ("... with the Ryzen 7?"), leave only the values asked about."""
+    # Asked about the values of one option (the one it names most of), beside the rest.
+    product, option, asked = max(named, key=lambda item: len(item[2]))
+    context = _beside(product, option, chosen, named)
+    fitting = valid_values(product, context, option)
+    asked_ids = {value.id for value in asked}
+    inside = [value for value in fitting if value.id in asked_ids]
+    outside = [value for value in fitting if value.id not in asked_ids]
+    excluded = [value for value in option.in_stock_values if value not in fitting]
+    topics = [Topic(TopicKind.VALUE, product.id, option.id, value.id) for value in fitting]
+    priced = name_list((f"{v.name} ({price_text(product, v)})" for v in sorted(fitting, key=lambda v: v.price)), "and")
+    kind = noun(option)
+    if not context:  # nothing chosen yet that a rule reads: what the rules say of the option
+        rules = [rule.message for rule in product.rules if option.id in involved_options(product, rule.id)]
+        if not rules:
+            return Answer(AnswerKind.RECOMMENDATION, f"No: every {kind} option fits any order: {priced}. "
+                          "The choice is yours.", topics)
+        return Answer(AnswerKind.RECOMMENDATION, f"It depends on the rest of the order: {' '.join(rules)} "
+                      f"Every {kind} option is open until then.", topics)
+    beside = _with(product, context, chosen, option, excluded)
+    if inside and not outside:
+        why = " ".join(f"{reason}." for reason in unfit_reasons(product, context, option, excluded))
+        return Answer(AnswerKind.RECOMMENDATION, f"Yes: {why} {first_upper(beside)}, these {kind} "
+                      f"options fit: {priced}.", topics)
+    if not inside:
+        unfit = [value for value in asked if value.in_stock]
+        return Answer(AnswerKind.RECOMMENDATION, f"No: {beside}, {why_unfit(product, context, option, unfit)}. "
+                      f"These fit: {priced}.", topics)
+    if not excluded:
+        return Answer(AnswerKind.RECOMMENDATION, f"No, you don't have to: {beside}, every {kind} option fits: "
+                      f"{priced}. The choice is yours.", topics)
+    return Answer(AnswerKind.RECOMMENDATION, f"No, you don't have to: {beside}, these {kind} options fit: "
+                  f"{priced}. The choice is yours.", topics)
 
 
 def _enough(product: Product, option: Option, value: ChoiceValue, uses: List[str]) -> Answer:
@@ -253,8 +400,12 @@ def _what_fits(product: Product, option: Option, value: ChoiceValue, target: Opt
                   [Topic(TopicKind.VALUE, product.id, target.id, v.id) for v in fitting])
 
 
-def _recommendation(products: List[Product], uses: List[str], only: Sequence[Option] = ()) -> Answer:
+def _recommendation(products: List[Product], uses: List[str], only: Sequence[Option] = (),
+                    chosen: Optional[Selections] = None) -> Answer:
+    """What the catalog lists for the uses, option by option; beside the order's choices
+    (`chosen`, of the one product), without the values the rules exclude, said why."""
     rows = []
+    left_out = []
     topics = []
     wanted = {option.id for option in only}
     for product in products:
@@ -262,13 +413,20 @@ def _recommendation(products: List[Product], uses: List[str], only: Sequence[Opt
             if wanted and option.id not in wanted:
                 continue
             fitting = [v for v in option.in_stock_values if any(fits_use(v, use) for use in uses)]
+            if chosen and option.kind == "choice":
+                allowed = {value.id for value in valid_values(product, chosen, option)}
+                unfit = [value for value in fitting if value.id not in allowed]
+                if unfit:
+                    left_out.append(f"{first_upper(_with(product, chosen, chosen, option, unfit))}, "
+                                    f"{why_unfit(product, chosen, option, unfit)}.")
+                fitting = [value for value in fitting if value.id in allowed]
             if not fitting:
                 continue
             listed = name_list((f"{v.name} ({price_text(product, v)})" for v in sorted(fitting, key=lambda v: v.price)), "or")
             rows.append(f"- {option.name}" + (f" ({product.name})" if len(products) > 1 else "") + f": {listed}")
             topics += [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in fitting]
     if not rows and wanted:  # "which collar goes with a suit?": none of the collars is listed for it
-        broader = _recommendation(products, uses)
+        broader = _recommendation(products, uses, chosen=chosen)
         if not broader.known:
             return broader
         names = name_list((option.name.lower() for option in only), "or")
@@ -276,7 +434,7 @@ def _recommendation(products: List[Product], uses: List[str], only: Sequence[Opt
     if not rows:
         return unknown()
     # The uses read after "for" as the catalog writes them ("weddings", "the office").
-    text = f"For {name_list(uses[:2], 'or')}, our catalog lists:\n" + "\n".join(rows) + \
+    text = f"For {name_list(uses[:2], 'or')}, our catalog lists:\n" + "\n".join(rows + left_out) + \
         "\nThe choice is yours; I'll check whatever you pick against the rest of the order."
     return Answer(AnswerKind.RECOMMENDATION, text, topics)
 

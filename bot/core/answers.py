@@ -13,7 +13,7 @@ from bot.core.changes import Applied, apply_answers
 from bot.core.extract import Extraction
 from bot.core.refusals import Refusal, RefusalReason
 from bot.core.phrases import name_list
-from bot.core.rules import valid_values, violations
+from bot.core.rules import valid_values, why_unfit
 from bot.core.selections import Selections
 from bot.core.values import Candidate, Parsed, match_choice, noun
 from bot.core.wording import answers_reply
@@ -102,10 +102,7 @@ def _narrowed(product: Product, chosen: Selections, option: Option, error: Parse
     dropped = [value for value in error.candidates if value.id not in fitting_ids]
     if not dropped:
         return None, error
-    others = {key: value for key, value in chosen.items() if key != option.id}
-    reasons = list(dict.fromkeys(violation.message.rstrip(".") for value in dropped
-                                 for violation in violations(product, {**others, option.id: value.id}, option.id)))
-    why = f"{name_list((v.name for v in dropped), 'and')} would not fit" + (f" ({'; '.join(reasons)})" if reasons else "")
+    why = why_unfit(product, chosen, option, dropped)
     if kept:
         matches, certain = match_choice(option.copy(update={"values": kept}), text)
         if len(kept) == 1 or (certain and len(matches) == 1):

@@ -26,7 +26,8 @@ from bot.core.extract import Extraction, find_values
 from bot.core.guesses import (HEDGE_ONLY, guessed, guessed_yesno, is_guess, only_hedges, phrase_at, possessors,
                               someone_else, theirs, unsaid_yesno)
 from bot.core.hedges import HEDGE_AFTER, hedges
-from bot.core.naming import (catalog_words, comma_names, described, names_options, negated_values, none_value, number_in,
+from bot.core.cues import catalog_words
+from bot.core.naming import (comma_names, described, names_options, negated_values, none_value, number_in,
                              says_none, whole_counts)
 from bot.core.numbers import number_mentions, prepare_numbers
 from bot.core.phrases import name_list
@@ -232,7 +233,9 @@ def read_message(product: Product, text: str, found: Extraction, focus: Optional
         # the ryzen 9 or the i7"); a question mark without one asks about what it names
         # ("the 4080 super?"); unless a part says it picks.
         continues = sentence in asking_in or (ends_question and sentence not in interrogative_sentences | guessing)
-        says_something = bool(clause.values or clause.options or clause.content)
+        # "between 16 and 32 gb": a part naming a value that is ambiguous on its own says something too
+        says_something = bool(clause.values or clause.options or clause.content or own.problems
+                              or (own.focus_error is not None and own.focus_error.reason == RefusalReason.AMBIGUOUS))
         # "41?" at the neck question: the figure offered as an answer, unsure whether it will
         # do; a guess (asked about, never stored), not a question about the figure to answer.
         if ends_question and focus is not None and focus.kind == "number" and clause.values == (focus.id,) \

@@ -156,3 +156,14 @@ def cue_positions(words: List[str], option: Option) -> Iterator[Tuple[int, int]]
         for index in range(len(words) - len(cue_list) + 1):
             if words[index:index + len(cue_list)] == cue_list:
                 yield index, index + len(cue_list)
+
+
+def catalog_words(product: Product) -> Set[str]:
+    """Every word of the product's name, options and values: a clause of these says
+    nothing the bot could not place."""
+    phrases = [product.name, product.id.replace("_", " "), *product.synonyms]
+    for option in product.options:
+        phrases += [option.name, option.id.replace("_", " "), *option.synonyms, option.unit]
+        for value in option.values:
+            phrases += [value.name, value.id.replace("_", " "), *value.synonyms]
+    return {word for phrase in phrases for word in normalize(phrase).split()}

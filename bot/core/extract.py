@@ -19,9 +19,9 @@ from rapidfuzz import fuzz
 from bot.core.catalog import Option, Product
 from bot.core.choices import (ambiguous_across, in_a_choice_name, named_choices, named_values, split_choices,
                              unoffered_variant)
-from bot.core.cues import clause_span, cue_positions, cue_words, cued_option, number_cues, singular_noun
+from bot.core.cues import catalog_words, clause_span, cue_positions, cue_words, cued_option, number_cues, singular_noun
 from bot.core.expressions import format_number
-from bot.core.guesses import is_guess
+from bot.core.guesses import guessed_text, is_guess
 from bot.core.hedges import hedges, replaced_figures
 from bot.core.knowledge_index import stop_words
 from bot.core.numbers import PER_WORDS, UNIT_WORDS, Mention, number_mentions, prepare_numbers, typed_figure
@@ -403,6 +403,10 @@ def find_values(product: Product, text: str, focus: Optional[Option] = None) -> 
             cued_text = _cued_text(option, text)
             if cued_text is not None and cued_text.ok:
                 result.values[option.id] = cued_text
+            elif option.kind == "text" and option.id not in result.problems and (focus is None or focus.id != option.id):
+                typed = _capitals_for(product, option, text)
+                if typed is not None:  # "put AK on the cuff": asked about, never set
+                    result.problems[option.id] = guessed_text(option, typed)
     for option_id, parsed in refused_here.items():
         if option_id in result.values:
             continue
@@ -613,6 +617,24 @@ def _cued_yesno(option: Option, text: str) -> Optional[Parsed]:
         if any(w in YESNO_YES for w in rest):
             return _parse_yesno(option, "yes")
     return None
+
+
+# Capitals that are not initials ("OK", "ASAP"), beside the catalog's own words ("PC", "GB").
+_ABBREVIATIONS = frozenset({"ok", "okay", "asap", "pls", "plz", "thx", "btw", "fyi", "eu", "uk", "us", "usa", "vat",
+                            "diy", "id", "tbh", "imo", "lol", "omg", "aka", "eta"})
+
+
+def _capitals_for(product: Product, option: Option, text: str) -> Optional[str]:
+    """The one word typed in capitals ("AK") that the text option's pattern takes, in a
+    message not written in capitals throughout; None when there is none or several."""
+    if not option.pattern or text.upper() == text:
+        return None
+    known = catalog_words(product)
+    # after a figure a word in capitals is its unit ("32 GB", "40 CM")
+    typed = [word for word in dict.fromkeys(re.findall(r"(?<![\d.,]\s)(?<![\d.,])\b[A-Z]{2,}\b", text))
+             if word.lower() not in known and word.lower() not in _ABBREVIATIONS and word.lower() not in UNIT_WORDS
+             and parse_answer(option, word).ok]
+    return typed[0] if len(typed) == 1 else None
 
 
 def _cued_text(option: Option, text: str) -> Optional[Parsed]:

@@ -75,6 +75,14 @@ def guessed_yesno(option: Option, said: str) -> Parsed:
                           f'Say "with the {name}" or "no {name}".')
 
 
+def guessed_text(option: Option, typed: str) -> Parsed:
+    """'You wrote "AK": is that the monogram? ...' (letters only a text option's pattern
+    takes, named without the option: asked about, never set)."""
+    return Parsed.refused(RefusalReason.HEDGED,
+                          f'You wrote "{typed}": is that for the {noun(option)}? I haven\'t set it yet; '
+                          f'say "{noun(option)} {typed}" to take it.')
+
+
 def unsaid_yesno(option: Option, said: str) -> Parsed:
     """A yes/no option named without a yes or a no ("felt, window"): asked, never set."""
     name = noun(option)

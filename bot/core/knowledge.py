@@ -28,7 +28,8 @@ from bot.core import knowledge_index
 from bot.core.advice import ADVICE_KINDS, advice_answer, described_answer, said_uses, unmentioned_quality, unsaid_quality
 from bot.core.catalog import Catalog, Option, Product
 from bot.core.knowledge_answers import (
-    UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, makes_answer, not_said, others_option_answer, price_answer,
+    UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, how_many_answer, makes_answer, not_said, others_option_answer,
+    price_answer,
     product_list,
     products_named, unknown, value_line, values_named,
 )
@@ -37,6 +38,7 @@ from bot.core.knowledge_index import (
 )
 from bot.core.lowest_price import from_price
 from bot.core.phrases import name_list
+from bot.core.selections import Selections
 from bot.core.values import noun
 
 # The public face of the shop's knowledge; its parts live in knowledge_index (matching),
@@ -104,11 +106,16 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
 
 
 def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advice_first: bool = False,
-           focus: Optional[Option] = None) -> Answer:
+           focus: Optional[Option] = None, chosen: Optional[Selections] = None) -> Answer:
     """Any question the shop's knowledge may cover: advice when the question is after a
     price, a comparison or a use (or the caller's intent says so), else the FAQ, products,
-    options and values; what neither covers is `unknown()`."""
+    options and values; what neither covers is `unknown()`. `chosen`: the order's choices
+    so far, of `product`."""
     knowledge = knowledge_of(catalog)
+    if knowledge.kind(text) == QuestionKind.HOW_MANY:  # nearer "can I change my order?" than any FAQ entry's topic
+        counted = how_many_answer(catalog, text, product)
+        if counted is not None:
+            return counted
     hits = knowledge.match(text)
     faq = next((hit for hit in hits if hit.topic.kind == TopicKind.FAQ), None)
     makes = hits and hits[0].topic.kind in (TopicKind.PRODUCT, TopicKind.VALUE) \
@@ -128,7 +135,8 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     if not advice_first and not compares and knowledge.kind(text) not in ADVICE_KINDS and not said_uses(catalog, text):
         tries.reverse()
     for attempt in tries:
-        found = attempt(catalog, text, product, asked=advice_first, focus=focus) if attempt is advice_answer else \
+        found = attempt(catalog, text, product, asked=advice_first, focus=focus, chosen=chosen) \
+            if attempt is advice_answer else \
             attempt(catalog, text, product)
         if found.known or found.kind == AnswerKind.NOT_SAID:
             return _narrowed(catalog, text, product, found)

@@ -6,16 +6,18 @@ question names). Chosen and put together by bot/core/knowledge.py and bot/core/a
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.knowledge_index import Topic, TopicKind
 from bot.core.lowest_price import from_price
-from bot.core.phrases import name_list
+from bot.core.phrases import first_upper, name_list
 from bot.core.pricing import money
-from bot.core.values import match_choice, noun, normalize
+from bot.core.values import match_choice, noun, normalize, number_range
 from bot.core.wording import describe_option
 from bot.core.products import others_option, product_chooser
 
@@ -168,21 +170,38 @@ def values_named(product: Product, text: str) -> Dict[str, List[ChoiceValue]]:
     """Per choice option, the values whose whole name or a synonym appears in the text; else
     those whose name has a number the text has ("16 or 32?")."""
     words = set(normalize(text).split())
+    numbers = {word for word in words if any(ch.isdigit() for ch in word)}
+    # A number typed glued to a word is that word's: "ddr5" names DDR5 memory, not the Ryzen 5
+    # that "ryzen" elsewhere in the message and its 5 would make.
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    free = set(normalize(re.sub(r"[a-z]{2,}\d+\b", " ", plain)).split())
+    glued = set(re.findall(r"([a-z]{2,})(\d+)\b", plain))
+    glued_to = {number: {word for word, digits in glued if digits == number} for number in numbers - free}
+
+    def shared(name_words: frozenset) -> Set[str]:
+        return {n for n in numbers & name_words if n in free or glued_to.get(n, set()) & name_words}
+
+    def coded(name_words: frozenset) -> bool:  # the name has a code the text typed glued: "ddr5"
+        return any(word in name_words and digits in name_words for word, digits in glued)
+
     found: Dict[str, List[Tuple[ChoiceValue, frozenset]]] = {}
     rows = _phrases_of(product)
     for option_id, value, phrases, _ in rows:
-        inside = [phrase for phrase in phrases if phrase <= words]
+        inside = [phrase for phrase in phrases if phrase <= words and shared(phrase) == numbers & phrase]
         if inside:
             found.setdefault(option_id, []).append((value, frozenset().union(*inside)))
     if found:
         # The widest match wins inside one option: "4070 super" is not also "4070".
-        return {option_id: [value for value, covered in values if not any(covered < other for _, other in values)]
-                for option_id, values in found.items()}
-    numbers = {word for word in words if any(ch.isdigit() for ch in word)}
+        named = {option_id: [value for value, covered in values if not any(covered < other for _, other in values)]
+                 for option_id, values in found.items()}
+        for option_id, value, _, name_words in rows:  # "ddr5 with the ryzen 7": the DDR5 modules too
+            if option_id not in found and coded(name_words):
+                named.setdefault(option_id, []).append(value)
+        return named
     # The longest number named decides: "is the 4080 enough for 4k gaming?" is about the
     # 4080, not the 4 TB SSD its "4k" also shares a number with.
-    matched = [(max(len(n) for n in numbers & name_words), option_id, value)
-               for option_id, value, _, name_words in rows if numbers & name_words]
+    matched = [(max(len(n) for n in shared(name_words)), option_id, value)
+               for option_id, value, _, name_words in rows if shared(name_words)]
     longest = max((size for size, _, _ in matched), default=0)
     by_number: Dict[str, List[ChoiceValue]] = {}
     for size, option_id, value in matched:
@@ -196,3 +215,28 @@ def options_named(product: Product, text: str) -> List[Option]:
     words = set(normalize(text).split())
     return [option for option in product.options
             if any(set(normalize(name).split()) <= words for name in (option.name, *option.synonyms) if normalize(name))]
+
+
+def how_many_answer(catalog: Catalog, text: str, product: Optional[Product] = None) -> Optional[Answer]:
+    """"How many can I order at once?": the count each product's order may hold, from its
+    count option (the one its price is multiplied by); one per order for a product without.
+    None when the question is about an option or a value ("how many cores has the ryzen 9?")."""
+    products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
+    if any(values_named(p, text) or [o for o in options_named(p, text) if o.id != p.pricing.multiply_by]
+           for p in products):
+        return None
+    rows = []
+    for p in products:
+        count = p.option(p.pricing.multiply_by) if p.pricing.multiply_by in p.option_ids else None
+        if count is not None and count.kind == "number":
+            rows.append((p, f"{number_range(count)} in one order, all made to the same specification"))
+        else:
+            rows.append((p, "one per order"))
+    if len(rows) == 1:
+        p, said = rows[0]
+        text = f"One {p.name} per order." if said == "one per order" else f"{first_upper(said)}."
+    else:
+        text = "\n".join(f"- {p.name}: {said}" for p, said in rows)
+    if any(said == "one per order" for _, said in rows):
+        text += (" " if len(rows) == 1 else "\n") + "Once an order is placed I can take the next one as another order."
+    return Answer(AnswerKind.HELP, text, [Topic(TopicKind.PRODUCT, p.id) for p in products])

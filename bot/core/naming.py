@@ -28,17 +28,6 @@ def comma_names(product: Product) -> Tuple[str, ...]:
                  for phrase in [value.name, *value.synonyms] if "," in phrase)
 
 
-def catalog_words(product: Product) -> Set[str]:
-    """Every word of the product's name, options and values: a clause of these says
-    nothing the bot could not place."""
-    phrases = [product.name, product.id.replace("_", " "), *product.synonyms]
-    for option in product.options:
-        phrases += [option.name, option.id.replace("_", " "), *option.synonyms, option.unit]
-        for value in option.values:
-            phrases += [value.name, value.id.replace("_", " "), *value.synonyms]
-    return {word for phrase in phrases for word in normalize(phrase).split()}
-
-
 def initials(product: Product) -> Dict[str, str]:
     """Option id -> the initials of its name of several words, when no other option shares
     them: "os" for "Operating system"."""

@@ -73,3 +73,9 @@ def name_list(names: Iterable[str], conjunction: str = "and") -> str:
     if len(items) == 2 and separator == ", ":
         return f"{items[0]} {conjunction} {items[1]}"
     return separator.join(items[:-1]) + last + items[-1]
+
+
+def first_upper(text: str) -> str:
+    """A sentence's opening: "with your AMD Ryzen 7" -> "With your AMD Ryzen 7" (the rest as written)."""
+    return text[:1].upper() + text[1:]
+

@@ -4,10 +4,11 @@ involves, and which values of a choice still fit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from bot.core.catalog import ChoiceValue, Option, Product, Rule
 from bot.core.expressions import evaluate, names_in
+from bot.core.phrases import name_list
 from bot.core.refusals import Refusal, RefusalReason
 from bot.core.selections import Selections, derive, namespace
 
@@ -74,3 +75,18 @@ def valid_values(product: Product, selections: Selections, option: Option) -> Li
         value for value in option.in_stock_values
         if not violations(product, {**others, option.id: value.id}, option.id)
     ]
+
+
+def why_unfit(product: Product, selections: Selections, option: Option, values: Sequence[ChoiceValue]) -> str:
+    """"32 GB DDR4 would not fit (AMD Ryzen processors take DDR5 memory only)": the values of
+    `option` named, with the rules each breaks beside the other selections."""
+    reasons = unfit_reasons(product, selections, option, values)
+    return f"{name_list((v.name for v in values), 'and')} would not fit" + (f" ({'; '.join(reasons)})" if reasons else "")
+
+
+def unfit_reasons(product: Product, selections: Selections, option: Option, values: Sequence[ChoiceValue]) -> List[str]:
+    """The messages of the rules the values of `option` break beside the other selections."""
+    others = {key: value for key, value in selections.items() if key != option.id}
+    return list(dict.fromkeys(violation.message.rstrip(".") for value in values
+                              for violation in violations(product, {**others, option.id: value.id}, option.id)))
+

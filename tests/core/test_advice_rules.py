@@ -1,0 +1,184 @@
+"""Questions answered beside the order's choices (issue 10, points 3 and 9): a comparison or a
+recommendation never offers a value the rules exclude as if it fitted, "do I need DDR5 for
+that?" is answered from the rules, two figures of a number option are compared with what
+the bigger costs, "how many can I order?" gets the count an order may hold, and a question
+naming values takes none of them. Nothing here chooses a value."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.catalog import Catalog, load_catalog
+from bot.core.clauses import read_message
+from bot.core.extract import find_values
+from bot.core.knowledge import AnswerKind, answer
+from bot.core.knowledge_answers import values_named
+from bot.local import ROOT
+from tests.core.test_cues import SHED, product_from
+
+RYZEN = {"cpu": "ryzen7_7800x3d"}
+INTEL = {"cpu": "core_i5_14400f"}
+
+
+@pytest.fixture(scope="module")
+def demo() -> Catalog:
+    return load_catalog(ROOT / "catalog.yml")
+
+
+@pytest.mark.parametrize("text", [
+    "what's the difference between 16 and 32 gb?", "16 or 32 gigs, which is better?",
+    "how does 16gb compare to 32gb for gaming?",
+])
+def test_a_comparison_beside_a_ryzen_leaves_the_ddr4_out_and_says_why(demo, text):
+    found = answer(demo, text, demo.product("custom_pc"), chosen=RYZEN)
+    listed = found.text.split("would not fit")[0]
+    assert "16 GB DDR5" in listed and "32 GB DDR5" in listed, found.text
+    assert "- **16 GB DDR4**" not in found.text and "- **32 GB DDR4**" not in found.text, found.text
+    assert "AMD Ryzen 7 7800X3D" in found.text and "DDR5 memory only" in found.text, found.text
+    assert {topic.key for topic in found.topics} <= {"ddr5_16gb", "ddr5_32gb", "ddr5_64gb"}
+
+
+def test_without_a_choice_the_comparison_lists_every_value_named(demo):
+    found = answer(demo, "what's the difference between 16 and 32 gb?", demo.product("custom_pc"))
+    assert all(name in found.text for name in ("16 GB DDR4", "32 GB DDR4", "16 GB DDR5", "32 GB DDR5")), found.text
+    assert "would not fit" not in found.text
+
+
+def test_the_values_a_question_names_beside_another_option_are_judged_beside_it(demo):
+    """"ddr4 or ddr5 for a ryzen 5?" outside an order: the Ryzen 5 is the question's, not
+    the customer's choice ("with the", not "with your")."""
+    found = answer(demo, "ddr4 or ddr5 for a ryzen 5?", demo.product("custom_pc"))
+    assert "With the AMD Ryzen 5 7600" in found.text and "- **16 GB DDR4**" not in found.text, found.text
+
+
+def test_a_recommendation_for_a_use_leaves_out_what_the_rules_exclude(demo):
+    found = answer(demo, "which memory is best for video editing?", demo.product("custom_pc"), chosen=RYZEN)
+    assert found.kind == AnswerKind.RECOMMENDATION
+    row = next(line for line in found.text.splitlines() if line.startswith("- Memory"))
+    assert "DDR4" not in row and "32 GB DDR5" in row, found.text
+    assert "32 GB DDR4 would not fit" in found.text, found.text
+
+
+def test_asking_for_a_value_the_rules_exclude_lists_it_with_why_and_what_fits(demo):
+    found = answer(demo, "can I get ddr4 instead?", demo.product("custom_pc"), chosen=RYZEN)
+    assert "would not fit" in found.text and "These fit: 16 GB DDR5" in found.text, found.text
+    assert "costs" not in found.text  # no price difference between two values that cannot be had
+
+
+@pytest.mark.parametrize("text, chosen, opening, said", [
+    ("do I need ddr5 for that?", RYZEN, "Yes:", "With your AMD Ryzen 7 7800X3D"),
+    ("is ddr5 required with this cpu?", RYZEN, "Yes:", "DDR5 memory only"),
+    ("do I need ddr5 for that?", INTEL, "No, you don't have to", "every memory option fits"),
+    ("do I need ddr5 with the ryzen 9?", {}, "Yes:", "With the AMD Ryzen 9 7950X"),
+    ("do i have to take ddr4 with the ryzen 7?", {}, "No:", "would not fit"),
+    ("do I need ddr5?", {}, "It depends on the rest of the order", "DDR5 memory only"),
+])
+def test_do_i_need_is_answered_from_the_rules(demo, text, chosen, opening, said):
+    found = answer(demo, text, demo.product("custom_pc"), chosen=chosen)
+    assert found.text.startswith(opening) and said in found.text, found.text
+    assert found.known
+
+
+def test_a_question_about_a_value_is_not_a_requirement(demo):
+    """"how many cores does the ryzen 9 have?" shares "does ... have" with "does it have to be"."""
+    found = answer(demo, "how many cores does the ryzen 9 have?", demo.product("custom_pc"), chosen=INTEL)
+    assert "16 cores" in found.text and "you don't have to" not in found.text, found.text
+
+
+def test_a_number_glued_to_a_word_names_only_with_that_word(demo):
+    product = demo.product("custom_pc")
+    named = values_named(product, "do I need ddr5 with the ryzen 7?")
+    assert [v.id for v in named["cpu"]] == ["ryzen7_7800x3d"]  # not the Ryzen 5 of "ddr5"
+    assert {v.id for v in named["memory"]} == {"ddr5_16gb", "ddr5_32gb", "ddr5_64gb"}
+    assert "cpu" not in values_named(product, "do I need ddr5?")
+
+
+def test_two_widths_are_compared_with_what_the_wider_costs(demo):
+    conveyor = demo.product("conveyor")
+    width = conveyor.option("belt_width")
+    found = answer(demo, "what's the difference between 500 and 600 mm?", conveyor, focus=width, chosen={"length": 3})
+    assert found.kind == AnswerKind.COMPARISON
+    # the frame and belt line: 3 m x 0.4 x 100 mm more
+    assert "600 mm costs €120.00 more than 500 mm" in found.text, found.text
+    assert width.help in found.text
+
+
+def test_what_a_figure_costs_waits_for_the_option_it_is_priced_with(demo):
+    conveyor = demo.product("conveyor")
+    found = answer(demo, "500 vs 600 mm, what's the difference?", conveyor, focus=conveyor.option("belt_width"))
+    assert "depends on the length, not given yet" in found.text, found.text
+    assert "costs" not in found.text
+
+
+def test_a_bigger_load_says_the_motor_it_brings(demo):
+    conveyor = demo.product("conveyor")
+    found = answer(demo, "what is the difference between 40 and 80 kg/m?", conveyor, focus=conveyor.option("load"),
+                   chosen={"length": 12, "belt_width": 600})
+    assert "80 kg/m costs €300.00 more than 40 kg/m" in found.text and "the motor goes from" in found.text, found.text
+
+
+def test_a_figure_the_option_cannot_take_is_refused_with_what_it_can(demo):
+    conveyor = demo.product("conveyor")
+    found = answer(demo, "what's the difference between 500 and 650 mm?", conveyor, focus=conveyor.option("belt_width"))
+    assert "650 mm is out of range" in found.text and "300, 400, 500, 600" in found.text, found.text
+
+
+def test_a_figure_a_rule_excludes_beside_the_order_is_said(tmp_path):
+    """A product the code has never seen: the shed's cedar shingles need 2 m of width."""
+    shed = product_from(tmp_path, SHED, "garden_shed")
+    catalog = load_catalog(tmp_path / "catalog.yml")
+    found = answer(catalog, "what's the difference between 1.8 and 2.5 m?", shed, focus=shed.option("width"),
+                   chosen={"roof": "cedar_shingles"})
+    assert "1.8 m would not fit: Cedar shingles need a shed at least 2 m wide." in found.text, found.text
+    assert "up to you" not in found.text  # a measurement is not a pick from a list
+
+
+@pytest.mark.parametrize("product_id, text, said", [
+    ("tailored_shirt", "how many can I order at once?", "From 1 to 20 shirts in one order"),
+    ("tailored_shirt", "is there a limit on quantity?", "From 1 to 20 shirts"),
+    ("conveyor", "how many can I order at once?", "One Custom conveyor per order"),
+    ("conveyor", "can I order 3 at once", "as another order"),
+])
+def test_how_many_an_order_holds(demo, product_id, text, said):
+    found = answer(demo, text, demo.product(product_id))
+    assert said in found.text and found.known, found.text
+
+
+def test_how_many_outside_an_order_is_said_per_product(demo):
+    found = answer(demo, "what's the maximum number per order?")
+    assert "- Custom PC: one per order" in found.text and "- Made-to-measure shirt: from 1 to 20 shirts" in found.text
+
+
+def test_paying_for_an_order_is_not_a_count(demo):
+    assert answer(demo, "how do I pay for my order?").kind != AnswerKind.HELP
+
+
+@pytest.mark.parametrize("text", [
+    "what's the difference between 16 and 32 gb?", "is 16 enough or do I need 32 gb?", "which is better, 16 or 32 gb?",
+])
+def test_a_question_naming_values_takes_none_of_them(demo, text):
+    product = demo.product("custom_pc")
+    focus = product.option("memory")
+    reading = read_message(product, text, find_values(product, text, focus), focus)
+    assert reading.taken.values == {} and reading.taken.focus_error is None and reading.asks
+
+
+@pytest.mark.parametrize("text", ["put AK on the cuff", "can you stitch JD somewhere"])
+def test_capitals_only_the_monogram_takes_are_asked_about_never_set(demo, text):
+    product = demo.product("tailored_shirt")
+    found = find_values(product, text, product.option("fabric"))
+    assert "monogram" not in found.values
+    assert "is that for the monogram?" in found.problems["monogram"].error
+
+
+@pytest.mark.parametrize("text", ["OK linen", "LINEN PLEASE", "linen, ASAP", "the 32 GB one"])
+def test_capitals_that_are_not_initials_are_not_asked_about(demo, text):
+    product = demo.product("tailored_shirt")
+    assert "monogram" not in find_values(product, text, product.option("fabric")).problems
+
+
+@pytest.mark.parametrize("text, letters", [("linen, with my initials AK", "AK"), ("initials are jd", "JD")])
+def test_initials_are_the_monogram(demo, text, letters):
+    """The catalog calls the monogram "initials" too (a synonym: no code)."""
+    product = demo.product("tailored_shirt")
+    assert find_values(product, text, product.option("fabric")).values["monogram"].value == letters
