@@ -14,6 +14,7 @@ from bot.core.knowledge_answers import (
     Answer, AnswerKind, not_said, options_named, price_answer, price_text, products_named, unknown, value_line,
     values_named,
 )
+from bot.core.naming import none_value
 from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_of, word_forms
 from bot.core.phrases import first_upper, name_list
 from bot.core.expressions import names_in
@@ -317,6 +318,40 @@ def _comparison(product: Product, option: Option, values: List[ChoiceValue], cho
                  if difference else "\nBoth cost the same.")
     text += "\nWhich one you take is up to you."
     return Answer(AnswerKind.COMPARISON, text, [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in values])
+
+
+def beside_rules(catalog: Catalog, text: str, found: Answer, chosen: Optional[Selections] = None) -> Answer:
+    """An answer about one value ("Yes: the Custom PC can have the Compact case") checked
+    against the rules beside the order's choices and the other values the question names
+    ("can the compact case take a 4080?"): what would not fit is said with why and what does;
+    what a rule could have excluded is said to fit. Any other answer is returned as it is."""
+    if found.kind != AnswerKind.VALUE or len(found.topics) != 1 or found.topics[0].kind != TopicKind.VALUE:
+        return found
+    topic = found.topics[0]
+    product = catalog.product(topic.product_id)
+    option = product.option(topic.option_id)
+    value = option.value(topic.key)
+    named = [(product, product.option(option_id), values) for option_id, values in values_named(product, text).items()]
+    context = _beside(product, option, chosen or {}, named)
+    if not context:
+        return found
+    broken = violations(product, {**context, option.id: value.id}, option.id)
+    beside = _with(product, context, chosen or {}, option, [value])
+    line = value_line(product, option, value).lstrip("- ")
+    if broken:
+        fitting = valid_values(product, context, option)
+        fits = (f" These {noun(option)} options fit: " + name_list(
+            (f"{v.name} ({price_text(product, v)})" for v in sorted(fitting, key=lambda v: v.price)), "and") + "."
+                if fitting else "")
+        called = value.name if none_value(option)[1] == value.id else f"the {value.name}"  # "No graphics card"
+        return Answer(AnswerKind.RECOMMENDATION, f"No: {beside}, {called} would not fit "
+                      f"({'; '.join(v.message.rstrip('.') for v in broken)}).{fits}\n{line}",
+                      [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in fitting])
+    ruled = [rule for rule in product.rules if option.id in involved_options(product, rule.id)
+             and set(involved_options(product, rule.id)) & set(context)]
+    if not ruled:
+        return found
+    return Answer(AnswerKind.VALUE, f"Yes: the {value.name} fits {beside.removeprefix('with ')}.\n{line}", found.topics)
 
 
 def _needs(named: Named, chosen: Selections) -> Answer:

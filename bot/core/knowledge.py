@@ -25,11 +25,13 @@ from __future__ import annotations
 from typing import Optional
 
 from bot.core import knowledge_index
-from bot.core.advice import ADVICE_KINDS, advice_answer, described_answer, said_uses, unmentioned_quality, unsaid_quality
+from bot.core.advice import (
+    ADVICE_KINDS, advice_answer, beside_rules, described_answer, said_uses, unmentioned_quality, unsaid_quality,
+)
 from bot.core.catalog import Catalog, Option, Product
 from bot.core.knowledge_answers import (
-    UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, how_many_answer, makes_answer, not_said, others_option_answer,
-    price_answer,
+    UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, how_many_answer, limits_answer, makes_answer, not_said,
+    others_option_answer, price_answer,
     product_list,
     products_named, unknown, value_line, values_named,
 )
@@ -112,10 +114,16 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     options and values; what neither covers is `unknown()`. `chosen`: the order's choices
     so far, of `product`."""
     knowledge = knowledge_of(catalog)
-    if knowledge.kind(text) == QuestionKind.HOW_MANY:  # nearer "can I change my order?" than any FAQ entry's topic
-        counted = how_many_answer(catalog, text, product)
-        if counted is not None:
-            return counted
+    # "how many can I order at once?" is nearer "can I change my order?" than any other topic,
+    # "what's the longest conveyor you build?" nearer "do you install the conveyor?"
+    kind = knowledge.kind(text)
+    # A superlative of a number option's own word is after its range whatever the rest ("the
+    # longest conveyor you build" reads as "do you build"); not the cheapest of something.
+    counted = how_many_answer(catalog, text, product) if kind == QuestionKind.HOW_MANY else \
+        limits_answer(catalog, text, product, asked=kind == QuestionKind.LIMITS) \
+        if kind not in (QuestionKind.CHEAPEST, QuestionKind.COMPARE) else None
+    if counted is not None:
+        return counted
     hits = knowledge.match(text)
     faq = next((hit for hit in hits if hit.topic.kind == TopicKind.FAQ), None)
     makes = hits and hits[0].topic.kind in (TopicKind.PRODUCT, TopicKind.VALUE) \
@@ -139,7 +147,7 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
             if attempt is advice_answer else \
             attempt(catalog, text, product)
         if found.known or found.kind == AnswerKind.NOT_SAID:
-            return _narrowed(catalog, text, product, found)
+            return beside_rules(catalog, text, _narrowed(catalog, text, product, found), chosen)
     described = described_answer(catalog, text, product)
     return described if described.known else _unknown_with_suggestions(catalog, knowledge, text)
 

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Dict, List, Optional, Set, Tuple
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
+from bot.core.cues import cue_words
 from bot.core.knowledge_index import Topic, TopicKind
 from bot.core.lowest_price import from_price
 from bot.core.phrases import first_upper, name_list
@@ -194,8 +195,11 @@ def values_named(product: Product, text: str) -> Dict[str, List[ChoiceValue]]:
         # The widest match wins inside one option: "4070 super" is not also "4070".
         named = {option_id: [value for value, covered in values if not any(covered < other for _, other in values)]
                  for option_id, values in found.items()}
-        for option_id, value, _, name_words in rows:  # "ddr5 with the ryzen 7": the DDR5 modules too
-            if option_id not in found and coded(name_words):
+        # Other options' values by a code typed glued ("ddr5 with the ryzen 7": the DDR5 modules
+        # too) or a model number of three digits or more ("can the compact case take a 4080?").
+        models = {number for number in numbers & free if len(number) >= 3 and number.isdigit()}
+        for option_id, value, _, name_words in rows:
+            if option_id not in found and (coded(name_words) or models & name_words):
                 named.setdefault(option_id, []).append(value)
         return named
     # The longest number named decides: "is the 4080 enough for 4k gaming?" is about the
@@ -240,3 +244,31 @@ def how_many_answer(catalog: Catalog, text: str, product: Optional[Product] = No
     if any(said == "one per order" for _, said in rows):
         text += (" " if len(rows) == 1 else "\n") + "Once an order is placed I can take the next one as another order."
     return Answer(AnswerKind.HELP, text, [Topic(TopicKind.PRODUCT, p.id) for p in products])
+
+
+def limits_answer(catalog: Catalog, text: str, product: Optional[Product] = None,
+                  asked: bool = True) -> Optional[Answer]:
+    """"What's the longest conveyor you build?", "how long can the sleeves be?": the range of
+    the number option the question names, by its name or a synonym, or by the superlative of
+    one of its own words ("longest" for a length asked "how long ..."). None when it names
+    none: "how long does it take?" is not about a length. `asked`: the question reads as one
+    after a range; otherwise only a superlative counts ("the heaviest load it can carry")."""
+    products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
+    words = normalize(text).split()
+    if not {"can", "could", "max", "maximum", "min", "minimum"} & set(words):
+        # "how long does it take?" asks a time: "how long" names the length only as "how long can it be?"
+        text = " ".join(word for index, word in enumerate(words) if index == 0 or words[index - 1] != "how")
+    superlatives = {stem for word in words if word.endswith("est") and len(word) > 5
+                    for stem in (word[:-3], word[:-2], word[:-4], word[:-4] + "y")}  # longest, widest, biggest, heaviest
+    found = []
+    for p in products:
+        numbers = [option for option in p.options if option.kind == "number" and option.id != p.pricing.multiply_by]
+        named = [option for option in options_named(p, text) if option in numbers] if asked or superlatives else []
+        named = named or [option for option in numbers if superlatives & set(cue_words(option, p))]
+        found += [(p, option) for option in named]
+    if not found:
+        return None
+    rows = [f"{option.name}" + (f" ({p.name})" if product is None else "") + f": {number_range(option)}"
+            for p, option in found]
+    return Answer(AnswerKind.HELP, ("\n".join(f"- {row}" for row in rows) if len(rows) > 1 else rows[0]) + ".",
+                  [Topic(TopicKind.OPTION, p.id, option.id) for p, option in found])

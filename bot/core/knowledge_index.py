@@ -82,6 +82,7 @@ class QuestionKind(str, Enum):
     RECOMMEND = "recommend"  # "which is best for B?", "what do you recommend for B?"
     NEEDS = "needs"  # "do I need A for that?": what the rules require beside the order's choices
     HOW_MANY = "how_many"  # "how many can I order at once?": the count one order may hold
+    LIMITS = "limits"  # "what's the longest conveyor you build?": a number option's range
 
 
 # "how many cores does the ryzen 9 have?" shares "does ... have" with "does it have to be" (0.56);
@@ -123,6 +124,11 @@ KIND_EXAMPLES: Dict[QuestionKind, Tuple[str, ...]] = {
         "how many can I order at once", "is there a maximum quantity", "what is the most I can order",
         "is there a minimum order", "how many can I get in one order", "can I order several", "is there a limit on how many",
         "how many at most", "can I order more than one", "what quantity can I order", "maximum number per order",
+    ),
+    QuestionKind.LIMITS: (
+        "what is the longest possible", "what is the biggest size", "how big can it be", "what is the smallest",
+        "what is the maximum size", "what range of sizes", "how wide can it go", "is there a size limit",
+        "up to what size", "what is the minimum size", "how long can it be", "how large at most",
     ),
     QuestionKind.RECOMMEND: (
         "what do you recommend for", "which is best for", "what should I get for", "which one for",

@@ -182,3 +182,50 @@ def test_initials_are_the_monogram(demo, text, letters):
     """The catalog calls the monogram "initials" too (a synonym: no code)."""
     product = demo.product("tailored_shirt")
     assert find_values(product, text, product.option("fabric")).values["monogram"].value == letters
+
+
+@pytest.mark.parametrize("text, chosen, said", [
+    ("would the compact case fit that card?", {"graphics": "rtx_4080_super"},
+     "No: with your GeForce RTX 4080 Super, the Compact would not fit"),
+    ("can the compact case take a 4080?", {}, "No: with the GeForce RTX 4080 Super, the Compact would not fit"),
+    ("can the full tower take a 4080?", {}, "Yes: the Full tower fits the GeForce RTX 4080 Super."),
+])
+def test_whether_a_value_fits_is_answered_from_the_rules(demo, text, chosen, said):
+    """"Yes: the Custom PC can have the Compact" beside a 4080 Super (310 mm in a 280 mm case)
+    was a wrong answer: the value is judged beside the order and the question's other values."""
+    found = answer(demo, text, demo.product("custom_pc"), chosen=chosen)
+    assert found.text.startswith(said), found.text
+    if said.startswith("No"):
+        assert "These case options fit: Mid tower" in found.text and "too long for this case" in found.text
+
+
+def test_going_without_a_card_an_intel_f_cpu_needs_is_refused_with_why(demo):
+    found = answer(demo, "can I go without a graphics card?", demo.product("custom_pc"), chosen=INTEL)
+    assert found.text.startswith("No: with your Intel Core i5-14400F, No graphics card would not fit"), found.text
+
+
+@pytest.mark.parametrize("product_id, text, said", [
+    ("conveyor", "whats the longest conveyor you build?", "Length: from 1 to 30 m."),
+    ("conveyor", "how long can the conveyor be?", "Length: from 1 to 30 m."),
+    ("conveyor", "what's the widest belt?", "Belt width: one of 300, 400, 500"),
+    ("conveyor", "what is the heaviest load it can carry?", "Load: from 5 to 150 kg/m."),
+    ("tailored_shirt", "what is the biggest neck size you do?", "Neck: from 33 to 50 cm."),
+    ("tailored_shirt", "how long can the sleeves be?", "Sleeve length: from 55 to 75 cm."),
+])
+def test_the_limits_of_a_number_option(demo, product_id, text, said):
+    """The option by its name, a synonym, or the superlative of one of its own words: a new
+    product's "deepest" or "tallest" works the same, from its catalog entry."""
+    assert answer(demo, text, demo.product(product_id)).text.startswith(said)
+
+
+def test_the_limits_of_a_product_the_code_has_never_seen(tmp_path):
+    shed = product_from(tmp_path, SHED, "garden_shed")
+    catalog = load_catalog(tmp_path / "catalog.yml")
+    for text, said in [("what's the deepest shed you build?", "Depth"), ("how wide can it be at most?", "Width")]:
+        found = answer(catalog, text, shed).text
+        assert found.startswith(said) and "from 1.5 to 4 m" in found, found
+
+
+@pytest.mark.parametrize("text", ["how long does it take?", "what's the cheapest belt?"])
+def test_a_time_or_a_price_is_not_a_range(demo, text):
+    assert not answer(demo, text, demo.product("conveyor")).text.startswith(("Length:", "Belt width:"))
