@@ -77,6 +77,9 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
         figures = next((found for p in products for found in [_figures_compared(p, text, focus, chosen)] if found), None)
         if figures is not None:
             return figures
+    if several and uses and kind != QuestionKind.COMPARE:  # "is 32 gigs overkill for office stuff?"
+        return _enough_of_several(*max(several, key=lambda item: len(item[2])), uses[0], chosen, named,
+                                  yes=kind == QuestionKind.ENOUGH)
     if several and kind != QuestionKind.ENOUGH:
         return _comparison(*max(several, key=lambda item: len(item[2])), chosen, named)
     # "what do you recommend for a bakery?": a value called by the use's own word is not one the
@@ -389,6 +392,35 @@ def _needs(named: Named, chosen: Selections) -> Answer:
                       f"{priced}. The choice is yours.", topics)
     return Answer(AnswerKind.RECOMMENDATION, f"No, you don't have to: {beside}, these {kind} options fit: "
                   f"{priced}. The choice is yours.", topics)
+
+
+def _enough_of_several(product: Product, option: Option, values: List[ChoiceValue], use: str, chosen: Selections,
+                       named: Named, yes: bool) -> Answer:
+    """Whether the catalog lists the values named ("32 gigs": the DDR4 and the DDR5 modules)
+    for the use, beside the order's choices, and what else it lists for it. `yes`: the
+    question asks whether ("is 16 gb enough for gaming?"), not which ("16 or 32 for gaming?")."""
+    context = _beside(product, option, chosen, named)
+    allowed = {value.id for value in valid_values(product, context, option)}
+    unfit = [value for value in values if value.id not in allowed]
+    values = [value for value in values if value.id in allowed] or values
+    listed = [value for value in values if fits_use(value, use)]
+    unlisted = [value for value in values if not fits_use(value, use)]
+    if listed and not unlisted:
+        text = f"{'Yes: we' if yes else 'We'} list {name_list((v.name for v in listed), 'and')} for {use}."
+    elif not listed:
+        text = f"We don't list {name_list((v.name for v in unlisted), 'or')} for {use}."
+    else:
+        text = (f"We list {name_list((v.name for v in listed), 'and')} for {use}; "
+                f"not {name_list((v.name for v in unlisted), 'or')}.")
+    others = [v for v in option.in_stock_values if fits_use(v, use) and v not in values and v.id in allowed]
+    if others:
+        text += f" For {use}, we also list: " + name_list(
+            (f"{v.name} ({price_text(product, v)})" for v in sorted(others, key=lambda v: v.price)), "and") + "."
+    if unfit:
+        text += f" {first_upper(_with(product, context, chosen, option, unfit))}, {why_unfit(product, context, option, unfit)}."
+    rows = [value_line(product, option, value) for value in values]
+    return Answer(AnswerKind.ENOUGH, text + "\n" + "\n".join(rows) + "\nWhich one you take is up to you.",
+                  [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in values])
 
 
 def _enough(product: Product, option: Option, value: ChoiceValue, uses: List[str]) -> Answer:

@@ -229,3 +229,22 @@ def test_the_limits_of_a_product_the_code_has_never_seen(tmp_path):
 @pytest.mark.parametrize("text", ["how long does it take?", "what's the cheapest belt?"])
 def test_a_time_or_a_price_is_not_a_range(demo, text):
     assert not answer(demo, text, demo.product("conveyor")).text.startswith(("Length:", "Belt width:"))
+
+
+def test_a_figure_naming_several_values_is_judged_for_the_use_not_compared(demo):
+    """"is 32 gigs overkill for office stuff?": the 32 GB modules are not listed for the
+    office; what is listed for it is said. Nothing is chosen."""
+    found = answer(demo, "is 32 gigs overkill for office stuff?", demo.product("custom_pc"), chosen=INTEL)
+    assert found.text.startswith("We don't list 32 GB DDR4 or 32 GB DDR5 for"), found.text
+    assert "we also list: 16 GB DDR4 (€45.00) and 16 GB DDR5 (€59.00)" in found.text, found.text
+
+
+def test_enough_beside_a_ryzen_says_yes_for_the_ddr5_only(demo):
+    found = answer(demo, "is 16 gb enough for gaming?", demo.product("custom_pc"), chosen=RYZEN)
+    assert found.text.startswith("Yes: we list 16 GB DDR5 for gaming.") and "16 GB DDR4 would not fit" in found.text
+    assert "- **16 GB DDR4**" not in found.text
+
+
+def test_which_of_two_for_a_use_is_not_answered_yes(demo):
+    found = answer(demo, "which is best for gaming, 16 or 32?", demo.product("custom_pc"))
+    assert found.text.startswith("We list") and "Yes" not in found.text.split("\n")[0], found.text
