@@ -47,6 +47,7 @@ from bench.processes import _status_mb, exit_on_sigterm, find_server_pid
 from bot.local import BotServers
 
 PATCHES_OFF_ENV = "BESPOKE_BENCH_RASA_PATCHES_OFF"
+EMBEDDING_CACHE_OFF_ENV = "BESPOKE_BENCH_EMBEDDING_CACHE_OFF"
 RESULTS = Path(__file__).resolve().parent / "results"
 TURN_INDEXES = (1, 2, 6, 12)  # reported per-turn-index p50s (1-based)
 
@@ -282,13 +283,15 @@ def plot(results: List[Dict[str, object]], path: Path) -> Optional[Path]:
 
 
 def run_variant(rates: Sequence[float], duration_s: float, think_s: float, off: str, variant: str,
-                products: Sequence[str]) -> Dict[str, object]:
-    """Servers started for this variant alone (its patches switched off), measured, stopped."""
+                products: Sequence[str], embedding_cache: bool = True) -> Dict[str, object]:
+    """Servers started for this variant alone (its patches switched off), measured, stopped.
+    Without `embedding_cache` Rasa embeds every message as if no customer had sent it before."""
     from bot.runner import ensure_model
 
     ensure_model()  # again for each start: the data may have changed since the last one
     with tempfile.TemporaryDirectory(prefix="bespoke-open-loop-") as data_dir:
-        bot = BotServers(Path(data_dir), extra_env={PATCHES_OFF_ENV: off})
+        bot = BotServers(Path(data_dir), extra_env={PATCHES_OFF_ENV: off,
+                                                    EMBEDDING_CACHE_OFF_ENV: "" if embedding_cache else "1"})
         bot.start()
         try:
             return measure_rates(bot, rates, duration_s, think_s, variant=variant, products=products)
@@ -307,6 +310,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--off", default="", help="Rasa patches to switch off (names in bot/rasa_patches.py, or 'all')")
     parser.add_argument("--variants", help="server starts back to back, each the patches it switches off, separated by "
                         "';' (e.g. 'all;tracker_cache;' = all off, all but tracker_cache, all on); overrides --compare/--off")
+    parser.add_argument("--embedding-cache-off", action="store_true",
+                        help="Rasa embeds every message as if new (the scripts repeat each other's texts word for word)")
     parser.add_argument("--json", type=Path, help="write all figures to this file")
     parser.add_argument("--plot", type=Path, help=f"save a latency plot here (e.g. {RESULTS}/open_loop.png)")
     args = parser.parse_args(argv)
@@ -330,7 +335,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     variants = [("patches on" if not off else "patches off" if off == "all" else f"off: {off}", off) for off in offs]
     results = []
     for name, off in variants:
-        results.append(run_variant(rates, args.duration, args.think, off, name, products))
+        name += ", embedding cache off" if args.embedding_cache_off else ""
+        results.append(run_variant(rates, args.duration, args.think, off, name, products,
+                                   embedding_cache=not args.embedding_cache_off))
         log(format_variant(results[-1]))  # at once: a later variant may fail
         if args.json:
             args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -188,6 +188,10 @@ def main() -> None:
     check_rest_input(settings.rasa_token)
     cap_request_size()
     apply_turn_patches(settings.rasa_patches_off)
+    if not settings.embedding_cache:
+        from bot.sentence_embedding import disable_cache
+
+        disable_cache()
     log_tracebacks_without_locals()
     install_strict_tracker_store()  # a database error fails the turn, never forgets the conversation
     from rasa.__main__ import main as rasa_main

@@ -108,13 +108,24 @@ def encoder() -> SentenceEncoder:
         return _encoder
 
 
-@lru_cache(maxsize=4096)  # "yes", "no", "linen": the same short answers over and over
-def _embedded(text: str) -> np.ndarray:
+def _computed(text: str) -> np.ndarray:
     vector = encoder().encode_one(text)
     vector.setflags(write=False)
     return vector
 
 
+_embedded = lru_cache(maxsize=4096)(_computed)  # "yes", "no", "linen": the same short answers over and over
+_cached = True
+
+
+def disable_cache() -> None:
+    """Every text computed as if new: for the benchmark, whose scripted customers repeat
+    each other's messages word for word (Settings.embedding_cache)."""
+    global _cached
+    _cached = False
+
+
 def embed(texts: Sequence[str]) -> np.ndarray:
     """One unit vector per text, with the process's encoder."""
-    return np.stack([_embedded(text) for text in texts]) if texts else np.zeros((0, encoder().dimensions), np.float32)
+    one = _embedded if _cached else _computed
+    return np.stack([one(text) for text in texts]) if texts else np.zeros((0, encoder().dimensions), np.float32)

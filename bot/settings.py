@@ -81,6 +81,9 @@ class Settings:
     redis_url: str = ""
     # Only the benchmark sets it: Rasa patches of bot/rasa_patches.py left off ("all" or names).
     rasa_patches_off: str = ""
+    # Only the benchmark clears it: every message embedded as if new (real customers rarely
+    # repeat a text; the benchmark's scripts do), bot/sentence_embedding.py.
+    embedding_cache: bool = True
     # The production profile (`bespoke run --profile production`, bot/scale/profile.py): how
     # many Rasa, action and web servers, and the first port of each kind (the i-th listens on
     # base + i, on 127.0.0.1); nginx takes rasa_port, actions_port and web_port (the public one).
@@ -145,6 +148,7 @@ class Settings:
             staff_telegram_chat_id=text("STAFF_TELEGRAM_CHAT_ID"),
             redis_url=text("REDIS_URL"),
             rasa_patches_off=text("BESPOKE_BENCH_RASA_PATCHES_OFF"),
+            embedding_cache=text("BESPOKE_BENCH_EMBEDDING_CACHE_OFF").lower() not in ("1", "true", "yes"),
             rasa_servers=_number(int, text("BESPOKE_RASA_SERVERS", "2")),
             action_servers=_number(int, text("BESPOKE_ACTION_SERVERS", "2")),
             web_servers=_number(int, text("BESPOKE_WEB_SERVERS", "2")),

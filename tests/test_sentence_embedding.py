@@ -30,3 +30,19 @@ def test_long_odd_and_empty_input_are_read_without_error():
     assert embed([]).shape == (0, 384)
     long, odd = embed(["shirt " * 500, "ﷺ 🙂 \x00 ☃"])
     assert np.isfinite(long).all() and np.isfinite(odd).all()
+
+
+def test_the_benchmark_switch_computes_every_text_as_if_new(monkeypatch):
+    """Settings.embedding_cache off (BESPOKE_BENCH_EMBEDDING_CACHE_OFF, the open-loop bench's
+    --embedding-cache-off): the same vectors, none from the cache."""
+    from bot import sentence_embedding
+    from bot.settings import Settings
+
+    monkeypatch.setenv("BESPOKE_BENCH_EMBEDDING_CACHE_OFF", "1")
+    assert Settings.from_env().embedding_cache is False
+    cached = embed(["a conveyor of 12 metres"])
+    hits = sentence_embedding._embedded.cache_info().hits
+    monkeypatch.setattr(sentence_embedding, "_cached", True)  # restored after the test
+    sentence_embedding.disable_cache()
+    again = embed(["a conveyor of 12 metres"])
+    assert np.allclose(cached, again) and sentence_embedding._embedded.cache_info().hits == hits
