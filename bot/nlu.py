@@ -101,11 +101,14 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**DenseFeaturizer.get_default_config(), "scale": 1.0}
+        return {**DenseFeaturizer.get_default_config(), "scale": 1.0, "min_words": 1}
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
         self.scale = float(self._config["scale"])
+        # Shorter texts get zeros (in training too): "linen", "16gb", "yes" are read by their
+        # n-grams, and a message's embedding costs 5-10 ms of Rasa's CPU.
+        self.min_words = int(self._config["min_words"])
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -118,12 +121,12 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         texts = [text if isinstance(text, str) else "" for text in (message.get(TEXT) for message in messages)]
-        readable = [text for text in texts if text.strip()]
+        readable = [text for text in texts if len(text.split()) >= max(self.min_words, 1)]
         vectors = dict(zip(readable, sentence_embedding.embed(readable), strict=True))
         width = sentence_embedding.encoder().dimensions
         for message, text in zip(messages, texts, strict=True):
-            # an empty text gets zeros: every message has the same columns for the classifier
-            vector = vectors[text] if text.strip() else np.zeros(width, np.float32)
+            # an empty or short text gets zeros: every message has the same columns for the classifier
+            vector = vectors[text] if text in vectors else np.zeros(width, np.float32)
             message.add_features(Features(vector[np.newaxis, :] * self.scale, FEATURE_TYPE_SENTENCE, TEXT,
                                           self._identifier))
         return messages

@@ -46,3 +46,14 @@ def test_the_benchmark_switch_computes_every_text_as_if_new(monkeypatch):
     sentence_embedding.disable_cache()
     again = embed(["a conveyor of 12 metres"])
     assert np.allclose(cached, again) and sentence_embedding._embedded.cache_info().hits == hits
+
+
+def test_the_cache_holds_what_the_model_reads_not_how_it_was_typed():
+    """The tokenizer lowercases and splits on spaces: "Linen", "linen " and "LINEN" are one
+    text to the model, so one entry of the cache, with the same vector."""
+    from bot import sentence_embedding
+
+    first = embed(["Linen please"])
+    hits = sentence_embedding._embedded.cache_info().hits
+    again = embed(["linen   PLEASE"])
+    assert np.array_equal(first, again) and sentence_embedding._embedded.cache_info().hits == hits + 1
