@@ -23,7 +23,8 @@ from bot.core.pricing import money, price_change
 from bot.core.questions import asks_in_words
 from bot.core.rules import involved_options, unfit_reasons, valid_values, violations, why_unfit
 from bot.core.selections import Selections
-from bot.core.values import display_value, noun, parse_answer
+from bot.core.cues import cue_words
+from bot.core.values import display_value, noun, normalize, number_range, parse_answer
 
 ADVICE_KINDS = (QuestionKind.CHEAPEST, QuestionKind.COMPARE, QuestionKind.ENOUGH, QuestionKind.RECOMMEND,
                 QuestionKind.NEEDS)
@@ -265,6 +266,43 @@ def _figures_compared(product: Product, text: str, focus: Optional[Option], chos
     if option.allowed:  # a size made in steps is a choice; a measurement is not
         rows.append("Which one you take is up to you.")
     return Answer(AnswerKind.COMPARISON, "\n".join(rows), [Topic(TopicKind.OPTION, product.id, option.id)])
+
+
+def figure_answer(product: Product, text: str, focus: Optional[Option], chosen: Selections,
+                  named_only: bool = False) -> Optional[Answer]:
+    """"Is 12 m possible?", "would 64 be too long?" at the sleeve: one figure asked about, for
+    the number option the question names or else the one being asked, said to be within what
+    the shop makes (and the rules, beside the order), or why not. Nothing is taken: the form
+    asks its question again. None when the question is not about one such figure.
+    `named_only`: the option must be named or cued, or the figure have a unit ("is it possible
+    to get 12 m?"), not only be the one being asked."""
+    mentions = list(number_mentions(prepare_numbers(text)))
+    if len(mentions) != 1 or values_named(product, text):  # "is the 4080 enough?" names a value
+        return None
+    number, unit, _ = mentions[0]
+    typed = f"{number} {unit or ''}".strip()
+    numbers = [option for option in product.options if option.kind == "number"]
+    forms = set(word_forms(text))
+    named = [option for option in product.options
+             if any(set(word_forms(name)) <= forms for name in (option.name, *option.synonyms) if word_forms(name))]
+    if any(option not in numbers for option in named):  # "2 shirts in different fabrics?" is about the fabric
+        return None
+    cued = [option for option in numbers if set(cue_words(option, product)) & set(normalize(text).split())]
+    asked = [focus] if focus is not None and focus in numbers and (unit or not named_only) else []
+    candidates = named or cued or asked
+    if len(candidates) != 1:
+        return None
+    option = candidates[0]
+    parsed = parse_answer(option, typed)
+    topic = [Topic(TopicKind.OPTION, product.id, option.id)]
+    if not parsed.ok:
+        return Answer(AnswerKind.HELP, parsed.error + (f"\n{option.help}" if option.help else ""), topic)
+    shown = display_value(option, parsed.value, typed if unit and unit != option.unit else None)
+    broken = violations(product, {**chosen, option.id: parsed.value}, option.id)
+    if broken:
+        return Answer(AnswerKind.HELP, f"{shown} would not fit: {' '.join(v.message for v in broken)}", topic)
+    text = f"{shown} is within what we make for the {noun(option)} ({number_range(option)})."
+    return Answer(AnswerKind.HELP, text + (f"\n{option.help}" if option.help else ""), topic)
 
 
 def _price_inputs_missing(product: Product, option: Option, context: Selections) -> List[Option]:

@@ -26,7 +26,7 @@ from typing import Optional
 
 from bot.core import knowledge_index
 from bot.core.advice import (
-    ADVICE_KINDS, advice_answer, beside_rules, described_answer, said_uses, unmentioned_quality, unsaid_quality,
+    ADVICE_KINDS, advice_answer, beside_rules, described_answer, figure_answer, said_uses, unmentioned_quality, unsaid_quality,
 )
 from bot.core.catalog import Catalog, Option, Product
 from bot.core.knowledge_answers import (
@@ -76,6 +76,11 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
     hits = knowledge.match(text)
     if product is not None:  # the order's own options and values before other products' of the same name
         hits.sort(key=lambda hit: (-round(hit.score, 2), hit.topic.product_id not in ("", product.id)))
+        if not products_named(catalog, text):
+            # "would 64 be too long?" at the sleeve is about the shirt, not the conveyor's length
+            # (a word of another product's option is said so by others_option_answer, before)
+            hits = [hit for hit in hits if hit.topic.kind not in (TopicKind.OPTION, TopicKind.VALUE)
+                    or hit.topic.product_id == product.id]
     hit = hits[0] if hits else None
     if hit is not None and hit.topic.kind == TopicKind.FAQ:
         return faq_answer(catalog, hit.topic)
@@ -136,6 +141,11 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     elsewhere = others_option_answer(catalog, product, text) if product is not None else None
     if elsewhere is not None:
         return elsewhere
+    if product is not None and kind in (None, QuestionKind.ENOUGH, QuestionKind.LIMITS, QuestionKind.OFFERS):
+        # "would 64 be too long?" at the sleeve, "is 12 m possible?" (read as "is it possible to get")
+        figure = figure_answer(product, text, focus, chosen or {}, named_only=kind == QuestionKind.OFFERS)
+        if figure is not None:
+            return figure
     products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
     compares = any(len(values) >= 2 for p in products for values in values_named(p, text).values())
     tries = [advice_answer, shop_answer]

@@ -8,6 +8,7 @@ from typing import Optional, Tuple
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.extract import find_values
+from bot.core.knowledge_index import word_forms
 from bot.core.values import match_choice
 
 
@@ -47,11 +48,20 @@ def others_option(catalog: Catalog, product: Product, text: str) -> Optional[Tup
     words name by its name, when the order's own product has none they name."""
     if option_named(product, text) is not None:
         return None
+    # "would 64 be too long?" at the sleeve: "long" is the conveyor length's synonym, and a word
+    # of the shirt's own "How long should the shirt be?"
+    # of the shirt's own "How long should the shirt be?" (words compared by their stems: "collars")
+    own = {word for option in product.options for phrase in (option.name, option.question, *option.synonyms)
+           for word in word_forms(phrase)}
+    words = set(word_forms(text))
     for other in catalog.products:
         if other.id != product.id:
             matches, certain = match_choice(option_chooser(other), text)
             if matches and certain:
-                return other, other.option(matches[0].id)
+                option = other.option(matches[0].id)
+                said = [set(word_forms(phrase)) for phrase in (option.name, *option.synonyms)]
+                if any(phrase <= words and not phrase <= own for phrase in said if phrase):
+                    return other, option
     return None
 
 

@@ -248,3 +248,38 @@ def test_enough_beside_a_ryzen_says_yes_for_the_ddr5_only(demo):
 def test_which_of_two_for_a_use_is_not_answered_yes(demo):
     found = answer(demo, "which is best for gaming, 16 or 32?", demo.product("custom_pc"))
     assert found.text.startswith("We list") and "Yes" not in found.text.split("\n")[0], found.text
+
+
+@pytest.mark.parametrize("product_id, focus, text, said", [
+    ("conveyor", "length", "is 12 m possible?", "12 m is within what we make for the length (from 1 to 30 m)."),
+    ("conveyor", "length", "is 40 m possible?", "40 m is out of range: the length must be from 1 to 30 m."),
+    ("conveyor", "load", "could it carry 200 kg per metre?", "200 kg/m is out of range"),
+    ("tailored_shirt", "sleeve_length", "would 64 be too long?", "64 cm is within what we make for the sleeve length"),
+    ("tailored_shirt", "neck", "is 16 inches ok for the neck?", "40.6 cm (16 in) is within what we make for the neck"),
+])
+def test_one_figure_asked_about_is_said_to_be_within_what_is_made_or_why_not(demo, product_id, focus, text, said):
+    """A figure in a question is never taken (tests/core/test_clauses.py); it is answered."""
+    product = demo.product(product_id)
+    assert answer(demo, text, product, focus=product.option(focus)).text.startswith(said)
+
+
+def test_a_figure_a_rule_refuses_beside_the_order_is_said_with_the_rule(tmp_path):
+    shed = product_from(tmp_path, SHED, "garden_shed")
+    catalog = load_catalog(tmp_path / "catalog.yml")
+    found = answer(catalog, "would 1.8 m wide work?", shed, focus=shed.option("depth"), chosen={"roof": "cedar_shingles"})
+    assert found.text.startswith("1.8 m would not fit: Cedar shingles need a shed at least 2 m wide."), found.text
+
+
+@pytest.mark.parametrize("text", ["can I get 2 shirts in different fabrics?", "can I pay in 3 installments?"])
+def test_a_figure_beside_another_subject_is_not_a_measurement(demo, text):
+    product = demo.product("tailored_shirt")
+    assert "within what we make" not in answer(demo, text, product, focus=product.option("neck")).text
+
+
+def test_a_word_of_the_orders_own_options_is_not_another_products_option(demo):
+    """"would 64 be too long?" at the sleeve: "long" is the conveyor length's synonym too."""
+    product = demo.product("tailored_shirt")
+    found = answer(demo, "would 64 be too long?", product, focus=product.option("sleeve_length"))
+    assert "Custom conveyor" not in found.text, found.text
+    conveyor = demo.product("conveyor")
+    assert "has no collar option" in answer(demo, "which collars do you offer", conveyor).text
