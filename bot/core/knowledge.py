@@ -95,6 +95,9 @@ def shop_answer(catalog: Catalog, text: str, product: Optional[Product] = None) 
         value = option.value(hit.topic.key)
         if unsaid_quality(catalog, text, value):  # "is the compact case quiet?"
             return not_said(value.name, value_line(found, option, value), [hit.topic])
+        if value.in_stock and knowledge.kind(text) not in (QuestionKind.MAKES, QuestionKind.OFFERS):
+            # "does the twill wrinkle?" is not "do you have twill?": what the catalog says of it, no "Yes"
+            return Answer(AnswerKind.VALUE, value_line(found, option, value).lstrip("- "), [hit.topic])
         yes = "Yes: " if value.in_stock else "We list it, but it is out of stock at the moment: "
         return Answer(AnswerKind.VALUE, f"{yes}the {found.name} can have\n{value_line(found, option, value)}", [hit.topic])
     kind = knowledge.kind(text)
