@@ -388,10 +388,12 @@ def beside_rules(catalog: Catalog, text: str, found: Answer, chosen: Optional[Se
         return Answer(AnswerKind.RECOMMENDATION, f"No: {beside}, {called} would not fit "
                       f"({'; '.join(v.message.rstrip('.') for v in broken)}).{fits}\n{line}",
                       [Topic(TopicKind.VALUE, product.id, option.id, v.id) for v in fitting])
-    ruled = [rule for rule in product.rules if option.id in involved_options(product, rule.id)
-             and set(involved_options(product, rule.id)) & set(context)]
+    ruled = {other for rule in product.rules if option.id in involved_options(product, rule.id)
+             for other in involved_options(product, rule.id) if other in context}
     if not ruled:
         return found
+    # "the Compact fits your GeForce RTX 4060": the choices its rules read, not the whole order
+    beside = _with(product, {key: value for key, value in context.items() if key in ruled}, chosen or {}, option, [value])
     return Answer(AnswerKind.VALUE, f"Yes: the {value.name} fits {beside.removeprefix('with ')}.\n{line}", found.topics)
 
 

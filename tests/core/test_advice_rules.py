@@ -283,3 +283,9 @@ def test_a_word_of_the_orders_own_options_is_not_another_products_option(demo):
     assert "Custom conveyor" not in found.text, found.text
     conveyor = demo.product("conveyor")
     assert "has no collar option" in answer(demo, "which collars do you offer", conveyor).text
+
+
+def test_a_value_that_fits_is_said_to_fit_what_its_rules_read_only(demo):
+    chosen = {"cpu": "core_i5_14400f", "graphics": "rtx_4060", "storage": "ssd_1tb"}
+    found = answer(demo, "would the compact case fit that card?", demo.product("custom_pc"), chosen=chosen)
+    assert found.text.startswith("Yes: the Compact fits your GeForce RTX 4060.\n"), found.text
