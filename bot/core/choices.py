@@ -207,23 +207,43 @@ def in_a_choice_name(product: Product, prepared: str, match: "re.Match[str]") ->
 
 
 
+_DISTINCTIVE: Dict[int, Tuple[Product, Dict[str, List[Tuple[str, str, List[str]]]]]] = {}
+
+
+def _distinctive_phrases(product: Product) -> Dict[str, List[Tuple[str, str, List[str]]]]:
+    """Every distinctive name of a choice value, by its first word: (option id, value id,
+    words). Once per product: split_choices reads every message."""
+    found = _DISTINCTIVE.get(id(product))
+    if found is None or found[0] is not product:
+        index: Dict[str, List[Tuple[str, str, List[str]]]] = {}
+        for option in product.options:
+            if option.kind != "choice":
+                continue
+            for value in option.values:
+                for phrase in [value.name, value.id.replace("_", " "), *value.synonyms]:
+                    phrase_words = normalize(phrase).split()
+                    if phrase_words and distinctive(phrase_words):
+                        index.setdefault(phrase_words[0], []).append((option.id, value.id, phrase_words))
+        if len(_DISTINCTIVE) > 64:
+            _DISTINCTIVE.clear()
+        found = _DISTINCTIVE[id(product)] = (product, index)
+    return found[1]
+
+
 def split_choices(product: Product, prepared: str) -> Dict[str, List[Tuple[int, str]]]:
     """Two or more values of one choice option, each with its count: "1 linen and 2 poplin",
     "can 1 of them be linen and the other 2 in the light blue poplin?"."""
     words = normalize(prepared).split()
     split: Dict[str, List[Tuple[int, str]]] = {}
+    by_first_word = _distinctive_phrases(product)
     for option in product.options:
         if option.kind != "choice":
             continue
         spans: List[Tuple[int, int, str]] = []  # (start, end, value id), longest phrase first at a place
-        for value in option.values:
-            for phrase in [value.name, value.id.replace("_", " "), *value.synonyms]:
-                phrase_words = normalize(phrase).split()
-                if not phrase_words or not distinctive(phrase_words):
-                    continue
-                for at in range(len(words) - len(phrase_words) + 1):
-                    if words[at:at + len(phrase_words)] == phrase_words:
-                        spans.append((at, at + len(phrase_words), value.id))
+        for at, word in enumerate(words):
+            for option_id, value_id, phrase_words in by_first_word.get(word, ()):
+                if option_id == option.id and words[at:at + len(phrase_words)] == phrase_words:
+                    spans.append((at, at + len(phrase_words), value_id))
         spans.sort(key=lambda span: (span[0], -(span[1] - span[0])))
         counted: List[Tuple[int, str]] = []
         previous_end = 0

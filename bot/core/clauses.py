@@ -18,7 +18,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import AbstractSet, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from bot.core.catalog import Option, Product
 from bot.core.choices import one_word_value
@@ -146,7 +146,7 @@ class Reading:
 
 
 def read_clause(product: Product, text: str, asked: bool, focus: Optional[Option],
-                vocabulary: Set[str]) -> Tuple[Clause, Extraction]:
+                vocabulary: AbstractSet[str]) -> Tuple[Clause, Extraction]:
     """One clause: its kind and what it names, and its own values (as find_values reads it)."""
     words = normalize(text).split()
     found = find_values(product, text, focus)

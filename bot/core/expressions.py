@@ -11,7 +11,7 @@ import functools
 import string
 import threading
 from decimal import Decimal
-from typing import Any, Dict, Iterable, Mapping, Optional, Set
+from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional, Set
 
 import simpleeval
 
@@ -82,16 +82,17 @@ class _DecimalEval(simpleeval.SimpleEval):
         return super()._eval_name(node)
 
 
-def names_in(text: str) -> Set[str]:
+@functools.lru_cache(maxsize=1024)  # the catalog's few expressions, asked about on every turn
+def names_in(text: str) -> FrozenSet[str]:
     """The option ids an expression refers to (the root of every name)."""
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
         raise ExpressionError(f"'{text}' is not a valid expression: {error.msg}") from None
-    return {
+    return frozenset(
         node.id for node in ast.walk(tree)
         if isinstance(node, ast.Name) and node.id not in ("true", "false", "True", "False", "min", "max", "round", "abs")
-    }
+    )
 
 
 def attributes_used(text: str) -> Set[tuple]:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -167,9 +167,22 @@ def has_common_words(words: List[str], code: str) -> bool:
     return common >= 1 and common >= MIN_COMMON_SHARE * len(words)
 
 
-def catalog_words(catalog: Catalog) -> Set[str]:
+_catalog_words: Dict[int, Tuple[Catalog, FrozenSet[str]]] = {}
+
+
+def catalog_words(catalog: Catalog) -> FrozenSet[str]:
     """The words of the catalog's names and synonyms ("linen", "oxford", "ryzen"): they are
-    the shop's, whatever language the message around them is in."""
+    the shop's, whatever language the message around them is in. Worked out once per catalog
+    (every message asks)."""
+    found = _catalog_words.get(id(catalog))
+    if found is None or found[0] is not catalog:
+        if len(_catalog_words) > 8:
+            _catalog_words.clear()
+        found = _catalog_words[id(catalog)] = (catalog, frozenset(_words_of(catalog)))
+    return found[1]
+
+
+def _words_of(catalog: Catalog) -> Set[str]:
     names = [catalog.shop.name]
     for product in catalog.products:
         names += [product.name, *product.synonyms]
