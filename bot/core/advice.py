@@ -11,8 +11,8 @@ from rapidfuzz import fuzz
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.knowledge_answers import (
-    Answer, AnswerKind, not_said, options_named, price_answer, price_text, products_named, unknown, value_line,
-    values_named,
+    Answer, AnswerKind, not_said, options_named, options_named_in_any_form, price_answer, price_text, products_named,
+    unknown, value_line, values_named,
 )
 from bot.core.naming import none_value
 from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_of, word_forms
@@ -282,9 +282,7 @@ def figure_answer(product: Product, text: str, focus: Optional[Option], chosen: 
     number, unit, _ = mentions[0]
     typed = f"{number} {unit or ''}".strip()
     numbers = [option for option in product.options if option.kind == "number"]
-    forms = set(word_forms(text))
-    named = [option for option in product.options
-             if any(set(word_forms(name)) <= forms for name in (option.name, *option.synonyms) if word_forms(name))]
+    named = options_named_in_any_form(product, text)
     if any(option not in numbers for option in named):  # "2 shirts in different fabrics?" is about the fabric
         return None
     cued = [option for option in numbers if set(cue_words(option, product)) & set(normalize(text).split())]

@@ -30,8 +30,8 @@ from bot.core.advice import (
 )
 from bot.core.catalog import Catalog, Option, Product
 from bot.core.knowledge_answers import (
-    UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, how_many_answer, limits_answer, makes_answer, not_said,
-    others_option_answer, price_answer,
+    UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, how_many_answer, limits_answer, makes_answer, mixed_answer,
+    not_said, others_option_answer, price_answer,
     product_list,
     products_named, unknown, value_line, values_named,
 )
@@ -128,6 +128,7 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     # A superlative of a number option's own word is after its range whatever the rest ("the
     # longest conveyor you build" reads as "do you build"); not the cheapest of something.
     counted = how_many_answer(catalog, text, product) if kind == QuestionKind.HOW_MANY else \
+        mixed_answer(catalog, text, product) if kind == QuestionKind.MIXED else \
         limits_answer(catalog, text, product, asked=kind == QuestionKind.LIMITS) \
         if kind not in (QuestionKind.CHEAPEST, QuestionKind.COMPARE) else None
     if counted is not None:

@@ -14,9 +14,10 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.cues import cue_words
-from bot.core.knowledge_index import Topic, TopicKind
+from bot.core.knowledge_index import Topic, TopicKind, word_forms
+from bot.core.numbers import number_mentions, prepare_numbers
 from bot.core.lowest_price import from_price
-from bot.core.phrases import first_upper, name_list
+from bot.core.phrases import first_upper, name_list, unit_word
 from bot.core.pricing import money
 from bot.core.values import match_choice, noun, normalize, number_range
 from bot.core.wording import describe_option
@@ -214,6 +215,13 @@ def values_named(product: Product, text: str) -> Dict[str, List[ChoiceValue]]:
     return by_number
 
 
+def options_named_in_any_form(product: Product, text: str) -> List[Option]:
+    """options_named with the words compared by their stems: "fabrics", "collars"."""
+    forms = set(word_forms(text))
+    return [option for option in product.options
+            if any(set(word_forms(name)) <= forms for name in (option.name, *option.synonyms) if word_forms(name))]
+
+
 def options_named(product: Product, text: str) -> List[Option]:
     """Options whose whole name or a synonym is in the text ("graphics card" names Graphics)."""
     words = set(normalize(text).split())
@@ -272,3 +280,32 @@ def limits_answer(catalog: Catalog, text: str, product: Optional[Product] = None
             for p, option in found]
     return Answer(AnswerKind.HELP, ("\n".join(f"- {row}" for row in rows) if len(rows) > 1 else rows[0]) + ".",
                   [Topic(TopicKind.OPTION, p.id, option.id) for p, option in found])
+
+
+# Words that count items without a figure: "one ... the other", "each", "both"
+_COUNTING_WORDS = frozenset({"each", "every", "both", "other", "others", "all", "them", "some"})
+
+
+def mixed_answer(catalog: Catalog, text: str, product: Optional[Product] = None) -> Optional[Answer]:
+    """"Can I get 2 shirts in different fabrics?": one order holds one configuration; the
+    others can be another order. None when the question counts nothing ("is the twill
+    different from the poplin?" compares two values)."""
+    if not (set(normalize(text).split()) & _COUNTING_WORDS or list(number_mentions(prepare_numbers(text)))):
+        return None
+    products = [product] if product is not None else products_named(catalog, text)
+    if len(products) != 1:
+        return None
+    p = products[0]
+    valued = set(values_named(p, text))  # "one in linen and the other in poplin": the fabric
+    options = [option for option in p.options if option.id != p.pricing.multiply_by
+               and (option.id in valued or option in options_named_in_any_form(p, text))]
+    count = p.option(p.pricing.multiply_by) if p.pricing.multiply_by in p.option_ids else None
+    differing = name_list((noun(option) for option in options), "or") or "specification"
+    if count is not None:
+        text = (f"One order holds one configuration: all the {unit_word(count.unit) or 'items'} in it are made the "
+                f"same, {differing} included. Let's finish this one; once it's placed I can take the others, with "
+                f"their own {differing}, as another order.")
+    else:
+        text = (f"One order is for one {p.name}; once it's placed I can take the next, with its own {differing}, "
+                "as another order.")
+    return Answer(AnswerKind.HELP, text, [Topic(TopicKind.PRODUCT, p.id)])

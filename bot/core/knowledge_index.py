@@ -83,6 +83,7 @@ class QuestionKind(str, Enum):
     NEEDS = "needs"  # "do I need A for that?": what the rules require beside the order's choices
     HOW_MANY = "how_many"  # "how many can I order at once?": the count one order may hold
     LIMITS = "limits"  # "what's the longest conveyor you build?": a number option's range
+    MIXED = "mixed"  # "can I get 2 shirts in different fabrics?": one order, one configuration
 
 
 # "how many cores does the ryzen 9 have?" shares "does ... have" with "does it have to be" (0.56);
@@ -124,6 +125,11 @@ KIND_EXAMPLES: Dict[QuestionKind, Tuple[str, ...]] = {
         "how many can I order at once", "is there a maximum quantity", "what is the most I can order",
         "is there a minimum order", "how many can I get in one order", "can I order several", "is there a limit on how many",
         "how many at most", "can I order more than one", "what quantity can I order", "maximum number per order",
+    ),
+    QuestionKind.MIXED: (
+        "can each one be different", "can they be in different colours", "can I mix them in one order",
+        "different ones in the same order", "can one be different from the other", "each in a different one",
+        "can I combine two kinds in one order", "a mix of two",
     ),
     QuestionKind.LIMITS: (
         "what is the longest possible", "what is the biggest size", "how big can it be", "what is the smallest",

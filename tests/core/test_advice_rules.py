@@ -289,3 +289,18 @@ def test_a_value_that_fits_is_said_to_fit_what_its_rules_read_only(demo):
     chosen = {"cpu": "core_i5_14400f", "graphics": "rtx_4060", "storage": "ssd_1tb"}
     found = answer(demo, "would the compact case fit that card?", demo.product("custom_pc"), chosen=chosen)
     assert found.text.startswith("Yes: the Compact fits your GeForce RTX 4060.\n"), found.text
+
+
+@pytest.mark.parametrize("text, differing", [
+    ("can I get 2 shirts in different fabrics?", "fabric"), ("could I order three with different collars", "collar"),
+    ("can one shirt be linen and the other poplin?", "fabric"),
+])
+def test_items_of_one_order_differing_are_another_order(demo, text, differing):
+    found = answer(demo, text, demo.product("tailored_shirt"))
+    assert found.text.startswith("One order holds one configuration: all the shirts in it are made the same"), found.text
+    assert f"with their own {differing}, as another order" in found.text
+
+
+def test_a_comparison_of_two_values_is_not_a_mixed_order(demo):
+    found = answer(demo, "is the twill different from the poplin?", demo.product("tailored_shirt"))
+    assert found.kind == AnswerKind.COMPARISON, found.text
