@@ -19,7 +19,7 @@ from bot.core.knowledge_index import QuestionKind, Topic, TopicKind, knowledge_o
 from bot.core.phrases import first_upper, name_list
 from bot.core.expressions import names_in
 from bot.core.numbers import number_mentions, prepare_numbers
-from bot.core.pricing import money, price_change
+from bot.core.pricing import PriceChange, money, price_change
 from bot.core.questions import asks_in_words
 from bot.core.rules import involved_options, unfit_reasons, valid_values, violations, why_unfit
 from bot.core.selections import Selections
@@ -254,11 +254,9 @@ def _figures_compared(product: Product, text: str, focus: Optional[Option], chos
         rows.append(f"What the {noun(option)} adds to the price depends on the {name_list(map(noun, missing), 'and')}, "
                     "not given yet: I'll show the difference once it is.")
     elif change.difference:
-        moved = [f"the {d.name.lower()} goes from {d.old.value.name} to {d.new.value.name}" for d in change.derived
-                 if d.old and d.new and d.old.value and d.new.value and d.old.value.id != d.new.value.id]
         more = "more" if change.difference > 0 else "less"
         rows.append(f"With your choices so far, {shown[1]} costs {money(abs(change.difference), product.currency)} "
-                    f"{more} than {shown[0]}" + (f" ({name_list(moved, 'and')})" if moved else "") + ".")
+                    f"{more} than {shown[0]}{_moved(change)}.")
     elif change.priced:
         rows.append("Both cost the same.")
     if option.help:
@@ -287,7 +285,9 @@ def figure_answer(product: Product, text: str, focus: Optional[Option], chosen: 
         return None
     cued = [option for option in numbers if set(cue_words(option, product)) & set(normalize(text).split())]
     asked = [focus] if focus is not None and focus in numbers and (unit or not named_only) else []
-    candidates = named or cued or asked
+    # "would 800 mm cost much more?" at the summary: the one option that takes the figure as typed
+    takes = [option for option in numbers if unit and parse_answer(option, typed).ok]
+    candidates = named or cued or asked or takes
     if len(candidates) != 1:
         return None
     option = candidates[0]
@@ -297,10 +297,32 @@ def figure_answer(product: Product, text: str, focus: Optional[Option], chosen: 
         return Answer(AnswerKind.HELP, parsed.error + (f"\n{option.help}" if option.help else ""), topic)
     shown = display_value(option, parsed.value, typed if unit and unit != option.unit else None)
     broken = violations(product, {**chosen, option.id: parsed.value}, option.id)
-    if broken:
-        return Answer(AnswerKind.HELP, f"{shown} would not fit: {' '.join(v.message for v in broken)}", topic)
+    if broken:  # "80 kg/m would not fit with your PVC: That belt cannot carry this load."
+        read = [o for v in broken for o in involved_options(product, v.rule_id) if o in chosen and o != option.id]
+        beside = f" with your {name_list((display_value(product.option(o), chosen[o]) for o in dict.fromkeys(read)), 'and')}" \
+            if read else ""
+        return Answer(AnswerKind.HELP, f"{shown} would not fit{beside}: {' '.join(v.message for v in broken)}", topic)
     text = f"{shown} is within what we make for the {noun(option)} ({number_range(option)})."
+    before = chosen.get(option.id)
+    if before is not None and before != parsed.value:  # what it would do to the order's price
+        change = price_change(product, chosen, {**chosen, option.id: parsed.value})
+        if change.difference is not None:
+            old = display_value(option, before)
+            text += f" Instead of your {old}: " + (
+                f"{money(abs(change.difference), product.currency)} {'more' if change.difference > 0 else 'less'}"
+                if change.difference else "the same price") + _moved(change) + \
+                (f", {money(change.after, product.currency)} in all." if change.after is not None else ".")
+    missing = _price_inputs_missing(product, option, {k: v for k, v in chosen.items() if k != option.id})
+    if before is None and missing:
+        text += f" What it adds to the price depends on the {name_list(map(noun, missing), 'and')}, not given yet."
     return Answer(AnswerKind.HELP, text + (f"\n{option.help}" if option.help else ""), topic)
+
+
+def _moved(change: PriceChange) -> str:
+    """" (the motor goes from 1.5 kW motor to 2.2 kW motor)": the derived parts a change moves."""
+    moved = [f"the {d.name.lower()} goes from {d.old.value.name} to {d.new.value.name}" for d in change.derived
+             if d.old and d.new and d.old.value and d.new.value and d.old.value.id != d.new.value.id]
+    return f" ({name_list(moved, 'and')})" if moved else ""
 
 
 def _price_inputs_missing(product: Product, option: Option, context: Selections) -> List[Option]:

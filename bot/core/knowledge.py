@@ -145,7 +145,8 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
     elsewhere = others_option_answer(catalog, product, text) if product is not None else None
     if elsewhere is not None:
         return elsewhere
-    if product is not None and kind in (None, QuestionKind.ENOUGH, QuestionKind.LIMITS, QuestionKind.OFFERS):
+    if product is not None and (kind in (None, QuestionKind.ENOUGH, QuestionKind.LIMITS, QuestionKind.OFFERS)
+                                or kind == QuestionKind.RECOMMEND and not said_uses(catalog, text)):
         # "would 64 be too long?" at the sleeve, "is 12 m possible?" (read as "is it possible to get")
         figure = figure_answer(product, text, focus, chosen or {}, named_only=kind == QuestionKind.OFFERS)
         if figure is not None:

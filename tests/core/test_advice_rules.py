@@ -267,7 +267,8 @@ def test_a_figure_a_rule_refuses_beside_the_order_is_said_with_the_rule(tmp_path
     shed = product_from(tmp_path, SHED, "garden_shed")
     catalog = load_catalog(tmp_path / "catalog.yml")
     found = answer(catalog, "would 1.8 m wide work?", shed, focus=shed.option("depth"), chosen={"roof": "cedar_shingles"})
-    assert found.text.startswith("1.8 m would not fit: Cedar shingles need a shed at least 2 m wide."), found.text
+    assert found.text.startswith("1.8 m would not fit with your Cedar shingles: Cedar shingles need a shed at least "
+                                 "2 m wide."), found.text
 
 
 @pytest.mark.parametrize("text", ["can I get 2 shirts in different fabrics?", "can I pay in 3 installments?"])
@@ -304,3 +305,18 @@ def test_items_of_one_order_differing_are_another_order(demo, text, differing):
 def test_a_comparison_of_two_values_is_not_a_mixed_order(demo):
     found = answer(demo, "is the twill different from the poplin?", demo.product("tailored_shirt"))
     assert found.kind == AnswerKind.COMPARISON, found.text
+
+
+CONVEYOR = {"length": 5, "belt_width": 600, "load": 40, "belt": "pvc", "environment": "standard",
+            "power": "230v_single_phase"}
+
+
+@pytest.mark.parametrize("text, said", [
+    ("would 800 mm cost much more?", "Instead of your 600 mm: €400.00 more, €3,620.00 in all."),
+    ("what would 7 m cost?", "Instead of your 5 m: €1,080.00 more, €4,300.00 in all."),
+    ("how much more for 80 kg/m?", "80 kg/m would not fit with your PVC: That belt cannot carry this load."),
+])
+def test_a_figure_asked_about_at_the_summary_says_what_it_would_do_to_the_price(demo, text, said):
+    """No option is asked at the summary: the option is the one that takes the figure as typed."""
+    assert said in answer(demo, text, demo.product("conveyor"), chosen=CONVEYOR).text
+
