@@ -261,6 +261,8 @@ def limits_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     one of its own words ("longest" for a length asked "how long ..."). None when it names
     none: "how long does it take?" is not about a length. `asked`: the question reads as one
     after a range; otherwise only a superlative counts ("the heaviest load it can carry")."""
+    if product is not None and list(number_mentions(prepare_numbers(text))):
+        return None  # "what about 7 m long?": about that figure (advice.figure_answer), not the range
     products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
     words = normalize(text).split()
     if not {"can", "could", "max", "maximum", "min", "minimum"} & set(words):

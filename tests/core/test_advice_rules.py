@@ -320,3 +320,8 @@ def test_a_figure_asked_about_at_the_summary_says_what_it_would_do_to_the_price(
     """No option is asked at the summary: the option is the one that takes the figure as typed."""
     assert said in answer(demo, text, demo.product("conveyor"), chosen=CONVEYOR).text
 
+
+
+def test_a_figure_beside_a_limit_word_is_about_the_figure(demo):
+    found = answer(demo, "what about 7 m long?", demo.product("conveyor"), chosen=CONVEYOR)
+    assert found.text.startswith("7 m is within what we make for the length") and "Instead of your 5 m" in found.text
