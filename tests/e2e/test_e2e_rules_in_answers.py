@@ -43,3 +43,15 @@ def test_capitals_for_the_monogram_are_asked_about_then_taken_when_said(bot: Bot
     assert asks(reply) == "1/11", reply
     [reply] = converse(bot, who, ["monogram AK"])
     assert "Got it: Monogram: AK" in reply, reply
+
+
+def test_a_figure_asked_about_at_the_summary_changes_nothing(bot: BotServers):
+    who = sender("rules", "summary")
+    replies = converse(bot, who, ["I need a conveyor", "5 m", "600 mm", "40 kg per metre", "pvc", "standard", "230v"])
+    assert asks(replies[-1]) == "summary", replies[-1]
+    [reply] = converse(bot, who, ["would 800 mm cost much more?"])
+    assert "Instead of your 600 mm: €400.00 more, €3,620.00 in all." in reply and asks(reply) == "summary", reply
+    [reply] = converse(bot, who, ["can I get 2 of them with different belts?"])
+    assert "One order is for one Custom conveyor" in reply and asks(reply) == "summary", reply
+    order = place(bot, who, CONTACT)
+    assert order["options"]["belt_width"] == 600 and order["options"]["length"] == 5 and order["total"] == "3220.00"
