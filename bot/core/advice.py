@@ -61,7 +61,7 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     named = [(p, p.option(option_id), values) for p in products for option_id, values in values_named(p, text).items()]
     # An option the question names ("which case ...", "the cheapest graphics card") whose
     # values it does not name: the answer is about that option.
-    about = [(p, option) for p in products for option in options_named(p, text)
+    about = [(p, option) for p in products for option in options_named_in_any_form(p, text)
              if option.kind == "choice" and not any(o.id == option.id and p is q for q, o, _ in named)]
     if kind == QuestionKind.CHEAPEST and about and not named:
         return _cheapest_values(*about[0])
@@ -75,7 +75,7 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
         kind = QuestionKind.ENOUGH if named else QuestionKind.RECOMMEND
     several = [(p, option, values) for p, option, values in named if len(values) >= 2]
     if kind == QuestionKind.COMPARE and not several:  # "what's the difference between 500 and 600 mm?"
-        figures = next((found for p in products for found in [_figures_compared(p, text, focus, chosen)] if found), None)
+        figures = next((found for p in products for found in [figures_compared(p, text, focus, chosen)] if found), None)
         if figures is not None:
             return figures
     if several and uses and kind != QuestionKind.COMPARE:  # "is 32 gigs overkill for office stuff?"
@@ -221,7 +221,7 @@ def uses_advice(catalog: Catalog, product: Product, text: str) -> Optional[Answe
 Named = List[Tuple[Product, Option, List[ChoiceValue]]]  # per option a question names, its values
 
 
-def _figures_compared(product: Product, text: str, focus: Optional[Option], chosen: Selections) -> Optional[Answer]:
+def figures_compared(product: Product, text: str, focus: Optional[Option], chosen: Selections) -> Optional[Answer]:
     """Two figures of a number option side by side: what the rules say of each and what the
     bigger costs beside the order's other choices, or what that price still depends on."""
     mentions = list(number_mentions(prepare_numbers(text)))
@@ -237,6 +237,8 @@ def _figures_compared(product: Product, text: str, focus: Optional[Option], chos
     if len(readable) != 1 and not (named or focus in candidates):
         return None  # which option the figures are of is not clear: not compared as if it were
     option = (readable or candidates)[0]
+    if option.id == product.pricing.multiply_by:  # "2 or 3 shirts?": the count multiplies the price (how_many_answer)
+        return None
     parsed = [parse_answer(option, figure) for figure in typed]
     refused = list(dict.fromkeys(p.error for p in parsed if not p.ok))
     if refused:  # "500 or 650 mm?": why 650 mm can't be, with what can
@@ -304,7 +306,8 @@ def figure_answer(product: Product, text: str, focus: Optional[Option], chosen: 
         return Answer(AnswerKind.HELP, f"{shown} would not fit{beside}: {' '.join(v.message for v in broken)}", topic)
     text = f"{shown} is within what we make for the {noun(option)} ({number_range(option)})."
     before = chosen.get(option.id)
-    if before is not None and before != parsed.value:  # what it would do to the order's price
+    if before is not None and before != parsed.value and option.id != product.pricing.multiply_by:
+        # what it would do to the order's price (a count multiplies it: said by the summary)
         change = price_change(product, chosen, {**chosen, option.id: parsed.value})
         if change.difference is not None:
             old = display_value(option, before)

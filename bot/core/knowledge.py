@@ -26,7 +26,8 @@ from typing import Optional
 
 from bot.core import knowledge_index
 from bot.core.advice import (
-    ADVICE_KINDS, advice_answer, beside_rules, described_answer, figure_answer, said_uses, unmentioned_quality, unsaid_quality,
+    ADVICE_KINDS, advice_answer, beside_rules, described_answer, figure_answer, figures_compared, said_uses,
+    unmentioned_quality, unsaid_quality,
 )
 from bot.core.catalog import Catalog, Option, Product
 from bot.core.knowledge_answers import (
@@ -151,6 +152,11 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
         figure = figure_answer(product, text, focus, chosen or {}, named_only=kind == QuestionKind.OFFERS)
         if figure is not None:
             return figure
+    if product is not None and kind in (None, QuestionKind.COMPARE, QuestionKind.CHEAPEST):
+        # "how much extra is 1000 vs 800 mm?", whatever kind its words read as
+        figures = figures_compared(product, text, focus, chosen or {})
+        if figures is not None:
+            return figures
     products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
     compares = any(len(values) >= 2 for p in products for values in values_named(p, text).values())
     tries = [advice_answer, shop_answer]

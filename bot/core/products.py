@@ -51,7 +51,10 @@ def others_option(catalog: Catalog, product: Product, text: str) -> Optional[Tup
     # "would 64 be too long?" at the sleeve: "long" is the conveyor length's synonym, and a word
     # of the shirt's own "How long should the shirt be?"
     # of the shirt's own "How long should the shirt be?" (words compared by their stems: "collars")
-    own = {word for option in product.options for phrase in (option.name, option.question, *option.synonyms)
+    # and of its values' own descriptions ("Fits graphics cards up to 280 mm": "will a 4080 fit in
+    # the compact?" is not about the shirt's fit)
+    own = {word for option in product.options
+           for phrase in (option.name, option.question, *option.synonyms, *(v.description for v in option.values))
            for word in word_forms(phrase)}
     words = set(word_forms(text))
     for other in catalog.products:

@@ -325,3 +325,22 @@ def test_a_figure_asked_about_at_the_summary_says_what_it_would_do_to_the_price(
 def test_a_figure_beside_a_limit_word_is_about_the_figure(demo):
     found = answer(demo, "what about 7 m long?", demo.product("conveyor"), chosen=CONVEYOR)
     assert found.text.startswith("7 m is within what we make for the length") and "Instead of your 5 m" in found.text
+
+
+def test_two_figures_are_compared_whatever_kind_of_question_the_words_read_as(demo):
+    found = answer(demo, "how much extra is 1000 vs 800 mm?", demo.product("conveyor"), chosen=CONVEYOR)
+    assert "1000 mm costs €400.00 more than 800 mm" in found.text, found.text
+
+
+def test_two_counts_are_not_compared_as_if_the_price_did_not_multiply(demo):
+    found = answer(demo, "whats the cheapest, 2 or 3 shirts?", demo.product("tailored_shirt"))
+    assert "Both cost the same" not in found.text, found.text
+
+
+@pytest.mark.parametrize("text, said", [
+    ("will a 4080 super fit in the compact?", "No: with the Compact, the GeForce RTX 4080 Super would not fit"),
+    ("which cases can take the 4080?", "With the GeForce RTX 4080 Super, these case options fit: Mid tower"),
+])
+def test_a_verb_another_product_names_an_option_by_is_not_that_option(demo, text, said):
+    """The shirt's option is called "Fit"; the PC's case descriptions say "Fits graphics cards"."""
+    assert answer(demo, text, demo.product("custom_pc")).text.startswith(said)
