@@ -217,6 +217,15 @@ def word_forms(text: str) -> List[str]:
     return [_stem(word) for word in normalize(text).split() if word not in stop]
 
 
+# "use" says nothing of which use: "can I use ddr4 with a ryzen?" is not "home use", while
+# "home use" is still matched by its "home".
+_NOT_A_USE = frozenset({"use"})
+
+
+def _use_words(forms: List[str]) -> List[str]:
+    return [form for form in forms if form not in _NOT_A_USE]
+
+
 def _topic_documents(catalog: Catalog) -> List[Tuple[Topic, str]]:
     documents: List[Tuple[Topic, str]] = []
     for entry in catalog.shop.faq:
@@ -251,7 +260,7 @@ class Knowledge:
         # as the use at least), so the rest of a sentence does not dilute them: "a PC for a gamer"
         # is "gaming", "for editing videos" is "video editing"; n-grams of 2 to 5 letters of the
         # stems also forgive misspellings ("vidoe") and agent nouns ("gamer" beside "game").
-        self._use_forms = {use: " ".join(word_forms(use)) or normalize(use) for use in uses}
+        self._use_forms = {use: " ".join(_use_words(word_forms(use))) or normalize(use) for use in uses}
         self.uses = TextIndex([(use, forms) for use, forms in self._use_forms.items()], ngram_range=(2, 5),
                               preprocessor=str)
         self._use_lengths = {use: len(forms.split()) for use, forms in self._use_forms.items()}
@@ -302,7 +311,7 @@ class Knowledge:
             return list(cached)
         import numpy
 
-        forms = word_forms(text)
+        forms = _use_words(word_forms(text))
         spans = {" ".join(forms[start:start + length]): length
                  for length in range(1, min(len(forms), self._longest_use + 1) + 1)
                  for start in range(len(forms) - length + 1)}

@@ -11,7 +11,7 @@ import pytest
 from bot.core.catalog import Catalog, load_catalog
 from bot.core.clauses import read_message
 from bot.core.extract import find_values
-from bot.core.knowledge import AnswerKind, answer
+from bot.core.knowledge import AnswerKind, answer, knowledge_of
 from bot.core.knowledge_answers import values_named
 from bot.local import ROOT
 from tests.core.test_cues import SHED, product_from
@@ -344,3 +344,12 @@ def test_two_counts_are_not_compared_as_if_the_price_did_not_multiply(demo):
 def test_a_verb_another_product_names_an_option_by_is_not_that_option(demo, text, said):
     """The shirt's option is called "Fit"; the PC's case descriptions say "Fits graphics cards"."""
     assert answer(demo, text, demo.product("custom_pc")).text.startswith(said)
+
+
+def test_the_verb_use_is_not_a_use(demo):
+    """"can I use ddr4 ...?" was judged for "home use"; "a pc for home use" still is."""
+    knowledge = knowledge_of(demo)
+    assert knowledge.uses_named("can I use ddr4 with a ryzen?") == []
+    assert knowledge.uses_named("a pc for home use") == ["home use"]
+    found = answer(demo, "can I use ddr4?", demo.product("custom_pc"), chosen={"cpu": "ryzen5_7600"})
+    assert "home use" not in found.text and "would not fit" in found.text, found.text
