@@ -254,8 +254,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
     parser.add_argument("--scripts", default="step_by_step", help="bench/load.py SCRIPTS: step_by_step, all or names")
     parser.add_argument("--full", action="store_true", help="every rate, also past the knee")
+    parser.add_argument("--embedding-cache-off", action="store_true",
+                        help="every Rasa embeds each message as if new (the scripts repeat each other's texts)")
     parser.add_argument("--json", type=Path, help="write all figures to this file")
     args = parser.parse_args(argv)
+    if args.embedding_cache_off:  # every server this run starts inherits it
+        from bench.open_loop import EMBEDDING_CACHE_OFF_ENV
+
+        os.environ[EMBEDDING_CACHE_OFF_ENV] = "1"
     rates = [float(rate) for rate in args.rates.split(",") if rate.strip()]
     variants = [variant.strip() for variant in args.variants.split(",") if variant.strip()]
     if not rates or min(rates) <= 0 or args.duration <= 0 or args.think < 0:
