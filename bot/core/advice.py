@@ -5,7 +5,7 @@ from the catalog's prices, descriptions, uses and rules. Lists and compares; nev
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from rapidfuzz import fuzz
 
@@ -70,7 +70,7 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     wants_use = asked or named or kind in (QuestionKind.RECOMMEND, QuestionKind.ENOUGH, QuestionKind.NEEDS)
     uses = said_uses(catalog, text) if wants_use else []
     if kind == QuestionKind.NEEDS and named and not uses:  # "do I need ddr5 for that?": the rules answer
-        return _needs(named, chosen)
+        return _needs(named, chosen, text)
     if kind == QuestionKind.NEEDS:  # "what do I need for video editing?", "do I need the 4080 for 4k?"
         kind = QuestionKind.ENOUGH if named else QuestionKind.RECOMMEND
     several = [(p, option, values) for p, option, values in named if len(values) >= 2]
@@ -351,12 +351,13 @@ def _beside(product: Product, option: Option, chosen: Selections, named: Named) 
 
 
 def _with(product: Product, context: Selections, chosen: Selections, option: Option,
-          values: Sequence[ChoiceValue]) -> str:
+          values: Sequence[ChoiceValue], shown: Optional[Dict[str, str]] = None) -> str:
     """"With your AMD Ryzen 7 7800X3D" (the order's), "with the Intel Core i7-14700K" (the
-    question's): the choices the rules that exclude `values` read, else all of them."""
+    question's): the choices the rules that exclude `values` read, else all of them. `shown`:
+    an option's words in place of its value ("any of the AMD Ryzen 5 7600, ...")."""
     read = [option_id for value in values for violation in violations(product, {**context, option.id: value.id}, option.id)
             for option_id in involved_options(product, violation.rule_id) if option_id in context] or list(context)
-    said = [("your " if chosen.get(option_id) == context[option_id] else "the ")
+    said = [(shown or {}).get(option_id) or ("your " if chosen.get(option_id) == context[option_id] else "the ")
             + display_value(product.option(option_id), context[option_id]) for option_id in dict.fromkeys(read)]
     return f"with {name_list(said, 'and')}" if said else "with your choices so far"
 
@@ -420,12 +421,34 @@ def beside_rules(catalog: Catalog, text: str, found: Answer, chosen: Optional[Se
     return Answer(AnswerKind.VALUE, f"Yes: the {value.name} fits {beside.removeprefix('with ')}.\n{line}", found.topics)
 
 
-def _needs(named: Named, chosen: Selections) -> Answer:
+def _needs(named: Named, chosen: Selections, text: str) -> Answer:
     """"Do I need DDR5 for that?": whether the rules, beside the order's choices and the other
     values the question names ("... with the Ryzen 7?"), leave only the values asked about."""
-    # Asked about the values of one option (the one it names most of), beside the rest.
-    product, option, asked = max(named, key=lambda item: len(item[2]))
-    context = _beside(product, option, chosen, named)
+    # Asked about the values of one option (the one it names most of; of two, the one named
+    # last: "does amd need ddr5?" asks about the memory), beside the rest.
+    words = normalize(text).split()
+
+    def named_at(values: List[ChoiceValue]) -> int:
+        names = {word for value in values for phrase in (value.name, *value.synonyms) for word in normalize(phrase).split()}
+        return next((at for at, word in enumerate(words) if word in names), len(words))
+
+    def narrowed(item: Tuple[Product, Option, List[ChoiceValue]]) -> bool:
+        """Another option the question names leaves this one fewer values: "amd" the memory."""
+        p, target, _ = item
+        others = {key: value for key, value in chosen.items() if key != target.id}
+        every = len(valid_values(p, others, target))
+        return any(len(valid_values(p, {**others, other.id: value.id}, target)) < every
+                   for q, other, values in named if q is p and other.id != target.id for value in values)
+
+    product, option, asked = max(named, key=lambda item: (narrowed(item), len(item[2]), named_at(item[2])))
+    context = dict(_beside(product, option, chosen, named))
+    shown: Dict[str, str] = {}
+    for p, other, values in named:  # "does amd need ddr5?": every AMD CPU, when the rules treat them alike
+        if p is product and other.id != option.id and other.id not in context and len(values) > 1 and len(
+                {frozenset(v.id for v in valid_values(product, {**context, other.id: value.id}, option))
+                 for value in values}) == 1:
+            context[other.id] = values[0].id
+            shown[other.id] = f"any of the {name_list((value.name for value in values), 'or')}"
     fitting = valid_values(product, context, option)
     asked_ids = {value.id for value in asked}
     inside = [value for value in fitting if value.id in asked_ids]
@@ -441,7 +464,7 @@ def _needs(named: Named, chosen: Selections) -> Answer:
                           "The choice is yours.", topics)
         return Answer(AnswerKind.RECOMMENDATION, f"It depends on the rest of the order: {' '.join(rules)} "
                       f"Every {kind} option is open until then.", topics)
-    beside = _with(product, context, chosen, option, excluded)
+    beside = _with(product, context, chosen, option, excluded, shown)
     if inside and not outside:
         why = " ".join(f"{reason}." for reason in unfit_reasons(product, context, option, excluded))
         return Answer(AnswerKind.RECOMMENDATION, f"Yes: {why} {first_upper(beside)}, these {kind} "

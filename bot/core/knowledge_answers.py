@@ -202,7 +202,7 @@ def values_named(product: Product, text: str) -> Dict[str, List[ChoiceValue]]:
         for option_id, value, _, name_words in rows:
             if option_id not in found and (coded(name_words) or models & name_words):
                 named.setdefault(option_id, []).append(value)
-        return named
+        return _with_group_words(product, words, named)
     # The longest number named decides: "is the 4080 enough for 4k gaming?" is about the
     # 4080, not the 4 TB SSD its "4k" also shares a number with.
     matched = [(max(len(n) for n in shared(name_words)), option_id, value)
@@ -212,7 +212,26 @@ def values_named(product: Product, text: str) -> Dict[str, List[ChoiceValue]]:
     for size, option_id, value in matched:
         if size == longest:
             by_number.setdefault(option_id, []).append(value)
-    return by_number
+    return _with_group_words(product, words, by_number)
+
+
+def _with_group_words(product: Product, words: Set[str], named: Dict[str, List[ChoiceValue]]) -> Dict[str, List[ChoiceValue]]:
+    """Beside what is named, the values of another option a word of several of their names
+    names as a group: "amd" the three Ryzens, "intel" the two Cores ("does amd need ddr5?").
+    A word of every value's name ("gb", "nvme") names the option, not a group."""
+    for option in product.options:
+        if option.kind != "choice" or option.id in named:
+            continue
+        by_word: Dict[str, List[ChoiceValue]] = {}
+        for value in option.in_stock_values:
+            for word in set(normalize(value.name).split()) & words:
+                if word.isalpha() and len(word) >= 3:
+                    by_word.setdefault(word, []).append(value)
+        grouped = {value.id for values in by_word.values() if 1 < len(values) < len(option.in_stock_values)
+                   for value in values}  # "amd or intel": both groups
+        if grouped:
+            named[option.id] = [value for value in option.in_stock_values if value.id in grouped]
+    return named
 
 
 def options_named_in_any_form(product: Product, text: str) -> List[Option]:

@@ -353,3 +353,21 @@ def test_the_verb_use_is_not_a_use(demo):
     assert knowledge.uses_named("a pc for home use") == ["home use"]
     found = answer(demo, "can I use ddr4?", demo.product("custom_pc"), chosen={"cpu": "ryzen5_7600"})
     assert "home use" not in found.text and "would not fit" in found.text, found.text
+
+
+@pytest.mark.parametrize("text, opening, said", [
+    ("does amd need ddr5?", "Yes: AMD Ryzen processors (socket AM5) take DDR5 memory only.",
+     "With any of the AMD Ryzen 5 7600, AMD Ryzen 7 7800X3D or AMD Ryzen 9 7950X"),
+    ("is ddr5 a must with amd?", "Yes:", "these memory options fit"),
+    ("do intel cpus need ddr5?", "No, you don't have to", "every memory option fits"),
+])
+def test_a_brand_names_its_values_as_a_group_and_the_rule_decides_which_is_asked(demo, text, opening, said):
+    """"amd" is a word of three CPU names (not of all: that would be the option); of the two
+    options named, the question is about the one the other narrows."""
+    found = answer(demo, text, demo.product("custom_pc"))
+    assert found.text.startswith(opening) and said in found.text, found.text
+
+
+def test_two_groups_named_are_both_judged(demo):
+    found = answer(demo, "amd or intel for gaming?", demo.product("custom_pc"))
+    assert "Intel Core i5-14400F" in found.text.split("\n")[0] and "AMD Ryzen 5 7600" in found.text.split("\n")[0]
