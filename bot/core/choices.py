@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import AbstractSet, Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
+from bot.core.memo import by_identity
 from bot.core.catalog import ChoiceValue, Option, Product
 from bot.core.cues import cue_words
 from bot.core.numbers import prepare_numbers
@@ -207,27 +208,20 @@ def in_a_choice_name(product: Product, prepared: str, match: "re.Match[str]") ->
 
 
 
-_DISTINCTIVE: Dict[int, Tuple[Product, Dict[str, List[Tuple[str, str, List[str]]]]]] = {}
-
-
+@by_identity(limit=64)
 def _distinctive_phrases(product: Product) -> Dict[str, List[Tuple[str, str, List[str]]]]:
     """Every distinctive name of a choice value, by its first word: (option id, value id,
     words). Once per product: split_choices reads every message."""
-    found = _DISTINCTIVE.get(id(product))
-    if found is None or found[0] is not product:
-        index: Dict[str, List[Tuple[str, str, List[str]]]] = {}
-        for option in product.options:
-            if option.kind != "choice":
-                continue
-            for value in option.values:
-                for phrase in [value.name, value.id.replace("_", " "), *value.synonyms]:
-                    phrase_words = normalize(phrase).split()
-                    if phrase_words and distinctive(phrase_words):
-                        index.setdefault(phrase_words[0], []).append((option.id, value.id, phrase_words))
-        if len(_DISTINCTIVE) > 64:
-            _DISTINCTIVE.clear()
-        found = _DISTINCTIVE[id(product)] = (product, index)
-    return found[1]
+    index: Dict[str, List[Tuple[str, str, List[str]]]] = {}
+    for option in product.options:
+        if option.kind != "choice":
+            continue
+        for value in option.values:
+            for phrase in [value.name, value.id.replace("_", " "), *value.synonyms]:
+                phrase_words = normalize(phrase).split()
+                if phrase_words and distinctive(phrase_words):
+                    index.setdefault(phrase_words[0], []).append((option.id, value.id, phrase_words))
+    return index
 
 
 def split_choices(product: Product, prepared: str) -> Dict[str, List[Tuple[int, str]]]:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from bot.core.catalog import Option, Product
+from bot.core.memo import by_identity
 from bot.core.numbers import UNIT_WORDS
 from bot.core.phrases import _engine as _inflect
 from bot.core.units import is_physical
@@ -71,23 +72,16 @@ def _own_words(option: Option, product: Optional[Product]) -> List[str]:
     return list(dict.fromkeys(w for w in words if w not in stop))
 
 
-_cues: Dict[Tuple[int, int], Tuple[Option, Optional[Product], List[str]]] = {}
-
-
 def cue_words(option: Option, product: Optional[Product] = None) -> List[str]:
     """Words that tie a number or text to an option: its name, synonyms and own unit word;
     for a number option of `product` also the single words of its name and question that
     no other number option of the product shares ("wide" for a width, "deep" for a depth).
     Worked out once per option (several times a message asks)."""
-    found = _cues.get((id(option), id(product)))
-    if found is None or found[0] is not option or found[1] is not product:
-        if len(_cues) > 1024:
-            _cues.clear()
-        found = _cues[(id(option), id(product))] = (option, product, _cue_words(option, product))
-    return list(found[2])
+    return list(_cue_words(option, product))
 
 
-def _cue_words(option: Option, product: Optional[Product]) -> List[str]:
+@by_identity(limit=1024)
+def _cue_words(option: Option, product: Optional[Product]) -> Tuple[str, ...]:
     words = [normalize(option.name), *(normalize(s) for s in option.synonyms)]
     if option.kind == "number" and option.unit and not is_physical(option.unit):
         unit = normalize(option.unit)
@@ -105,7 +99,7 @@ def _cue_words(option: Option, product: Optional[Product]) -> List[str]:
         if short and all(_short_name(other, product) != short
                          for other in product.options if other.kind == "number" and other.id != option.id):
             words.append(short)
-    return list(dict.fromkeys(w for w in words if w))
+    return tuple(dict.fromkeys(w for w in words if w))
 
 
 def _short_name(option: Option, product: Product) -> str:
@@ -171,24 +165,13 @@ def cue_positions(words: List[str], option: Option) -> Iterator[Tuple[int, int]]
                 yield index, index + len(cue_list)
 
 
-_catalog_words_of: Dict[int, Tuple[Product, FrozenSet[str]]] = {}
-
-
+@by_identity(limit=64)
 def catalog_words(product: Product) -> FrozenSet[str]:
     """Every word of the product's name, options and values: a clause of these says
     nothing the bot could not place. Worked out once per product."""
-    found = _catalog_words_of.get(id(product))
-    if found is None or found[0] is not product:
-        if len(_catalog_words_of) > 64:
-            _catalog_words_of.clear()
-        found = _catalog_words_of[id(product)] = (product, frozenset(_words_of(product)))
-    return found[1]
-
-
-def _words_of(product: Product) -> Set[str]:
     phrases = [product.name, product.id.replace("_", " "), *product.synonyms]
     for option in product.options:
         phrases += [option.name, option.id.replace("_", " "), *option.synonyms, option.unit]
         for value in option.values:
             phrases += [value.name, value.id.replace("_", " "), *value.synonyms]
-    return {word for phrase in phrases for word in normalize(phrase).split()}
+    return frozenset(word for phrase in phrases for word in normalize(phrase).split())

@@ -17,6 +17,7 @@ from bot.core.cues import cue_words
 from bot.core.knowledge_index import Topic, TopicKind, word_forms
 from bot.core.numbers import number_mentions, prepare_numbers
 from bot.core.lowest_price import from_price
+from bot.core.memo import by_identity
 from bot.core.phrases import first_upper, name_list, unit_word
 from bot.core.pricing import money
 from bot.core.values import match_choice, noun, normalize, number_range
@@ -150,22 +151,13 @@ def products_named(catalog: Catalog, text: str) -> List[Product]:
     return [catalog.product(value.id) for value in matches] if certain or len(matches) > 1 else []
 
 
-_phrase_words: Dict[int, Tuple[Product, List[Tuple[str, ChoiceValue, List[frozenset], frozenset]]]] = {}
-
-
+@by_identity(limit=64)
 def _phrases_of(product: Product) -> List[Tuple[str, ChoiceValue, List[frozenset], frozenset]]:
     """Per choice value: its option id, the words of each of its names, the words of its name
     (worked out once per product: normalizing every phrase per question took most of a turn)."""
-    found = _phrase_words.get(id(product))
-    if found is None or found[0] is not product:
-        rows = [(option.id, value, [frozenset(normalize(p).split()) for p in (value.name, *value.synonyms) if normalize(p)],
-                 frozenset(normalize(value.name).split()))
-                for option in product.options for value in option.values]
-        if len(_phrase_words) > 64:
-            _phrase_words.clear()
-        found = (product, rows)
-        _phrase_words[id(product)] = found
-    return found[1]
+    return [(option.id, value, [frozenset(normalize(p).split()) for p in (value.name, *value.synonyms) if normalize(p)],
+             frozenset(normalize(value.name).split()))
+            for option in product.options for value in option.values]
 
 
 def values_named(product: Product, text: str) -> Dict[str, List[ChoiceValue]]:

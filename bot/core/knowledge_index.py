@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.core.catalog import Catalog
+from bot.core.memo import by_identity
 from bot.core.values import normalize
 
 # Cosine similarity a question needs with a catalog text to count as about it (measured:
@@ -344,15 +345,8 @@ class Knowledge:
                            for other, other_score in near)]
 
 
-_built: Dict[int, Tuple[Catalog, Knowledge]] = {}
-
-
+@by_identity(limit=1)
 def knowledge_of(catalog: Catalog) -> Knowledge:
     """The catalog's Knowledge, built on first use (about 0.1 s) and kept while the catalog
     is the one in use (a changed catalog file is a new Catalog object and so a new index)."""
-    found = _built.get(id(catalog))
-    if found is None or found[0] is not catalog:
-        _built.clear()
-        found = (catalog, Knowledge(catalog))
-        _built[id(catalog)] = found
-    return found[1]
+    return Knowledge(catalog)

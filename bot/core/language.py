@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from bot.core.catalog import Catalog
 from bot.core.life import ORDER_NUMBER_IN_TEXT
+from bot.core.memo import by_identity
 
 # The languages we have words for, by ISO 639-1 code. English is detected too, to compete.
 LANGUAGES: Dict[str, Language] = {
@@ -167,22 +168,11 @@ def has_common_words(words: List[str], code: str) -> bool:
     return common >= 1 and common >= MIN_COMMON_SHARE * len(words)
 
 
-_catalog_words: Dict[int, Tuple[Catalog, FrozenSet[str]]] = {}
-
-
+@by_identity(limit=8)
 def catalog_words(catalog: Catalog) -> FrozenSet[str]:
     """The words of the catalog's names and synonyms ("linen", "oxford", "ryzen"): they are
     the shop's, whatever language the message around them is in. Worked out once per catalog
     (every message asks)."""
-    found = _catalog_words.get(id(catalog))
-    if found is None or found[0] is not catalog:
-        if len(_catalog_words) > 8:
-            _catalog_words.clear()
-        found = _catalog_words[id(catalog)] = (catalog, frozenset(_words_of(catalog)))
-    return found[1]
-
-
-def _words_of(catalog: Catalog) -> Set[str]:
     names = [catalog.shop.name]
     for product in catalog.products:
         names += [product.name, *product.synonyms]
@@ -190,7 +180,7 @@ def _words_of(catalog: Catalog) -> Set[str]:
             names += [option.name, *option.synonyms]
             for value in option.values:
                 names += [value.name, *value.synonyms]
-    return {word for word in WORD.findall(" ".join(names).lower()) if len(word) >= MIN_CATALOG_WORD}
+    return frozenset(word for word in WORD.findall(" ".join(names).lower()) if len(word) >= MIN_CATALOG_WORD)
 
 
 def other_language_reply(code: str, order_kept: bool = False) -> str:
