@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 
 from bot.core.catalog import Catalog, ChoiceValue, Option, Product
 from bot.core.knowledge_answers import (
-    Answer, AnswerKind, not_said, options_named, options_named_in_any_form, price_answer, price_text, products_named,
+    Answer, AnswerKind, not_said, options_named, options_named_in_any_form, price_answer, price_text, products_asked,
     unknown, value_line, values_named,
 )
 from bot.core.naming import none_value
@@ -57,7 +57,7 @@ def advice_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     knowledge = knowledge_of(catalog)
     kind = knowledge.kind(text)
     chosen = chosen if product is not None and chosen else {}
-    products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
+    products = products_asked(catalog, text, product)
     named = [(p, p.option(option_id), values) for p in products for option_id, values in values_named(p, text).items()]
     # An option the question names ("which case ...", "the cheapest graphics card") whose
     # values it does not name: the answer is about that option.

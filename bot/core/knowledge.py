@@ -34,7 +34,7 @@ from bot.core.knowledge_answers import (
     UNKNOWN_TEXT, Answer, AnswerKind, faq_answer, help_answer, how_many_answer, limits_answer, makes_answer, mixed_answer,
     not_said, others_option_answer, price_answer,
     product_list,
-    products_named, unknown, value_line, values_named,
+    products_asked, products_named, unknown, value_line, values_named,
 )
 from bot.core.knowledge_index import (
     SUGGEST_THRESHOLD, Knowledge, QuestionKind, TopicKind, knowledge_of,
@@ -157,7 +157,7 @@ def answer(catalog: Catalog, text: str, product: Optional[Product] = None, advic
         figures = figures_compared(product, text, focus, chosen or {})
         if figures is not None:
             return figures
-    products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
+    products = products_asked(catalog, text, product)
     compares = any(len(values) >= 2 for p in products for values in values_named(p, text).values())
     tries = [advice_answer, shop_answer]
     # "is the rtx 4060 ok for video editing?" is after a use, whatever its wording's kind

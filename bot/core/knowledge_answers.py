@@ -226,6 +226,11 @@ def _with_group_words(product: Product, words: Set[str], named: Dict[str, List[C
     return named
 
 
+def products_asked(catalog: Catalog, text: str, product: Optional[Product] = None) -> List[Product]:
+    """The products a question is about: the order's, else those it names, else every one."""
+    return [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
+
+
 def options_named_in_any_form(product: Product, text: str) -> List[Option]:
     """options_named with the words compared by their stems: "fabrics", "collars"."""
     forms = set(word_forms(text))
@@ -244,7 +249,7 @@ def how_many_answer(catalog: Catalog, text: str, product: Optional[Product] = No
     """"How many can I order at once?": the count each product's order may hold, from its
     count option (the one its price is multiplied by); one per order for a product without.
     None when the question is about an option or a value ("how many cores has the ryzen 9?")."""
-    products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
+    products = products_asked(catalog, text, product)
     if any(values_named(p, text) or [o for o in options_named(p, text) if o.id != p.pricing.multiply_by]
            for p in products):
         return None
@@ -274,7 +279,7 @@ def limits_answer(catalog: Catalog, text: str, product: Optional[Product] = None
     after a range; otherwise only a superlative counts ("the heaviest load it can carry")."""
     if product is not None and list(number_mentions(prepare_numbers(text))):
         return None  # "what about 7 m long?": about that figure (advice.figure_answer), not the range
-    products = [product] if product is not None else (products_named(catalog, text) or list(catalog.products))
+    products = products_asked(catalog, text, product)
     words = normalize(text).split()
     if not {"can", "could", "max", "maximum", "min", "minimum"} & set(words):
         # "how long does it take?" asks a time: "how long" names the length only as "how long can it be?"
